@@ -1,0 +1,26 @@
+"""synthrecords: differentially private synthetic tabular records, with the evidence."""
+
+__version__ = "0.1.0"
+
+from .errors import NotFittedError, SynthRecordsError  # noqa: E402
+from .read import load_table  # noqa: E402
+
+__all__ = ["Synthesizer", "synthesize", "scan_pii", "validate", "load_table", "run_job",
+           "SynthRecordsError", "NotFittedError", "__version__"]
+
+
+def __getattr__(name: str):
+    # Heavy stages (torch, SDV, Presidio, GE) load on first use, so `synthrecords --help` is fast.
+    if name == "Synthesizer":
+        from .synthesizer import Synthesizer
+        return Synthesizer
+    if name in ("synthesize", "run_job"):
+        from . import pipeline
+        return getattr(pipeline, name)
+    if name == "scan_pii":
+        from .scan import scan_pii
+        return scan_pii
+    if name == "validate":
+        from .validate import validate
+        return validate
+    raise AttributeError(f"module 'synthrecords' has no attribute {name!r}")

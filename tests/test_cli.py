@@ -1,0 +1,121 @@
+"""Every CLI verb, end to end, as a user runs it."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import DIRECT_COLUMNS, run_cli
+
+
+@pytest.fixture(scope="module")
+def model_dir(small_csv, tmp_path_factory):
+    out = tmp_path_factory.mktemp("model") / "m"
+    run_cli("fit", small_csv, "--out", out, "--model", "gaussian_copula", "--seed", "1", "--target", "fraud_flag")
+    return out
+
+
+def test_scan_json_lists_every_column_with_category_and_action(small_csv):
+    proc = run_cli("scan", small_csv, "--format", "json")
+    found = {c["column"]: c for c in json.loads(proc.stdout)["columns"]}
+    assert set(found) == set(pd.read_csv(small_csv, nrows=1).columns)
+    for column in ["full_name", "email", "phone", "ssn"]:
+        assert found[column]["category"] == "direct" and found[column]["action"] == "fake"
+    assert found["notes"]["category"] == "free_text"
+    assert {"column", "category", "entities", "confidence", "action"} <= set(found["email"])
+
+
+def test_scan_table_is_readable_text(small_csv):
+    proc = run_cli("scan", small_csv, "--format", "table")
+    assert "email" in proc.stdout and "direct" in proc.stdout
+
+
+def test_scan_rejects_an_unknown_format(small_csv):
+    proc = run_cli("scan", small_csv, "--format", "xml", check=False)
+    assert proc.returncode == 2 and "--format" in proc.stderr
+
+
+def test_fit_writes_json_and_safetensors_but_no_pickle(model_dir):
+    names = {p.name for p in model_dir.iterdir()}
+    assert {"synthesizer.json", "ledger.json", "metadata.json", "sdv_state.json", "sdv_state.safetensors"} <= names
+    assert not [p for p in model_dir.rglob("*") if p.suffix in (".pkl", ".pickle", ".pt")]
+    ledger = json.loads((model_dir / "ledger.json").read_text())
+    assert ledger["guarantee"] == "none" and "no formal privacy guarantee" in ledger["note"]
+
+
+def test_fit_refuses_epsilon_with_a_non_private_model(small_csv, tmp_path):
+    proc = run_cli("fit", small_csv, "--out", tmp_path / "m", "--model", "gaussian_copula",
+                   "--epsilon", "1", "--delta", "1e-5", check=False)
+    assert proc.returncode == 2 and "no formal privacy guarantee" in proc.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_sample_writes_rows_in_input_order_with_fakes(model_dir, small_csv, tmp_path):
+    out = tmp_path / "synth.csv"
+    run_cli("sample", model_dir, "--rows", "150", "--out", out, "--seed", "3")
+    synth, real = pd.read_csv(out, dtype=str), pd.read_csv(small_csv, dtype=str)
+    assert len(synth) == 150 and list(synth.columns) == list(real.columns)
+    for column in DIRECT_COLUMNS:
+        assert not set(synth[column]) & set(real[column]), column
+
+
+def test_sample_with_the_same_seed_is_reproducible(model_dir, tmp_path):
+    for name in ("a.csv", "b.csv"):
+        run_cli("sample", model_dir, "--rows", "50", "--out", tmp_path / name, "--seed", "9")
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+
+
+def test_sample_oversamples_the_rare_class_to_the_requested_share(model_dir, tmp_path):
+    out = tmp_path / "over.csv"
+    run_cli("sample", model_dir, "--rows", "200", "--out", out, "--oversample", "fraud_flag=1:0.25", "--seed", "1")
+    assert (pd.read_csv(out).fraud_flag == 1).sum() == 50
+
+
+def test_sample_from_a_missing_model_folder_says_what_to_do(tmp_path):
+    proc = run_cli("sample", tmp_path / "nope", "--rows", "5", "--out", tmp_path / "x.csv", check=False)
+    assert proc.returncode == 2 and "synthrecords fit" in proc.stderr
+
+
+def test_validate_passes_model_output_and_writes_results(model_dir, small_csv, tmp_path):
+    synth = tmp_path / "s.csv"
+    run_cli("sample", model_dir, "--rows", "300", "--out", synth, "--seed", "2")
+    out = tmp_path / "val"
+    proc = run_cli("validate", small_csv, synth, "--model", model_dir, "--out", out)
+    assert "0 failed" in proc.stdout
+    result = json.loads((out / "validation.json").read_text())
+    assert result["expectations"]["suites"][0]["failed"] == 0
+    assert 0 < result["fidelity"]["quality_score"] <= 1
+    assert json.loads((out / "leakage.json").read_text())["passed"] is True
+
+
+def test_validate_exits_1_when_an_expectation_fails(model_dir, small_csv, tmp_path):
+    synth = tmp_path / "s.csv"
+    run_cli("sample", model_dir, "--rows", "100", "--out", synth, "--seed", "2")
+    broken = pd.read_csv(synth, dtype=str)
+    broken.loc[0, "credit_score"] = "9999"
+    broken.to_csv(synth, index=False)
+    proc = run_cli("validate", small_csv, synth, "--model", model_dir, "--out", tmp_path / "v", check=False)
+    assert proc.returncode == 1
+    failures = [r for s in json.loads((tmp_path / "v" / "validation.json").read_text())["expectations"]["suites"]
+                for r in s["results"] if not r["success"]]
+    assert any(r["column"] == "credit_score" for r in failures)
+
+
+def test_run_writes_a_complete_release(small_csv, tmp_path):
+    job = tmp_path / "job.toml"
+    job.write_text(f'[input]\npath = "{small_csv}"\n[output]\ndir = "release"\nrows = 300\n'
+                   '[model]\nname = "gaussian_copula"\nseed = 4\n')
+    proc = run_cli("run", job)
+    release = tmp_path / "release"
+    assert {"synthetic.csv", "report.json", "report.html", "ledger.json", "pii.json", "manifest.json",
+            "validation.json"} <= {p.name for p in release.iterdir()}
+    report = json.loads((release / "report.json").read_text())
+    assert report["summary"]["rows"] == 300 and report["summary"]["leakage_passed"] is True
+    assert "fidelity score" in proc.stdout and "leakage check: passed" in proc.stdout
+
+
+def test_run_with_a_typo_in_the_job_names_the_key(tmp_path):
+    job = tmp_path / "job.toml"
+    job.write_text('[modle]\nname = "x"\n')
+    proc = run_cli("run", job, check=False)
+    assert proc.returncode == 2 and "modle" in proc.stderr

@@ -1,0 +1,70 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthrecords.domain import Domain, data_domain, infer_kind
+from synthrecords.errors import SynthRecordsError
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "age": rng.integers(18, 90, 200),
+        "income": rng.lognormal(10, 1, 200).round(2),
+        "flag": rng.choice([0, 1], 200),
+        "city": rng.choice(["Leeds", "York"], 200),
+        "joined": pd.date_range("2020-01-01", periods=200, freq="D").strftime("%Y-%m-%d"),
+        "active": rng.choice([True, False], 200),
+    })
+
+
+def test_kinds_are_inferred_from_values(frame):
+    kinds = {c.name: c.kind for c in data_domain(frame)}
+    assert kinds == {"age": "numerical", "income": "numerical", "flag": "categorical",
+                     "city": "categorical", "joined": "datetime", "active": "boolean"}
+
+
+def test_numeric_bounds_decimals_and_integerness_are_read(frame):
+    d = data_domain(frame)
+    assert d["age"].integer and d["age"].lower == frame.age.min() and d["age"].upper == frame.age.max()
+    assert not d["income"].integer and d["income"].decimals == 2
+
+
+def test_datetime_format_and_bounds(frame):
+    col = data_domain(frame)["joined"]
+    assert col.datetime_format == "%Y-%m-%d"
+    assert (col.lower, col.upper) == ("2020-01-01", "2020-07-18")
+
+
+def test_user_types_override_inference(frame):
+    assert data_domain(frame, {"flag": "numerical"})["flag"].kind == "numerical"
+
+
+def test_unknown_column_in_types_is_named(frame):
+    with pytest.raises(SynthRecordsError, match="nope"):
+        data_domain(frame, {"nope": "numerical"})
+
+
+def test_text_in_a_numerical_column_names_the_row(frame):
+    frame["income"] = frame["income"].astype(object)
+    frame.loc[17, "income"] = "n/a"
+    with pytest.raises(SynthRecordsError, match="row 17"):
+        data_domain(frame, {"income": "numerical"})
+
+
+def test_domain_round_trips_and_builds_sdv_metadata(frame):
+    d = data_domain(frame)
+    again = Domain.from_dict(d.to_dict())
+    assert again.to_dict() == d.to_dict()
+    md = again.to_sdv_metadata("t").to_dict()
+    assert md["tables"]["t"]["columns"]["joined"]["sdtype"] == "datetime"
+
+
+def test_nullable_is_recorded():
+    s = pd.Series([1.5, None, 2.5] * 10)
+    assert data_domain(pd.DataFrame({"x": s}))["x"].nullable
+
+
+def test_text_dates_in_other_formats_are_recognised():
+    assert infer_kind(pd.Series(["31/12/2020", "01/02/2021"]))[1] == "%d/%m/%Y"
