@@ -21,6 +21,6 @@ def __getattr__(name: str):
         from .scan import scan_pii
         return scan_pii
     if name == "validate":
-        from .validate import validate
+        from .validation import validate
         return validate
     raise AttributeError(f"module 'synthrecords' has no attribute {name!r}")

@@ -83,15 +83,18 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 @app.command()
 def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: Annotated[Path, typer.Option("--out")],
            oversample: Annotated[Optional[list[str]], typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
-           seed: Optional[int] = None) -> None:
+           seed: Optional[int] = None,
+           avoid: Annotated[Optional[Path], typer.Option(help="real data file: fakes never repeat its identifiers")] = None) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
     from .atomic import write_table
+    from .read import load_table
     from .sample import parse_oversample
     from .synthesizer import Synthesizer
 
     try:
         synth = Synthesizer.load(model_dir)
-        df = synth.sample(rows, oversample=parse_oversample(oversample or []), seed=seed)
+        forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
+        df = synth.sample(rows, oversample=parse_oversample(oversample or []), seed=seed, forbidden=forbidden)
         write_table(out, df)
     except SynthRecordsError as exc:
         _fail(exc)
@@ -109,9 +112,11 @@ def validate(real: Path, synth: Path, out: Annotated[Path, typer.Option("--out")
         report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [])
     except SynthRecordsError as exc:
         _fail(exc)
-    e = report.expectations
-    typer.echo(f"expectations: {e.passed} passed, {e.failed} failed; fidelity {report.fidelity.quality_score:.1%}; results in {out}")
-    raise typer.Exit(0 if report.passed else 1)
+    e, score = report.expectations, report.fidelity.quality_score
+    fidelity_text = "n/a (no shared columns)" if score is None else f"{score:.1%}"
+    typer.echo(f"expectations: {e.passed} passed, {e.failed} failed; fidelity {fidelity_text}; "
+               f"leakage check {'passed' if report.leakage.passed else 'FAILED'}; results in {out}")
+    raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
 
 
 @app.command()

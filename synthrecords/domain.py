@@ -52,7 +52,7 @@ class ColumnDomain:
     def to_sdv(self) -> dict[str, Any]:
         """This column's entry in SDV metadata."""
         if self.kind == "numerical":
-            return {"sdtype": "numerical", "computer_representation": "Int64" if self.integer else "Float"}
+            return {"sdtype": "numerical"}
         if self.kind == "datetime":
             return {"sdtype": "datetime", "datetime_format": self.datetime_format}
         return {"sdtype": "boolean" if self.kind == "boolean" else "categorical"}

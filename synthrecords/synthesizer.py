@@ -89,6 +89,15 @@ class Synthesizer:
         rows = sample_rows(self.engine_, n, self.domain_, oversample=oversample, seed=seed)
         return add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
 
+    def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
+        """The real values of each direct-identifier column, for ``sample(forbidden=...)``.
+
+        Re-drawing a fake that equals a real identifier depends on the real identifiers;
+        this is outside the DP model (which never sees those columns) and is stated in the
+        ledger note. It reveals at most that some value was re-drawn, never which.
+        """
+        return {c: set(real[c].dropna().astype(str)) for c in self.pii_.columns_in("direct") if c in real}
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "engine_"):
             raise NotFittedError("this Synthesizer is not fitted: call fit(data) or Synthesizer.load(model_dir) first")

@@ -50,9 +50,9 @@ def test_fit_refuses_epsilon_with_a_non_private_model(small_csv, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
-def test_sample_writes_rows_in_input_order_with_fakes(model_dir, small_csv, tmp_path):
+def test_sample_writes_rows_in_input_order_with_fakes_avoiding_real_identifiers(model_dir, small_csv, tmp_path):
     out = tmp_path / "synth.csv"
-    run_cli("sample", model_dir, "--rows", "150", "--out", out, "--seed", "3")
+    run_cli("sample", model_dir, "--rows", "150", "--out", out, "--seed", "3", "--avoid", small_csv)
     synth, real = pd.read_csv(out, dtype=str), pd.read_csv(small_csv, dtype=str)
     assert len(synth) == 150 and list(synth.columns) == list(real.columns)
     for column in DIRECT_COLUMNS:
@@ -78,7 +78,7 @@ def test_sample_from_a_missing_model_folder_says_what_to_do(tmp_path):
 
 def test_validate_passes_model_output_and_writes_results(model_dir, small_csv, tmp_path):
     synth = tmp_path / "s.csv"
-    run_cli("sample", model_dir, "--rows", "300", "--out", synth, "--seed", "2")
+    run_cli("sample", model_dir, "--rows", "300", "--out", synth, "--seed", "2", "--avoid", small_csv)
     out = tmp_path / "val"
     proc = run_cli("validate", small_csv, synth, "--model", model_dir, "--out", out)
     assert "0 failed" in proc.stdout

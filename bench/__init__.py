@@ -1,0 +1,1 @@
+"""Benchmarks: print ratios, not verdicts."""

@@ -1,0 +1,421 @@
+"""Great Expectations suites: built from the released domain, loaded from JSON, run on output.
+
+The schema suite is built from the domain only (never from real data), so writing it
+out costs no privacy budget. User suites in ``expectations/*.json`` add business rules.
+Suites are plain GX 1.x JSON (``suite.to_json_dict()``); validation runs in one
+ephemeral GX context per process: no ``gx/`` folder on disk, no analytics, no progress bars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .atomic import write_text
+from .domain import ColumnDomain, Domain
+from .errors import SynthRecordsError
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+log = logging.getLogger(__name__)
+
+# Value-level integer check: GX's type-list expectation looks at the dtype, and a column
+# of whole numbers with one null is float64 after a CSV round trip. Map metrics see
+# non-null values only, through str(), so 3, 3.0 and Int64 3 all match.
+# Non-capturing group: pandas warns on every run when a str.contains pattern has groups.
+INTEGER_REGEX = r"^-?\d+(?:\.0+)?$"
+# GX 1.x parses between-bounds into date/datetime objects and compares them with the
+# column; a string column cannot be compared, so these run on a datetime-typed copy.
+_DATED_TYPES = {f"expect_column_{what}_to_be_between" for what in ("values", "min", "max")}
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
+_INDEX_KEY = "_synthrecords_index"  # meta marker: GX returns results in its own order
+
+_context_lock = threading.RLock()
+_batch_definition: Any = None
+
+
+# ---------------------------------------------------------------- building and files
+
+
+def build_suite(domain: Domain, name: str = "schema") -> gx.ExpectationSuite:
+    """The schema suite: columns, value sets, ranges, nulls and integer-ness from ``domain``.
+
+    The column-set expectation requires every domain column and allows extra columns,
+    because a release also carries columns outside the modelled domain (fake identifiers).
+    """
+    gx = _gx()
+    E = gx.expectations
+    expectations: list[Any] = [
+        E.ExpectTableColumnsToMatchSet(column_set=domain.names, exact_match=False)
+    ]
+    for col in domain:
+        expectations.extend(_column_expectations(E, col))
+    return gx.ExpectationSuite(
+        name=name, expectations=expectations, meta={"synthrecords": {"built_from": "domain"}}
+    )
+
+
+def _column_expectations(E: Any, col: ColumnDomain) -> list[Any]:
+    out: list[Any] = []
+    if not col.nullable:
+        out.append(E.ExpectColumnValuesToNotBeNull(column=col.name))
+    if col.kind in ("categorical", "boolean") and col.categories is not None:
+        out.append(
+            E.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=list(col.categories), mostly=1.0
+            )
+        )
+    elif col.kind == "numerical":
+        if col.lower is not None or col.upper is not None:
+            out.append(
+                E.ExpectColumnValuesToBeBetween(
+                    column=col.name, min_value=col.lower, max_value=col.upper
+                )
+            )
+        if col.integer:
+            out.append(
+                E.ExpectColumnValuesToMatchRegex(
+                    column=col.name, regex=INTEGER_REGEX, meta={"rule": "integer"}
+                )
+            )
+    elif col.kind == "datetime":
+        fmt = col.datetime_format or "%Y-%m-%d"
+        out.append(E.ExpectColumnValuesToMatchStrftimeFormat(column=col.name, strftime_format=fmt))
+        if col.lower is not None or col.upper is not None:
+            # datetime objects, not date-only strings: GX would read "2020-01-01" as a date,
+            # which pandas refuses to compare with datetime64 values.
+            out.append(
+                E.ExpectColumnValuesToBeBetween(
+                    column=col.name,
+                    min_value=_parse_bound(col.lower, fmt),
+                    max_value=_parse_bound(col.upper, fmt),
+                )
+            )
+    return out
+
+
+def _parse_bound(value: Any, fmt: str) -> dt.datetime | None:
+    return None if value is None else dt.datetime.strptime(str(value), fmt)
+
+
+def save_suite(suite: gx.ExpectationSuite, path: Path) -> None:
+    """Write ``suite`` as GX 1.x JSON, atomically."""
+    write_text(Path(path), json.dumps(suite.to_json_dict(), indent=2) + "\n")
+
+
+def load_suite(path: Path) -> gx.ExpectationSuite:
+    """Read a GX suite from JSON; every problem is a SynthRecordsError naming the file."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SynthRecordsError(
+            f"expectation suite {path}: cannot read it ({exc.strerror})"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise SynthRecordsError(
+            f"expectation suite {path}: not valid JSON at line {exc.lineno}, "
+            f"column {exc.colno} ({exc.msg}); fix the file"
+        ) from exc
+    return suite_from_dict(data, source=str(path), default_name=path.stem)
+
+
+def suite_from_dict(
+    data: Any, *, source: str = "suite", default_name: str = "suite"
+) -> gx.ExpectationSuite:
+    """Build a suite from its JSON dict, checking every expectation before GX sees it.
+
+    GX's own constructor logs and silently drops an invalid expectation; a dropped
+    business rule would pass unnoticed, so each one is checked here and refused loudly.
+    """
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    if not isinstance(data, dict) or not isinstance(data.get("expectations", []), list):
+        raise SynthRecordsError(
+            f"expectation suite {source}: expected a JSON object with a list "
+            f"'expectations' (GX 1.x format, as written by save_suite)"
+        )
+    configs = []
+    for i, raw in enumerate(data.get("expectations", []), start=1):
+        raw = dict(raw) if isinstance(raw, dict) else {}
+        if "expectation_type" in raw:  # GX 0.x spelling of the same field
+            raw["type"] = raw.pop("expectation_type")
+        raw.pop("id", None)  # ids belong to the GX context that wrote the file, not to us
+        where = f"expectation suite {source}, expectation {i} ({raw.get('type', '?')})"
+        if "type" not in raw:
+            raise SynthRecordsError(
+                f"{where}: no 'type'; give the expectation name, "
+                f"e.g. expect_column_values_to_be_between"
+            )
+        try:
+            config = ExpectationConfiguration(**raw)
+            config.to_domain_obj()
+        except gx.exceptions.ExpectationNotFoundError as exc:
+            raise SynthRecordsError(
+                f"{where}: unknown expectation type; use a GX 1.x expectation "
+                f"name such as expect_column_values_to_be_in_set"
+            ) from exc
+        except (TypeError, ValueError, gx.exceptions.InvalidExpectationConfigurationError) as exc:
+            raise SynthRecordsError(f"{where}: invalid arguments: {_explain(exc)}") from exc
+        configs.append(config)
+    return gx.ExpectationSuite(
+        name=data.get("name") or default_name,
+        expectations=configs,
+        meta=data.get("meta"),
+        notes=data.get("notes"),
+    )
+
+
+def _explain(exc: Exception) -> str:
+    """GX's pydantic errors as one line: 'min_vale: extra fields not permitted; ...'."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    return " ".join(str(exc).split())
+
+
+def load_suites(folder: Path) -> list[gx.ExpectationSuite]:
+    """Every ``*.json`` suite in ``folder``, in file-name order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SynthRecordsError(
+            f"expectation suite folder {folder} not found; create it or drop the option"
+        )
+    return [load_suite(p) for p in sorted(folder.glob("*.json"))]
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class SuiteResult:
+    name: str
+    success: bool
+    evaluated: int
+    passed: int
+    failed: int
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, name: str, results: list[dict[str, Any]]) -> SuiteResult:
+        passed = sum(r["success"] for r in results)
+        n = len(results)
+        return cls(
+            name, passed == n, evaluated=n, passed=passed, failed=n - passed, results=results
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ExpectationResults:
+    suites: list[SuiteResult] = field(default_factory=list)
+
+    @property
+    def evaluated(self) -> int:
+        return sum(s.evaluated for s in self.suites)
+
+    @property
+    def passed(self) -> int:
+        return sum(s.passed for s in self.suites)
+
+    @property
+    def failed(self) -> int:
+        return sum(s.failed for s in self.suites)
+
+    @property
+    def success(self) -> bool:
+        return all(s.success for s in self.suites)
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Every failed expectation, with the suite it came from."""
+        return [{"suite": s.name, **r} for s in self.suites for r in s.results if not r["success"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"suites": [s.to_dict() for s in self.suites]}
+
+
+# ---------------------------------------------------------------- running
+
+
+def run_suites(df: pd.DataFrame, suites: list[gx.ExpectationSuite]) -> ExpectationResults:
+    """Validate ``df`` against each suite with GX; a missing column is a failure, not a crash."""
+    return ExpectationResults([_run_suite(df, suite) for suite in suites])
+
+
+def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteResult:
+    configs = [e.configuration for e in suite.expectations]
+    dated = [i for i, c in enumerate(configs) if _is_dated(c)]
+    plain = [i for i in range(len(configs)) if i not in dated]
+    outcomes: dict[int, Any] = {}
+    if plain:
+        outcomes.update(_gx_validate(df, suite.name, {i: configs[i] for i in plain}))
+    if dated:
+        formats = {
+            c.kwargs.get("column"): c.kwargs.get("strftime_format")
+            for c in configs
+            if c.type == "expect_column_values_to_match_strftime_format"
+        }
+        typed = _datetime_view(df, {configs[i].kwargs.get("column") for i in dated}, formats)
+        outcomes.update(
+            _gx_validate(typed, suite.name, {i: _datetime_bounds(configs[i]) for i in dated})
+        )
+    results = [_result_row(configs[i], outcomes[i]) for i in range(len(configs))]
+    for r in results:
+        if not r["success"]:
+            log.info(
+                "suite %s: %s on %s: %s", suite.name, r["expectation"], r["column"], r["observed"]
+            )
+    return SuiteResult.of(suite.name, results)
+
+
+def _gx_validate(df: pd.DataFrame, name: str, configs: dict[int, Any]) -> dict[int, Any]:
+    """Run ``configs`` on ``df`` in a throwaway suite; results keyed by the caller's index."""
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    # Fresh configurations: binding the caller's Expectation objects to another suite would
+    # re-point their save callbacks, and GX does not keep the order of results.
+    tagged = [
+        ExpectationConfiguration(
+            type=c.type, kwargs=dict(c.kwargs), meta={**(c.meta or {}), _INDEX_KEY: i}
+        )
+        for i, c in configs.items()
+    ]
+    suite = gx.ExpectationSuite(name=name, expectations=tagged)
+    with _context_lock:  # one shared context: validations take turns
+        batch = _batch_def().get_batch(batch_parameters={"dataframe": df})
+        outcome = batch.validate(suite, result_format=_RESULT_FORMAT)
+    return {r.expectation_config.meta[_INDEX_KEY]: r for r in outcome.results}
+
+
+def _is_dated(config: Any) -> bool:
+    bounds = (config.kwargs.get("min_value"), config.kwargs.get("max_value"))
+    return config.type in _DATED_TYPES and any(isinstance(b, dt.date) for b in bounds)
+
+
+def _datetime_bounds(config: Any) -> Any:
+    """A copy of ``config`` whose date bounds are datetimes, which datetime64 compares with."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    kwargs = dict(config.kwargs)
+    for key in ("min_value", "max_value"):
+        value = kwargs.get(key)
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            kwargs[key] = dt.datetime.combine(value, dt.time())
+    return ExpectationConfiguration(type=config.type, kwargs=kwargs, meta=config.meta)
+
+
+def _datetime_view(
+    df: pd.DataFrame, columns: set[Any], formats: dict[Any, str | None]
+) -> pd.DataFrame:
+    """``df`` with ``columns`` parsed to datetime64. Unparseable text becomes NaT, which the
+    range check skips: the strftime-format expectation is the one that reports it."""
+    view = df.copy(deep=False)
+    for name in columns:
+        if name in view.columns and not pd.api.types.is_datetime64_any_dtype(view[name]):
+            view[name] = pd.to_datetime(view[name], format=formats.get(name), errors="coerce")
+    return view
+
+
+def _result_row(config: Any, result: Any) -> dict[str, Any]:
+    kwargs = {k: v for k, v in config.to_json_dict()["kwargs"].items() if k != "batch_id"}
+    return {
+        "expectation": config.type,
+        "column": kwargs.get("column"),
+        "kwargs": kwargs,
+        "success": bool(result.success),
+        "observed": _observed(result),
+    }
+
+
+def _observed(result: Any) -> str:
+    """One line a reviewer can read: the error, the unexpected share, or the observed value."""
+    error = _exception_message(result.exception_info)
+    if error:
+        return f"error: {error}"
+    r = result.result or {}
+    if "unexpected_count" in r:
+        text = (
+            f"{r['unexpected_count']} of {r.get('element_count', '?')} values unexpected "
+            f"({r.get('unexpected_percent') or 0:.2f}% of non-null)"
+        )
+        examples = r.get("partial_unexpected_list") or []
+        return text + (f", e.g. {[_short(v) for v in examples]}" if examples else "")
+    mismatched = (r.get("details") or {}).get("mismatched")
+    if mismatched:  # column-set checks: the difference says more than the full column list
+        return "; ".join(f"{k} columns: {v}" for k, v in mismatched.items())
+    if "observed_value" in r:
+        return str(_short(r["observed_value"]))
+    return "no result"
+
+
+def _exception_message(info: Any) -> str | None:
+    # GX 1.x gives either one {"raised_exception", "exception_message"} dict or one per
+    # failed metric, keyed by metric id.
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    messages = [
+        e.get("exception_message")
+        for e in entries
+        if isinstance(e, dict) and e.get("raised_exception")
+    ]
+    return "; ".join(dict.fromkeys(m for m in messages if m)) or None
+
+
+def _short(value: Any, limit: int = 200) -> Any:
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value if not isinstance(value, str) or len(value) <= limit else value[:limit] + "..."
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+# ---------------------------------------------------------------- the GX context
+
+
+def _gx():
+    # Must be set before GX creates a context; GX reads it there.
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx
+
+
+def _batch_def() -> Any:
+    """The one pandas batch definition of this process, created on first use.
+
+    Creating a context and data source is slow; every validation reuses them and only
+    hands over a new dataframe.
+    """
+    global _batch_definition
+    with _context_lock:
+        if _batch_definition is None:
+            gx = _gx()
+            from great_expectations.data_context.types.base import (
+                DataContextConfig,
+                InMemoryStoreBackendDefaults,
+                ProgressBarsConfig,
+            )
+
+            # In-memory stores and no docs site: nothing of GX touches the disk.
+            config = DataContextConfig(
+                store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+                analytics_enabled=False,
+                progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            )
+            context = gx.get_context(mode="ephemeral", project_config=config)
+            asset = context.data_sources.add_pandas("synthrecords").add_dataframe_asset("frame")
+            _batch_definition = asset.add_batch_definition_whole_dataframe("whole")
+        return _batch_definition
