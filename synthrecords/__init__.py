@@ -2,11 +2,20 @@
 
 __version__ = "0.1.0"
 
-from .errors import NotFittedError, SynthRecordsError  # noqa: E402
-from .read import load_table  # noqa: E402
+from .errors import NotFittedError, SynthRecordsError
+from .read import load_table
 
-__all__ = ["Synthesizer", "synthesize", "scan_pii", "validate", "load_table", "run_job",
-           "SynthRecordsError", "NotFittedError", "__version__"]
+__all__ = [
+    "NotFittedError",
+    "SynthRecordsError",
+    "Synthesizer",
+    "__version__",
+    "load_table",
+    "run_job",
+    "scan_pii",
+    "synthesize",
+    "validate",
+]
 
 
 def __getattr__(name: str):

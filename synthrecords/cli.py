@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -27,7 +27,7 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log prog
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _job(config: Optional[Path], **overrides) -> "JobConfig":  # noqa: F821
+def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
     from .config import JobConfig, load_job
 
     job = load_job(config) if config else JobConfig()
@@ -41,7 +41,7 @@ def _job(config: Optional[Path], **overrides) -> "JobConfig":  # noqa: F821
 
 @app.command()
 def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-         nlp_model: Annotated[Optional[str], typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+         nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
     """Find personal data: category, entities, confidence and planned action per column."""
     from .config import DEFAULT_NLP_MODEL
     from .read import load_table
@@ -59,11 +59,11 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
 
 @app.command()
 def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folder to write")],
-        epsilon: Optional[float] = None, delta: Optional[float] = None,
-        model: Annotated[Optional[str], typer.Option(help="gaussian_copula, ctgan, tvae (dpctgan with --epsilon)")] = None,
-        epochs: Optional[int] = None, target: Optional[str] = None,
-        config: Annotated[Optional[Path], typer.Option(help="job TOML for the remaining settings")] = None,
-        seed: Optional[int] = None, engine: Annotated[str, typer.Option(help="data engine")] = "pandas") -> None:
+        epsilon: float | None = None, delta: float | None = None,
+        model: Annotated[str | None, typer.Option(help="gaussian_copula, ctgan, tvae (dpctgan with --epsilon)")] = None,
+        epochs: int | None = None, target: str | None = None,
+        config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
+        seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine")] = "pandas") -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     from .pipeline import synthesizer_from
     from .read import load_table
@@ -82,9 +82,9 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 
 @app.command()
 def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: Annotated[Path, typer.Option("--out")],
-           oversample: Annotated[Optional[list[str]], typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
-           seed: Optional[int] = None,
-           avoid: Annotated[Optional[Path], typer.Option(help="real data file: fakes never repeat its identifiers")] = None) -> None:
+           oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
+           seed: int | None = None,
+           avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
     from .atomic import write_table
     from .read import load_table
@@ -103,8 +103,8 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: A
 
 @app.command()
 def validate(real: Path, synth: Path, out: Annotated[Path, typer.Option("--out")],
-             holdout: Optional[Path] = None, model: Annotated[Optional[Path], typer.Option(help="model folder: use its released domain")] = None,
-             suite: Annotated[Optional[list[Path]], typer.Option(help="extra expectation suite JSON, repeatable")] = None) -> None:
+             holdout: Path | None = None, model: Annotated[Path | None, typer.Option(help="model folder: use its released domain")] = None,
+             suite: Annotated[list[Path] | None, typer.Option(help="extra expectation suite JSON, repeatable")] = None) -> None:
     """Validate SYNTH against REAL; exit 1 when an expectation fails."""
     from .pipeline import validate_files
 
@@ -148,7 +148,7 @@ def demo(out: Annotated[Path, typer.Option(help="release folder")] = Path("runs/
 
 
 @app.command()
-def dashboard(run_dir: Path, port: Optional[int] = None) -> None:
+def dashboard(run_dir: Path, port: int | None = None) -> None:
     """Open the Streamlit dashboard on a run folder."""
     from .dashboard import launch
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .scan import PiiReport
 
 MIN_LENGTH = 4         # shorter values (initials, "Li") would match everywhere
 MIN_CROSS_DIGITS = 6   # short digit-only values are only compared within their own column
@@ -111,7 +114,7 @@ class LeakageCheck:
         return asdict(self)
 
 
-def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report) -> LeakageCheck:
+def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report: PiiReport) -> LeakageCheck:
     """Search `output` for every value of every direct column of `real` (exact cells and inside text).
 
     A cell of a quasi/none column that is also a cell of the same real column is a

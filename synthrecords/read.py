@@ -32,18 +32,16 @@ def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None) 
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    # Read everything as text first, then convert columns whose every value parses as a
-    # number and that have no leading zeros (postcodes, account numbers stay text).
-    raw = pd.read_csv(path, dtype=str, keep_default_na=True)
-    for column in raw.columns:
-        values = raw[column].dropna()
-        if values.empty:
-            continue
-        numbers = pd.to_numeric(values, errors="coerce")
-        leading_zero = values.str.match(r"^-?0\d").any()
-        if numbers.notna().all() and not leading_zero:
-            raw[column] = pd.to_numeric(raw[column])
-    return raw
+    # pandas' own type inference, then columns it made numeric are re-read as text when
+    # any value has a leading zero (postcodes, account numbers stay text, "02134" != 2134).
+    df = pd.read_csv(path, low_memory=False)
+    numeric = df.select_dtypes("number").columns.tolist()
+    if numeric:
+        raw = pd.read_csv(path, usecols=numeric, dtype=str)
+        for column in numeric:
+            if raw[column].str.match(r"^-?0\d", na=False).any():
+                df[column] = raw[column]
+    return df
 
 
 def _check(df: pd.DataFrame, name: str) -> None:

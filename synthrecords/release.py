@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ def run_info(job: Any, real: pd.DataFrame, synthetic: pd.DataFrame, synth: Any) 
     path = job.input.path
     return {
         "id": Path(job.output.dir).name,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "input": {"path": str(path) if path else None,
                   "sha256": file_sha256(path) if path else frame_sha256(real),
                   "rows": len(real), "columns": real.shape[1]},

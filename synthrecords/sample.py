@@ -73,7 +73,7 @@ def sample_rows(engine: Engine, n: int, domain: Domain, *, oversample: dict | No
     rng = np.random.default_rng(seed)
     parts = []
     for value, share in shares.items():
-        k = int(round(n * share))
+        k = round(n * share)
         if k:
             parts.append(engine.sample(k, seed=_child(rng), conditions={column: value}))
     parts.append(_sample_excluding(engine, n - sum(len(p) for p in parts), column, set(shares), rng))

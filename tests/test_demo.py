@@ -4,7 +4,6 @@ import json
 import re
 
 import pandas as pd
-
 from conftest import DIRECT_COLUMNS, SAMPLE, run_cli
 
 

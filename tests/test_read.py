@@ -45,10 +45,9 @@ def test_failed_atomic_dir_leaves_the_old_folder_untouched(tmp_path):
     target = tmp_path / "run"
     target.mkdir()
     (target / "keep.txt").write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_dir(target) as tmp:
-            (tmp / "half.txt").write_text("new")
-            raise RuntimeError("crash mid-write")
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "half.txt").write_text("new")
+        raise RuntimeError("crash mid-write")
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
     assert (target / "keep.txt").read_text() == "old"
 
