@@ -24,7 +24,7 @@ from .policy import ProtectionPolicy
 from .protect import FakePlan, add_fakes, protect
 from .sample import sample_rows
 from .scan import PiiReport, scan_pii
-from .train import Engine, load_engine, make_engine
+from .train import Engine, check_privacy, load_engine, make_engine
 
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
@@ -48,24 +48,23 @@ class Synthesizer:
 
     # -- fit: everything that reads real data ---------------------------------------
     def fit(self, data: pd.DataFrame) -> Synthesizer:
+        # Settings are checked before any real data is read.
         if self.target is not None and self.target not in data.columns:
             raise SynthRecordsError(f"target column {self.target!r} is not in the data; columns: {list(data.columns)}")
+        # Refitting composes with what earlier fits spent: the ledger says so.
+        ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self.delta)
+        engine = make_engine(self.model_name, self.epochs)
+        check_privacy(engine, ledger)
         policy = self.pii_policy or ProtectionPolicy()
+
         self.pii_: PiiReport = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
         protected = protect(data, self.pii_, policy=policy)
         if protected.data.shape[1] == 0:
             raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
         if self.target is not None and self.target not in protected.data.columns:
-            raise SynthRecordsError(f"target column {self.target!r} was classified {self.pii_[self.target].category} and removed; override it with pii columns = {{{self.target} = 'keep'}}")
-        # Refitting composes with what earlier fits spent: the ledger says so.
-        ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self.delta)
+            raise SynthRecordsError(f"target column {self.target!r} was classified {self.pii_[self.target].category} "
+                                    f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         ledger.start_fit()
-        engine = make_engine(self.model_name, self.epochs)
-        if ledger.is_private and not engine.private:
-            raise SynthRecordsError(
-                f"model {self.model_name!r} gives no formal privacy guarantee, but epsilon={self.epsilon} was set; "
-                "leave epsilon unset to train it without DP"
-            )
         self.domain_: Domain = data_domain(protected.data, self.column_types)
         engine.fit(protected.data, self.domain_, ledger, seed=self.seed)
         self.ledger_ = ledger

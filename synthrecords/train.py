@@ -59,11 +59,7 @@ class SDVEngine:
         return cls(metadata, **self._params())
 
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
-        if ledger.is_private:
-            raise SynthRecordsError(
-                f"model {self.name!r} gives no formal privacy guarantee, but epsilon={ledger.epsilon} was set; "
-                "use model 'dpctgan', or leave epsilon unset to train without DP"
-            )
+        check_privacy(self, ledger)
         _seed_everything(seed)
         self.metadata_ = domain.to_sdv_metadata(TABLE)
         self.synthesizer_ = self._new(self.metadata_)
@@ -122,6 +118,15 @@ def _seed_everything(seed: int | None) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def check_privacy(engine: Engine, ledger: PrivacyLedger) -> None:
+    """Refuse to train a non-private engine when the user asked for an epsilon."""
+    if ledger.is_private and not engine.private:
+        raise SynthRecordsError(
+            f"model {engine.name!r} gives no formal privacy guarantee, but epsilon={ledger.epsilon} was set; "
+            "use a DP model, or leave epsilon unset to train without DP"
+        )
 
 
 ENGINES = {"gaussian_copula": SDVEngine, "ctgan": SDVEngine, "tvae": SDVEngine}
