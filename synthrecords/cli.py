@@ -120,6 +120,32 @@ def validate(real: Path, synth: Path, out: Annotated[Path, typer.Option("--out")
 
 
 @app.command()
+def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudonymised CSV/Parquet to write")],
+            secret_env: Annotated[str, typer.Option(help="environment variable holding the secret key")] = "SYNTHRECORDS_SECRET",
+            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+    """Pseudonymise real rows: keyed fakes for identifiers (same value -> same fake), redacted free text.
+
+    Not synthetic data: only identifiers change. With no secret in the environment a random
+    one is used for this run only (consistent within the run, never written anywhere).
+    """
+    import os
+    import secrets
+
+    from .config import DEFAULT_NLP_MODEL
+    from .pipeline import pseudonymize_file
+
+    key = os.environ.get(secret_env)
+    secret = key.encode() if key else secrets.token_bytes(32)
+    try:
+        report = pseudonymize_file(data, out, secret=secret, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+    except SynthRecordsError as exc:
+        _fail(exc)
+    direct = report.columns_in("direct")
+    typer.echo(f"wrote {out}: {len(direct)} identifier columns replaced ({', '.join(direct) or 'none'}), "
+               f"key {'from $' + secret_env if key else 'random, this run only'}")
+
+
+@app.command()
 def run(job_file: Path) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job

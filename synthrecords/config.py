@@ -53,7 +53,6 @@ class PiiConfig(_Section):
     direct: Literal["fake", "drop", "hash"] = "fake"
     free_text: Literal["redact", "drop"] = "redact"
     quasi: Literal["keep", "drop"] = "keep"
-    consistent: bool = False
     nlp_model: str | None = DEFAULT_NLP_MODEL
     columns: dict[str, Literal["fake", "drop", "hash", "redact", "keep"]] = {}
 

@@ -50,7 +50,7 @@ def split_holdout(df: pd.DataFrame, share: float, seed: int | None) -> tuple[pd.
 def synthesizer_from(job: JobConfig) -> Synthesizer:
     pii = job.pii
     policy = ProtectionPolicy(direct=pii.direct, free_text=pii.free_text, quasi=pii.quasi,
-                              columns=dict(pii.columns), consistent=pii.consistent)
+                              columns=dict(pii.columns))
     return Synthesizer(epsilon=job.privacy.epsilon, delta=job.privacy.delta, model=job.model.name,
                        epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed)
@@ -161,4 +161,23 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
         for suite in report.suites_used:
             save_suite(suite, tmp / "expectations" / f"{suite.name}.json")
     report.leakage = leakage
+    return report
+
+
+def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | None) -> Any:
+    """The `protect` verb: real rows with keyed fakes (same input -> same fake) and redacted text.
+
+    This is pseudonymised real data, not a synthetic release: every non-identifier value is real.
+    """
+    from .atomic import write_table
+    from .protect import pseudonymize
+    from .scan import scan_pii
+
+    real = load_table(data)
+    report = scan_pii(real, nlp_model=nlp_model)
+    protected = pseudonymize(real, report, secret=secret)
+    leakage = check_leakage(real, protected, report)
+    if not leakage.passed:
+        raise SynthRecordsError(f"pseudonymised output still holds {leakage.total} real identifier values; nothing written")
+    write_table(out, protected)
     return report

@@ -118,3 +118,19 @@ def test_run_with_a_typo_in_the_job_names_the_key(tmp_path):
     job.write_text('[modle]\nname = "x"\n')
     proc = run_cli("run", job, check=False)
     assert proc.returncode == 2 and "modle" in proc.stderr
+
+
+def test_protect_maps_each_identifier_consistently_under_one_key(small_csv, tmp_path):
+    env_key = "x" * 32
+    import os
+
+    os.environ["SYNTHRECORDS_TEST_KEY"] = env_key
+    try:
+        for name in ("a.csv", "b.csv"):
+            run_cli("protect", small_csv, "--out", tmp_path / name, "--secret-env", "SYNTHRECORDS_TEST_KEY")
+    finally:
+        del os.environ["SYNTHRECORDS_TEST_KEY"]
+    a, b, real = (pd.read_csv(p, dtype=str) for p in (tmp_path / "a.csv", tmp_path / "b.csv", small_csv))
+    pd.testing.assert_frame_equal(a, b)
+    assert not set(a.email) & set(real.email)
+    assert (a.credit_score == real.credit_score).all()  # only identifiers change
