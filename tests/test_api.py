@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 import synthrecords
-from synthrecords import NotFittedError, SynthRecordsError, Synthesizer
+from synthrecords import NotFittedError, Synthesizer, SynthRecordsError
 
 
 @pytest.fixture(scope="module")
