@@ -28,6 +28,7 @@ from .pii_rules import (
     VALIDATORS,
     de_tax_id_check_digit,
     guess_locale,
+    luhn_check_digit,
     name_tokens,
     shape_mask,
 )
@@ -325,16 +326,6 @@ def _card(plan, f, rng, locale, pools):
     digits[-1] = str(luhn_check_digit("".join(digits[:-1])))
     it = iter(digits)
     return "".join(next(it) if c.isdigit() else c for c in number)
-
-
-def luhn_check_digit(payload: str) -> int:
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = int(ch)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return (10 - total % 10) % 10
 
 
 def _national_id(plan, f, rng, locale, pools):

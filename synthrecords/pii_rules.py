@@ -45,13 +45,18 @@ def luhn_valid(value: str) -> bool:
     digits = digits_of(value)
     if not 12 <= len(digits) <= 19:
         return False
+    return luhn_check_digit(digits[:-1]) == int(digits[-1])
+
+
+def luhn_check_digit(payload: str) -> int:
+    """The Luhn digit that completes ``payload`` (digits only)."""
     total = 0
-    for i, ch in enumerate(reversed(digits)):
+    for i, ch in enumerate(reversed(payload)):
         d = int(ch)
-        if i % 2 == 1:
+        if i % 2 == 0:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
-    return total % 10 == 0
+    return (10 - total % 10) % 10
 
 
 IBAN_LENGTHS = {"DE": 22, "GB": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "BE": 16, "AT": 20,

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from synthrecords import pii_engine
 from synthrecords.errors import SynthRecordsError
-from synthrecords.fakes import luhn_check_digit
 from synthrecords.pii_rules import (
     de_tax_id_check_digit,
     de_tax_id_valid,
     es_nif_valid,
     fr_nir_valid,
     iban_valid,
+    luhn_check_digit,
     luhn_valid,
     name_hints,
     non_personal_word,
