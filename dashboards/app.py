@@ -1,119 +1,154 @@
-"""Streamlit dashboard of one synthrecords release folder (read-only).
+"""Streamlit dashboard of one synthrecords run folder. Reads files only; never writes there.
 
-Started by `synthrecords dashboard RUN_DIR`, which passes the folder as the script's
-first argument; the sidebar lets an analyst open another folder.
+How the run folder reaches the page: `synthrecords dashboard RUN_DIR` starts
+`streamlit run dashboards/app.py -- RUN_DIR`, so it is the script's first argument
+(`sys.argv[1]`); tests running the page in-process with AppTest set `sys.argv` the same
+way. The sidebar field starts with it and lets an analyst open another folder.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import report_views as views  # beside this file: Streamlit puts the script's folder on sys.path
 import streamlit as st
 
-from synthrecords.dashboard import read_run
+from synthrecords.dashboard import WHAT_TO_DO, read_report
 from synthrecords.errors import SynthRecordsError
 
+PREVIEW_ROWS = 50
 
-@st.cache_data(show_spinner=False)
-def load(run_dir: str, stamp: float) -> tuple[dict, pd.DataFrame]:
-    report = read_run(run_dir)
-    preview = pd.read_csv(Path(run_dir) / "synthetic.csv", nrows=50, dtype=str)
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_run(run_dir: str, changed: tuple[float, ...]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """report.json and the first synthetic rows. `changed` (file times) is only part of the
+    cache key, so a run written again into the same folder is read again."""
+    report = read_report(run_dir)
+    # As text: the preview shows the file as a reader gets it (leading zeros, exact dates).
+    preview = pd.read_csv(Path(run_dir) / "synthetic.csv", nrows=PREVIEW_ROWS, dtype=str, keep_default_na=False)
     return report, preview
 
 
-def privacy_text(summary: dict) -> str:
-    if summary.get("epsilon_target") is None:
-        return "none"
-    return f"ε {summary['epsilon_spent']:.3g} / {summary['epsilon_target']:g}"
+def modification_times(run_dir: str) -> tuple[float, ...]:
+    paths = (Path(run_dir) / name for name in ("report.json", "synthetic.csv"))
+    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
 
 
-def show_summary(report: dict) -> None:
-    s = report["summary"]
-    score = s.get("fidelity_score")
-    first, second = st.columns(3), st.columns(3)
-    first[0].metric("Synthetic rows", f"{s['rows']:,}")
-    first[1].metric("Model", s["model"])
-    first[2].metric("Differential privacy", privacy_text(s),
-                    help="no formal privacy guarantee" if s.get("epsilon_target") is None else f"delta {s['delta']:.2g}")
-    second[0].metric("Fidelity (SDMetrics quality)", "n/a" if score is None else f"{score:.1%}")
-    second[1].metric("Expectations passed / failed", f"{s['expectations_passed']} / {s['expectations_failed']}")
-    second[2].metric("Leakage check", "passed" if s["leakage_passed"] else "FAILED")
+def show_summary(report: dict[str, Any]) -> None:
+    metrics = views.summary_metrics(report)
+    # Two rows on one grid: seven values at metric size do not fit one row of a laptop screen.
+    for row in (metrics[:4], metrics[4:]):
+        for column, m in zip(st.columns(4), row, strict=False):
+            column.metric(m.label, m.value, m.note, delta_color=m.color, delta_arrow="off", help=m.help)
+    summary = report.get("summary", {})
+    if summary.get("leakage_passed") is False:
+        st.error("The leakage check found real identifier values in the synthetic table: do not share it.")
 
 
-def show_pii(report: dict) -> None:
+def show_pii(report: dict[str, Any]) -> None:
     st.header("Personal data found and what was done")
-    pii = pd.DataFrame(report["pii"]["columns"])
-    if pii.empty:
-        st.info("No columns were scanned.")
-        return
-    pii["entities"] = pii["entities"].map(", ".join)
-    pii["evidence"] = pii["evidence"].map("; ".join)
-    st.dataframe(pii[["column", "category", "entities", "confidence", "action", "evidence"]], hide_index=True)
-    for warning in report["pii"].get("warnings", []):
+    table = views.pii_table(report)
+    lines = views.pii_lines(report)
+    if lines:
+        st.markdown("\n".join(f"- {line}" for line in lines))
+    if table.empty:
+        st.info("This report lists no scanned columns.")
+    else:
+        st.dataframe(table, hide_index=True, column_config={
+            "confidence": st.column_config.NumberColumn(format="percent")})
+    pii = report.get("pii", {})
+    if pii.get("nlp_model"):
+        st.caption(f"Free text scanned with spaCy model {pii['nlp_model']}.")
+    for warning in pii.get("warnings", []):
         st.warning(warning)
 
 
-def show_validation(report: dict) -> None:
+def show_validation(report: dict[str, Any]) -> None:
     st.header("Validation")
-    rows = [dict(r, suite=suite["name"]) for suite in report["validation"]["expectations"]["suites"] for r in suite["results"]]
-    if rows:
-        results = pd.DataFrame(rows).sort_values("success", kind="stable")
-        results["observed"] = results["observed"].astype(str)
-        st.subheader("Expectations (failures first)")
-        st.dataframe(results[["suite", "expectation", "column", "success", "observed"]], hide_index=True)
-    fidelity = report["validation"]["fidelity"]
+    st.subheader("Expectations (failures first)")
+    results = views.expectation_table(report)
+    if results.empty:
+        st.info("No expectation results in this report.")
+    else:
+        st.caption(" · ".join(views.suite_lines(report)))
+        st.dataframe(results, hide_index=True)
     st.subheader("Fidelity")
-    if fidelity.get("quality_score") is not None:
-        st.write(f"SDMetrics quality score **{fidelity['quality_score']:.1%}** "
-                 f"(column shapes {fidelity['column_shapes']:.1%}, column pair trends {fidelity['column_pair_trends']:.1%})")
-    if fidelity.get("per_column"):
-        st.bar_chart(pd.DataFrame(fidelity["per_column"]).set_index("column")["score"])
+    text, per_column = views.fidelity_text(report), views.fidelity_table(report)
+    if text is None and per_column.empty:
+        st.info("No fidelity measurements in this report.")
+    if text:
+        st.markdown(text)
+    if not per_column.empty:
+        # Scaled to 0-100 so every score prints with one decimal, like the summary.
+        st.dataframe(per_column.assign(score=per_column["score"] * 100), hide_index=True, column_config={
+            "score": st.column_config.ProgressColumn("score (worst first)", min_value=0.0, max_value=100.0,
+                                                     format="%.1f%%", color="blue")})
 
 
-def show_privacy(report: dict) -> None:
+def show_privacy(report: dict[str, Any]) -> None:
     st.header("Privacy")
-    ledger = report["privacy"]
-    st.write(ledger.get("note") or ledger.get("guarantee"))
-    if ledger.get("scope"):
-        st.caption(ledger["scope"])
-    if ledger.get("entries"):
-        st.dataframe(pd.DataFrame(ledger["entries"]), hide_index=True)
-    metrics = report["validation"].get("privacy", {})
-    dcr = metrics.get("dcr", {})
+    ledger = report.get("privacy", {})
+    st.markdown(ledger.get("note") or f"Differential privacy: {views.privacy_text(report.get('summary', {}))}")
+    for caption in (ledger.get("accounting"), ledger.get("scope")):
+        if caption:
+            st.caption(caption)
+    st.subheader("Privacy ledger")
+    entries = views.ledger_table(report)
+    if entries.empty:
+        st.info("No mechanism touched real data under a privacy budget (the ledger is empty).")
+    else:
+        st.dataframe(entries, hide_index=True)
+    dcr = views.dcr_metrics(report)
     if dcr:
-        cols = st.columns(3)
-        cols[0].metric("Median distance to closest record", f"{dcr['median']:.3f}")
-        cols[1].metric("Exact copies of real rows", metrics.get("exact_matches", 0))
-        share = dcr.get("share_closer_to_train_than_holdout")
-        cols[2].metric("Closer to training than holdout", "n/a" if share is None else f"{share:.1%}")
-        st.caption(dcr.get("metric", ""))
+        st.subheader("Distance to closest record")
+        for column, (label, value) in zip(st.columns(len(dcr)), dcr, strict=True):
+            column.metric(label, value)
+        metric = report.get("validation", {}).get("privacy", {}).get("dcr", {}).get("metric")
+        if metric:
+            st.caption(metric)
+    findings = views.leakage_findings(report)
+    if not findings.empty:
+        st.subheader("Leakage findings")
+        st.dataframe(findings, hide_index=True)
+
+
+def show_preview(report: dict[str, Any], preview: pd.DataFrame) -> None:
+    total = report.get("summary", {}).get("rows") or report.get("run", {}).get("rows_synthetic")
+    st.header(f"Synthetic rows (first {PREVIEW_ROWS})")
+    if total is not None:
+        st.caption(f"{len(preview)} of {total:,} rows of synthetic.csv")
+    st.dataframe(preview, hide_index=True)
 
 
 def main() -> None:
-    st.set_page_config(page_title="synthrecords", layout="wide")
-    default = sys.argv[1] if len(sys.argv) > 1 else ""
-    run_dir = st.sidebar.text_input("Release folder", value=default)
+    # The folder usually comes from the command line: keep the sidebar folded, the page wide.
+    st.set_page_config(page_title="synthrecords dashboard", layout="wide", initial_sidebar_state="collapsed")
+    given = sys.argv[1] if len(sys.argv) > 1 else ""
+    run_dir = st.sidebar.text_input("Run folder", value=given).strip()
     if not run_dir:
-        st.info("Enter a release folder (written by `synthrecords run` or `synthrecords demo`).")
+        st.title("synthrecords dashboard")
+        st.info(f"Enter a run folder in the sidebar; {WHAT_TO_DO} to make one.")
         return
     try:
-        report, preview = load(run_dir, (Path(run_dir) / "report.json").stat().st_mtime if Path(run_dir, "report.json").exists() else 0.0)
+        report, preview = load_run(run_dir, modification_times(run_dir))
     except SynthRecordsError as exc:
+        st.title("synthrecords dashboard")
         st.error(str(exc))
         return
-    st.title(f"Synthetic data release: {report['run']['id']}")
-    st.caption(f"Created {report['run']['created']} from {report['run']['input']['path']} "
-               f"({report['run']['input']['rows']:,} rows)")
+    run = report.get("run", {})
+    st.title(f"Synthetic data run: {run.get('id', Path(run_dir).name)}")
+    source = run.get("input", {})
+    if run.get("created") or source.get("path"):
+        st.caption(f"Created {run.get('created', '?')} from {source.get('path', '?')} "
+                   f"({views.count(source.get('rows'))} rows × {views.count(source.get('columns'))} columns)")
     show_summary(report)
     show_pii(report)
     show_validation(report)
     show_privacy(report)
-    st.header("Synthetic rows (first 50)")
-    st.dataframe(preview, hide_index=True)
-    st.download_button("Download report.json", json.dumps(report, indent=2), file_name="report.json")
+    show_preview(report, preview)
 
 
 main()

@@ -1,61 +1,104 @@
-"""Start the dashboard server on a free loopback port and drive headless Debian Chromium."""
+"""Start the dashboard server on a free loopback port and drive it with headless Debian Chromium.
+
+Playwright's own browser downloads are not used (CI has no internet): Chromium comes from
+`apt-get install chromium`. A missing Chromium fails the test rather than skipping it, so
+CI cannot go green without the browser check.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
+from playwright.sync_api import Page, sync_playwright
+
+from synthrecords.dashboard import streamlit_command
+
+CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out of a closed network.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def require_chromium() -> Path:
+    if not CHROMIUM.is_file():
+        raise AssertionError(f"headless Chromium is needed for the browser tests and {CHROMIUM} is missing: "
+                             "apt-get install chromium")
+    return CHROMIUM
+
+
 def free_port() -> int:
+    # Another process may take the port before Streamlit binds it; rare enough on a test box.
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@contextmanager
-def dashboard_server(run_dir: Path, timeout: float = 60) -> Iterator[str]:
-    """The real `synthrecords dashboard` server, yielding its URL; always stopped after."""
-    from synthrecords.dashboard import streamlit_command
-
-    port = free_port()
-    command = streamlit_command(run_dir, port=port, address="127.0.0.1")
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
-    url = f"http://127.0.0.1:{port}"
+def _healthy(url: str) -> bool:
     try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"dashboard exited early:\n{proc.stdout.read().decode()[-2000:]}")
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError(f"dashboard did not answer on {url} within {timeout} s")
-        yield url
-    finally:
-        proc.terminate()
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def dashboard_server(run_dir: Path, timeout: float = 30) -> Iterator[str]:
+    """The server `synthrecords dashboard RUN_DIR` starts, on 127.0.0.1 only; yields its URL.
+
+    The server is always stopped on the way out, whatever happened inside.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = streamlit_command(run_dir, port=port, address="127.0.0.1")
+    # Output to a file, not a pipe nobody reads: a full pipe would block the server.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    problem = (f"exited with status {proc.returncode}" if proc.poll() is not None
+                               else f"did not answer within {timeout} s")
+                    raise RuntimeError(f"dashboard server on {url} {problem}; its output:\n"
+                                       f"{log.read().decode(errors='replace')[-3000:]}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
-def require_chromium() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if path is None:
-        raise AssertionError("headless Chromium is needed for the browser tests: apt-get install chromium")
-    return path
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 1000) -> Iterator[Page]:
+    """A page in headless Debian Chromium; the browser is closed on the way out."""
+    executable = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def screenshot_whole_app(page: Page, path: Path) -> None:
+    """A screenshot of the whole Streamlit page, not just the first screen.
+
+    Streamlit scrolls inside its main container, not the document, so Playwright's
+    full_page alone stops at the viewport: grow the viewport to the content instead.
+    """
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": page.viewport_size["width"], "height": int(height)})
+    page.wait_for_timeout(500)  # let the canvas grids redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
