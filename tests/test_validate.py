@@ -151,7 +151,6 @@ def test_datetime_columns_are_checked_in_the_released_text_format(real, domain):
     assert validate(real, as_datetimes, domain=domain).passed
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="sample data not generated yet")
 def test_unseen_real_rows_of_the_sample_table_look_like_a_non_memorising_output():
     customers = load_table(SAMPLE)
     train, holdout, fresh = customers.iloc[:2000], customers.iloc[2000:3500], customers.iloc[3500:]
