@@ -42,6 +42,13 @@ class ColumnDomain:
     datetime_format: str | None = None
     nullable: bool = False
     source: str = "data"
+    # Under DP (source "dp"), statistics released with the domain, used by the encoders
+    # and the conditional sampler instead of the real data: ``frequencies`` are the
+    # normalised noisy counts of ``categories`` (same order); ``histogram`` holds a
+    # numeric/datetime column's bins within the bounds: {"edges": [...], "counts": [...]}
+    # (noisy counts, clipped at 0; datetime edges in days since 1970-01-01).
+    frequencies: list[float] | None = None
+    histogram: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -40,6 +40,9 @@ class LedgerEntry:
     steps: int = 1
     fit: int = 1  # which fit of the model spent it; refitting spends again
     detail: str = ""
+    # delta this mechanism spends outside its RDP curve (e.g. a category threshold that
+    # fails with this probability); the final conversion runs at the remaining delta
+    delta: float = 0.0
 
     def rdp(self, orders: tuple[float, ...] = ORDERS) -> np.ndarray:
         return np.asarray(
@@ -88,22 +91,31 @@ class PrivacyLedger:
             total += entry.rdp()
         return total
 
+    def delta_reserved(self, extra: list[LedgerEntry] = ()) -> float:
+        """Delta spent outside RDP by the entries; the conversion gets what is left."""
+        return float(sum(e.delta for e in [*self.entries, *extra]))
+
     def epsilon_spent(self, extra: list[LedgerEntry] = ()) -> float:
         """Composed epsilon of every recorded entry (plus ``extra``, to plan ahead)."""
         if not self.is_private or not (self.entries or extra):
             return 0.0
-        eps, _ = rdp_analysis.get_privacy_spent(orders=list(ORDERS), rdp=self.rdp(extra), delta=self.delta)
+        left = self.delta - self.delta_reserved(extra)
+        if not left > 0:
+            return float("inf")  # the reserved deltas alone use up delta: no epsilon holds
+        eps, _ = rdp_analysis.get_privacy_spent(orders=list(ORDERS), rdp=self.rdp(extra), delta=left)
         return float(eps)
 
     def remaining(self) -> float:
         return 0.0 if not self.is_private else max(self.epsilon - self.epsilon_spent(), 0.0)
 
-    def record(self, stage: str, *, noise_multiplier: float, sample_rate: float = 1.0, steps: int = 1, detail: str = "") -> LedgerEntry:
+    def record(self, stage: str, *, noise_multiplier: float, sample_rate: float = 1.0, steps: int = 1,
+               detail: str = "", delta: float = 0.0) -> LedgerEntry:
         """Charge a mechanism to the budget. Refuses (and records nothing) past the target."""
         if not self.is_private:
             raise SynthRecordsError("cannot record a DP mechanism on a ledger without an epsilon target")
         mechanism = "gaussian" if sample_rate >= 1.0 else "subsampled_gaussian"
-        entry = LedgerEntry(stage, mechanism, float(noise_multiplier), float(sample_rate), int(steps), max(self.fits, 1), detail)
+        entry = LedgerEntry(stage, mechanism, float(noise_multiplier), float(sample_rate), int(steps),
+                            max(self.fits, 1), detail, float(delta))
         spent = self.epsilon_spent([entry])
         if spent > self.epsilon * (1 + 1e-9):
             raise BudgetExceededError(
@@ -124,6 +136,7 @@ class PrivacyLedger:
             "guarantee": self.guarantee,
             "epsilon_target": self.epsilon,
             "delta": self.delta,
+            "delta_reserved": self.delta_reserved() if self.is_private else None,
             "epsilon_spent": spent,
             "accounting": "RDP (Opacus analysis), all entries composed, converted once" if self.is_private else None,
             "fits": self.fits,

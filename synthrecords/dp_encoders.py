@@ -1,0 +1,306 @@
+"""Encoders for the DP GAN, fitted on the released domain only (never on real rows).
+
+A DP stand-in for CTGAN's mode-specific normalisation (which fits a Gaussian mixture on
+the real values, and so leaks): a numeric or date column becomes a one-hot over the bins
+of its released histogram plus an in-bin offset in [-1, 1]; a categorical column a
+one-hot over its released categories plus an "other" slot (real values that were not
+released) that is never emitted. Every column has a null slot, emitted only when the
+domain is nullable. The conditional vector covers released categories and histogram
+bins, drawn for fake rows from the released (noisy) frequencies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.nn import functional as F
+
+from .domain import Domain
+from .dp_domain import from_days, to_days
+from .errors import SynthRecordsError
+
+EQUAL_WIDTH_BINS = 10  # bins for a column whose domain carries no released histogram
+
+
+@dataclass
+class ColumnCodec:
+    name: str
+    kind: str
+    start: int  # first slot of the one-hot in the encoded row
+    size: int  # one-hot size: categories + other + null, or bins + null
+    categories: list[Any] | None = None
+    edges: list[float] | None = None
+    frequencies: list[float] | None = None
+    nullable: bool = False
+    lower: Any = None
+    upper: Any = None
+    integer: bool = False
+    decimals: int | None = None
+    datetime_format: str | None = None
+    cond_start: int = -1  # first slot in the conditional vector; -1: not conditioned on
+
+    @property
+    def ranged(self) -> bool:
+        return self.kind in ("numerical", "datetime")
+
+    @property
+    def width(self) -> int:  # one-hot plus the offset of ranged columns
+        return self.size + self.ranged
+
+    @property
+    def n_cond(self) -> int:  # condition slots: released categories, or the bins
+        return (self.size - 1 if self.ranged else len(self.categories)) if self.cond_start >= 0 else 0
+
+    @property
+    def null_slot(self) -> int:
+        return self.size - 1
+
+    @property
+    def emittable(self) -> np.ndarray:
+        """Which one-hot slots sampling may emit: never "other", null only when nullable."""
+        ok = np.ones(self.size, dtype=bool)
+        if not self.ranged:
+            ok[self.size - 2] = False
+        ok[self.null_slot] = self.nullable
+        if not ok.any():  # nothing released and not nullable: emit null rather than invent
+            ok[self.null_slot] = True
+        return ok
+
+
+class TableCodec:
+    """Maps a table to the GAN's vectors and back, using nothing but the domain."""
+
+    def __init__(self, columns: list[ColumnCodec]) -> None:
+        self.columns = columns
+        self.data_dim = sum(c.width for c in columns)
+        self.conditioned = [c for c in columns if c.cond_start >= 0]
+        self.cond_dim = sum(c.n_cond for c in self.conditioned)
+
+    @classmethod
+    def from_domain(cls, domain: Domain) -> TableCodec:
+        columns, start, cond = [], 0, 0
+        for col in domain:
+            spec = ColumnCodec(col.name, col.kind, start, 0, nullable=col.nullable, lower=col.lower, upper=col.upper,
+                               integer=col.integer, decimals=col.decimals, datetime_format=col.datetime_format)
+            if col.kind in ("categorical", "boolean"):
+                spec.categories = list(col.categories or [])
+                spec.size = len(spec.categories) + 2
+                n = len(spec.categories)
+                spec.frequencies = list(col.frequencies) if col.frequencies and len(col.frequencies) == n else [1 / max(n, 1)] * n
+                if n:
+                    spec.cond_start, cond = cond, cond + n
+            else:
+                spec.edges = _edges(col)
+                n = len(spec.edges) - 1 if spec.edges else 0
+                spec.size = n + 1
+                counts = (col.histogram or {}).get("counts") or []
+                total = float(sum(counts)) if len(counts) == n else 0.0
+                spec.frequencies = [c / total for c in counts] if total > 0 else [1 / max(n, 1)] * n
+                if n > 1:
+                    spec.cond_start, cond = cond, cond + n
+            columns.append(spec)
+            start += spec.width
+        return cls(columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": [asdict(c) for c in self.columns]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TableCodec:
+        return cls([ColumnCodec(**c) for c in data["columns"]])
+
+    def observe_frequencies(self, encoded: np.ndarray) -> None:
+        """Condition frequencies read off encoded real rows: only for training without DP."""
+        for c in self.conditioned:
+            counts = encoded[:, c.start:c.start + c.n_cond].sum(axis=0)
+            if counts.sum() > 0:
+                c.frequencies = [float(f) for f in counts / counts.sum()]
+
+    def spans(self) -> list[tuple[int, int, str]]:
+        """(start, size, activation) of each block of the encoded row."""
+        out = []
+        for c in self.columns:
+            out.append((c.start, c.size, "softmax"))
+            if c.ranged:
+                out.append((c.start + c.size, 1, "tanh"))
+        return out
+
+    # -- rows -> vectors ---------------------------------------------------------------
+    def encode(self, data: pd.DataFrame) -> np.ndarray:
+        """One-hot + offsets of each row; values outside the domain go to "other" or the end bins."""
+        out = np.zeros((len(data), self.data_dim), dtype=np.float32)
+        rows = np.arange(len(data))
+        for c in self.columns:
+            series = data[c.name].reset_index(drop=True)
+            null = series.isna().to_numpy()
+            if not c.ranged:
+                index = {v: i for i, v in enumerate(c.categories)}
+                slot = series.map(lambda v, index=index: index.get(v, len(index))).to_numpy()
+                slot = np.where(null, c.null_slot, slot).astype(int)
+                out[rows, c.start + slot] = 1.0
+                continue
+            if not c.edges:
+                out[rows, c.start + c.null_slot] = 1.0
+                continue
+            x = self._numbers(series, c)
+            null = null | np.isnan(x)
+            x = np.nan_to_num(x)
+            edges = np.asarray(c.edges)
+            bins = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+            lo, hi = edges[bins], edges[bins + 1]
+            offset = np.clip(2 * (x - lo) / (hi - lo) - 1, -1, 1)
+            slot = np.where(null, c.null_slot, bins)
+            out[rows, c.start + slot] = 1.0
+            out[:, c.start + c.size] = np.where(null, 0.0, offset)
+        return out
+
+    @staticmethod
+    def _numbers(series: pd.Series, c: ColumnCodec) -> np.ndarray:
+        if c.kind == "numerical":
+            return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        stamps = series if pd.api.types.is_datetime64_any_dtype(series) else \
+            pd.to_datetime(series, format=c.datetime_format, errors="coerce")
+        return to_days(stamps).to_numpy(dtype=float)
+
+    # -- generator output -> rows ------------------------------------------------------
+    def activate(self, raw: torch.Tensor, tau: float = 0.2) -> torch.Tensor:
+        """CTGAN's output activations: Gumbel-softmax per one-hot, tanh per offset."""
+        parts = []
+        for start, size, act in self.spans():
+            block = raw[:, start:start + size]
+            parts.append(torch.tanh(block) if act == "tanh" else F.gumbel_softmax(block, tau=tau))
+        return torch.cat(parts, dim=1)
+
+    def decode(self, raw: torch.Tensor, generator: torch.Generator) -> pd.DataFrame:
+        """Rows from raw generator outputs: a slot drawn per one-hot (Gumbel-max over the
+        emittable slots), the offset placed inside the bin, clipped to the domain."""
+        raw = raw.detach()
+        out = {}
+        for c in self.columns:
+            logits = raw[:, c.start:c.start + c.size].clone()
+            logits[:, torch.as_tensor(~c.emittable)] = -math.inf
+            gumbel = -torch.log(-torch.log(torch.rand(logits.shape, generator=generator).clamp_min(1e-20)))
+            slot = (logits + gumbel).argmax(dim=1).numpy()
+            null = slot == c.null_slot
+            if not c.ranged:
+                values = np.array(c.categories + [None, None], dtype=object)[slot]
+                out[c.name] = pd.Series(values, dtype=object)
+                continue
+            offset = torch.tanh(raw[:, c.start + c.size]).numpy().astype(float)
+            out[c.name] = self._values(c, np.minimum(slot, max(c.size - 2, 0)), offset, null)
+        return pd.DataFrame(out)
+
+    @staticmethod
+    def _values(c: ColumnCodec, bins: np.ndarray, offset: np.ndarray, null: np.ndarray) -> pd.Series:
+        if not c.edges:
+            return pd.Series([None] * len(bins), dtype=object)
+        edges = np.asarray(c.edges)
+        x = edges[bins] + (offset + 1) / 2 * (edges[bins + 1] - edges[bins])
+        if c.kind == "datetime":
+            lo, hi = (to_days(pd.to_datetime(pd.Series([b]), format=c.datetime_format))[0] for b in (c.lower, c.upper))
+            resolution = 86400.0 if "%H" not in c.datetime_format else 1.0  # whole days, or seconds
+            x = np.round(np.clip(x, lo, hi) * 86400.0 / resolution) * resolution / 86400.0
+            stamps = from_days(x).dt.strftime(c.datetime_format)
+            return stamps.where(~null, None).astype(object)
+        x = np.clip(x, c.lower, c.upper)
+        x = np.round(x) if c.integer else np.round(x, c.decimals if c.decimals is not None else 6)
+        series = pd.Series(np.where(null, np.nan, x))
+        if c.integer:
+            return series.astype("Int64") if null.any() or c.nullable else series.astype("int64")
+        return series
+
+    # -- conditional vectors -----------------------------------------------------------
+    def _cond_index(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """For each cond slot: the encoded-row column it mirrors, and its conditioned column."""
+        data_col, owner = [], []
+        for j, c in enumerate(self.conditioned):
+            data_col += range(c.start, c.start + c.n_cond)
+            owner += [j] * c.n_cond
+        return torch.tensor(data_col, dtype=torch.long), torch.tensor(owner, dtype=torch.long)
+
+    def real_cond(self, rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Each real row's own condition: one of its columns holding a released category,
+        at random, with that category's slot. Reads only the row itself."""
+        if not self.cond_dim or not len(rows):
+            return rows.new_zeros((len(rows), self.cond_dim))
+        data_col, owner = self._cond_index()
+        candidate = rows[:, data_col]
+        eligible = torch.zeros(len(rows), len(self.conditioned)).index_add_(1, owner, candidate)
+        score = torch.rand(eligible.shape, generator=generator) * eligible - (1 - eligible)
+        chosen = score.argmax(dim=1)
+        keep = (eligible.sum(dim=1, keepdim=True) > 0).float()
+        return candidate * (owner[None, :] == chosen[:, None]).float() * keep
+
+    def fake_cond(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Conditions for fake rows: a conditioned column at random, a category from the
+        released frequencies. Returns the vectors and the chosen slot in the encoded row."""
+        cond = torch.zeros(n, self.cond_dim)
+        if not self.cond_dim:
+            return cond, torch.zeros(n, dtype=torch.long)
+        width = max(c.n_cond for c in self.conditioned)
+        probs = torch.zeros(len(self.conditioned), width, dtype=torch.float64)
+        for j, c in enumerate(self.conditioned):
+            probs[j, :c.n_cond] = torch.as_tensor(c.frequencies, dtype=torch.float64) + 1e-12
+        column = torch.randint(len(self.conditioned), (n,), generator=generator)
+        slot = torch.multinomial(probs[column], 1, generator=generator).squeeze(1)
+        cond_start = torch.tensor([c.cond_start for c in self.conditioned])
+        data_start = torch.tensor([c.start for c in self.conditioned])
+        cond[torch.arange(n), cond_start[column] + slot] = 1.0
+        return cond, data_start[column] + slot
+
+    def fixed_cond(self, n: int, column: str, value: Any) -> torch.Tensor:
+        cond = torch.zeros(n, self.cond_dim)
+        c = next(c for c in self.conditioned if c.name == column)
+        cond[:, c.cond_start + c.categories.index(value)] = 1.0
+        return cond
+
+    def cond_loss(self, raw: torch.Tensor, target: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """CTGAN's conditional loss: cross-entropy of the conditioned column's logits."""
+        if not self.cond_dim:
+            return raw.new_zeros(())
+        starts = torch.tensor([c.start for c in self.columns])
+        ends = starts + torch.tensor([c.size for c in self.columns])
+        owner = torch.searchsorted(ends, target, right=True)
+        loss = raw.new_zeros(())
+        for i, c in enumerate(self.columns):
+            rows = (owner == i) & (cond.sum(dim=1) > 0)
+            if rows.any():
+                logits = raw[rows, c.start:c.start + c.size]
+                loss = loss + F.cross_entropy(logits, target[rows] - c.start, reduction="sum")
+        return loss / len(raw)
+
+    def match(self, column: str, value: Any) -> Any:
+        """The released category a user's ``value`` (often text) stands for."""
+        c = next((c for c in self.columns if c.name == column), None)
+        if c is None:
+            raise SynthRecordsError(f"conditions: column {column!r} is not modelled; modelled columns: "
+                                    f"{[c.name for c in self.columns]}")
+        if c.ranged:
+            raise SynthRecordsError(f"conditions: column {column!r} is {c.kind}; only categorical columns can be "
+                                    "conditioned on")
+        by_text = {str(v): v for v in c.categories}
+        if value not in c.categories and str(value) not in by_text:
+            raise SynthRecordsError(f"conditions: {column!r} has no category {value!r} in the released domain "
+                                    f"(categories: {list(by_text)[:20]}); a category too rare to be released "
+                                    "cannot be sampled")
+        return value if value in c.categories else by_text[str(value)]
+
+
+def _edges(col) -> list[float]:
+    if col.histogram and col.histogram.get("edges"):
+        return [float(e) for e in col.histogram["edges"]]
+    if col.lower is None or col.upper is None:
+        return []
+    if col.kind == "datetime":
+        lo, hi = (float(to_days(pd.to_datetime(pd.Series([b]), format=col.datetime_format))[0]) for b in (col.lower, col.upper))
+        hi += 1.0
+    else:
+        lo, hi = float(col.lower), float(col.upper)
+    if not hi > lo:
+        hi = lo + 1.0
+    return [float(e) for e in np.linspace(lo, hi, EQUAL_WIDTH_BINS + 1)]

@@ -1,0 +1,176 @@
+import logging
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from opacus.accountants.analysis import rdp as rdp_analysis
+
+from synthrecords.domain import Domain
+from synthrecords.dp_domain import (
+    DEFAULT_SHARE,
+    THRESHOLD_DELTA_SHARE,
+    _support,
+    category_threshold,
+    default_delta,
+    release_domain,
+)
+from synthrecords.errors import SynthRecordsError
+from synthrecords.ledger import ORDERS, PrivacyLedger
+
+
+def table(n: int = 2000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "city": rng.choice(["Leeds", "York", "Hull"], n, p=[0.5, 0.3, 0.2]),
+        "income": rng.normal(50_000, 10_000, n).round(2),
+        "joined": (pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")).strftime("%Y-%m-%d"),
+        "active": rng.random(n) < 0.5,
+    })
+
+
+def ledger(epsilon: float = 1.0, n: int = 2000) -> PrivacyLedger:
+    return PrivacyLedger(epsilon, default_delta(n))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_category_held_by_one_row_is_never_released(seed):
+    data = table(seed=seed)
+    data.loc[7, "city"] = "Canaryville"
+    domain = release_domain(data, ledger(4.0))  # fresh noise, as in a real run
+    assert "Canaryville" not in domain["city"].categories
+    assert set(domain["city"].categories) == {"Leeds", "York", "Hull"}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_outlier_in_one_row_does_not_stretch_the_released_range(seed):
+    data = table(seed=seed)
+    data.loc[3, "income"] = 1e7
+    col = release_domain(data, ledger(4.0))["income"]
+    assert 10_000 < col.upper < 200_000 and 0 < col.lower < 40_000
+    assert col.histogram["edges"][-1] <= col.upper + 1
+
+
+def test_a_far_date_in_one_row_does_not_stretch_the_date_range():
+    data = table()
+    data.loc[3, "joined"] = "2099-06-30"
+    col = release_domain(data, ledger(4.0), noise_seed=0)["joined"]
+    assert "2014-01-01" <= col.lower <= "2016-01-01" and "2022-01-01" <= col.upper <= "2024-12-31"
+    assert col.datetime_format == "%Y-%m-%d" and col.source == "dp"
+
+
+def test_the_release_is_one_gaussian_entry_over_all_columns():
+    book = ledger(1.0)
+    release_domain(table(), book, noise_seed=0)
+    [entry] = book.entries
+    assert entry.stage == "domain" and entry.sample_rate == 1.0 and entry.steps == 1
+    assert "sqrt(4)" in entry.detail and all(c in entry.detail for c in ("city", "income", "joined", "active"))
+    alone = PrivacyLedger(1.0, book.delta, [entry]).epsilon_spent()
+    assert alone == pytest.approx(DEFAULT_SHARE * 1.0, rel=1e-3)
+
+
+def test_the_threshold_delta_is_taken_off_the_conversion_delta():
+    book = ledger(1.0)
+    release_domain(table(), book, noise_seed=0)
+    [entry] = book.entries
+    assert entry.delta == pytest.approx(THRESHOLD_DELTA_SHARE * book.delta)
+    eps, _ = rdp_analysis.get_privacy_spent(orders=list(ORDERS), rdp=entry.rdp(), delta=book.delta - entry.delta)
+    assert book.epsilon_spent() == pytest.approx(eps)
+
+
+def test_the_threshold_lets_a_count_of_one_survive_with_probability_delta_t():
+    sigma, delta_t, columns = 37.0, 2.5e-6, 5
+    tau = category_threshold(sigma, delta_t, columns)
+    survive = 1 - NormalDist(1.0, sigma).cdf(tau)
+    assert columns * survive == pytest.approx(delta_t, rel=1e-6)
+
+
+def test_released_frequencies_follow_the_counts():
+    col = release_domain(table(5000), ledger(4.0, 5000), noise_seed=0)["city"]
+    freq = dict(zip(col.categories, col.frequencies))
+    assert sum(col.frequencies) == pytest.approx(1.0)
+    assert freq["Leeds"] > freq["York"] > freq["Hull"]
+    assert freq["Leeds"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_booleans_keep_both_values_without_a_threshold():
+    data = table().assign(active=False)
+    data.loc[0, "active"] = True
+    col = release_domain(data, ledger(1.0), noise_seed=0)["active"]
+    assert col.kind == "boolean" and col.categories == [False, True]
+
+
+def test_public_domains_are_used_as_given_and_need_no_threshold():
+    public = {"city": {"categories": ["Leeds", "York", "Hull", "Bath"]},
+              "income": {"lower": 0, "upper": 200_000}, "joined": {"lower": "2010-01-01", "upper": "2030-12-31"}}
+    book = ledger(1.0)
+    domain = release_domain(table(), book, public=public, noise_seed=0)
+    assert domain["city"].categories == ["Leeds", "York", "Hull", "Bath"] and domain["city"].source == "public"
+    assert (domain["income"].lower, domain["income"].upper) == (0, 200_000)
+    assert (domain["joined"].lower, domain["joined"].upper) == ("2010-01-01", "2030-12-31")
+    assert book.entries[0].delta == 0  # nothing read off the data is thresholded
+
+
+def test_nulls_make_a_column_nullable_only_when_clearly_present():
+    data = table()
+    data.loc[:399, "income"] = np.nan
+    data.loc[0, "city"] = None
+    domain = release_domain(data, ledger(4.0), noise_seed=0)
+    assert domain["income"].nullable and not domain["city"].nullable
+
+
+def test_a_column_too_sparse_to_release_is_emitted_empty_with_a_warning(caplog):
+    data = table(40)
+    with caplog.at_level(logging.WARNING, logger="synthrecords.dp_domain"):
+        domain = release_domain(data, ledger(0.1, 40), noise_seed=0)
+    assert domain["income"].histogram is None and domain["income"].nullable
+    assert domain["city"].categories == [] and domain["city"].nullable
+    assert "public" in caplog.text and "income" in caplog.text
+
+
+def test_integer_columns_get_integer_bounds():
+    data = table().assign(age=lambda d: np.random.default_rng(0).integers(18, 90, len(d)))
+    col = release_domain(data, ledger(4.0), noise_seed=0)["age"]
+    assert col.integer and isinstance(col.lower, int) and isinstance(col.upper, int)
+    assert 10 <= col.lower <= 18 and 89 <= col.upper <= 160
+
+
+def test_released_domain_round_trips_through_json():
+    domain = release_domain(table(), ledger(1.0), noise_seed=0)
+    again = Domain.from_dict(domain.to_dict())
+    assert again == domain
+
+
+def test_the_noise_is_fresh_unless_a_noise_seed_is_forced():
+    assert release_domain(table(), ledger()) != release_domain(table(), ledger())
+    assert release_domain(table(), ledger(), noise_seed=3) == release_domain(table(), ledger(), noise_seed=3)
+
+
+def test_release_needs_an_epsilon():
+    with pytest.raises(SynthRecordsError, match="data_domain"):
+        release_domain(table(), PrivacyLedger(), noise_seed=0)
+
+
+def test_unknown_public_column_is_named():
+    with pytest.raises(SynthRecordsError, match="nope"):
+        release_domain(table(), ledger(), public={"nope": {"categories": [1]}})
+
+
+def test_support_ignores_noise_and_finds_the_data():
+    rng = np.random.default_rng(0)
+    counts = np.zeros(200)
+    counts[80:90] = 300
+    counts[150] = 1  # an outlier
+    noisy = counts + rng.normal(0, 30, 200)
+    assert _support(noisy, 30.0) == (80, 90)
+
+
+def test_support_of_pure_noise_is_empty():
+    rng = np.random.default_rng(1)
+    assert _support(rng.normal(0, 30, 400), 30.0) is None
+
+
+def test_default_delta_is_well_below_one_over_n():
+    assert default_delta(5000) == pytest.approx(1 / 50_000)
+    assert math.isfinite(default_delta(0))

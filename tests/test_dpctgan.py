@@ -1,0 +1,333 @@
+import copy
+import inspect
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from ctgan.synthesizers.ctgan import Discriminator, Generator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opacus.accountants import RDPAccountant
+
+from synthrecords.domain import ColumnDomain, Domain
+from synthrecords.dp_domain import default_delta, release_domain
+from synthrecords.dp_encoders import TableCodec
+from synthrecords.dpctgan import (
+    DPCTGANEngine,
+    discriminator_step,
+    generator_step,
+    private_discriminator,
+)
+from synthrecords.errors import SynthRecordsError
+from synthrecords.ledger import PrivacyLedger
+
+SMALL = {"batch_size": 200, "embedding_dim": 16, "generator_dim": (32, 32), "discriminator_dim": (32, 32)}
+
+
+def table(n: int = 1000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    segment = rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2])
+    return pd.DataFrame({
+        "segment": segment,
+        "income": (rng.normal(50_000, 8_000, n) + np.where(segment == "a", 10_000, 0)).round(2),
+        "joined": (pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")).strftime("%Y-%m-%d"),
+        "flag": rng.random(n) < 0.3,
+    })
+
+
+def fit(data: pd.DataFrame, epsilon: float = 1.0, epochs: int = 2, seed: int = 0, **params):
+    """Domain release and training with fresh (unseeded) DP noise, as in a real run."""
+    ledger = PrivacyLedger(epsilon, default_delta(len(data)))
+    domain = release_domain(data, ledger)
+    engine = DPCTGANEngine(epochs=epochs, **{**SMALL, **params})
+    engine.fit(data, domain, ledger, seed=seed)
+    return engine, domain, ledger
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return fit(table(), epsilon=2.0, epochs=3)
+
+
+# -- privacy claims -------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_category_held_by_one_row_never_appears_in_the_output(seed):
+    data = table(seed=seed)
+    data.loc[11, "segment"] = "CANARY"
+    engine, domain, _ = fit(data, epsilon=4.0, seed=seed)
+    out = engine.sample(3000, seed=seed)
+    assert "CANARY" not in set(out.segment) and "CANARY" not in domain["segment"].categories
+    assert set(out.segment) <= {"a", "b", "c"}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_an_outlier_in_one_row_does_not_stretch_the_output_range(seed):
+    data = table(seed=seed)
+    data.loc[5, "income"] = 1e7
+    engine, domain, _ = fit(data, epsilon=4.0, seed=seed)
+    out = engine.sample(3000, seed=seed)
+    assert out.income.max() <= domain["income"].upper < 200_000
+
+
+@pytest.mark.parametrize("epsilon", [0.5, 1.0, 4.0])
+@pytest.mark.parametrize("rows", [300, 2000])
+@pytest.mark.parametrize("epochs", [1, 3])
+def test_spent_epsilon_never_exceeds_the_target(epsilon, rows, epochs):
+    _, _, ledger = fit(table(rows), epsilon=epsilon, epochs=epochs)
+    assert [e.stage for e in ledger.entries] == ["domain", "train"]
+    assert ledger.epsilon_spent() <= epsilon
+    assert ledger.epsilon_spent() == pytest.approx(epsilon, rel=0.01)  # ends on budget, not far below
+
+
+def test_training_epsilon_equals_opacus_own_accountant(fitted):
+    engine, _, ledger = fitted
+    train = ledger.entries[-1]
+    assert (train.noise_multiplier, train.sample_rate, train.steps) == (
+        engine.privacy_["noise_multiplier"], engine.privacy_["sample_rate"], engine.privacy_["steps"])
+    accountant = RDPAccountant()
+    accountant.history = [(train.noise_multiplier, train.sample_rate, train.steps)]
+    opacus = accountant.get_epsilon(ledger.delta)
+    # Opacus's accountant attached to the optimizer counted the same steps at the same rate
+    assert engine.privacy_["opacus_rdp_epsilon"] == pytest.approx(opacus, rel=1e-9)
+    ours = PrivacyLedger(ledger.epsilon, ledger.delta, [train]).epsilon_spent()
+    assert ours <= opacus * (1 + 1e-9) and ours == pytest.approx(opacus, rel=0.02)
+
+
+@pytest.mark.parametrize("mode", ["hooks", "ghost"])
+def test_per_sample_gradients_are_clipped_before_summing(mode):
+    torch.manual_seed(0)
+    module = Discriminator(6, (8, 8), pac=1)
+    rows = torch.randn(40, 6)
+    rows[3] *= 1e4  # one sample with a huge gradient
+    plain = copy.deepcopy(module)
+    torch.manual_seed(1)
+    torch.nn.functional.binary_cross_entropy_with_logits(plain(rows[3:4]).squeeze(1), torch.ones(1), reduction="sum").backward()
+    unclipped = torch.cat([p.grad.flatten() for p in plain.parameters()]).norm()
+
+    norms = {}
+    for batch in (rows[3:4], rows):
+        copied = copy.deepcopy(module)
+        d, opt, criterion, _, _ = private_discriminator(copied, torch.optim.SGD(copied.parameters(), lr=0.0), rows,
+                                                        batch_size=40, noise_multiplier=0.0, max_grad_norm=1.0,
+                                                        generator=torch.Generator().manual_seed(0), grad_sample_mode=mode)
+        torch.manual_seed(1)
+        criterion(d(batch).squeeze(1), torch.ones(len(batch))).backward()
+        opt.pre_step()  # clip, sum and (zero) noise: the gradient the update would use
+        norms[len(batch)] = torch.cat([p.grad.flatten() for p in d.parameters()]).norm()
+    assert unclipped > 100
+    assert norms[1] <= 1.0 + 1e-5
+    assert norms[40] <= 40 * 1.0 + 1e-4
+
+
+@pytest.mark.parametrize("mode", ["hooks", "ghost"])
+def test_the_discriminator_step_gives_the_generator_no_gradient(mode):
+    codec = TableCodec.from_domain(release_domain(table(), PrivacyLedger(2.0, 1e-4), noise_seed=0))
+    real = torch.from_numpy(codec.encode(table()))
+    generator = Generator(16 + codec.cond_dim, (32, 32), codec.data_dim)
+    before = copy.deepcopy(generator.state_dict())
+    rng = torch.Generator().manual_seed(0)
+    d, opt, criterion, loader, _ = _private(codec, real, rng, mode)
+    d_before = copy.deepcopy(d.state_dict())
+    (rows,) = next(iter(loader))
+    discriminator_step(d, opt, criterion, generator, codec, rows, 200, 16, rng)
+    assert all(p.grad is None for p in generator.parameters())
+    assert all(torch.equal(before[k], v) for k, v in generator.state_dict().items() if "running" not in k and "num_batches" not in k)
+    assert any(not torch.equal(d_before[k], v) for k, v in d.state_dict().items())
+
+
+def _private(codec, real, rng, mode="ghost"):
+    module = Discriminator(codec.data_dim + codec.cond_dim, (32, 32), pac=1)
+    return private_discriminator(module, torch.optim.Adam(module.parameters()), real, batch_size=200,
+                                 noise_multiplier=1.0, max_grad_norm=1.0, generator=rng, grad_sample_mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["hooks", "ghost"])
+def test_the_generator_step_takes_no_real_rows_and_leaves_the_discriminator_alone(mode):
+    assert "rows" not in inspect.signature(generator_step).parameters
+    codec = TableCodec.from_domain(release_domain(table(), PrivacyLedger(2.0, 1e-4), noise_seed=0))
+    rng = torch.Generator().manual_seed(0)
+    d, *_ = _private(codec, torch.from_numpy(codec.encode(table())), rng, mode)
+    generator = Generator(16 + codec.cond_dim, (32, 32), codec.data_dim)
+    d_before = copy.deepcopy(d.state_dict())
+    generator_step(generator, torch.optim.Adam(generator.parameters()), d, codec, 64, 16, rng)
+    assert all(torch.equal(d_before[k], v) for k, v in d.state_dict().items())
+    assert all(p.grad is None and p.requires_grad for p in d.parameters())
+
+
+def test_the_generator_is_never_wrapped_by_opacus(fitted):
+    engine, _, _ = fitted
+    assert type(engine.generator_) is Generator
+    assert not any(hasattr(p, "grad_sample") for p in engine.generator_.parameters())
+
+
+# -- behaviour ----------------------------------------------------------------------------
+def test_samples_stay_inside_the_released_domain(fitted):
+    engine, domain, _ = fitted
+    out = engine.sample(2000, seed=1)
+    assert list(out.columns) == domain.names and len(out) == 2000
+    assert set(out.segment) <= set(domain["segment"].categories)
+    assert out.income.between(domain["income"].lower, domain["income"].upper).all()
+    assert out.joined.between(domain["joined"].lower, domain["joined"].upper).all()
+    assert out.flag.isin([True, False]).all()
+    assert (out.income.round(2) == out.income).all()
+
+
+def test_sampling_is_post_processing_and_spends_nothing(fitted):
+    engine, _, ledger = fitted
+    spent = ledger.epsilon_spent()
+    engine.sample(100, seed=0)
+    assert ledger.epsilon_spent() == spent and len(ledger.entries) == 2
+
+
+def test_a_saved_model_samples_exactly_like_the_fitted_one(tmp_path, fitted):
+    engine, _, _ = fitted
+    engine.save(tmp_path)
+    again = DPCTGANEngine.load(tmp_path)
+    pd.testing.assert_frame_equal(engine.sample(300, seed=7), again.sample(300, seed=7))
+    assert not (tmp_path / "discriminator").exists() and "discriminator_" not in vars(again)
+
+
+def test_conditions_are_always_met(fitted):
+    engine, _, _ = fitted
+    out = engine.sample(200, seed=3, conditions={"segment": "c"})
+    assert len(out) == 200 and (out.segment == "c").all()
+
+
+def test_a_condition_outside_the_released_domain_is_refused(fitted):
+    engine, _, _ = fitted
+    with pytest.raises(SynthRecordsError, match="no category 'zzz'"):
+        engine.sample(10, seed=0, conditions={"segment": "zzz"})
+    with pytest.raises(SynthRecordsError, match="only categorical"):
+        engine.sample(10, seed=0, conditions={"income": 5})
+
+
+def test_a_one_column_table_trains_and_samples():
+    engine, _, ledger = fit(table()[["income"]])
+    out = engine.sample(50, seed=0)
+    assert list(out.columns) == ["income"] and out.income.notna().all()
+    assert ledger.epsilon_spent() <= 1.0
+
+
+def test_an_all_categorical_table_trains_and_samples():
+    engine, _, _ = fit(table()[["segment", "flag"]])
+    out = engine.sample(500, seed=0)
+    assert set(out.segment) <= {"a", "b", "c"} and engine.codec_.cond_dim == 5
+
+
+def test_a_column_that_released_nothing_comes_out_empty():
+    data = table(300).assign(code=[f"x{i}" for i in range(300)])  # every value unique
+    engine, domain, _ = fit(data)
+    assert domain["code"].categories == []
+    assert engine.sample(50, seed=0).code.isna().all()
+
+
+def test_too_small_an_epsilon_names_the_option_to_change():
+    with pytest.raises(SynthRecordsError, match=r"too small.*epochs=\d+.*max_noise_multiplier|"
+                                                r"too small.*max_noise_multiplier.*epochs=\d+"):
+        fit(table(300), epsilon=0.05, epochs=200)
+
+
+def test_without_an_epsilon_it_trains_without_noise_and_records_nothing():
+    from synthrecords.domain import data_domain
+
+    data = table(300)
+    engine = DPCTGANEngine(epochs=1, **SMALL)
+    ledger = PrivacyLedger()
+    engine.fit(data, data_domain(data), ledger, seed=0)
+    assert engine.privacy_["noise_multiplier"] == 0.0 and ledger.entries == []
+    assert len(engine.sample(20, seed=0)) == 20
+
+
+def test_unfitted_engine_refuses_to_sample():
+    with pytest.raises(SynthRecordsError, match="not fitted"):
+        DPCTGANEngine().sample(5, seed=0)
+
+
+# -- encoders: built from the domain only ----------------------------------------------------
+HAND_DOMAIN = Domain({
+    "cat": ColumnDomain("cat", "categorical", categories=["x", "y", 3], nullable=True, source="dp",
+                        frequencies=[0.5, 0.3, 0.2]),
+    "num": ColumnDomain("num", "numerical", lower=-10.0, upper=250.0, decimals=2, source="dp",
+                        histogram={"edges": [-10.0, 0.0, 5.5, 100.0, 250.0], "counts": [1, 2, 3, 4]}),
+    "day": ColumnDomain("day", "datetime", lower="2001-01-01", upper="2003-12-31", datetime_format="%Y-%m-%d",
+                        nullable=True, source="dp"),
+})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["x", "y", 3, None]),
+                          st.integers(-1000, 25000).map(lambda v: v / 100),
+                          st.one_of(st.none(), st.dates(pd.Timestamp("2001-01-01").date(), pd.Timestamp("2003-12-31").date()))),
+                min_size=1, max_size=30))
+def test_encoding_then_decoding_gives_the_values_back(rows):
+    data = pd.DataFrame({"cat": pd.Series([r[0] for r in rows], dtype=object), "num": [r[1] for r in rows],
+                         "day": [r[2].strftime("%Y-%m-%d") if r[2] else None for r in rows]})
+    codec = TableCodec.from_domain(HAND_DOMAIN)
+    encoded = torch.from_numpy(codec.encode(data))
+    raw = torch.zeros_like(encoded)
+    for start, size, act in codec.spans():
+        block = encoded[:, start:start + size]
+        raw[:, start:start + size] = torch.atanh(block.clamp(-1 + 1e-7, 1 - 1e-7)) if act == "tanh" else (block * 2 - 1) * 1e4
+    out = codec.decode(raw.double(), torch.Generator().manual_seed(0))
+    assert out.cat.tolist() == data.cat.tolist()
+    assert np.allclose(out.num.to_numpy(dtype=float), data.num.to_numpy(dtype=float), atol=0.011)
+    assert out.day.tolist() == data.day.tolist()
+
+
+def test_unreleased_values_are_encoded_as_other_and_never_decoded():
+    codec = TableCodec.from_domain(HAND_DOMAIN)
+    encoded = codec.encode(pd.DataFrame({"cat": ["secret"], "num": [1.0], "day": ["2002-02-02"]}))
+    other = codec.columns[0].start + 3
+    assert encoded[0, other] == 1.0
+    raw = torch.zeros((1, codec.data_dim))
+    raw[0, other] = 1e4  # the generator insists on "other"
+    assert codec.decode(raw, torch.Generator().manual_seed(0)).cat[0] in ("x", "y", 3, None)
+
+
+def test_the_encoder_reads_nothing_but_the_domain():
+    codec = TableCodec.from_domain(HAND_DOMAIN)
+    again = TableCodec.from_domain(HAND_DOMAIN)
+    assert codec.to_dict() == again.to_dict()
+    assert codec.columns[1].edges == [-10.0, 0.0, 5.5, 100.0, 250.0]
+    assert codec.columns[1].frequencies == pytest.approx([0.1, 0.2, 0.3, 0.4])
+
+
+# -- empirical audit ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_membership_inference_is_near_chance_at_epsilon_one_and_not_without_dp():
+    """Loss-threshold attack (the discriminator's logit, white-box) and distance to the
+    closest synthetic record (black-box) on 100 members vs 100 non-members. Without DP the
+    same training overfits and the discriminator's logit gives members away."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({f"x{i}": rng.normal(100, 20, 200).round(1) for i in range(8)})
+    data["c"] = rng.choice(list("abcd"), 200)
+    members, others = data.iloc[:100].reset_index(drop=True), data.iloc[100:].reset_index(drop=True)
+    public = {**{f"x{i}": {"lower": 0, "upper": 200} for i in range(8)}, "c": {"categories": list("abcd")}}
+    labels = np.r_[np.ones(100), np.zeros(100)]
+    aucs = {}
+    for epsilon in (1.0, None):
+        ledger = PrivacyLedger(1.0, default_delta(100))
+        domain = release_domain(members, ledger, public=public)
+        engine = DPCTGANEngine(epochs=400, batch_size=50, embedding_dim=32, generator_dim=(128, 128),
+                               discriminator_dim=(256, 256))
+        engine.fit(members, domain, ledger if epsilon else PrivacyLedger(), seed=0)
+        aucs[epsilon] = [roc_auc_score(labels, np.r_[attack(engine, members), attack(engine, others)])
+                         for attack in (_discriminator_logit, _closeness_to_synthetic)]
+    assert all(abs(auc - 0.5) < 0.1 for auc in aucs[1.0]), aucs
+    assert aucs[None][0] > 0.6, aucs  # the attack has power where there is no DP
+
+
+def _discriminator_logit(engine: DPCTGANEngine, frame: pd.DataFrame) -> np.ndarray:
+    rows = torch.from_numpy(engine.codec_.encode(frame))
+    cond = engine.codec_.real_cond(rows, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        return engine.discriminator_(torch.cat([rows, cond], 1)).squeeze(1).numpy()
+
+
+def _closeness_to_synthetic(engine: DPCTGANEngine, frame: pd.DataFrame) -> np.ndarray:
+    synth = engine.codec_.encode(engine.sample(2000, seed=0))
+    enc = engine.codec_.encode(frame)
+    return -np.min(((enc[:, None, :] - synth[None, :, :]) ** 2).sum(-1), axis=1)
