@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -68,6 +69,8 @@ YEARS = (1900, 2100)
 YEARS_PER_BIN = 5  # wide enough that a few thousand rows clear the noise at epsilon 1
 EPOCH = pd.Timestamp("1970-01-01")
 NULL, OTHER = "null", "other"
+# The measuring step: plans in, one (keys, exact counts) pair per plan out.
+Histograms = Callable[[list["_Plan"]], list[tuple[list[Any], np.ndarray]]]
 
 
 def default_delta(n_rows: int) -> float:
@@ -114,7 +117,7 @@ class _Plan:
 
 def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = DEFAULT_SHARE,
-                   noise_seed: int | None = None) -> Domain:
+                   noise_seed: int | None = None, histograms: Histograms | None = None) -> Domain:
     """Release the domain of every column of ``data`` under DP, charged to ``ledger``.
 
     ``public`` declares columns' domains the user vouches are public, e.g.
@@ -125,6 +128,10 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
 
     The noise comes from OS entropy. ``noise_seed`` is for tests only: whoever knows it
     can subtract the noise, so it voids the guarantee (never pass a run's public seed).
+
+    ``histograms`` swaps the measuring step: given the plans it returns what
+    ``_exact_histograms`` would (e.g. ``synthrecords.spark.domain`` counts on executors;
+    ``data`` then only needs to be a sample for the schema). Noise is still added here, once.
     """
     if not ledger.is_private:
         raise SynthRecordsError("release_domain needs a ledger with an epsilon; without DP use domain.data_domain")
@@ -148,7 +155,8 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     if noise_seed is not None:
         log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
     rng = np.random.default_rng(noise_seed)  # None: fresh OS entropy
-    measured = [(keys, counts + rng.normal(0.0, sigma, len(counts))) for keys, counts in _exact_histograms(data, plans)]
+    measured = [(keys, counts + rng.normal(0.0, sigma, len(counts)))
+                for keys, counts in (histograms(plans) if histograms else _exact_histograms(data, plans))]
     # -- everything below is post-processing of the noisy counts -----------------------
     columns = {}
     for plan, (keys, noisy) in zip(plans, measured):
