@@ -1,0 +1,12 @@
+"""``--engine spark``: the data-parallel stages on Apache Spark (optional extra ``synthrecords[spark]``).
+
+One module per stage, each mirroring its pandas counterpart and reusing its functions per
+partition: ``session`` (local[*] or a cluster URL), ``scan``, ``protect``, ``domain`` (DP
+counts on the executors, noise once on the driver), ``train`` (fit on a Poisson sample),
+``sample`` (parallel generation to Parquet), ``validate`` (GX on Spark, metrics on samples).
+Importing this package needs no pyspark; the stages say how to install it when it is missing.
+"""
+
+from .session import get_session, java_available, require_pyspark
+
+__all__ = ["get_session", "java_available", "require_pyspark"]

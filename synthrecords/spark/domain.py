@@ -1,0 +1,103 @@
+"""Stage 4 on Spark: the DP domain release with exact counts aggregated on the executors.
+
+Measure on the cluster, add noise once on the driver. ``dp_domain.release_domain`` does
+the planning, calibration, ledger entry, noise and post-processing exactly as for pandas;
+only its measuring step is swapped: every partition runs ``dp_domain._exact_histograms``
+on its own rows (the same binning code), Spark sums the partial counts per (column, bin
+or category), and only those sums reach the driver. Exact counts never leave this module
+without noise. The plans (kinds, formats, integer-ness: public schema by the module's own
+rules) are read off a driver-side row sample; declare ``kinds``/``public`` to avoid that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import dp_domain
+from ..domain import Domain
+from ..errors import SynthRecordsError
+from ..ledger import PrivacyLedger
+from ._frames import normalize, sample_pandas
+
+log = logging.getLogger(__name__)
+
+SCHEMA_ROWS = 5000  # rows sampled to the driver to plan each column's measurement
+_NULL_SLOT, _KEYED = -1, -2  # slots of a thresholded category column: its null bin, a key
+
+
+def release_domain(sdf: Any, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
+                   public: dict[str, dict[str, Any]] | None = None, share: float = dp_domain.DEFAULT_SHARE,
+                   noise_seed: int | None = None, seed: int = 0) -> Domain:
+    """``dp_domain.release_domain`` over a Spark DataFrame (see the module docstring)."""
+    sample, _ = sample_pandas(sdf, SCHEMA_ROWS, seed=seed)
+    return dp_domain.release_domain(sample, ledger, kinds=kinds, public=public, share=share, noise_seed=noise_seed,
+                                    histograms=lambda plans: exact_histograms(sdf, plans))
+
+
+def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.ndarray]]:
+    """What ``dp_domain._exact_histograms`` returns for the whole of ``sdf``, counted by Spark."""
+    from pyspark.sql import functions as F
+
+    schema = sdf.select([p.name for p in plans]).schema
+    shapes = [None if p.thresholded else _length(p) for p in plans]
+
+    def partial_counts(batches):  # runs on the executors: one partition's exact counts
+        for batch in batches:
+            pdf = normalize(batch, schema)
+            rows = []
+            for i, (plan, (keys, counts)) in enumerate(zip(plans, dp_domain._exact_histograms(pdf, plans))):
+                if plan.thresholded:  # keys read off this partition; "other" is always 0 here
+                    rows += [(i, _KEYED, _key(k), float(c)) for k, c in zip(keys, counts) if c]
+                    rows.append((i, _NULL_SLOT, "", float(counts[-1])))
+                else:
+                    rows += [(i, j, "", float(c)) for j, c in enumerate(counts) if c]
+            yield pd.DataFrame(rows, columns=["col", "slot", "key", "n"])
+
+    try:
+        totals = (sdf.select([p.name for p in plans])
+                  .mapInPandas(partial_counts, "col int, slot int, key string, n double")
+                  .groupBy("col", "slot", "key").agg(F.sum("n").alias("n"))
+                  .collect())
+    except Exception as exc:
+        raise _explain(exc) from exc
+    out: list[tuple[list[Any], np.ndarray]] = []
+    for i, plan in enumerate(plans):
+        mine = [r for r in totals if r["col"] == i]
+        if plan.thresholded:
+            keyed = {r["key"]: r["n"] for r in mine if r["slot"] == _KEYED}
+            nulls = sum(r["n"] for r in mine if r["slot"] == _NULL_SLOT)
+            keys = sorted((json.loads(k) for k in keyed), key=str)
+            counts = [keyed[_key(k)] for k in keys]
+            out.append((keys, np.array([*counts, 0.0, nulls], dtype=float)))
+        else:
+            counts = np.zeros(shapes[i], dtype=float)
+            for r in mine:
+                counts[r["slot"]] += r["n"]
+            out.append((list(plan.keys) if plan.keys is not None else [], counts))
+    return out
+
+
+def _length(plan: Any) -> int:
+    if plan.keys is not None:
+        return len(plan.keys) + 2  # keys, "other", null
+    return len(plan.edges) - 1 + 1  # grid bins, null
+
+
+def _key(value: Any) -> str:
+    # JSON keeps 1 and "1" apart, so keys merge across partitions by value and type.
+    return json.dumps(dp_domain._native(value), default=str)
+
+
+def _explain(exc: Exception) -> Exception:
+    # A SynthRecordsError raised in a partition (a bad value in a typed column) arrives as
+    # a Spark PythonException; surface its message instead of a JVM trace.
+    text = str(exc)
+    marker = "SynthRecordsError: "
+    if marker in text:
+        return SynthRecordsError(text.split(marker, 1)[1].splitlines()[0])
+    return exc
