@@ -1,0 +1,199 @@
+"""--engine spark: each Spark stage against its pandas counterpart, on Spark local[2].
+
+Skipped, with the reason, where pyspark or Java is missing (`make test-spark` installs both).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthrecords.spark.session import java_available
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'synthrecords[spark]' "
+                                                 "or run `make test-spark`")
+if not java_available():
+    pytest.skip("no Java for Spark: apt-get install openjdk-17-jre-headless or run `make test-spark`",
+                allow_module_level=True)
+
+from conftest import DIRECT_COLUMNS, SAMPLE
+
+from synthrecords import dp_domain
+from synthrecords.errors import SynthRecordsError
+from synthrecords.ledger import PrivacyLedger
+from synthrecords.protect import pseudonymize as pandas_pseudonymize
+from synthrecords.read import load_table
+from synthrecords.scan import scan_pii as pandas_scan
+from synthrecords.spark import domain as spark_domain
+from synthrecords.spark import protect as spark_protect
+from synthrecords.spark import sample as spark_sample
+from synthrecords.spark import scan as spark_scan
+from synthrecords.spark import train as spark_train
+from synthrecords.spark import validate as spark_validate
+from synthrecords.spark._frames import normalize
+from synthrecords.spark.session import get_session
+from synthrecords.synthesizer import Synthesizer
+
+SECRET = b"k" * 32
+
+
+@pytest.fixture(scope="module")
+def spark():
+    return get_session("local[2]")
+
+
+@pytest.fixture(scope="module")
+def real() -> pd.DataFrame:
+    return load_table(SAMPLE).head(600)
+
+
+@pytest.fixture(scope="module")
+def sdf(spark, real):
+    return spark.createDataFrame(real).repartition(3)
+
+
+@pytest.fixture(scope="module")
+def report(sdf, real):
+    return spark_scan.scan_pii(sdf, nlp_model=None, sample=real)
+
+
+@pytest.fixture(scope="module")
+def fitted(spark, sdf):
+    synth = Synthesizer(model="gaussian_copula", nlp_model=None, seed=7)
+    return spark_train.fit(synth, sdf, max_rows=400)
+
+
+def test_scan_gives_the_pandas_verdicts_on_the_same_sample(sdf, report, real):
+    assert report.to_dict() == pandas_scan(real, nlp_model=None).to_dict()
+    assert set(DIRECT_COLUMNS) <= set(report.columns_in("direct"))
+
+
+def test_scan_sample_is_seeded_and_bounded(sdf):
+    a = spark_scan.scan_sample(sdf, seed=3)
+    b = spark_scan.scan_sample(sdf, seed=3)
+    assert len(a) == 600 and a.equals(b)
+
+
+def test_protect_drops_direct_columns_and_redacts_notes_in_every_partition(sdf, report, real):
+    protected = spark_protect.protect(sdf, report, sample=real)
+    assert not set(DIRECT_COLUMNS) & set(protected.data.columns)
+    assert {f.column for f in protected.fakes} == set(DIRECT_COLUMNS)
+    notes = protected.data.select("notes").toPandas()["notes"].dropna()
+    names = set(real["full_name"].dropna())
+    assert len(notes) == real["notes"].notna().sum()
+    assert not any(name in note for note in notes for name in names)
+
+
+def test_pseudonymize_maps_each_value_like_pandas_across_partitions(sdf, report, real):
+    out = spark_protect.pseudonymize(sdf, report, secret=SECRET, sample=real).toPandas()
+    ref = pandas_pseudonymize(real, report, secret=SECRET)
+    # same keyed mapping as pandas: join on the untouched quasi columns' row identity
+    key = ["birth_date", "postcode", "annual_income", "account_balance"]
+    merged = out.merge(ref, on=key, suffixes=("_spark", "_pandas"))
+    assert len(merged) >= 590
+    for column in ("full_name", "email", "ssn", "customer_id"):
+        assert (merged[f"{column}_spark"].astype(str) == merged[f"{column}_pandas"].astype(str)).all(), column
+    assert not set(out["email"]) & set(real["email"])
+
+
+def test_pseudonymize_refuses_a_short_secret(sdf, report, real):
+    with pytest.raises(SynthRecordsError, match="secret"):
+        spark_protect.pseudonymize(sdf, report, secret=b"short", sample=real)
+
+
+def test_domain_counts_on_executors_equal_the_pandas_counts(spark, real):
+    cols = ["gender", "state", "annual_income", "credit_score", "birth_date", "fraud_flag"]
+    sub = real[cols].copy()
+    sub.loc[::7, "credit_score"] = None  # nulls in some partitions only
+    sdf = spark.createDataFrame(sub).repartition(4)
+    pdf = normalize(sdf.toPandas(), sdf.schema)
+    plans = [dp_domain._plan(pdf[c], None, None) for c in cols]
+    for (keys_p, counts_p), (keys_s, counts_s) in zip(dp_domain._exact_histograms(pdf, plans),
+                                                      spark_domain.exact_histograms(sdf, plans)):
+        assert keys_p == keys_s
+        assert np.array_equal(counts_p, counts_s)
+
+
+def test_domain_release_adds_noise_once_and_records_one_entry(spark, real):
+    sdf = spark.createDataFrame(real[["gender", "state", "annual_income"]])
+    ledger = PrivacyLedger(1.0, 1e-5)
+    domain = spark_domain.release_domain(sdf, ledger, noise_seed=1)
+    assert [e.stage for e in ledger.entries] == ["domain"]
+    assert ledger.epsilon_spent() <= 1.0
+    assert set(domain["gender"].categories) <= set(real["gender"].dropna())
+
+
+def test_training_sample_is_poisson_and_tells_the_true_n(sdf):
+    rows, rate, n = spark_train.training_sample(sdf, max_rows=300, seed=1)
+    assert n == 600 and rate == pytest.approx(0.5)
+    assert 200 < len(rows) < 400  # Binomial(600, 0.5)
+    assert rows["fraud_flag"].dtype == np.int64  # numpy dtypes, as load_table gives
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_fit_records_the_sample_and_keeps_the_pipeline_attributes(fitted):
+    assert fitted.training_rows_ == 600
+    assert fitted.training_sample_["rows_total"] == 600
+    assert fitted.training_sample_["amplification_claimed"] is False
+    assert set(DIRECT_COLUMNS) == {f.column for f in fitted.fakes_}
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_sample_writes_exactly_n_rows_to_partitioned_parquet(spark, fitted, tmp_path):
+    out = tmp_path / "synthetic"
+    result = spark_sample.sample_to_parquet(spark, fitted, 1001, out, seed=5, partitions=3)
+    assert result.rows == 1001 and result.partitions == 3
+    back = spark.read.parquet(str(out))
+    assert back.count() == 1001
+    assert len(list(out.glob("part-*.parquet"))) == 3
+    assert not list(tmp_path.glob(".synthetic.tmp-*"))  # renamed into place
+    assert list(back.columns) == fitted.column_order_
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_sample_is_reproducible_per_seed(spark, fitted):
+    a = spark_sample.sample_frame(spark, fitted, 300, seed=9, partitions=2).toPandas()
+    b = spark_sample.sample_frame(spark, fitted, 300, seed=9, partitions=2).toPandas()
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_sample_refuses_an_existing_folder(spark, fitted, tmp_path):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(SynthRecordsError, match="already exists"):
+        spark_sample.sample_to_parquet(spark, fitted, 10, tmp_path / "taken", seed=1)
+
+
+def test_partition_rows_sum_to_the_request():
+    assert sum(spark_sample.partition_rows(10_000_001, 7)) == 10_000_001
+    assert len(set(spark_sample.partition_seeds(1, 8))) == 8
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_validate_runs_gx_on_spark_and_states_the_sample_sizes(spark, fitted, sdf):
+    synthetic = spark_sample.sample_frame(spark, fitted, 500, seed=2, partitions=2)
+    report = spark_validate.validate(sdf.select(fitted.domain_.names), synthetic, domain=fitted.domain_,
+                                     sample_rows=300)
+    d = json.loads(json.dumps(report.to_dict(), default=str))
+    assert report.expectations.evaluated > 10
+    assert report.passed, report.expectations.failures()
+    assert d["sampling"]["synthetic_rows"] == 500 and d["sampling"]["synthetic_rows_sampled"] == 300
+    assert d["sampling"]["real_rows"] == 600
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_validate_reports_a_broken_row_from_every_partition(spark, fitted):
+    rows = spark_sample.sample_frame(spark, fitted, 200, seed=3, partitions=2).toPandas()
+    rows.loc[150, "state"] = "NOT-A-STATE"
+    bad = spark.createDataFrame(rows).repartition(2)
+    report = spark_validate.validate(rows, bad, domain=fitted.domain_)
+    failed = {(f["expectation"], f["column"]) for f in report.expectations.failures()}
+    assert ("expect_column_values_to_be_in_set", "state") in failed
+
+
+def test_get_session_refuses_jar_downloads():
+    with pytest.raises(SynthRecordsError, match="spark.jars.packages"):
+        get_session("local[1]", conf={"spark.jars.packages": "org.example:thing:1.0"})
