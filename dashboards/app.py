@@ -92,7 +92,8 @@ def show_privacy(report: dict[str, Any]) -> None:
     st.header("Privacy")
     ledger = report.get("privacy", {})
     st.markdown(ledger.get("note") or f"Differential privacy: {views.privacy_text(report.get('summary', {}))}")
-    for caption in (ledger.get("accounting"), ledger.get("scope")):
+    scope = ledger.get("scope") or []
+    for caption in [ledger.get("accounting"), *([scope] if isinstance(scope, str) else scope)]:
         if caption:
             st.caption(caption)
     st.subheader("Privacy ledger")

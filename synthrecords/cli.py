@@ -60,7 +60,8 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
 @app.command()
 def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folder to write")],
         epsilon: float | None = None, delta: float | None = None,
-        model: Annotated[str | None, typer.Option(help="gaussian_copula, ctgan, tvae (dpctgan with --epsilon)")] = None,
+        model: Annotated[str | None, typer.Option(help="dpctgan (DP; the default with --epsilon), or without a formal "
+                                                       "guarantee: gaussian_copula (default without), ctgan, tvae")] = None,
         epochs: int | None = None, target: str | None = None,
         config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
         seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine")] = "pandas") -> None:
@@ -76,8 +77,8 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         synth.save(out)
     except SynthRecordsError as exc:
         _fail(exc)
-    spent = synth.ledger_.to_dict()
-    typer.echo(f"model {synth.model_name} saved to {out}; privacy: {spent['guarantee']}")
+    typer.echo(f"model {synth.model_name} saved to {out}")
+    typer.echo("\n".join(_privacy_lines(synth.ledger_.to_dict())))
 
 
 @app.command()
@@ -192,13 +193,24 @@ def _repo_file(relative: str) -> Path:
     return path
 
 
+def _privacy_lines(ledger: dict) -> list[str]:
+    """The ledger as the CLI prints it: the composed guarantee, then each mechanism."""
+    if ledger["epsilon_target"] is None:
+        return ["privacy: no formal privacy guarantee (no epsilon set)"]
+    lines = [(f"privacy: epsilon spent {ledger['epsilon_spent']:.3g} of {ledger['epsilon_target']:g}, "
+             f"delta {ledger['delta']:.2g} (all mechanisms composed in RDP)")]
+    for e in ledger["entries"]:
+        rate = "" if e["sample_rate"] >= 1 else f", sample rate {e['sample_rate']:.3g}, {e['steps']} steps"
+        lines.append(f"  {e['stage']}: noise multiplier {e['noise_multiplier']:.3g}{rate} "
+                     f"(alone: epsilon {e['epsilon_alone']:.3g})")
+    return lines
+
+
 def _print_summary(result) -> None:
     s = result.summary
-    privacy = ("no formal privacy guarantee (no epsilon)" if s["epsilon_target"] is None
-               else f"epsilon spent {s['epsilon_spent']:.3g} of {s['epsilon_target']:g} (delta {s['delta']:.2g})")
     lines = [f"release: {result.out_dir}",
              f"rows: {s['rows']} synthetic x {s['columns']} columns, model {s['model']}",
-             f"privacy: {privacy}",
+             *_privacy_lines(result.report["privacy"]),
              f"fidelity score: {s['fidelity_score']:.1%}",
              f"expectations: {s['expectations_passed']} passed, {s['expectations_failed']} failed",
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",

@@ -34,19 +34,39 @@ class OutputConfig(_Section):
 
 class PrivacyConfig(_Section):
     epsilon: float | None = Field(default=None, gt=0)
-    delta: float | None = Field(default=None, gt=0, lt=1)
+    delta: float | None = Field(default=None, gt=0, lt=1)  # default: 1 / (10 * training rows)
+    # share of epsilon spent on the DP domain release; default dp_domain.DEFAULT_SHARE
+    domain_share: float | None = Field(default=None, gt=0, lt=1)
 
 
 class ModelConfig(_Section):
-    name: str | None = None  # default: dpctgan with epsilon, gaussian_copula without
+    # default: dpctgan with epsilon, gaussian_copula without
+    name: Literal["dpctgan", "gaussian_copula", "ctgan", "tvae"] | None = None
     epochs: int | None = Field(default=None, gt=0)
     seed: int | None = None
     target: str | None = None
     engine: Literal["pandas"] = "pandas"
 
 
+class PublicDomain(_Section):
+    """A column domain the user vouches is public knowledge: used as given, costs no budget."""
+
+    kind: Literal["categorical", "numerical", "datetime", "boolean"] | None = None
+    categories: list[Any] | None = None
+    lower: float | str | None = None
+    upper: float | str | None = None
+    nullable: bool | None = None
+    integer: bool | None = None
+    decimals: int | None = Field(default=None, ge=0)
+    datetime_format: str | None = None
+
+    def to_spec(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class ColumnsConfig(_Section):
     types: dict[str, Literal["categorical", "numerical", "datetime", "boolean"]] = {}
+    public: dict[str, PublicDomain] = {}  # e.g. [columns.public.age] lower = 0, upper = 120
 
 
 class PiiConfig(_Section):

@@ -53,6 +53,8 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                               columns=dict(pii.columns))
     return Synthesizer(epsilon=job.privacy.epsilon, delta=job.privacy.delta, model=job.model.name,
                        epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
+                       domain_share=job.privacy.domain_share,
+                       public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed)
 
 
@@ -102,11 +104,7 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     from .release import run_info
 
     ledger = synth.ledger_.to_dict()
-    ledger["scope"] = (
-        "The guarantee covers the modelled columns. Direct identifiers are never modelled: they are "
-        "dropped or replaced by fresh fakes, and a fake that equals a real identifier is re-drawn "
-        "(that check reads the real identifiers outside the DP accounting and reveals at most that "
-        "some value was re-drawn).")
+    ledger["scope"] = privacy_scope(synth)
     val = validation.to_dict()
     expectations = validation.expectations
     summary = {
@@ -121,6 +119,31 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     }
     return {"run": run_info(job, real, synthetic, synth), "summary": summary, "pii": synth.pii_.to_dict(),
             "privacy": ledger, "leakage": leakage.to_dict(), "validation": val}
+
+
+def privacy_scope(synth: Synthesizer) -> list[str]:
+    """What the (epsilon, delta) covers and, exactly, what reads real data outside it."""
+    from .train import GUARANTEES
+
+    if not synth.ledger_.is_private:
+        return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
+                "covered by a formal guarantee.")]
+    return [
+        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
+        "Gaussian mechanism, categories thresholded) and every DP-SGD step of the discriminator; the generator, "
+        "the encoders and the conditional sampler use only those releases. Sampling is post-processing."),
+        ("Read outside the ledger, as schema: the row count (sets the sample rate and default delta), column "
+        "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
+        "and public domains to make them public input)."),
+        ("Read outside the ledger, by the PII stage: the column classification (pii.json: which columns are "
+        "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale and "
+        "format shares of groups of at least 10 rows). Identifier values are never modelled; a fake equal to a "
+        "real identifier is re-drawn, which reveals at most that some value was re-drawn."),
+        ("Read outside the ledger, for the data owner's review: the validation figures in report.json/report.html "
+        "(fidelity, utility and privacy metrics compare the output with real rows). synthetic.csv depends "
+        "on the real data only through the ledger and the two items above; share the report only where "
+        "that is acceptable."),
+    ]
 
 
 def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Path | None = None,

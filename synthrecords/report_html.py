@@ -60,6 +60,7 @@ def render_report(report: dict[str, Any]) -> str:
 <h2>Privacy budget</h2>
 <p>{escape(guarantee)}. {escape(privacy.get('note') or '')}</p>
 {_table(privacy['entries'], ['fit', 'stage', 'mechanism', 'noise_multiplier', 'sample_rate', 'steps', 'epsilon_alone', 'detail'])}
+{''.join(f'<p class="scope">{escape(line)}</p>' for line in _lines(privacy.get('scope')))}
 <h2>Fidelity</h2>
 <p>SDMetrics quality score {fid['quality_score']:.1%} (column shapes {fid['column_shapes']:.1%}, column pair trends {fid['column_pair_trends']:.1%}).</p>
 {_table(fid.get('per_column', []), ['column', 'metric', 'score'])}
@@ -80,3 +81,7 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{k}"] = v
     return out
+
+
+def _lines(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])

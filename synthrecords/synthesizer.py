@@ -18,6 +18,7 @@ from . import __version__
 from .atomic import atomic_dir
 from .config import DEFAULT_NLP_MODEL
 from .domain import Domain, data_domain
+from .dp_domain import DEFAULT_SHARE, default_delta, release_domain
 from .errors import NotFittedError, SynthRecordsError
 from .ledger import PrivacyLedger
 from .policy import ProtectionPolicy
@@ -38,6 +39,10 @@ class Synthesizer:
     epochs: int | None = None
     target: str | None = None
     column_types: dict[str, str] | None = None
+    # Under DP: share of epsilon spent on releasing the domain, and column domains the
+    # user vouches are public ({"age": {"lower": 0, "upper": 120}}), which cost nothing.
+    domain_share: float | None = None  # default dp_domain.DEFAULT_SHARE
+    public_domain: dict[str, dict[str, Any]] | None = None
     pii_policy: ProtectionPolicy | None = None
     nlp_model: str | None = DEFAULT_NLP_MODEL
     seed: int | None = None
@@ -52,21 +57,28 @@ class Synthesizer:
         if self.target is not None and self.target not in data.columns:
             raise SynthRecordsError(f"target column {self.target!r} is not in the data; columns: {list(data.columns)}")
         # Refitting composes with what earlier fits spent: the ledger says so.
-        ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self.delta)
+        ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         engine = make_engine(self.model_name, self.epochs)
         check_privacy(engine, ledger)
         policy = self.pii_policy or ProtectionPolicy()
 
-        self.pii_: PiiReport = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
-        protected = protect(data, self.pii_, policy=policy)
+        # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
+        pii = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
+        protected = protect(data, pii, policy=policy)
         if protected.data.shape[1] == 0:
             raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
         if self.target is not None and self.target not in protected.data.columns:
-            raise SynthRecordsError(f"target column {self.target!r} was classified {self.pii_[self.target].category} "
+            raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         ledger.start_fit()
-        self.domain_: Domain = data_domain(protected.data, self.column_types)
-        engine.fit(protected.data, self.domain_, ledger, seed=self.seed)
+        if ledger.is_private:  # every statistic the model sees is released under DP
+            domain = release_domain(protected.data, ledger, kinds=self.column_types, public=self.public_domain,
+                                    share=self.domain_share or DEFAULT_SHARE)
+        else:
+            domain = data_domain(protected.data, self.column_types)
+        engine.fit(protected.data, domain, ledger, seed=self.seed)
+        self.pii_: PiiReport = pii
+        self.domain_: Domain = domain
         self.ledger_ = ledger
         self.engine_: Engine = engine
         self.fakes_: list[FakePlan] = protected.fakes
@@ -74,6 +86,20 @@ class Synthesizer:
         self.actions_: dict[str, str] = protected.actions
         self.training_rows_ = len(data)
         return self
+
+    def _delta(self, rows: int) -> float | None:
+        """Delta for the run: as given, else 1/(10 n); one at or above 1/n is refused."""
+        if self.epsilon is None:
+            return self.delta
+        if rows <= 0:
+            raise SynthRecordsError("the data has no rows; nothing to learn")
+        if self.delta is None:
+            return default_delta(rows)
+        if self.delta >= 1 / rows:
+            raise SynthRecordsError(f"delta={self.delta:g} is at least 1/rows (1/{rows}): such a delta lets a "
+                                    f"mechanism publish a whole record; use delta below {1 / rows:.3g}, e.g. "
+                                    f"{default_delta(rows):.3g} (the default)")
+        return self.delta
 
     # -- sample: post-processing, no budget -------------------------------------------
     def sample(self, n: int | None = None, *, oversample: dict | None = None, seed: int | None = None,
@@ -105,6 +131,7 @@ class Synthesizer:
     def params(self) -> dict[str, Any]:
         return {"epsilon": self.epsilon, "delta": self.delta, "model": self.model_name, "epochs": self.epochs,
                 "target": self.target, "column_types": self.column_types,
+                "domain_share": self.domain_share, "public_domain": self.public_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
                 "nlp_model": self.nlp_model, "seed": self.seed}
 

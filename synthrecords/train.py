@@ -1,6 +1,7 @@
 """Stage 5, train: the engines that learn a table and sample from it.
 
-SDV engines (``gaussian_copula``, ``ctgan``, ``tvae``) give no formal privacy guarantee:
+``dpctgan`` (module ``dpctgan``) is the DP engine: with an epsilon its training is in the
+ledger. SDV engines (``gaussian_copula``, ``ctgan``, ``tvae``) give no formal privacy guarantee:
 they fit their encoders and model on the real rows directly. They exist for comparison
 and for data that needs no formal guarantee; the pipeline refuses them when an epsilon
 is set. Every engine saves to JSON + safetensors (see ``modelstate``), never pickle.
@@ -129,13 +130,24 @@ def check_privacy(engine: Engine, ledger: PrivacyLedger) -> None:
         )
 
 
-ENGINES = {"gaussian_copula": SDVEngine, "ctgan": SDVEngine, "tvae": SDVEngine}
+def _engines() -> dict[str, type]:
+    from .dpctgan import DPCTGANEngine  # imports torch/opacus: only when a model is built
+
+    return {"dpctgan": DPCTGANEngine, "gaussian_copula": SDVEngine, "ctgan": SDVEngine, "tvae": SDVEngine}
+
+
+ENGINE_NAMES = ("dpctgan", "gaussian_copula", "ctgan", "tvae")
+# What each model promises, for the CLI help, the report and the dashboard.
+GUARANTEES = {"dpctgan": "differential privacy when epsilon is set (domain release and DP-SGD in one ledger)",
+              "gaussian_copula": "no formal guarantee (SDV, fitted on the real rows)",
+              "ctgan": "no formal guarantee (SDV, fitted on the real rows)",
+              "tvae": "no formal guarantee (SDV, fitted on the real rows)"}
 
 
 def make_engine(name: str, epochs: int | None = None) -> Engine:
-    if name not in ENGINES:
-        raise SynthRecordsError(f"unknown model {name!r}; choose one of {', '.join(ENGINES)}")
-    return ENGINES[name](name, epochs)
+    if name not in ENGINE_NAMES:
+        raise SynthRecordsError(f"unknown model {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
+    return _engines()[name](name, epochs)
 
 
 def load_engine(folder: Path) -> Engine:
@@ -143,6 +155,6 @@ def load_engine(folder: Path) -> Engine:
         name = json.loads((folder / "engine.json").read_text())["engine"]
     except (OSError, ValueError, KeyError) as exc:
         raise SynthRecordsError(f"{folder} is not a model folder (engine.json unreadable: {exc}); create one with `synthrecords fit`") from exc
-    if name not in ENGINES:
+    if name not in ENGINE_NAMES:
         raise SynthRecordsError(f"{folder}: model {name!r} is not known to this version of synthrecords")
-    return ENGINES[name].load(folder)
+    return _engines()[name].load(folder)
