@@ -41,7 +41,9 @@ def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
 
 @app.command()
 def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-         nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+         nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None,
+         engine: Annotated[str, typer.Option(help="pandas, or spark: sample and Presidio on the cluster")] = "pandas",
+         spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Find personal data: category, entities, confidence and planned action per column."""
     from .config import DEFAULT_NLP_MODEL
     from .read import load_table
@@ -51,7 +53,16 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
         _fail(SynthRecordsError(f"--format {format!r}: use 'table' or 'json'"))
     try:
         model = None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL)
-        report = scan_pii(load_table(data), nlp_model=model)
+        if engine == "spark":
+            from .spark import scan as spark_scan
+            from .spark.read import read_table
+            from .spark.session import get_session
+
+            report = spark_scan.scan_pii(read_table(get_session(spark_master), data), nlp_model=model)
+        elif engine == "pandas":
+            report = scan_pii(load_table(data), nlp_model=model)
+        else:
+            raise SynthRecordsError(f"--engine {engine!r}: use pandas or spark")
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(json.dumps(report.to_dict(), indent=2) if format == "json" else report.to_table())
@@ -64,16 +75,19 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                                                        "guarantee: gaussian_copula (default without), ctgan, tvae")] = None,
         epochs: int | None = None, target: str | None = None,
         config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
-        seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine")] = "pandas") -> None:
+        seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
+        spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     from .pipeline import synthesizer_from
     from .read import load_table
 
     try:
         job = _job(config, **{"privacy.epsilon": epsilon, "privacy.delta": delta, "model.name": model,
-                              "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine})
+                              "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
+                              "model.spark_master": spark_master})
         job = type(job).from_dict(job.to_dict())  # re-validate overrides
-        synth = synthesizer_from(job).fit(load_table(data))
+        # Spark reads the file itself, on the cluster; pandas loads it here.
+        synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
         synth.save(out)
     except SynthRecordsError as exc:
         _fail(exc)
@@ -85,8 +99,15 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: Annotated[Path, typer.Option("--out")],
            oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
            seed: int | None = None,
-           avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None) -> None:
+           avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
+           engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
+           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
+    if engine == "spark":
+        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, bool(oversample))
+        return
+    if engine != "pandas":
+        _fail(SynthRecordsError(f"--engine {engine!r}: use pandas or spark"))
     from .atomic import write_table
     from .read import load_table
     from .sample import parse_oversample
@@ -100,6 +121,29 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: A
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {len(df)} rows to {out}")
+
+
+def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid: Path | None,
+                  master: str | None, shaped: bool) -> None:
+    import secrets
+
+    from .read import load_table
+    from .synthesizer import Synthesizer
+
+    try:
+        if shaped:
+            raise SynthRecordsError("--oversample, --condition and --filter are not available with --engine spark "
+                                    "yet; sample with --engine pandas")
+        from .spark.sample import sample_to_parquet
+        from .spark.session import get_session
+
+        synth = Synthesizer.load(model_dir)
+        forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
+        result = sample_to_parquet(get_session(master), synth, rows, out, forbidden=forbidden,
+                                   seed=secrets.randbits(31) if seed is None else seed)
+    except SynthRecordsError as exc:
+        _fail(exc)
+    typer.echo(f"wrote {result.rows} rows to {out} (Parquet, {result.partitions} partitions, {result.seconds:.1f} s)")
 
 
 @app.command()

@@ -45,7 +45,8 @@ class ModelConfig(_Section):
     epochs: int | None = Field(default=None, gt=0)
     seed: int | None = None
     target: str | None = None
-    engine: Literal["pandas"] = "pandas"
+    engine: Literal["pandas", "spark"] = "pandas"  # spark: synthrecords.spark (the spark extra)
+    spark_master: str | None = None  # Spark master URL; default local[*], or SPARK_REMOTE
 
 
 class PublicDomain(_Section):

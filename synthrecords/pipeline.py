@@ -55,7 +55,8 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
-                       pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed)
+                       pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
+                       engine=job.model.engine, spark_master=job.model.spark_master)
 
 
 def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = True) -> RunResult:

@@ -46,6 +46,10 @@ class Synthesizer:
     pii_policy: ProtectionPolicy | None = None
     nlp_model: str | None = DEFAULT_NLP_MODEL
     seed: int | None = None
+    # "spark": scan, protect and the DP domain run on Spark over every row, training on a
+    # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
+    engine: str = "pandas"
+    spark_master: str | None = None  # default local[*], or SPARK_REMOTE
 
     @property
     def model_name(self) -> str:
@@ -53,6 +57,12 @@ class Synthesizer:
 
     # -- fit: everything that reads real data ---------------------------------------
     def fit(self, data: pd.DataFrame) -> Synthesizer:
+        if self.engine != "pandas":
+            if self.engine != "spark":
+                raise SynthRecordsError(f"engine {self.engine!r}: use 'pandas' (the default) or 'spark'")
+            from .spark.train import fit_source
+
+            return fit_source(self, data, master=self.spark_master)
         # Settings are checked before any real data is read.
         if self.target is not None and self.target not in data.columns:
             raise SynthRecordsError(f"target column {self.target!r} is not in the data; columns: {list(data.columns)}")

@@ -197,3 +197,32 @@ def test_validate_reports_a_broken_row_from_every_partition(spark, fitted):
 def test_get_session_refuses_jar_downloads():
     with pytest.raises(SynthRecordsError, match="spark.jars.packages"):
         get_session("local[1]", conf={"spark.jars.packages": "org.example:thing:1.0"})
+
+
+def test_job_file_accepts_engine_spark():
+    from synthrecords.config import JobConfig
+    from synthrecords.pipeline import synthesizer_from
+
+    job = JobConfig.from_dict({"model": {"engine": "spark", "spark_master": "local[2]"}})
+    synth = synthesizer_from(job)
+    assert (synth.engine, synth.spark_master) == ("spark", "local[2]")
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_api_engine_spark_fits_on_spark(spark, real):
+    synth = Synthesizer(model="gaussian_copula", nlp_model=None, seed=1, engine="spark", spark_master="local[2]")
+    synth.fit(real.head(300))
+    assert synth.training_sample_["rows_total"] == 300
+    assert len(synth.sample(50, seed=1)) == 50
+
+
+@pytest.mark.slow  # two CLI runs with their own Spark
+def test_cli_fit_and_sample_with_engine_spark(small_csv, tmp_path):
+    from conftest import run_cli
+
+    run_cli("fit", small_csv, "--out", tmp_path / "model", "--model", "gaussian_copula", "--seed", "1",
+            "--engine", "spark", "--spark-master", "local[2]")
+    proc = run_cli("sample", tmp_path / "model", "--rows", "777", "--out", tmp_path / "synthetic", "--seed", "2",
+                   "--engine", "spark", "--spark-master", "local[2]")
+    assert "wrote 777 rows" in proc.stdout
+    assert len(pd.read_parquet(tmp_path / "synthetic")) == 777

@@ -120,3 +120,12 @@ def _delta(synth: Synthesizer, n: int) -> float | None:
     if check is not None:
         return check(n)
     return synth.delta if synth.epsilon is None or synth.delta is not None else default_delta(n)
+
+
+def fit_source(synth: Synthesizer, data: Any, *, master: str | None = None) -> Synthesizer:
+    """``Synthesizer(engine="spark").fit(data)``: ``data`` a Spark or pandas DataFrame or a path."""
+    from .read import read_table
+    from .session import get_session
+
+    spark = data.sparkSession if hasattr(data, "sparkSession") else get_session(master)
+    return fit(synth, read_table(spark, data))
