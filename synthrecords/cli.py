@@ -147,21 +147,43 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
 
 
 @app.command()
-def validate(real: Path, synth: Path, out: Annotated[Path, typer.Option("--out")],
-             holdout: Path | None = None, model: Annotated[Path | None, typer.Option(help="model folder: use its released domain")] = None,
-             suite: Annotated[list[Path] | None, typer.Option(help="extra expectation suite JSON, repeatable")] = None) -> None:
-    """Validate SYNTH against REAL; exit 1 when an expectation fails."""
+def validate(real: Annotated[Path, typer.Argument(help="the real rows the model was trained on")],
+             synth: Annotated[Path, typer.Argument(help="the synthetic table to check")],
+             out: Annotated[Path, typer.Option("--out", help="folder for report.json, report.html, expectations/")],
+             holdout: Annotated[Path | None, typer.Option(help="real rows the model never saw: enables utility, "
+                                                                 "membership and re-identification attacks")] = None,
+             target: Annotated[str | None, typer.Option(help="column to predict for utility (TSTR vs TRTR); "
+                                                              "defaults to the model's target")] = None,
+             model: Annotated[Path | None, typer.Option(help="model folder: its released domain, PII findings, "
+                                                             "ledger and target")] = None,
+             suite: Annotated[list[Path] | None, typer.Option(help="extra expectation suite JSON, repeatable")] = None,
+             seed: Annotated[int, typer.Option(help="seed of the samples and models the metrics use")] = 0) -> None:
+    """Validate SYNTH against REAL: expectations, fidelity, utility, privacy; exit 1 when a
+    blocking expectation or the leakage check fails."""
     from .pipeline import validate_files
 
     try:
-        report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [])
+        report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
+                                target=target, seed=seed)
     except SynthRecordsError as exc:
         _fail(exc)
-    e, score = report.expectations, report.fidelity.quality_score
-    fidelity_text = "n/a (no shared columns)" if score is None else f"{score:.1%}"
-    typer.echo(f"expectations: {e.passed} passed, {e.failed} failed; fidelity {fidelity_text}; "
-               f"leakage check {'passed' if report.leakage.passed else 'FAILED'}; results in {out}")
+    s = report.report["summary"]
+    e = report.expectations
+    fidelity_text = "n/a (no shared columns)" if s["fidelity_score"] is None else f"{s['fidelity_score']:.1%}"
+    mia = s["membership_auc"]
+    typer.echo("\n".join([
+        (f"expectations: {e.passed} passed, {e.failed} failed ({e.blocking_failed} blocking, "
+         f"{e.warnings_failed} warnings)"),
+        f"fidelity: {fidelity_text}; detection AUC {_opt(s['detection_auc'])} (0.5 best)",
+        f"utility: {s['utility']}",
+        (f"privacy: membership attack AUC {_opt(mia)} (0.5 best); exact copies "
+         f"{_opt(s['exact_match_share'], '.2%')}; leakage check {'passed' if report.leakage.passed else 'FAILED'}"),
+        f"report: {out / 'report.html'}"]))
     raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
+
+
+def _opt(value: float | None, fmt: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, fmt)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     leakage = check_leakage(real, synthetic, synth.pii_)
     modelled = synth.domain_.names
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
-                          domain=synth.domain_,
+                          domain=synth.domain_, target=job.model.target, withheld=forbidden,
                           suites=[build_suite(synth.domain_), *(load_suite(p) for p in job.validate_.suites)])
     report = build_report(job, real, synth, synthetic, leakage, validation)
     result = RunResult(synthetic, report, synth, leakage)
@@ -103,23 +104,13 @@ def synthesize(data: pd.DataFrame | str | Path, *, rows: int | None = None, out:
 def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthetic: pd.DataFrame,
                  leakage: LeakageCheck, validation: Any) -> dict[str, Any]:
     from .release import run_info
+    from .report import assemble
 
     ledger = synth.ledger_.to_dict()
     ledger["scope"] = privacy_scope(synth)
-    val = validation.to_dict()
-    expectations = validation.expectations
-    summary = {
-        "rows": len(synthetic), "columns": synthetic.shape[1], "model": synth.model_name,
-        "epsilon_target": ledger["epsilon_target"], "epsilon_spent": ledger["epsilon_spent"],
-        "delta": ledger["delta"], "guarantee": ledger["guarantee"],
-        "fidelity_score": val["fidelity"]["quality_score"],
-        "expectations_passed": expectations.passed, "expectations_failed": expectations.failed,
-        "leakage_passed": leakage.passed,
-        "pii_columns": [{"column": c.column, "category": c.category, "action": c.action}
-                        for c in synth.pii_.columns if c.category != "none"],
-    }
-    return {"run": run_info(job, real, synthetic, synth), "summary": summary, "pii": synth.pii_.to_dict(),
-            "privacy": ledger, "leakage": leakage.to_dict(), "validation": val}
+    run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
+    return assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
+                    model=synth.model_name)
 
 
 def privacy_scope(synth: Synthesizer) -> list[str]:
@@ -148,44 +139,81 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
 
 
 def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Path | None = None,
-                   model_dir: Path | None = None, suites: list[Path] = ()) -> Any:
-    """The `validate` verb: compare a synthetic file with the real one, write the results to ``out``.
+                   model_dir: Path | None = None, suites: list[Path] = (), target: str | None = None,
+                   seed: int = 0) -> Any:
+    """The `validate` verb: compare a synthetic file with the real one; write report.json,
+    report.html and the suites used to ``out`` (atomically).
 
-    With a model folder the released domain and PII findings of that model are used;
-    without one they are derived from the real file (the data owner's own check, not a
-    DP release). Direct identifiers and free text are left out of the fidelity metrics and
-    covered by the leakage check instead.
+    ``real_path`` holds the rows the model was trained on; ``holdout`` real rows it never
+    saw (needed for utility, the holdout distance comparison and the attacks). With a model
+    folder its released domain, PII findings, ledger and target are used; without one they
+    are derived from the real file (the data owner's own check, not a DP release). Direct
+    identifiers and free text are left out of the metrics and covered by the leakage check.
+    Returns the ValidationReport, with ``leakage`` and ``report`` (the dictionary) attached.
     """
-    import json
+    import time
+    from datetime import UTC, datetime
 
     from .atomic import atomic_dir
     from .domain import data_domain
     from .expectations import build_suite, load_suite, save_suite
+    from .read import file_sha256
+    from .release import versions
+    from .report import assemble
+    from .report_html import render_report
     from .scan import scan_pii
     from .validation import validate
 
+    start = time.perf_counter()
     real, synthetic = load_table(real_path), load_table(synth_path)
     hold = load_table(holdout) if holdout else None
+    read_s = time.perf_counter() - start
+    ledger, model = None, None
     if model_dir is not None:
         fitted = Synthesizer.load(model_dir)
-        domain, pii = fitted.domain_, fitted.pii_
+        domain, pii, ledger, model = fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name
+        target = target or fitted.target
     else:
         pii = scan_pii(real)
         personal = set(pii.columns_in("direct", "free_text"))
         domain = data_domain(real[[c for c in real.columns if c not in personal]])
+    scan_s = time.perf_counter() - start - read_s
     names = domain.names
-    report = validate(real[names], synthetic,
-                      None if hold is None else hold[names], domain=domain,
-                      suites=[build_suite(domain), *(load_suite(p) for p in suites)])
+    for label, frame in (("real", real), ("holdout", hold)):
+        lacking = [] if frame is None else [c for c in names if c not in frame.columns]
+        if lacking:
+            raise SynthRecordsError(f"the {label} file lacks the compared columns {lacking}; "
+                                    f"give a file with the same columns as the training data")
+    # Real identifiers and free text: a failing example equal to one of them is withheld.
+    withheld = {str(v) for c in pii.columns_in("direct", "free_text") if c in real.columns
+                for v in real[c].dropna().unique()}
+    validation = validate(real[names], synthetic, None if hold is None else hold[names], domain=domain,
+                          suites=[build_suite(domain), *(load_suite(p) for p in suites)], target=target,
+                          withheld=withheld, seed=seed)
+    leak_start = time.perf_counter()
     leakage = check_leakage(real, synthetic, pii)
+    validation.timings = {"read": round(read_s, 3), "pii_scan": round(scan_s, 3), **validation.timings,
+                          "leakage": round(time.perf_counter() - leak_start, 3)}
+
+    def source(path: Path | None, frame: pd.DataFrame | None) -> dict[str, Any] | None:
+        return None if path is None else {"path": str(path), "sha256": file_sha256(path), "rows": len(frame),
+                                          "columns": frame.shape[1]}
+
+    run = {"id": Path(out).name, "kind": "validate", "created": datetime.now(UTC).isoformat(timespec="seconds"),
+           "input": source(real_path, real), "synthetic": source(synth_path, synthetic),
+           "holdout": source(holdout, hold), "model": model, "model_dir": None if model_dir is None else str(model_dir),
+           "target": target, "seed": seed, "rows_synthetic": len(synthetic), "columns_synthetic": synthetic.shape[1],
+           "versions": versions()}
+    report = assemble(run=run, validation=validation, pii=pii.to_dict(), leakage=leakage, ledger=ledger,
+                      model=model)
     with atomic_dir(Path(out)) as tmp:
-        (tmp / "validation.json").write_text(json.dumps(report.to_dict(), indent=2, default=str))
-        (tmp / "leakage.json").write_text(json.dumps(leakage.to_dict(), indent=2, default=str))
+        (tmp / "report.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+        (tmp / "report.html").write_text(render_report(report))
         (tmp / "expectations").mkdir()
-        for suite in report.suites_used:
+        for suite in validation.suites_used:
             save_suite(suite, tmp / "expectations" / f"{suite.name}.json")
-    report.leakage = leakage
-    return report
+    validation.leakage, validation.report = leakage, report
+    return validation
 
 
 def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | None) -> Any:

@@ -67,7 +67,14 @@ def fitted(spark, sdf):
 
 
 def test_scan_gives_the_pandas_verdicts_on_the_same_sample(sdf, report, real):
-    assert report.to_dict() == pandas_scan(real, nlp_model=None).to_dict()
+    # Entities tied on share come out in set order (scan._tally iterates a set), which
+    # depends on each process's PYTHONHASHSEED; compare them as sets.
+    def canonical(rep):
+        return [({**c, "entities": sorted(c["entities"]), "evidence": sorted(", ".join(sorted(e.split(", ")))
+                                                                             for e in c["evidence"])})
+                for c in rep.to_dict()["columns"]]
+
+    assert canonical(report) == canonical(pandas_scan(real, nlp_model=None))
     assert set(DIRECT_COLUMNS) <= set(report.columns_in("direct"))
 
 

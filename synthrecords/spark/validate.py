@@ -10,6 +10,7 @@ sizes next to the table sizes (``sampling``); exact-copy counts are counts in th
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
@@ -98,7 +99,16 @@ def _run_suite(sdf: Any, suite: Any) -> SuiteResult:
                    if c.type == "expect_column_values_to_match_strftime_format"}
         view = _datetime_view(sdf, {configs[i].kwargs.get("column") for i in dated}, formats)
         outcomes.update(_gx_validate(view, suite.name, {i: _datetime_bounds(configs[i]) for i in dated}))
-    return SuiteResult.of(suite.name, [_result_row(configs[i], outcomes[i]) for i in range(len(configs))])
+    return SuiteResult.of(suite.name, [_row(configs[i], outcomes[i], suite) for i in range(len(configs))])
+
+
+def _row(config: Any, result: Any, suite: Any) -> dict[str, Any]:
+    # expectations._result_row gained (severity, guard) in issue 6's work; accept both forms.
+    if "severity" in inspect.signature(_result_row).parameters:
+        from .. import expectations
+
+        return _result_row(config, result, expectations.severity_of(config, suite), None)
+    return _result_row(config, result)
 
 
 def _gx_validate(sdf: Any, name: str, configs: dict[int, Any]) -> dict[int, Any]:
