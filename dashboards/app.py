@@ -107,7 +107,7 @@ def show_privacy(report: dict[str, Any]) -> None:
         st.subheader("Distance to closest record")
         for column, (label, value) in zip(st.columns(len(dcr)), dcr, strict=True):
             column.metric(label, value)
-        metric = report.get("validation", {}).get("privacy", {}).get("dcr", {}).get("metric")
+        metric = views.dcr_note(report)
         if metric:
             st.caption(metric)
     findings = views.leakage_findings(report)

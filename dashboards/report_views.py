@@ -120,14 +120,25 @@ def pii_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def section(report: dict[str, Any], key: str) -> dict[str, Any]:
+    """A measured section: top level since issue 6, under "validation" in older reports."""
+    return report.get(key) or report.get("validation", {}).get(key) or {}
+
+
+def privacy_measures(report: dict[str, Any]) -> dict[str, Any]:
+    """The measured privacy figures; report["privacy"] held only the ledger before issue 6."""
+    privacy = report.get("privacy", {})
+    return privacy if "dcr" in privacy else report.get("validation", {}).get("privacy", {})
+
+
 def expectation_table(report: dict[str, Any]) -> pd.DataFrame:
     """Every expectation result of every suite, failures first."""
-    suites = report.get("validation", {}).get("expectations", {}).get("suites", [])
+    suites = section(report, "expectations").get("suites", [])
     rows = [{"suite": suite.get("name"), **result} for suite in suites for result in suite.get("results", [])]
-    columns = ["success", "suite", "expectation", "column", "observed", "kwargs"]
+    columns = ["success", "severity", "suite", "expectation", "column", "example", "observed", "kwargs"]
     table = pd.DataFrame(rows).reindex(columns=columns)
     # Nested values (kwargs, observed lists) as JSON text: the grid cannot show objects.
-    for name in ("observed", "kwargs"):
+    for name in ("observed", "kwargs", "example"):
         table[name] = table[name].map(_as_text)
     # Words, not a checkbox: an unticked box is easy to miss among ticked ones.
     result = table.pop("success").map({True: "passed", False: "FAILED"}).fillna("not run")
@@ -137,19 +148,19 @@ def expectation_table(report: dict[str, Any]) -> pd.DataFrame:
 
 
 def suite_lines(report: dict[str, Any]) -> list[str]:
-    suites = report.get("validation", {}).get("expectations", {}).get("suites", [])
+    suites = section(report, "expectations").get("suites", [])
     return [f"{s.get('name')}: {s.get('passed', '?')} of {s.get('evaluated', '?')} passed" for s in suites]
 
 
 def fidelity_table(report: dict[str, Any]) -> pd.DataFrame:
     """Per-column fidelity scores, worst first: the columns to look at."""
-    rows = report.get("validation", {}).get("fidelity", {}).get("per_column") or []
+    rows = section(report, "fidelity").get("per_column") or []
     table = pd.DataFrame(rows).reindex(columns=["column", "metric", "score"])
     return table.sort_values("score", kind="stable").reset_index(drop=True)
 
 
 def fidelity_text(report: dict[str, Any]) -> str | None:
-    fid = report.get("validation", {}).get("fidelity", {})
+    fid = section(report, "fidelity")
     if fid.get("quality_score") is None:
         return None
     return (f"SDMetrics quality score **{percent(fid['quality_score'])}**: column shapes "
@@ -166,7 +177,7 @@ def ledger_table(report: dict[str, Any]) -> pd.DataFrame:
 
 def dcr_metrics(report: dict[str, Any]) -> list[tuple[str, str]]:
     """Distance-to-closest-record figures, when the run measured them."""
-    privacy = report.get("validation", {}).get("privacy", {})
+    privacy = privacy_measures(report)
     dcr = privacy.get("dcr") or {}
     if dcr.get("median") is None:
         return []
@@ -180,5 +191,10 @@ def dcr_metrics(report: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def dcr_note(report: dict[str, Any]) -> str | None:
+    return (privacy_measures(report).get("dcr") or {}).get("metric")
+
+
 def leakage_findings(report: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(report.get("leakage", {}).get("findings") or [])
+    leakage = report.get("privacy", {}).get("leakage") or report.get("leakage") or {}
+    return pd.DataFrame(leakage.get("findings") or [])

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,12 @@ INTEGER_REGEX = r"^-?\d+(?:\.0+)?$"
 _DATED_TYPES = {f"expect_column_{what}_to_be_between" for what in ("values", "min", "max")}
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 _INDEX_KEY = "_synthrecords_index"  # meta marker: GX returns results in its own order
+# A blocking expectation that fails makes `validate` exit 1; a warning is reported only.
+# Set per expectation (``meta.severity``) or per suite (suite ``meta.severity``, the default
+# for its expectations); unset means blocking.
+SEVERITIES = ("blocking", "warning")
+WITHHELD = "<withheld: equals a real identifier value>"
+MAX_EXAMPLES = 3
 
 _context_lock = threading.RLock()
 _batch_definition: Any = None
@@ -157,6 +164,7 @@ def suite_from_dict(
                 f"{where}: no 'type'; give the expectation name, "
                 f"e.g. expect_column_values_to_be_between"
             )
+        _check_severity((raw.get("meta") or {}).get("severity"), where)
         try:
             config = ExpectationConfiguration(**raw)
             config.to_domain_obj()
@@ -168,12 +176,27 @@ def suite_from_dict(
         except (TypeError, ValueError, gx.exceptions.InvalidExpectationConfigurationError) as exc:
             raise SynthRecordsError(f"{where}: invalid arguments: {_explain(exc)}") from exc
         configs.append(config)
+    _check_severity((data.get("meta") or {}).get("severity"), f"expectation suite {source}")
     return gx.ExpectationSuite(
         name=data.get("name") or default_name,
         expectations=configs,
         meta=data.get("meta"),
         notes=data.get("notes"),
     )
+
+
+def _check_severity(value: Any, where: str) -> None:
+    if value is not None and value not in SEVERITIES:
+        raise SynthRecordsError(
+            f"{where}: meta severity {value!r} is not one of {', '.join(SEVERITIES)}; "
+            f"use 'blocking' (fails validation) or 'warning' (reported only)"
+        )
+
+
+def severity_of(config: Any, suite: Any) -> str:
+    """The expectation's own severity, else its suite's, else blocking."""
+    own = (config.meta or {}).get("severity")
+    return own or (getattr(suite, "meta", None) or {}).get("severity") or "blocking"
 
 
 def _explain(exc: Exception) -> str:
@@ -200,19 +223,21 @@ def load_suites(folder: Path) -> list[gx.ExpectationSuite]:
 @dataclass
 class SuiteResult:
     name: str
-    success: bool
+    success: bool  # no blocking expectation failed
     evaluated: int
     passed: int
     failed: int
+    blocking_failed: int = 0
+    warnings_failed: int = 0
     results: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, name: str, results: list[dict[str, Any]]) -> SuiteResult:
         passed = sum(r["success"] for r in results)
+        blocking = sum(not r["success"] and r["severity"] == "blocking" for r in results)
         n = len(results)
-        return cls(
-            name, passed == n, evaluated=n, passed=passed, failed=n - passed, results=results
-        )
+        return cls(name, blocking == 0, evaluated=n, passed=passed, failed=n - passed,
+                   blocking_failed=blocking, warnings_failed=n - passed - blocking, results=results)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -221,6 +246,8 @@ class SuiteResult:
 @dataclass
 class ExpectationResults:
     suites: list[SuiteResult] = field(default_factory=list)
+    # What the real-data reference run covered (rows), when there was one.
+    reference: dict[str, Any] | None = None
 
     @property
     def evaluated(self) -> int:
@@ -235,7 +262,16 @@ class ExpectationResults:
         return sum(s.failed for s in self.suites)
 
     @property
+    def blocking_failed(self) -> int:
+        return sum(s.blocking_failed for s in self.suites)
+
+    @property
+    def warnings_failed(self) -> int:
+        return sum(s.warnings_failed for s in self.suites)
+
+    @property
     def success(self) -> bool:
+        """True when no blocking expectation failed (warnings may have)."""
         return all(s.success for s in self.suites)
 
     def failures(self) -> list[dict[str, Any]]:
@@ -243,18 +279,66 @@ class ExpectationResults:
         return [{"suite": s.name, **r} for s in self.suites for r in s.results if not r["success"]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"suites": [s.to_dict() for s in self.suites]}
+        return {
+            "success": self.success, "evaluated": self.evaluated, "passed": self.passed,
+            "failed": self.failed, "blocking_failed": self.blocking_failed,
+            "warnings_failed": self.warnings_failed, "reference": self.reference,
+            "suites": [s.to_dict() for s in self.suites],
+        }
 
 
 # ---------------------------------------------------------------- running
 
 
-def run_suites(df: pd.DataFrame, suites: list[gx.ExpectationSuite]) -> ExpectationResults:
-    """Validate ``df`` against each suite with GX; a missing column is a failure, not a crash."""
-    return ExpectationResults([_run_suite(df, suite) for suite in suites])
+def run_suites(
+    df: pd.DataFrame,
+    suites: list[gx.ExpectationSuite],
+    *,
+    withheld: Iterable[str] = (),
+    reference: pd.DataFrame | None = None,
+) -> ExpectationResults:
+    """Validate ``df`` against each suite with GX; a missing column is a failure, not a crash.
+
+    Failing examples come from ``df`` (the synthetic table); any that equals or contains one
+    of the ``withheld`` values (the real identifiers) is replaced by WITHHELD. ``reference``
+    (real rows) is validated too, for comparison: only its pass/fail and unexpected share are
+    kept, never its values.
+    """
+    guard = _Withheld(withheld)
+    results = ExpectationResults([_run_suite(df, suite, guard) for suite in suites])
+    if reference is not None:
+        for suite, result in zip(suites, results.suites, strict=True):
+            for row, ref in zip(result.results, _run_suite(reference, suite, None).results,
+                                strict=True):
+                # A column the real frame does not carry (a fake identifier) has no reference.
+                absent = row["column"] is not None and row["column"] not in reference.columns
+                row["reference"] = None if absent else {
+                    "success": ref["success"], "unexpected_percent": ref["unexpected_percent"]}
+        results.reference = {"rows": len(reference)}
+    return results
 
 
-def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteResult:
+class _Withheld:
+    """Real identifier values an example must not show (exact, or as a whole word inside)."""
+
+    def __init__(self, values: Iterable[str]):
+        self.values = {str(v).strip().casefold() for v in values}
+        self._matcher: Any = None
+
+    def __call__(self, value: Any) -> Any:
+        if not self.values or value is None:
+            return value
+        text = str(value).strip()
+        if text.casefold() in self.values:
+            return WITHHELD
+        if self._matcher is None:  # built only when some example needs checking
+            from .leakage import ValueMatcher
+
+            self._matcher = ValueMatcher(self.values)
+        return WITHHELD if self._matcher.find(text) else value
+
+
+def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite, guard: _Withheld | None) -> SuiteResult:
     configs = [e.configuration for e in suite.expectations]
     dated = [i for i, c in enumerate(configs) if _is_dated(c)]
     plain = [i for i in range(len(configs)) if i not in dated]
@@ -271,12 +355,16 @@ def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteResult:
         outcomes.update(
             _gx_validate(typed, suite.name, {i: _datetime_bounds(configs[i]) for i in dated})
         )
-    results = [_result_row(configs[i], outcomes[i]) for i in range(len(configs))]
-    for r in results:
-        if not r["success"]:
-            log.info(
-                "suite %s: %s on %s: %s", suite.name, r["expectation"], r["column"], r["observed"]
-            )
+    results = [
+        _result_row(configs[i], outcomes[i], severity_of(configs[i], suite), guard,
+                    keep_values=guard is not None)
+        for i in range(len(configs))
+    ]
+    if guard is not None:
+        for r in results:
+            if not r["success"]:
+                log.info("suite %s: %s %s on %s: %s", suite.name, r["severity"], r["expectation"],
+                         r["column"], r["observed"])
     return SuiteResult.of(suite.name, results)
 
 
@@ -329,18 +417,32 @@ def _datetime_view(
     return view
 
 
-def _result_row(config: Any, result: Any) -> dict[str, Any]:
+def _result_row(config: Any, result: Any, severity: str = "blocking", guard: Any = None, *,
+                keep_values: bool = True) -> dict[str, Any]:
+    """One expectation's outcome. ``guard`` replaces withheld example values (see _Withheld);
+    without ``keep_values`` (the real-data reference run) no value of the data is kept: no
+    examples, no observed value."""
     kwargs = {k: v for k, v in config.to_json_dict()["kwargs"].items() if k != "batch_id"}
+    r = result.result or {}
+    guard = guard or (lambda value: value)
+    examples = [] if not keep_values else list(dict.fromkeys(
+        guard(_short(v)) for v in r.get("partial_unexpected_list") or []
+    ))[:MAX_EXAMPLES]
     return {
         "expectation": config.type,
         "column": kwargs.get("column"),
         "kwargs": kwargs,
+        "severity": severity,
         "success": bool(result.success),
-        "observed": _observed(result),
+        "unexpected_percent": r.get("unexpected_percent"),
+        "example": examples[0] if examples else None,
+        "examples": examples,
+        "observed": _observed(result, examples) if keep_values else None,
+        "rule": (config.meta or {}).get("rule"),
     }
 
 
-def _observed(result: Any) -> str:
+def _observed(result: Any, examples: list[Any]) -> str:
     """One line a reviewer can read: the error, the unexpected share, or the observed value."""
     error = _exception_message(result.exception_info)
     if error:
@@ -351,8 +453,7 @@ def _observed(result: Any) -> str:
             f"{r['unexpected_count']} of {r.get('element_count', '?')} values unexpected "
             f"({r.get('unexpected_percent') or 0:.2f}% of non-null)"
         )
-        examples = r.get("partial_unexpected_list") or []
-        return text + (f", e.g. {[_short(v) for v in examples]}" if examples else "")
+        return text + (f", e.g. {examples}" if examples else "")
     mismatched = (r.get("details") or {}).get("mismatched")
     if mismatched:  # column-set checks: the difference says more than the full column list
         return "; ".join(f"{k} columns: {v}" for k, v in mismatched.items())

@@ -1,15 +1,13 @@
-"""Fidelity (SDMetrics quality report) and privacy (distance to closest record) of an output.
+"""Fidelity (SDMetrics quality report) and distance-based privacy metrics of an output.
 
 Both compare the synthetic table with real rows, so they are results for the data owner,
-not part of the DP release. Columns are encoded from the domain: numbers and dates are
-scaled by the domain bounds, categories compared for equality, so the figures mean the
-same thing for every table.
+not part of the DP release. Columns are read through the domain (see ``encoding``), so the
+figures mean the same thing for every table.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -18,6 +16,15 @@ import numpy as np
 import pandas as pd
 
 from .domain import ColumnDomain, Domain
+from .encoding import (
+    DenseCodes,
+    canonical,
+    dense_codes,
+    jsonable,
+    row_hashes,
+    subsample,
+    to_datetime,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +46,7 @@ class Fidelity:
     columns: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
 
 def fidelity(
@@ -55,8 +62,8 @@ def fidelity(
     if not cols or real.empty or synthetic.empty:
         log.warning("fidelity: no rows or no shared domain column; nothing to compare")
         return Fidelity(None, None, None)
-    real_s = _subsample(real, MAX_FIDELITY_ROWS, seed)
-    synth_s = _subsample(synthetic, MAX_FIDELITY_ROWS, seed + 1)
+    real_s = subsample(real, MAX_FIDELITY_ROWS, seed)
+    synth_s = subsample(synthetic, MAX_FIDELITY_ROWS, seed + 1)
     metadata = {"tables": {_TABLE: {"columns": {c.name: _sdmetrics_column(c) for c in cols}}}}
     report = QualityReport()
     with warnings.catch_warnings(record=True) as caught:
@@ -101,12 +108,16 @@ def _typed(df: pd.DataFrame, cols: list[ColumnDomain]) -> pd.DataFrame:
         if c.kind == "numerical":
             s = pd.to_numeric(s, errors="coerce").astype(float)
         elif c.kind == "datetime":
-            s = _to_datetime(s, c)
+            s = to_datetime(s, c)
         out[c.name] = s.reset_index(drop=True)
     return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------- privacy
+
+
+GOWER = "gower: mean per-column distance; 0 = identical row, 1 = every column maximally apart"
+DCR_BINS = 30
 
 
 @dataclass
@@ -115,9 +126,39 @@ class DistanceToClosestRecord:
     p05: float | None
     share_closer_to_train_than_holdout: float | None = None
     holdout_median: float | None = None
-    metric: str = (
-        "gower: mean per-column distance; 0 = identical row, 1 = every column maximally apart"
-    )
+    # Real rows the model never saw, measured the same way: the distance a non-memorising
+    # output should keep. ratio = synthetic median / this median; at or above 1 is no closer.
+    holdout_to_train_median: float | None = None
+    ratio: float | None = None
+    histogram: dict[str, Any] | None = None  # {"edges", "synthetic", "holdout"}: shares per bin
+    metric: str = GOWER
+
+
+@dataclass
+class NearestNeighbourRatio:
+    """Distance to the nearest training row / distance to the second nearest. Near 0: the row
+    sits on one training record (a copy of an outlier); near 1: it is as close to several."""
+
+    median: float | None
+    p05: float | None
+    holdout_median: float | None = None
+    holdout_p05: float | None = None
+
+
+@dataclass
+class MembershipInference:
+    """A distance attacker: a real row closer to some synthetic row is guessed a member.
+
+    Members are training rows, non-members holdout rows, equally many. AUC 0.5 = the output
+    tells nothing about who was in the training data; 1 = membership is plain to see.
+    """
+
+    auc: float | None
+    ci95: list[float] | None = None
+    members: int = 0
+    non_members: int = 0
+    attacker: str = "score = minus the Gower distance to the nearest synthetic row"
+    skipped: str | None = None
 
 
 @dataclass
@@ -125,11 +166,15 @@ class PrivacyMetrics:
     dcr: DistanceToClosestRecord
     exact_matches: int
     exact_match_share: float | None
+    # Share of holdout rows equal to a training row: how often real rows repeat anyway.
+    holdout_exact_match_share: float | None = None
+    nndr: NearestNeighbourRatio | None = None
+    membership_inference: MembershipInference | None = None
     rows_used: dict[str, int | None] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
 
 def privacy(
@@ -140,184 +185,127 @@ def privacy(
     *,
     seed: int = 0,
 ) -> PrivacyMetrics:
-    """Distance to closest record (DCR) and exact copies of training rows.
+    """Distance to closest record (DCR), exact copies, NNDR and a membership-inference AUC.
 
-    DCR: for each synthetic row, the distance to its nearest training row (sklearn
-    NearestNeighbors, Manhattan on the encoding below, divided by the column count). Numbers
-    and dates count |difference| / (domain upper - lower); a category counts 1 when it
-    differs; missing vs present counts 1. Each side is subsampled to MAX_PRIVACY_ROWS.
+    DCR: for each synthetic row, the Gower distance (see ``encoding``) to its nearest
+    training row. Each side is subsampled to MAX_PRIVACY_ROWS (``rows_used`` says so).
 
-    With a holdout (real rows the model never saw), ``share_closer_to_train_than_holdout``
-    compares each synthetic row's nearest training row with its nearest holdout row, on
-    equally many rows of each (ties count half): about 0.5 means no memorisation, near 1
-    means the output copies its training rows.
+    With a holdout (real rows the model never saw):
+    - ``share_closer_to_train_than_holdout`` compares each synthetic row's nearest training
+      row with its nearest holdout row, on equally many rows of each (ties count half):
+      about 0.5 means no memorisation, near 1 means the output copies its training rows;
+    - ``holdout_to_train_median`` and ``ratio``: the same DCR for holdout rows, the reference;
+    - ``membership_inference``: the distance attacker's AUC with its 95 % interval.
 
     Exact matches are counted on the full tables (no subsampling): synthetic rows identical
     to some training row on every compared column.
     """
-    from sklearn.neighbors import NearestNeighbors
-
     frames = [real_train, synthetic] + ([holdout] if holdout is not None else [])
     cols = [c for c in domain if all(c.name in f.columns for f in frames)]
     if not cols or any(f.empty for f in frames):
         log.warning("privacy: no rows or no shared domain column; nothing to compare")
         return PrivacyMetrics(DistanceToClosestRecord(None, None), 0, None)
 
-    canon_train, canon_synth = _canonical(real_train, cols), _canonical(synthetic, cols)
-    exact = int(_row_hashes(canon_synth).isin(_row_hashes(canon_train)).sum())
+    canon_train, canon_synth = canonical(real_train, cols), canonical(synthetic, cols)
+    train_hashes = row_hashes(canon_train)
+    exact = int(row_hashes(canon_synth).isin(train_hashes).sum())
 
-    train = _subsample(canon_train, MAX_PRIVACY_ROWS, seed)
-    synth = _subsample(canon_synth, MAX_PRIVACY_ROWS, seed + 1)
-    hold = (
-        None
-        if holdout is None
-        else _subsample(_canonical(holdout, cols), MAX_PRIVACY_ROWS, seed + 2)
-    )
-    encoded = _encode(cols, [train, synth] + ([hold] if hold is not None else []))
+    train = subsample(canon_train, MAX_PRIVACY_ROWS, seed)
+    synth = subsample(canon_synth, MAX_PRIVACY_ROWS, seed + 1)
+    canon_hold = None if holdout is None else canonical(holdout, cols)
+    hold = None if canon_hold is None else subsample(canon_hold, MAX_PRIVACY_ROWS, seed + 2)
+    codes = dense_codes(cols, [train, synth] + ([hold] if hold is not None else []))
+    TRAIN, SYNTH, HOLD = 0, 1, 2  # frame indices in codes
 
-    def nearest(reference, queries):
-        nn = NearestNeighbors(n_neighbors=1, metric="manhattan", algorithm="brute").fit(reference)
-        return nn.kneighbors(queries, return_distance=True)[0][:, 0] / len(cols)
-
-    d_train = nearest(encoded[0], encoded[1])
+    two = codes.nearest(SYNTH, TRAIN, k=2)
+    d_train = two[:, 0]
     dcr = DistanceToClosestRecord(
         median=float(np.median(d_train)), p05=float(np.quantile(d_train, 0.05))
     )
-    rows = {"real": len(train), "synthetic": len(synth), "holdout": None}
-    if hold is not None:
-        # The nearest of more rows is nearer by chance alone: compare equal numbers.
-        k = min(len(train), len(hold))
-        d_hold = nearest(encoded[2][:k], encoded[1])
-        d_same = d_train if k == len(train) else nearest(encoded[0][:k], encoded[1])
-        dcr.share_closer_to_train_than_holdout = float(
-            np.mean((d_same < d_hold) + 0.5 * (d_same == d_hold))
-        )
-        dcr.holdout_median = float(np.median(d_hold))
-        rows.update(holdout=k, real_for_holdout_share=k)
-    return PrivacyMetrics(
+    nndr = NearestNeighbourRatio(*_ratio_quantiles(two))
+    result = PrivacyMetrics(
         dcr=dcr,
         exact_matches=exact,
         exact_match_share=exact / max(len(synthetic), 1),
-        rows_used=rows,
+        nndr=nndr,
+        rows_used={"real": len(train), "synthetic": len(synth), "holdout": None},
         columns=[c.name for c in cols],
+    )
+    if hold is None:
+        dcr.histogram = _histogram(d_train, None)
+        result.membership_inference = MembershipInference(
+            None, skipped="no holdout: real rows the model never saw are needed as non-members"
+        )
+        return result
+
+    result.holdout_exact_match_share = float(row_hashes(canon_hold).isin(train_hashes).mean())
+    # The nearest of more rows is nearer by chance alone: compare equal numbers.
+    k = min(len(train), len(hold))
+    equal = DenseCodes([codes.arrays[TRAIN][:k], codes.arrays[SYNTH], codes.arrays[HOLD][:k]],
+                       codes.categorical, codes.names)
+    d_hold = equal.nearest(SYNTH, HOLD)[:, 0]
+    d_same = d_train if k == len(train) else equal.nearest(SYNTH, TRAIN)[:, 0]
+    dcr.share_closer_to_train_than_holdout = float(
+        np.mean((d_same < d_hold) + 0.5 * (d_same == d_hold))
+    )
+    dcr.holdout_median = float(np.median(d_hold))
+
+    ref = codes.nearest(HOLD, TRAIN, k=2)
+    dcr.holdout_to_train_median = float(np.median(ref[:, 0]))
+    if dcr.holdout_to_train_median > 0:
+        dcr.ratio = dcr.median / dcr.holdout_to_train_median
+    dcr.histogram = _histogram(d_train, ref[:, 0])
+    nndr.holdout_median, nndr.holdout_p05 = _ratio_quantiles(ref)
+
+    result.membership_inference = _membership_auc(equal)
+    result.rows_used.update(holdout=k, real_for_holdout_share=k, mia_members=k, mia_non_members=k)
+    return result
+
+
+def _ratio_quantiles(two: np.ndarray) -> tuple[float | None, float | None]:
+    if two.shape[1] < 2:
+        return None, None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(two[:, 1] > 0, two[:, 0] / two[:, 1], 1.0)  # 0/0: tied copies, no single record
+    return float(np.median(ratio)), float(np.quantile(ratio, 0.05))
+
+
+def _histogram(synthetic: np.ndarray, holdout: np.ndarray | None) -> dict[str, Any]:
+    """Shares per distance bin; the bins end at the 99th percentile (the rest in the last bin)."""
+    pooled = synthetic if holdout is None else np.concatenate([synthetic, holdout])
+    top = float(np.quantile(pooled, 0.99)) or float(pooled.max()) or 1.0
+    edges = np.linspace(0.0, top, DCR_BINS + 1)
+
+    def shares(d):
+        counts = np.histogram(np.minimum(d, top), bins=edges)[0]
+        return (counts / max(len(d), 1)).round(5).tolist()
+
+    return {
+        "edges": edges.round(6).tolist(),
+        "synthetic": shares(synthetic),
+        "holdout": None if holdout is None else shares(holdout),
+    }
+
+
+def _membership_auc(codes: DenseCodes) -> MembershipInference:
+    """Frames of ``codes``: members (training rows), synthetic rows, non-members (holdout)."""
+    from sklearn.metrics import roc_auc_score
+
+    d_in = codes.nearest(0, 1)[:, 0]
+    d_out = codes.nearest(2, 1)[:, 0]
+    labels = np.r_[np.ones(len(d_in)), np.zeros(len(d_out))]
+    auc = float(roc_auc_score(labels, -np.r_[d_in, d_out]))
+    return MembershipInference(
+        auc, ci95=auc_interval(auc, len(d_in), len(d_out)), members=len(d_in),
+        non_members=len(d_out),
     )
 
 
-def _canonical(df: pd.DataFrame, cols: list[ColumnDomain]) -> pd.DataFrame:
-    """One comparable representation per kind: floats, datetime nanoseconds, category keys.
-
-    Category keys make 1, 1.0 and numpy 1 the same value but keep "1" (text) apart, so an
-    int column read back as float still matches and a retyped column does not.
-    """
-    out = {}
-    for c in cols:
-        s = df[c.name]
-        if c.kind == "numerical":
-            out[c.name] = pd.to_numeric(s, errors="coerce").astype(float)
-        elif c.kind == "datetime":
-            stamps = _to_datetime(s, c)
-            nanos = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
-            out[c.name] = pd.Series(
-                np.where(stamps.isna().to_numpy(), np.nan, nanos), index=s.index
-            )
-        else:
-            out[c.name] = s.map(_category_key).astype(object)
-    return pd.DataFrame(out).reset_index(drop=True)
-
-
-def _category_key(value: Any) -> str | None:
-    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return f"b:{bool(value)}"
-    if isinstance(value, (int, float, np.number)):
-        return f"n:{float(value)!r}"
-    return f"s:{value}"
-
-
-def _row_hashes(canon: pd.DataFrame) -> pd.Series:
-    filled = canon.copy()
-    for name in filled.columns:
-        if filled[name].dtype == object:
-            filled[name] = filled[name].fillna("\x00missing")
-        else:
-            filled[name] = filled[name].round(9).fillna(-np.inf)
-    return pd.util.hash_pandas_object(filled, index=False)
-
-
-def _encode(cols: list[ColumnDomain], frames: list[pd.DataFrame]) -> list[Any]:
-    """Sparse matrices, one per frame, whose Manhattan distance is the per-column sum above."""
-    import scipy.sparse as sp
-
-    blocks: list[list[Any]] = [[] for _ in frames]
-    for c in cols:
-        values = [f[c.name] for f in frames]
-        if c.kind in ("numerical", "datetime"):
-            lo, hi = _bounds(c, values[0])
-            span = (hi - lo) or 1.0
-            missing = any(v.isna().any() for v in values)
-            for b, v in zip(blocks, values, strict=True):
-                scaled = ((v - lo) / span).fillna(0.0).to_numpy()[:, None]
-                b.append(
-                    sp.csr_matrix(
-                        np.hstack([scaled, v.isna().to_numpy()[:, None]]) if missing else scaled
-                    )
-                )
-        else:
-            keys = pd.concat(values).fillna("\x00missing").unique().tolist()
-            codes = {k: i for i, k in enumerate(keys)}
-            for b, v in zip(blocks, values, strict=True):
-                idx = v.fillna("\x00missing").map(codes).to_numpy()
-                # 0.5 on each side: two different categories are 1 apart in Manhattan distance.
-                b.append(
-                    sp.csr_matrix(
-                        (np.full(len(v), 0.5), (np.arange(len(v)), idx)), shape=(len(v), len(keys))
-                    )
-                )
-    return [sp.hstack(b).tocsr() for b in blocks]
-
-
-def _bounds(col: ColumnDomain, train_values: pd.Series) -> tuple[float, float]:
-    """Domain bounds in the canonical unit; the training range when the domain has none."""
-
-    def parse(bound):
-        if bound is None:
-            return None
-        if col.kind == "datetime":
-            return float(pd.Timestamp(pd.to_datetime(bound, format=col.datetime_format)).value)
-        return float(bound)
-
-    lo, hi = parse(col.lower), parse(col.upper)
-    lo = float(train_values.min()) if lo is None else lo
-    hi = float(train_values.max()) if hi is None else hi
-    if math.isnan(lo) or math.isnan(hi):
-        return 0.0, 1.0
-    return lo, hi
-
-
-# ---------------------------------------------------------------- shared
-
-
-def _to_datetime(s: pd.Series, col: ColumnDomain) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
-    return pd.to_datetime(s, format=col.datetime_format, errors="coerce")
-
-
-def _subsample(df: pd.DataFrame, limit: int, seed: int) -> pd.DataFrame:
-    if len(df) <= limit:
-        return df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-    return df.sample(n=limit, random_state=seed).reset_index(drop=True)
-
-
-def _jsonable(obj: Any) -> Any:
-    """numpy scalars to Python, NaN to None: report.json must be strict JSON."""
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
+def auc_interval(auc: float, n_pos: int, n_neg: int) -> list[float]:
+    """95 % interval of an AUC (Hanley & McNeil 1982 standard error)."""
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc**2) + (n_neg - 1) * (q2 - auc**2)) / (
+        n_pos * n_neg
+    )
+    half = 1.96 * float(np.sqrt(max(var, 0.0)))
+    return [max(0.0, auc - half), min(1.0, auc + half)]

@@ -44,6 +44,8 @@ def run_info(job: Any, real: pd.DataFrame, synthetic: pd.DataFrame, synth: Any) 
                   "rows": len(real), "columns": real.shape[1]},
         "model": synth.model_name, "rows_synthetic": len(synthetic), "seed": job.model.seed,
         "training_rows": synth.training_rows_,
+        # what was changed to make the data modellable (renamed columns, infinities...)
+        "notes": list(getattr(synth, "notes_", [])),
     }
 
 
@@ -54,14 +56,16 @@ def _dump(path: Path, obj: Any) -> None:
 def release(out_dir: Path, *, job: Any, synthetic: pd.DataFrame, report: dict[str, Any], synthesizer: Any,
             validation: Any, input_path: Path | None, real: pd.DataFrame) -> Path:
     from .expectations import save_suite
+    from .report import ledger_part, validation_part
 
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    # An earlier release is replaced only when asked: [output] overwrite / --overwrite.
+    with atomic_dir(out_dir, overwrite=bool(getattr(job.output, "overwrite", False))) as tmp:
         synthetic.to_csv(tmp / "synthetic.csv", index=False)
         _dump(tmp / "report.json", report)
-        _dump(tmp / "ledger.json", report["privacy"])
+        _dump(tmp / "ledger.json", ledger_part(report["privacy"]))
         _dump(tmp / "pii.json", report["pii"])
-        _dump(tmp / "validation.json", report["validation"])
+        _dump(tmp / "validation.json", validation_part(report))
         (tmp / "expectations").mkdir()
         for suite in validation.suites_used:
             save_suite(suite, tmp / "expectations" / f"{suite.name}.json")

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from synthrecords.report import ledger_part
+
 SYNTHETIC = pd.DataFrame({
     "customer_id": [f"C{90000 + i}" for i in range(60)],
     "email": [f"user{i}@example.org" for i in range(60)],
@@ -36,25 +38,38 @@ REPORT: dict[str, Any] = {
     "privacy": {"guarantee": "none", "epsilon_target": None, "delta": None, "epsilon_spent": None,
                 "entries": [{"mechanism": "gaussian", "stage": "domain", "epsilon": 0.1, "delta": 0.0,
                              "detail": "noisy category counts of segment"}],
-                "note": "no epsilon set: no formal privacy guarantee"},
-    "leakage": {"passed": True, "checked_columns": ["customer_id", "email"], "findings": []},
-    "validation": {
-        "expectations": {"suites": [{"name": "schema", "success": False, "evaluated": 3, "passed": 2, "failed": 1,
-                                     "results": [
-            {"expectation": "expect_column_values_to_be_between", "column": "age",
-             "kwargs": {"min_value": 18, "max_value": 99}, "success": True, "observed": "0 unexpected"},
-            {"expectation": "expect_column_values_to_not_be_null", "column": "email",
-             "kwargs": {}, "success": True, "observed": "0 unexpected"},
-            {"expectation": "expect_column_values_to_be_in_set", "column": "segment",
-             "kwargs": {"value_set": ["retail", "business"]}, "success": False,
-             "observed": "20 unexpected: ['rare_vip']"},
-        ]}]},
-        "fidelity": {"quality_score": 0.8734, "column_shapes": 0.9, "column_pair_trends": 0.84,
-                     "per_column": [{"column": "age", "metric": "KSComplement", "score": 0.93},
-                                    {"column": "segment", "metric": "TVComplement", "score": 0.61}]},
-        "privacy": {"dcr": {"median": 0.4, "p05": 0.1, "share_closer_than_holdout": 0.49}, "exact_matches": 0},
-    },
+                "note": "no epsilon set: no formal privacy guarantee",
+                "dcr": {"median": 0.4, "p05": 0.1, "share_closer_to_train_than_holdout": 0.49,
+                        "metric": "gower: mean per-column distance"},
+                "exact_matches": 0,
+                "membership_inference": {"auc": 0.51, "ci95": [0.47, 0.55]},
+                "leakage": {"passed": True, "checked_columns": ["customer_id", "email"], "findings": []}},
+    "utility": {"status": "skipped", "reason": "no target column: pass --target COLUMN"},
+    "expectations": {"suites": [{"name": "schema", "success": False, "evaluated": 3, "passed": 2, "failed": 1,
+                                 "results": [
+        {"expectation": "expect_column_values_to_be_between", "column": "age",
+         "kwargs": {"min_value": 18, "max_value": 99}, "success": True, "observed": "0 unexpected"},
+        {"expectation": "expect_column_values_to_not_be_null", "column": "email",
+         "kwargs": {}, "success": True, "observed": "0 unexpected"},
+        {"expectation": "expect_column_values_to_be_in_set", "column": "segment",
+         "kwargs": {"value_set": ["retail", "business"]}, "severity": "blocking", "success": False,
+         "example": "rare_vip", "observed": "20 unexpected: ['rare_vip']"},
+    ]}]},
+    "fidelity": {"quality_score": 0.8734, "column_shapes": 0.9, "column_pair_trends": 0.84,
+                 "per_column": [{"column": "age", "metric": "KSComplement", "score": 0.93},
+                                {"column": "segment", "metric": "TVComplement", "score": 0.61}]},
 }
+
+
+def legacy_layout(report: dict[str, Any]) -> dict[str, Any]:
+    """The same report as written before issue 6: measured sections under "validation",
+    the leakage check at top level, report["privacy"] the ledger only."""
+    measured = ("dcr", "exact_matches", "membership_inference")
+    privacy = {k: v for k, v in report["privacy"].items() if k not in measured and k != "leakage"}
+    old = {k: v for k, v in report.items() if k not in ("expectations", "fidelity", "utility", "privacy")}
+    return {**old, "privacy": privacy, "leakage": report["privacy"]["leakage"],
+            "validation": {"expectations": report["expectations"], "fidelity": report["fidelity"],
+                           "privacy": {k: report["privacy"][k] for k in measured}}}
 
 
 def write_run_folder(path: Path, report: dict[str, Any] | None = None) -> Path:
@@ -62,7 +77,7 @@ def write_run_folder(path: Path, report: dict[str, Any] | None = None) -> Path:
     report = REPORT if report is None else report
     path.mkdir(parents=True, exist_ok=True)
     SYNTHETIC.to_csv(path / "synthetic.csv", index=False)
-    for name, content in (("report.json", report), ("ledger.json", report.get("privacy")),
+    for name, content in (("report.json", report), ("ledger.json", ledger_part(report.get("privacy", {}))),
                           ("pii.json", report.get("pii")),
                           ("manifest.json", {"input": report["run"]["input"], "config": {}, "versions": {},
                                              "files": {"synthetic.csv": "0" * 64}})):

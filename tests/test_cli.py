@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import DIRECT_COLUMNS, run_cli
+from conftest import DIRECT_COLUMNS, SAMPLE, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -75,29 +75,55 @@ def test_sample_from_a_missing_model_folder_says_what_to_do(tmp_path):
     assert proc.returncode == 2 and "synthrecords fit" in proc.stderr
 
 
-def test_validate_passes_model_output_and_writes_results(model_dir, small_csv, tmp_path):
-    synth = tmp_path / "s.csv"
+@pytest.fixture(scope="module")
+def synth_csv(model_dir, small_csv, tmp_path_factory):
+    """300 rows sampled from the model, fakes avoiding the real identifiers."""
+    synth = tmp_path_factory.mktemp("synth") / "s.csv"
     run_cli("sample", model_dir, "--rows", "300", "--out", synth, "--seed", "2", "--avoid", small_csv)
+    return synth
+
+
+def test_validate_passes_model_output_and_writes_results(model_dir, small_csv, synth_csv, tmp_path):
+    synth = synth_csv
     out = tmp_path / "val"
     proc = run_cli("validate", small_csv, synth, "--model", model_dir, "--out", out)
-    assert "0 failed" in proc.stdout
-    result = json.loads((out / "validation.json").read_text())
-    assert result["expectations"]["suites"][0]["failed"] == 0
-    assert 0 < result["fidelity"]["quality_score"] <= 1
-    assert json.loads((out / "leakage.json").read_text())["passed"] is True
+    assert "0 failed" in proc.stdout and "report.html" in proc.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert {"fidelity", "utility", "privacy", "expectations", "pii", "run"} <= set(report)
+    assert report["expectations"]["suites"][0]["failed"] == 0
+    assert 0 < report["fidelity"]["quality_score"] <= 1
+    assert report["privacy"]["leakage"]["passed"] is True
+    assert report["privacy"]["guarantee"] == "none"  # the model's ledger
+    assert report["utility"]["status"] == "skipped" and "--holdout" in report["utility"]["reason"]
+    assert {p.name for p in out.iterdir()} == {"report.json", "report.html", "expectations"}
 
 
-def test_validate_exits_1_when_an_expectation_fails(model_dir, small_csv, tmp_path):
+def test_validate_with_holdout_and_target_measures_utility_and_the_attacks(model_dir, small_csv, synth_csv,
+                                                                           tmp_path):
+    holdout = tmp_path / "holdout.csv"
+    pd.read_csv(SAMPLE, dtype=str).iloc[400:700].to_csv(holdout, index=False)  # rows the model never saw
+    out = tmp_path / "val"
+    proc = run_cli("validate", small_csv, synth_csv, "--holdout", holdout, "--model", model_dir, "--out", out)
+    report = json.loads((out / "report.json").read_text())
+    utility = report["utility"]
+    assert utility["status"] == "measured" and utility["target"] == "fraud_flag"  # the model's target
+    assert {m["metric"] for m in utility["metrics"]} == {"roc_auc", "average_precision"}
+    assert 0 <= report["privacy"]["membership_inference"]["auc"] <= 1
+    assert set(report["privacy"]["attacks"]) >= {"singling_out", "linkability", "inference"}
+    assert report["run"]["sample_sizes"]["utility"]["holdout"] == 300
+    assert "utility: roc_auc TSTR" in proc.stdout
+
+
+def test_validate_exits_1_when_a_blocking_expectation_fails(model_dir, small_csv, synth_csv, tmp_path):
     synth = tmp_path / "s.csv"
-    run_cli("sample", model_dir, "--rows", "100", "--out", synth, "--seed", "2")
-    broken = pd.read_csv(synth, dtype=str)
+    broken = pd.read_csv(synth_csv, dtype=str)
     broken.loc[0, "credit_score"] = "9999"
     broken.to_csv(synth, index=False)
     proc = run_cli("validate", small_csv, synth, "--model", model_dir, "--out", tmp_path / "v", check=False)
     assert proc.returncode == 1
-    failures = [r for s in json.loads((tmp_path / "v" / "validation.json").read_text())["expectations"]["suites"]
-                for r in s["results"] if not r["success"]]
-    assert any(r["column"] == "credit_score" for r in failures)
+    report = json.loads((tmp_path / "v" / "report.json").read_text())
+    failures = [r for s in report["expectations"]["suites"] for r in s["results"] if not r["success"]]
+    assert [(r["column"], r["severity"], r["example"]) for r in failures] == [("credit_score", "blocking", 9999)]
 
 
 def test_run_writes_a_complete_release(small_csv, tmp_path):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from run_folder import REPORT, SYNTHETIC, write_run_folder  # noqa: F401
+from run_folder import REPORT, SYNTHETIC, legacy_layout, write_run_folder  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from synthrecords import dashboard
@@ -136,6 +136,21 @@ def test_privacy_section_shows_distance_to_closest_record(run_dir, monkeypatch):
     app = render(run_dir, monkeypatch)
     assert metric(app, "Median distance to closest real row") == "0.400"
     assert metric(app, "Closer to training than to holdout") == "49.0%"
+
+
+def test_expectation_results_show_severity_and_an_example_of_a_failing_value(run_dir, monkeypatch):
+    results = table_with_column(render(run_dir, monkeypatch), "expectation")
+    assert results.loc[0, ["severity", "example"]].tolist() == ["blocking", "rare_vip"]
+
+
+def test_a_report_in_the_layout_before_issue_6_still_opens_with_every_section(tmp_path, monkeypatch):
+    leaky = copy.deepcopy(REPORT)
+    leaky["privacy"]["leakage"]["findings"] = [{"column": "email", "found_in": "email", "row": 3, "kind": "exact"}]
+    app = render(write_run_folder(tmp_path / "old", legacy_layout(leaky)), monkeypatch)
+    assert metric(app, "Median distance to closest real row") == "0.400"
+    assert table_with_column(app, "expectation")["result"].tolist() == ["FAILED", "passed", "passed"]
+    assert table_with_column(app, "score")["column"].tolist() == ["segment", "age"]
+    assert table_with_column(app, "found_in").loc[0, "row"] == 3
 
 
 def test_preview_shows_the_first_fifty_synthetic_rows_as_written(run_dir, monkeypatch):

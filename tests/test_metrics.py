@@ -241,3 +241,44 @@ def test_metrics_of_an_empty_output_are_missing_not_a_crash(real, domain):
     empty = real.iloc[:0]
     assert fidelity(real, empty, domain).quality_score is None
     assert privacy(real, empty, domain).dcr.median is None
+
+
+# ---------------------------------------------------------------- membership, ratios, histogram
+
+
+def test_membership_attack_sees_copied_training_rows_but_not_fresh_ones(real, domain):
+    holdout = correlated_table(600, seed=21)
+    copied = privacy(real, real.copy(), domain, holdout=holdout).membership_inference
+    fresh = privacy(real, correlated_table(600, seed=22), domain, holdout=holdout).membership_inference
+    assert copied.auc > 0.9 and copied.ci95[0] > 0.85
+    assert 0.4 < fresh.auc < 0.6 and fresh.ci95[0] < 0.5 < fresh.ci95[1]
+    assert (fresh.members, fresh.non_members) == (600, 600)
+
+
+def test_dcr_ratio_is_about_one_for_fresh_rows_and_zero_for_copies(real, domain):
+    holdout = correlated_table(600, seed=21)
+    assert privacy(real, real.copy(), domain, holdout=holdout).dcr.ratio == 0.0
+    assert 0.8 < privacy(real, correlated_table(600, 22), domain, holdout=holdout).dcr.ratio < 1.25
+
+
+def test_nndr_is_zero_for_copies_of_unique_rows(real, domain):
+    nndr = privacy(real, real.copy(), domain).nndr
+    assert nndr.median == 0.0 and nndr.holdout_median is None
+
+
+def test_dcr_histogram_holds_shares_of_both_sides(real, domain):
+    hist = privacy(real, correlated_table(300, 5), domain, holdout=correlated_table(200, 6)).dcr.histogram
+    assert len(hist["edges"]) == len(hist["synthetic"]) + 1 == len(hist["holdout"]) + 1
+    assert sum(hist["synthetic"]) == pytest.approx(1, abs=1e-3)
+    assert sum(hist["holdout"]) == pytest.approx(1, abs=1e-3)
+
+
+def test_membership_attack_without_holdout_says_why(real, domain):
+    assert "holdout" in privacy(real, real, domain).membership_inference.skipped
+
+
+def test_a_missing_number_is_one_apart_from_any_present_number():
+    dom = Domain({"x": ColumnDomain("x", "numerical", lower=0.0, upper=10.0, nullable=True)})
+    train = pd.DataFrame({"x": [np.nan, 5.0]})
+    assert privacy(train.iloc[[1]], train.iloc[[0]], dom).dcr.median == 1.0
+    assert privacy(train.iloc[[0]], train.iloc[[0]], dom).dcr.median == 0.0

@@ -9,6 +9,7 @@ import pytest
 
 from synthrecords.domain import data_domain
 from synthrecords.expectations import build_suite, save_suite, suite_from_dict
+from synthrecords.pipeline import validate_files
 from synthrecords.read import load_table
 from synthrecords.validation import ValidationReport, validate
 
@@ -64,7 +65,7 @@ def report(real, domain) -> ValidationReport:
 
 def test_report_has_expectations_fidelity_and_privacy(report):
     data = report.to_dict()
-    assert set(data) == {"expectations", "fidelity", "privacy"}
+    assert set(data) == {"expectations", "fidelity", "utility", "privacy"}
     assert data["expectations"]["suites"][0]["name"] == "schema"
     assert data["fidelity"]["quality_score"] == pytest.approx(1.0)
     assert data["privacy"]["exact_match_share"] == 1.0
@@ -168,3 +169,127 @@ def test_unseen_real_rows_of_the_sample_table_look_like_a_non_memorising_output(
     assert 0.4 < result.privacy.dcr.share_closer_to_train_than_holdout < 0.6
     assert result.privacy.exact_matches == 0
     assert result.fidelity.quality_score > 0.7
+
+
+# ---------------------------------------------------------------- detection, utility, charts
+
+
+def test_detection_auc_is_near_half_for_fresh_rows_and_high_for_shifted_ones(real, domain):
+    fresh = validate(real, table(400, seed=5), domain=domain).detection
+    assert 0.35 < fresh.auc < 0.65 and fresh.rows_used == {"real": 400, "synthetic": 400}
+    shifted = table(400, seed=5).assign(income=lambda d: d["income"] * 1.5)
+    assert validate(real, shifted, domain=domain).detection.auc > 0.8
+
+
+def test_charts_hold_shares_of_every_column_and_association_matrices(report):
+    fid = report.to_dict()["fidelity"]
+    shares = {d["column"]: d for d in fid["distributions"]}
+    assert set(shares) == {"age", "income", "segment", "joined"}
+    for d in shares.values():
+        assert sum(d["real"]) == pytest.approx(1, abs=1e-3) and len(d["real"]) == len(d["labels"])
+    assert shares["segment"]["labels"][:3] == sorted(["young", "middle", "senior"], key=shares["segment"]["labels"].index)
+    assoc = fid["associations"]
+    assert assoc["columns"] == ["age", "income", "segment", "joined"]
+    age_income = assoc["real"][0][1]  # income is built from age
+    assert age_income > 0.8 and assoc["difference"][0][1] < 0.1
+
+
+def test_a_category_held_by_few_real_rows_is_pooled_into_other(real, domain):
+    rare = real.copy()
+    rare.loc[:3, "segment"] = "tiny"  # 4 real rows: under the 10-row floor of the charts
+    dom = data_domain(rare)
+    chart = next(d for d in validate(rare, rare, domain=dom).charts["distributions"] if d["column"] == "segment")
+    assert "tiny" not in chart["labels"] and "(other)" in chart["labels"]
+
+
+def test_utility_is_skipped_with_the_reason_without_target_or_holdout(real, domain):
+    assert "--target" in validate(real, real, table(100, 3), domain=domain).utility.reason
+    assert "--holdout" in validate(real, real, domain=domain, target="segment").utility.reason
+
+
+def test_expensive_metrics_state_their_sample_sizes(report):
+    sizes = report.sample_sizes()
+    assert sizes["detection"] == {"real": 400, "synthetic": 400}
+    assert sizes["privacy"]["holdout"] == 300 and sizes["attacks"]["targets"] == 300
+    assert sizes["expectations_reference_real"] == 400
+
+
+# ---------------------------------------------------------------- severities and examples
+
+
+def test_a_failing_warning_expectation_does_not_fail_validation(real, domain):
+    rules = suite_from_dict({"name": "rules", "meta": {"severity": "warning"}, "expectations": [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "max_value": 30}}]})
+    result = validate(real, real, domain=domain, suites=[build_suite(domain), rules])
+    assert result.passed
+    assert (result.expectations.blocking_failed, result.expectations.warnings_failed) == (0, 1)
+
+
+def test_an_expectation_marked_blocking_overrides_a_warning_suite(real, domain):
+    rules = suite_from_dict({"name": "rules", "meta": {"severity": "warning"}, "expectations": [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "max_value": 30},
+         "meta": {"severity": "blocking"}}]})
+    assert not validate(real, real, domain=domain, suites=[rules]).passed
+
+
+def test_failing_examples_never_show_a_real_identifier_value(real, domain):
+    rule = suite_from_dict({"name": "ids", "expectations": [
+        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "email", "regex": "@example\\.org$"}}]})
+    synthetic = real.assign(email=["jane.roe@mail.com"] + ["fake@other.net"] * (len(real) - 1))
+    result = validate(real, synthetic, domain=domain, suites=[rule], withheld={"email": {"Jane.Roe@mail.com"}})
+    row = result.expectations.suites[0].results[0]
+    assert not row["success"]
+    assert "jane.roe@mail.com" not in json.dumps(result.to_dict()).lower()
+    assert row["examples"] == ["<withheld: equals a real identifier value>", "fake@other.net"]
+
+
+def test_the_real_data_reference_keeps_no_real_value(real, domain):
+    rule = suite_from_dict({"name": "r", "expectations": [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "segment", "value_set": ["young"]}}]})
+    row = validate(real, real.assign(segment="young"), domain=domain, suites=[rule]).expectations.suites[0].results[0]
+    assert row["success"] and row["reference"]["success"] is False
+    assert set(row["reference"]) == {"success", "unexpected_percent"}
+
+
+# ---------------------------------------------------------------- the validate verb's files
+
+
+@pytest.fixture(scope="module")
+def verb_report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("verb")
+    customers = load_table(SAMPLE)
+    customers.iloc[:600].to_csv(folder / "real.csv", index=False)
+    customers.iloc[600:900].to_csv(folder / "holdout.csv", index=False)
+    synthetic = customers.iloc[900:1500].reset_index(drop=True)
+    synthetic.loc[0, "email"] = customers.loc[5, "email"]  # a real identifier leaks into the output
+    synthetic.loc[0, "credit_score"] = 9999  # and breaks a rule of the committed suite
+    synthetic.to_csv(folder / "synth.csv", index=False)
+    result = validate_files(folder / "real.csv", folder / "synth.csv", folder / "out", holdout=folder / "holdout.csv",
+                            target="fraud_flag", suites=[ROOT / "expectations" / "customers.json"])
+    return result, folder / "out", customers.iloc[:600]
+
+
+def test_validate_files_writes_the_six_sections_and_a_self_contained_page(verb_report):
+    _, out, _ = verb_report
+    report = json.loads((out / "report.json").read_text())
+    assert {"fidelity", "utility", "privacy", "expectations", "pii", "run"} <= set(report)
+    assert report["run"]["kind"] == "validate" and report["utility"]["status"] == "measured"
+    html = (out / "report.html").read_text()
+    assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html and html.count("<svg") >= 16  # 14 columns + 3 heatmaps + DCR
+    assert "Utility" in html and "membership" in html
+
+
+def test_validate_files_fails_on_the_broken_rule_and_the_leak(verb_report):
+    result, _, _ = verb_report
+    assert not result.passed and not result.leakage.passed
+    failed = [r for r in result.expectations.failures() if r["column"] == "credit_score"]
+    assert failed and failed[0]["example"] == 9999
+
+
+def test_the_report_shows_real_data_only_as_aggregates(verb_report):
+    _, out, real = verb_report
+    page = (out / "report.html").read_text() + (out / "report.json").read_text()
+    for column in ("full_name", "email", "phone", "ssn", "street_address"):
+        leaked = [v for v in real[column].dropna().astype(str) if v in page]
+        assert not leaked, (column, leaked[:3])
