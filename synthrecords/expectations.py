@@ -12,12 +12,14 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .atomic import write_text
@@ -53,11 +55,13 @@ _batch_definition: Any = None
 # ---------------------------------------------------------------- building and files
 
 
-def build_suite(domain: Domain, name: str = "schema") -> gx.ExpectationSuite:
+def build_suite(domain: Domain, name: str = "schema", *, fakes: list[Any] = ()) -> gx.ExpectationSuite:
     """The schema suite: columns, value sets, ranges, nulls and integer-ness from ``domain``.
 
     The column-set expectation requires every domain column and allows extra columns,
     because a release also carries columns outside the modelled domain (fake identifiers).
+    ``fakes`` (a model's FakePlans) add the formats, uniqueness and completeness of the
+    faked identifier columns, as warnings: they check our surrogates, not the user's data.
     """
     gx = _gx()
     E = gx.expectations
@@ -66,6 +70,8 @@ def build_suite(domain: Domain, name: str = "schema") -> gx.ExpectationSuite:
     ]
     for col in domain:
         expectations.extend(_column_expectations(E, col))
+    for plan in fakes:
+        expectations.extend(_fake_expectations(E, plan))
     return gx.ExpectationSuite(
         name=name, expectations=expectations, meta={"synthrecords": {"built_from": "domain"}}
     )
@@ -108,6 +114,43 @@ def _column_expectations(E: Any, col: ColumnDomain) -> list[Any]:
                 )
             )
     return out
+
+
+EMAIL_REGEX = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
+_MASKED = ("PASSPORT", "ACCOUNT_ID", "ID")  # entities drawn from their masks alone (see fakes)
+
+
+def _fake_expectations(E: Any, plan: Any) -> list[Any]:
+    meta = {"severity": "warning", "rule": f"faked {plan.entity} identifier ({plan.action})"}
+    column = plan.column
+    out: list[Any] = []
+    if plan.null_share == 0:
+        out.append(E.ExpectColumnValuesToNotBeNull(column=column, meta=meta))
+    if plan.unique:
+        out.append(E.ExpectColumnValuesToBeUnique(column=column, meta=meta))
+    if plan.action == "hash":
+        out.append(E.ExpectColumnValuesToMatchRegex(column=column, regex=r"^[0-9a-f]{16}$", meta=meta))
+    elif plan.entity == "EMAIL_ADDRESS":
+        out.append(E.ExpectColumnValuesToMatchRegex(column=column, regex=EMAIL_REGEX, meta=meta))
+    elif plan.entity in _MASKED and plan.masks:
+        out.append(E.ExpectColumnValuesToMatchRegexList(
+            column=column, regex_list=[mask_regex(m) for m in plan.masks], match_on="any", meta=meta))
+    return out
+
+
+def mask_regex(mask: str) -> str:
+    """The regex of a fakes mask: 9 a digit, A an upper-case letter, a a lower-case one,
+    a backslash-escaped character itself (the reading of fakes.fill_mask)."""
+    out, escaped = [], False
+    for ch in mask:
+        if escaped:
+            out.append(re.escape(ch))
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        else:
+            out.append({"9": r"\d", "A": "[A-Z]", "a": "[a-z]"}.get(ch, re.escape(ch)))
+    return "^" + "".join(out) + "$"
 
 
 def _parse_bound(value: Any, fmt: str) -> dt.datetime | None:
@@ -368,7 +411,8 @@ def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite, guard: _Withheld | 
     return SuiteResult.of(suite.name, results)
 
 
-def _gx_validate(df: pd.DataFrame, name: str, configs: dict[int, Any]) -> dict[int, Any]:
+def _gx_validate(df: pd.DataFrame, name: str, configs: dict[int, Any],
+                 result_format: dict[str, Any] = _RESULT_FORMAT) -> dict[int, Any]:
     """Run ``configs`` on ``df`` in a throwaway suite; results keyed by the caller's index."""
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -384,8 +428,41 @@ def _gx_validate(df: pd.DataFrame, name: str, configs: dict[int, Any]) -> dict[i
     suite = gx.ExpectationSuite(name=name, expectations=tagged)
     with _context_lock:  # one shared context: validations take turns
         batch = _batch_def().get_batch(batch_parameters={"dataframe": df})
-        outcome = batch.validate(suite, result_format=_RESULT_FORMAT)
+        outcome = batch.validate(suite, result_format=result_format)
     return {r.expectation_config.meta[_INDEX_KEY]: r for r in outcome.results}
+
+
+# Column-map expectations judge each row alone; uniqueness is a column map in GX but
+# compares rows with each other, so it is no row-level rule.
+_NOT_ROW_LEVEL = {"expect_column_values_to_be_unique", "expect_select_column_values_to_be_unique_within_record"}
+
+
+def rows_passing(df: pd.DataFrame, suites: list[gx.ExpectationSuite]) -> pd.Series:
+    """True for each row of ``df`` that breaks no row-level expectation of ``suites``.
+
+    GX itself says which rows fail (``unexpected_index_list`` of its COMPLETE result
+    format); expectations on columns ``df`` lacks are skipped.
+    """
+    frame = df.reset_index(drop=True)
+    ok = np.ones(len(frame), dtype=bool)
+    for suite in suites:
+        configs = {i: e.configuration for i, e in enumerate(suite.expectations)
+                   if e.configuration.type.startswith("expect_column_values_")
+                   and e.configuration.type not in _NOT_ROW_LEVEL
+                   and e.configuration.kwargs.get("column") in frame.columns}
+        dated = {i: _datetime_bounds(c) for i, c in configs.items() if _is_dated(c)}
+        plain = {i: c for i, c in configs.items() if i not in dated}
+        formats = {c.kwargs.get("column"): c.kwargs.get("strftime_format") for c in configs.values()
+                   if c.type == "expect_column_values_to_match_strftime_format"}
+        views = [(frame, plain)]
+        if dated:
+            views.append((_datetime_view(frame, {c.kwargs.get("column") for c in dated.values()}, formats), dated))
+        for view, chosen in views:
+            if not chosen:
+                continue
+            for result in _gx_validate(view, suite.name, chosen, {"result_format": "COMPLETE"}).values():
+                ok[list(result.result.get("unexpected_index_list") or [])] = False
+    return pd.Series(ok, index=df.index)
 
 
 def _is_dated(config: Any) -> bool:

@@ -79,7 +79,8 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     modelled = synth.domain_.names
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
                           domain=synth.domain_, target=job.model.target, withheld=forbidden,
-                          suites=[build_suite(synth.domain_), *(load_suite(p) for p in job.validate_.suites)])
+                          suites=[build_suite(synth.domain_, fakes=synth.fakes_),
+                                  *(load_suite(p) for p in job.validate_.suites)])
     report = build_report(job, real, synth, synthetic, leakage, validation)
     result = RunResult(synthetic, report, synth, leakage)
     if write:
@@ -168,11 +169,11 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     real, synthetic = load_table(real_path), load_table(synth_path)
     hold = load_table(holdout) if holdout else None
     read_s = time.perf_counter() - start
-    ledger, model = None, None
+    ledger, model, fakes = None, None, []
     if model_dir is not None:
         fitted = Synthesizer.load(model_dir)
         domain, pii, ledger, model = fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name
-        target = target or fitted.target
+        target, fakes = target or fitted.target, fitted.fakes_
     else:
         pii = scan_pii(real)
         personal = set(pii.columns_in("direct", "free_text"))
@@ -188,7 +189,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     withheld = {str(v) for c in pii.columns_in("direct", "free_text") if c in real.columns
                 for v in real[c].dropna().unique()}
     validation = validate(real[names], synthetic, None if hold is None else hold[names], domain=domain,
-                          suites=[build_suite(domain), *(load_suite(p) for p in suites)], target=target,
+                          suites=[build_suite(domain, fakes=fakes), *(load_suite(p) for p in suites)], target=target,
                           withheld=withheld, seed=seed)
     leak_start = time.perf_counter()
     leakage = check_leakage(real, synthetic, pii)

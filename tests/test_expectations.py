@@ -412,3 +412,29 @@ def test_any_domain_suite_survives_a_json_round_trip(lower, width, categories, n
     suite = build_suite(domain)
     again = suite_from_dict(json.loads(json.dumps(suite.to_json_dict())))
     assert again.to_json_dict()["expectations"] == suite.to_json_dict()["expectations"]
+
+
+def test_mask_regex_reads_masks_as_the_fakes_fill_them():
+    import re
+
+    from synthrecords.expectations import mask_regex
+
+    assert re.fullmatch(mask_regex("\\C\\U-99999"), "CU-12345")
+    assert not re.fullmatch(mask_regex("\\C\\U-99999"), "CU-1234a")
+    assert re.fullmatch(mask_regex("AA9a.x"), "QZ7k.x") and not re.fullmatch(mask_regex("AA9a.x"), "QZ7k-x")
+
+
+def test_fake_identifier_columns_get_format_uniqueness_and_completeness_warnings():
+    from synthrecords.fakes import FakePlan
+
+    plans = [FakePlan("account", entity="ACCOUNT_ID", masks={"\\A\\C-9999": 1.0}, unique=True),
+             FakePlan("email", entity="EMAIL_ADDRESS", null_share=0.1)]
+    suite = build_suite(Domain({"age": ColumnDomain("age", "numerical", lower=0, upper=99)}), fakes=plans)
+    frame = pd.DataFrame({"age": [30, 40, 50], "account": ["AC-0001", "AC-0001", "AC-12"],
+                          "email": ["a@b.org", None, "not-an-email"]})
+    result = run_suites(frame, [suite])
+    failed = {(r["expectation"], r["column"]) for r in result.failures()}
+    assert failed == {("expect_column_values_to_be_unique", "account"),
+                      ("expect_column_values_to_match_regex_list", "account"),
+                      ("expect_column_values_to_match_regex", "email")}
+    assert result.success and result.warnings_failed == 3  # warnings: the rows still pass
