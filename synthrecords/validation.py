@@ -24,6 +24,9 @@ from .utility import Utility, utility
 log = logging.getLogger(__name__)
 
 MAX_REFERENCE_ROWS = 20_000  # real rows the suites also run on, for comparison
+# Optional measurements; expectations, the SDMetrics quality report and the distance
+# metrics always run.
+OPTIONAL = ("charts", "detection", "utility", "attacks")
 
 
 @dataclass
@@ -84,6 +87,7 @@ def validate(
     suites_dir: Path | None = None,
     target: str | None = None,
     withheld: Iterable[str] | Mapping[str, Iterable[str]] = (),
+    measures: Iterable[str] = OPTIONAL,
     seed: int = 0,
 ) -> ValidationReport:
     """Check ``synthetic`` against expectation suites and measure fidelity, utility and privacy.
@@ -97,6 +101,7 @@ def validate(
     emails); the metrics compare the domain columns present in both tables. A domain column
     missing from ``synthetic`` is a failed expectation, not an error. ``withheld``: real
     identifier values (or a mapping column -> values) a failing example must never show.
+    ``measures``: which of OPTIONAL to run (all by default).
 
     Without ``domain``, it is read off ``real`` with ``data_domain``: exact categories and
     extremes of the real data, outside any privacy budget. That is fine here because the
@@ -113,6 +118,11 @@ def validate(
         chosen += load_suites(Path(suites_dir))
     if isinstance(withheld, Mapping):
         withheld = [v for values in withheld.values() for v in values]
+    measures = set(measures)
+    unknown = measures - set(OPTIONAL)
+    if unknown:
+        raise ValueError(f"validate: unknown measures {sorted(unknown)}; choose from {OPTIONAL}")
+    charts, det, util, att = {}, None, None, None
 
     timings: dict[str, float] = {}
     with _timed(timings, "expectations"):
@@ -121,22 +131,26 @@ def validate(
                              reference=reference)
     with _timed(timings, "fidelity"):
         fid = fidelity(real, synthetic, domain, seed=seed)
-    with _timed(timings, "charts"):
-        charts = {"distributions": distributions(real, synthetic, domain, seed=seed),
-                  "associations": associations(real, synthetic, domain, seed=seed)}
-    with _timed(timings, "detection"):
-        det = detection(real, synthetic, domain, seed=seed)
-    with _timed(timings, "utility"):
-        util = utility(real, synthetic, holdout, domain, target, seed=seed)
+    if "charts" in measures:
+        with _timed(timings, "charts"):
+            charts = {"distributions": distributions(real, synthetic, domain, seed=seed),
+                      "associations": associations(real, synthetic, domain, seed=seed)}
+    if "detection" in measures:
+        with _timed(timings, "detection"):
+            det = detection(real, synthetic, domain, seed=seed)
+    if "utility" in measures:
+        with _timed(timings, "utility"):
+            util = utility(real, synthetic, holdout, domain, target, seed=seed)
     with _timed(timings, "privacy_distances"):
         priv = privacy(real, synthetic, domain, holdout=holdout, seed=seed)
-    with _timed(timings, "privacy_attacks"):
-        att = attacks(real, synthetic, holdout, domain, seed=seed)
+    if "attacks" in measures:
+        with _timed(timings, "privacy_attacks"):
+            att = attacks(real, synthetic, holdout, domain, seed=seed)
     log.info(
         "validate: %d of %d expectations passed (%d blocking failed); fidelity %s; detection "
         "AUC %s; utility %s; DCR median %s",
         results.passed, results.evaluated, results.blocking_failed, fid.quality_score,
-        det.auc, util.status, priv.dcr.median,
+        det and det.auc, util and util.status, priv.dcr.median,
     )
     return ValidationReport(
         expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,

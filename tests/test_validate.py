@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synthrecords.charts import distributions
+from synthrecords.detection import detection
 from synthrecords.domain import data_domain
 from synthrecords.expectations import build_suite, save_suite, suite_from_dict
 from synthrecords.pipeline import validate_files
@@ -87,20 +89,20 @@ def test_holdout_gives_the_memorisation_share(report):
 def test_report_fails_naming_the_column_when_a_value_leaves_the_domain(real, domain):
     synthetic = real.copy()
     synthetic.loc[0, "segment"] = "unheard-of"
-    result = validate(real, synthetic, domain=domain)
+    result = validate(real, synthetic, domain=domain, measures=())
     assert not result.passed
     assert [f["column"] for f in result.expectations.failures()] == ["segment"]
 
 
 def test_a_column_missing_from_synthetic_fails_an_expectation_instead_of_crashing(real, domain):
-    result = validate(real, real.drop(columns=["income"]), domain=domain)
+    result = validate(real, real.drop(columns=["income"]), domain=domain, measures=())
     assert not result.passed
     assert {f["column"] for f in result.expectations.failures()} == {None, "income"}
     assert "income" not in result.fidelity.columns and "income" not in result.privacy.columns
 
 
 def test_domain_is_read_off_real_data_when_not_given(real):
-    result = validate(real, real.copy())
+    result = validate(real, real.copy(), measures=())
     assert result.suites_used[0].name == "schema"
     assert result.fidelity.columns == list(real.columns)
 
@@ -118,7 +120,7 @@ def test_suites_dir_adds_every_user_suite(real, domain, tmp_path):
         }
     )
     save_suite(rules, tmp_path / "rules.json")
-    result = validate(real, real.copy(), domain=domain, suites_dir=tmp_path)
+    result = validate(real, real.copy(), domain=domain, suites_dir=tmp_path, measures=())
     assert [s.name for s in result.expectations.suites] == ["schema", "rules"]
     assert [f["suite"] for f in result.expectations.failures()] == ["rules"]
 
@@ -126,7 +128,7 @@ def test_suites_dir_adds_every_user_suite(real, domain, tmp_path):
 def test_explicit_suites_replace_the_schema_suite(real, domain):
     only = suite_from_dict({"name": "only", "expectations": []})
     assert [
-        s.name for s in validate(real, real, domain=domain, suites=[only]).expectations.suites
+        s.name for s in validate(real, real, domain=domain, suites=[only], measures=()).expectations.suites
     ] == ["only"]
 
 
@@ -143,13 +145,13 @@ def test_user_suites_see_columns_outside_the_domain(real, domain):
         }
     )
     synthetic = real.assign(email="fake@example.com")
-    result = validate(real, synthetic, domain=domain, suites=[build_suite(domain), email_rule])
+    result = validate(real, synthetic, domain=domain, suites=[build_suite(domain), email_rule], measures=())
     assert result.passed
 
 
 def test_datetime_columns_are_checked_in_the_released_text_format(real, domain):
     as_datetimes = real.assign(joined=pd.to_datetime(real["joined"]))
-    assert validate(real, as_datetimes, domain=domain).passed
+    assert validate(real, as_datetimes, domain=domain, measures=()).passed
 
 
 def test_unseen_real_rows_of_the_sample_table_look_like_a_non_memorising_output():
@@ -163,6 +165,7 @@ def test_unseen_real_rows_of_the_sample_table_look_like_a_non_memorising_output(
         domain=domain,
         suites=[build_suite(domain)],
         suites_dir=ROOT / "expectations",
+        measures=(),
     )
     customers_suite = next(s for s in result.expectations.suites if s.name == "customers")
     assert customers_suite.success and customers_suite.evaluated == 9
@@ -175,10 +178,10 @@ def test_unseen_real_rows_of_the_sample_table_look_like_a_non_memorising_output(
 
 
 def test_detection_auc_is_near_half_for_fresh_rows_and_high_for_shifted_ones(real, domain):
-    fresh = validate(real, table(400, seed=5), domain=domain).detection
+    fresh = detection(real, table(400, seed=5), domain)
     assert 0.35 < fresh.auc < 0.65 and fresh.rows_used == {"real": 400, "synthetic": 400}
     shifted = table(400, seed=5).assign(income=lambda d: d["income"] * 1.5)
-    assert validate(real, shifted, domain=domain).detection.auc > 0.8
+    assert detection(real, shifted, domain).auc > 0.8
 
 
 def test_charts_hold_shares_of_every_column_and_association_matrices(report):
@@ -197,14 +200,23 @@ def test_charts_hold_shares_of_every_column_and_association_matrices(report):
 def test_a_category_held_by_few_real_rows_is_pooled_into_other(real, domain):
     rare = real.copy()
     rare.loc[:3, "segment"] = "tiny"  # 4 real rows: under the 10-row floor of the charts
-    dom = data_domain(rare)
-    chart = next(d for d in validate(rare, rare, domain=dom).charts["distributions"] if d["column"] == "segment")
+    chart = next(d for d in distributions(rare, rare, data_domain(rare)) if d["column"] == "segment")
     assert "tiny" not in chart["labels"] and "(other)" in chart["labels"]
 
 
 def test_utility_is_skipped_with_the_reason_without_target_or_holdout(real, domain):
-    assert "--target" in validate(real, real, table(100, 3), domain=domain).utility.reason
-    assert "--holdout" in validate(real, real, domain=domain, target="segment").utility.reason
+    only = ("utility",)
+    assert "--target" in validate(real, real, table(100, 3), domain=domain, measures=only).utility.reason
+    assert "--holdout" in validate(real, real, domain=domain, target="segment", measures=only).utility.reason
+
+
+def test_optional_measures_can_be_left_out_and_the_report_says_so(real, domain):
+    quick = validate(real, real, domain=domain, measures=())
+    data = quick.to_dict()
+    assert data["utility"] is None and data["fidelity"]["detection"] is None
+    assert data["privacy"]["attacks"] is None and data["fidelity"]["distributions"] == []
+    with pytest.raises(ValueError, match="unknown measures"):
+        validate(real, real, domain=domain, measures=("speed",))
 
 
 def test_expensive_metrics_state_their_sample_sizes(report):
@@ -220,7 +232,7 @@ def test_expensive_metrics_state_their_sample_sizes(report):
 def test_a_failing_warning_expectation_does_not_fail_validation(real, domain):
     rules = suite_from_dict({"name": "rules", "meta": {"severity": "warning"}, "expectations": [
         {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "max_value": 30}}]})
-    result = validate(real, real, domain=domain, suites=[build_suite(domain), rules])
+    result = validate(real, real, domain=domain, suites=[build_suite(domain), rules], measures=())
     assert result.passed
     assert (result.expectations.blocking_failed, result.expectations.warnings_failed) == (0, 1)
 
@@ -229,14 +241,14 @@ def test_an_expectation_marked_blocking_overrides_a_warning_suite(real, domain):
     rules = suite_from_dict({"name": "rules", "meta": {"severity": "warning"}, "expectations": [
         {"type": "expect_column_values_to_be_between", "kwargs": {"column": "age", "max_value": 30},
          "meta": {"severity": "blocking"}}]})
-    assert not validate(real, real, domain=domain, suites=[rules]).passed
+    assert not validate(real, real, domain=domain, suites=[rules], measures=()).passed
 
 
 def test_failing_examples_never_show_a_real_identifier_value(real, domain):
     rule = suite_from_dict({"name": "ids", "expectations": [
         {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "email", "regex": "@example\\.org$"}}]})
     synthetic = real.assign(email=["jane.roe@mail.com"] + ["fake@other.net"] * (len(real) - 1))
-    result = validate(real, synthetic, domain=domain, suites=[rule], withheld={"email": {"Jane.Roe@mail.com"}})
+    result = validate(real, synthetic, domain=domain, suites=[rule], withheld={"email": {"Jane.Roe@mail.com"}}, measures=())
     row = result.expectations.suites[0].results[0]
     assert not row["success"]
     assert "jane.roe@mail.com" not in json.dumps(result.to_dict()).lower()
@@ -246,7 +258,7 @@ def test_failing_examples_never_show_a_real_identifier_value(real, domain):
 def test_the_real_data_reference_keeps_no_real_value(real, domain):
     rule = suite_from_dict({"name": "r", "expectations": [
         {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "segment", "value_set": ["young"]}}]})
-    row = validate(real, real.assign(segment="young"), domain=domain, suites=[rule]).expectations.suites[0].results[0]
+    row = validate(real, real.assign(segment="young"), domain=domain, suites=[rule], measures=()).expectations.suites[0].results[0]
     assert row["success"] and row["reference"]["success"] is False
     assert set(row["reference"]) == {"success", "unexpected_percent"}
 
