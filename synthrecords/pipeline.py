@@ -169,6 +169,9 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     real, synthetic = load_table(real_path), load_table(synth_path)
     hold = load_table(holdout) if holdout else None
     read_s = time.perf_counter() - start
+    if target is not None and target not in real.columns:  # before the PII scan and the metrics
+        raise SynthRecordsError(f"target column {target!r} is not in {real_path}; pass one of its columns "
+                                f"with --target: {', '.join(map(str, real.columns))}")
     ledger, model, fakes = None, None, []
     if model_dir is not None:
         fitted = Synthesizer.load(model_dir)

@@ -17,6 +17,7 @@ from .charts import associations, distributions
 from .detection import Detection, detection
 from .domain import Domain, data_domain
 from .encoding import subsample
+from .errors import SynthRecordsError
 from .expectations import ExpectationResults, build_suite, load_suites, run_suites
 from .metrics import Fidelity, PrivacyMetrics, fidelity, privacy
 from .utility import Utility, utility
@@ -123,6 +124,11 @@ def validate(
     if unknown:
         raise ValueError(f"validate: unknown measures {sorted(unknown)}; choose from {OPTIONAL}")
     charts, det, util, att = {}, None, None, None
+    if target is not None and target not in domain.names:  # before the slow part
+        raise SynthRecordsError(
+            f"target column {target!r} is not among the compared columns "
+            f"({', '.join(domain.names)}); pass one of them with --target"
+        )
 
     timings: dict[str, float] = {}
     with _timed(timings, "expectations"):
