@@ -54,6 +54,8 @@ def detection(
         [subsample(real, n, seed), subsample(synthetic, n, seed + 1)], ignore_index=True
     )
     encoder = FeatureEncoder(cols).fit(both)
+    if not encoder.cols:
+        return Detection(None, skipped="every shared column is empty")
     x, y = encoder.transform(both), np.r_[np.zeros(n), np.ones(n)]
     folds = []
     split = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)

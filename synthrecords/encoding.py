@@ -210,6 +210,8 @@ class FeatureEncoder:
         self.cols = cols
 
     def fit(self, df: pd.DataFrame) -> FeatureEncoder:
+        # An all-missing column carries nothing to learn, and HistGradientBoosting cannot bin it.
+        self.cols = [c for c in self.cols if df[c.name].notna().any()]
         canon = canonical(df, self.cols)
         self.codes_ = {}
         for c in self.cols:

@@ -81,7 +81,9 @@ def utility(
         for i, (name, f) in enumerate(frames.items())
     }
     classification = col.kind not in ("numerical", "datetime")
-    problem = _problem(sets, classification)
+    problem = _problem(sets, classification) or next(
+        (f"every feature column of the {name} table is empty" for name in ("synthetic", "real")
+         if not any(sets[name][0][c.name].notna().any() for c in cols)), None)
     if problem:
         return skipped(problem, target)
 

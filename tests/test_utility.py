@@ -64,3 +64,14 @@ def test_a_synthetic_target_with_one_class_is_skipped_with_the_reason(real, hold
 def test_an_unknown_target_is_an_error_naming_it(real, holdout, domain):
     with pytest.raises(SynthRecordsError, match="'defualt'.*--target"):
         utility(real, real, holdout, domain, "defualt")
+
+
+def test_an_all_empty_feature_column_is_left_out_not_a_crash(real, holdout, domain):
+    from synthrecords.detection import detection
+    from synthrecords.domain import ColumnDomain, Domain
+
+    with_empty = Domain({**domain.columns, "blank": ColumnDomain("blank", "numerical", nullable=True)})
+    frames = [f.assign(blank=np.nan) for f in (real, loans(1500, 2), holdout)]
+    result = utility(*frames, with_empty, "default")
+    assert result.status == "measured" and "blank" in result.features
+    assert detection(frames[0], frames[1], with_empty).auc < 0.65
