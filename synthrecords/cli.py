@@ -9,100 +9,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer._click import Context
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
-from typer.core import TyperGroup
 
 from .errors import SynthRecordsError
 
-_debug = False  # set by --debug: errors re-raised with their full traceback
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-class _Commands(TyperGroup):
-    """Every failure ends as one `error: ...` line on stderr: status 2 for bad input or
-    usage, 1 for an unexpected error (plus a hint to rerun with --debug), 130 for Ctrl-C."""
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        global _debug
-        _debug = False  # in-process runners call main repeatedly
-        try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except NoArgsIsHelpError as exc:
-            typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-            code = 0
-        except ClickException as exc:
-            where = f"; see `{exc.ctx.command_path} --help`" if getattr(exc, "ctx", None) else ""
-            typer.echo(f"error: {_one_line(exc.format_message()).rstrip('.')}{where}", err=True)
-            code = exc.exit_code
-        except typer.Abort:
-# Job-file keys the fit options set, so a bad value is reported under the option's name.
-_OPTION_OF = {"privacy.epsilon": "--epsilon", "privacy.delta": "--delta", "model.epochs": "--epochs",
-              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine"}
-
-
-def _revalidate(job):
-    try:
-        return type(job).from_dict(job.to_dict(), source="options")
-    except SynthRecordsError as exc:
-        text = str(exc)
-        for key, option in _OPTION_OF.items():
-            text = text.replace(f"[{key}]", f"{option} (job key {key}):")
-        raise SynthRecordsError(text) from None
-
-
-            typer.echo("error: aborted", err=True)
-            code = 1
-        if not standalone_mode:
-            return code
-        sys.exit(code if isinstance(code, int) else 0)
-
-    def invoke(self, ctx: Context):
-        try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, ClickException):
-            raise
-        except SynthRecordsError as exc:
-            if _debug:
-                raise
-            typer.echo(f"error: {_one_line(exc)}", err=True)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            if _debug:
-                raise
-            typer.echo("error: interrupted; outputs are written atomically, so nothing half-written was left", err=True)
-            raise typer.Exit(130) from None
-        except Exception as exc:
-            if _debug:
-                raise
-    from .atomic import refuse_existing
-            typer.echo(f"error: unexpected {type(exc).__name__}: {_one_line(exc)[:300]}; rerun with --debug for "
-                       "the full trace (and report it if the input looks valid)", err=True)
-            raise typer.Exit(1) from None
-
-
-app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Differentially private synthetic records, with the evidence to prove it.")
 log = logging.getLogger("synthrecords")
 
 
 def _fail(exc: Exception) -> None:
-    if _debug:
-        raise exc
-    typer.echo(f"error: {_one_line(exc)}", err=True)
-    if getattr(synth, "budget_", None):
-        typer.echo(_budget_line(synth.budget_))
+    typer.echo(f"error: {exc}", err=True)
     raise typer.Exit(2)
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
-         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")] = False) -> None:
-    global _debug
-    _debug = debug
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -155,14 +76,7 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         epochs: int | None = None, target: str | None = None,
         config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
         seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
-        spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
-        overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False,
-        dataset_budget: Annotated[float | None, typer.Option(help="total epsilon for this dataset across all fits, "
-                                                                  "kept in --budget-file")] = None,
-        budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
-                                                             "~/.local/state/synthrecords/budgets.json)")] = None,
-        allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
+        spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     from .pipeline import synthesizer_from
     from .read import load_table
@@ -170,14 +84,11 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
     try:
         job = _job(config, **{"privacy.epsilon": epsilon, "privacy.delta": delta, "model.name": model,
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
-                              "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
-                              "privacy.budget_file": budget_file,
-                              "privacy.allow_over_budget": allow_over_budget or None})
-        job = _revalidate(job)
-        refuse_existing(out, overwrite)  # before the training, not after it
+                              "model.spark_master": spark_master})
+        job = type(job).from_dict(job.to_dict())  # re-validate overrides
         # Spark reads the file itself, on the cluster; pandas loads it here.
         synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
-        synth.save(out, overwrite=overwrite)
+        synth.save(out)
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"model {synth.model_name} saved to {out}")
@@ -185,7 +96,7 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 
 
 @app.command()
-def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)], out: Annotated[Path, typer.Option("--out")],
+def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: Annotated[Path, typer.Option("--out")],
            oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
            seed: int | None = None,
            avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
@@ -234,7 +145,6 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
         _fail(exc)
     typer.echo(f"wrote {result.rows} rows to {out} (Parquet, {result.partitions} partitions, {result.seconds:.1f} s)")
 
-        job.output.overwrite = True  # the demo folder is its own: `make demo` stays re-runnable
 
 @app.command()
 def validate(real: Annotated[Path, typer.Argument(help="the real rows the model was trained on")],
@@ -272,15 +182,8 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
     raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
 
 
-def _budget_line(status: dict) -> str:
-    spent = "unbounded (a fit without epsilon)" if status["epsilon_spent"] is None else f"{status['epsilon_spent']:.3g}"
-    cap = "no cap" if status["budget"] is None else f"of {status['budget']:g}"
-    over = " (OVER BUDGET, allowed)" if status["over_budget"] else ""
-    return (f"dataset budget: epsilon {spent} {cap} spent over {status['fits']} fit(s), composed in RDP{over}; "
-            f"ledger {status['ledger_file']}")
 def _opt(value: float | None, fmt: str = ".3f") -> str:
     return "n/a" if value is None else format(value, fmt)
-             *([_budget_line(result.synthesizer.budget_)] if getattr(result.synthesizer, "budget_", None) else []),
 
 
 @app.command()
@@ -310,19 +213,13 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
 
 
 @app.command()
-def run(job_file: Path,
-        overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing release folder")] = False,
-        allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
+def run(job_file: Path) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
     from .pipeline import run_job
 
     try:
-        job = load_job(job_file)
-        job.output.overwrite = job.output.overwrite or overwrite
-        job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
-        result = run_job(job)
+        result = run_job(load_job(job_file))
     except SynthRecordsError as exc:
         _fail(exc)
     _print_summary(result)
