@@ -11,18 +11,36 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import SynthRecordsError
+
+
+class OutputExistsError(SynthRecordsError):
+    """The output folder exists and replacing it was not asked for."""
+
+
+def refuse_existing(target: Path, overwrite: bool) -> None:
+    """Refuse to replace an earlier result unless told to (checked early, and again at the end)."""
+    target = Path(target)
+    if not overwrite and target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise OutputExistsError(f"{target} already exists; replace it with --overwrite (CLI), overwrite = true "
+                                "under [output] (job file) or overwrite=True (API), or choose another folder")
+
 
 @contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
+def atomic_dir(target: Path, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary folder beside ``target``; on success it replaces ``target``.
 
-    On any error the temporary folder is removed and ``target`` is left untouched.
+    On any error (Ctrl-C included) the temporary folder is removed and ``target`` is
+    left untouched. With ``overwrite=False`` an existing ``target`` is refused, before
+    the work and again before the rename.
     """
     target = Path(target)
+    refuse_existing(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     try:
         yield tmp
+        refuse_existing(target, overwrite)
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")

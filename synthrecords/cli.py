@@ -9,21 +9,82 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click import Context
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.core import TyperGroup
 
 from .errors import SynthRecordsError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Differentially private synthetic records, with the evidence to prove it.")
 log = logging.getLogger("synthrecords")
+_debug = False  # set by --debug: errors re-raised with their full traceback
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class _Commands(TyperGroup):
+    """Every failure ends as one `error: ...` line on stderr: status 2 for bad input or
+    usage, 1 for an unexpected error (plus a hint to rerun with --debug), 130 for Ctrl-C."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        global _debug
+        _debug = False  # in-process runners call main repeatedly
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+            code = 0
+        except ClickException as exc:
+            where = f"; see `{exc.ctx.command_path} --help`" if getattr(exc, "ctx", None) else ""
+            typer.echo(f"error: {_one_line(exc.format_message()).rstrip('.')}{where}", err=True)
+            code = exc.exit_code
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+    def invoke(self, ctx: Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, ClickException):
+            raise
+        except SynthRecordsError as exc:
+            if _debug:
+                raise
+            typer.echo(f"error: {_one_line(exc)}", err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            if _debug:
+                raise
+            typer.echo("error: interrupted; outputs are written atomically, so nothing half-written was left", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug:
+                raise
+            typer.echo(f"error: unexpected {type(exc).__name__}: {_one_line(exc)[:300]}; rerun with --debug for "
+                       "the full trace (and report it if the input looks valid)", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Differentially private synthetic records, with the evidence to prove it.")
 
 
 def _fail(exc: Exception) -> None:
-    typer.echo(f"error: {exc}", err=True)
+    if _debug:
+        raise exc
+    typer.echo(f"error: {_one_line(exc)}", err=True)
     raise typer.Exit(2)
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")] = False) -> None:
+    global _debug
+    _debug = debug
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -37,6 +98,21 @@ def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
         section, key = dotted.split(".")
         setattr(getattr(job, "validate_" if section == "validate" else section), key, value)
     return job
+
+
+# Job-file keys the fit options set, so a bad value is reported under the option's name.
+_OPTION_OF = {"privacy.epsilon": "--epsilon", "privacy.delta": "--delta", "model.epochs": "--epochs",
+              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine"}
+
+
+def _revalidate(job):
+    try:
+        return type(job).from_dict(job.to_dict(), source="options")
+    except SynthRecordsError as exc:
+        text = str(exc)
+        for key, option in _OPTION_OF.items():
+            text = text.replace(f"[{key}]", f"{option} (job key {key}):")
+        raise SynthRecordsError(text) from None
 
 
 @app.command()
@@ -76,27 +152,40 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         epochs: int | None = None, target: str | None = None,
         config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
         seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
-        spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+        spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+        overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False,
+        dataset_budget: Annotated[float | None, typer.Option(help="total epsilon for this dataset across all fits, "
+                                                                  "kept in --budget-file")] = None,
+        budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
+                                                             "~/.local/state/synthrecords/budgets.json)")] = None,
+        allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
+                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
+    from .atomic import refuse_existing
     from .pipeline import synthesizer_from
     from .read import load_table
 
     try:
         job = _job(config, **{"privacy.epsilon": epsilon, "privacy.delta": delta, "model.name": model,
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
-                              "model.spark_master": spark_master})
-        job = type(job).from_dict(job.to_dict())  # re-validate overrides
+                              "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
+                              "privacy.budget_file": budget_file,
+                              "privacy.allow_over_budget": allow_over_budget or None})
+        job = _revalidate(job)
+        refuse_existing(out, overwrite)  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here.
         synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
-        synth.save(out)
+        synth.save(out, overwrite=overwrite)
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"model {synth.model_name} saved to {out}")
     typer.echo("\n".join(_privacy_lines(synth.ledger_.to_dict())))
+    if getattr(synth, "budget_", None):
+        typer.echo(_budget_line(synth.budget_))
 
 
 @app.command()
-def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows")], out: Annotated[Path, typer.Option("--out")],
+def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)], out: Annotated[Path, typer.Option("--out")],
            oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
            seed: int | None = None,
            avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
@@ -213,13 +302,19 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
 
 
 @app.command()
-def run(job_file: Path) -> None:
+def run(job_file: Path,
+        overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing release folder")] = False,
+        allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
+                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
     from .pipeline import run_job
 
     try:
-        result = run_job(load_job(job_file))
+        job = load_job(job_file)
+        job.output.overwrite = job.output.overwrite or overwrite
+        job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
+        result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)
     _print_summary(result)
@@ -234,6 +329,7 @@ def demo(out: Annotated[Path, typer.Option(help="release folder")] = Path("runs/
     try:
         job = load_job(_repo_file("sample_data/demo.toml"))
         job.output.dir = out.resolve()
+        job.output.overwrite = True  # the demo folder is its own: `make demo` stays re-runnable
         result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)
@@ -272,6 +368,14 @@ def _privacy_lines(ledger: dict) -> list[str]:
     return lines
 
 
+def _budget_line(status: dict) -> str:
+    spent = "unbounded (a fit without epsilon)" if status["epsilon_spent"] is None else f"{status['epsilon_spent']:.3g}"
+    cap = "no cap" if status["budget"] is None else f"of {status['budget']:g}"
+    over = " (OVER BUDGET, allowed)" if status["over_budget"] else ""
+    return (f"dataset budget: epsilon {spent} {cap} spent over {status['fits']} fit(s), composed in RDP{over}; "
+            f"ledger {status['ledger_file']}")
+
+
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
@@ -280,6 +384,7 @@ def _print_summary(result) -> None:
              f"fidelity score: {s['fidelity_score']:.1%}",
              f"expectations: {s['expectations_passed']} passed, {s['expectations_failed']} failed",
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
+             *([_budget_line(result.synthesizer.budget_)] if getattr(result.synthesizer, "budget_", None) else []),
              "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none")]
     typer.echo("\n".join(lines))
     if not s["leakage_passed"]:

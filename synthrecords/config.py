@@ -30,13 +30,19 @@ class InputConfig(_Section):
 class OutputConfig(_Section):
     dir: Path = Path("runs/latest")
     rows: int | None = Field(default=None, gt=0)  # default: as many as the training rows
+    overwrite: bool = False  # replace an existing release folder (CLI: --overwrite)
 
 
 class PrivacyConfig(_Section):
-    epsilon: float | None = Field(default=None, gt=0)
-    delta: float | None = Field(default=None, gt=0, lt=1)  # default: 1 / (10 * training rows)
+    epsilon: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    delta: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)  # default: 1 / (10 * training rows)
     # share of epsilon spent on the DP domain release; default dp_domain.DEFAULT_SHARE
     domain_share: float | None = Field(default=None, gt=0, lt=1)
+    # total epsilon for this dataset across every fit, kept in budget_file (see synthrecords.budget;
+    # default $SYNTHRECORDS_BUDGET_FILE or ~/.local/state/synthrecords/budgets.json)
+    dataset_budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    budget_file: Path | None = None
+    allow_over_budget: bool = False  # fit even past dataset_budget (CLI: --allow-over-budget)
 
 
 class ModelConfig(_Section):
@@ -76,6 +82,11 @@ class PiiConfig(_Section):
     quasi: Literal["keep", "drop"] = "keep"
     nlp_model: str | None = DEFAULT_NLP_MODEL
     columns: dict[str, Literal["fake", "drop", "hash", "redact", "keep"]] = {}
+
+    @field_validator("nlp_model")
+    @classmethod
+    def _no_model(cls, value: str | None) -> str | None:
+        return None if value == "none" else value  # TOML has no null: "none" means patterns only
 
 
 class SampleConfig(_Section):
@@ -138,4 +149,6 @@ def load_job(path: Path) -> JobConfig:
     if not job.output.dir.is_absolute():
         job.output.dir = base / job.output.dir
     job.validate_.suites = [p if p.is_absolute() else base / p for p in job.validate_.suites]
+    if job.privacy.budget_file is not None and not job.privacy.budget_file.is_absolute():
+        job.privacy.budget_file = base / job.privacy.budget_file
     return job

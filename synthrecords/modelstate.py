@@ -10,6 +10,7 @@ know fails at save time, naming the attribute path, rather than being pickled.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import math
 from collections import OrderedDict
@@ -67,7 +68,8 @@ class _Encoder:
         if isinstance(obj, int) and not isinstance(obj, bool):
             return obj
         if isinstance(obj, float):
-            return obj if math.isfinite(obj) else {"__float__": repr(obj)}
+            # float() first: np.float64 is a float whose repr is "np.float64(nan)"
+            return obj if math.isfinite(obj) else {"__float__": repr(float(obj))}
         if isinstance(obj, np.generic):
             value = obj.item()
             if isinstance(value, float) and not math.isfinite(value):
@@ -118,7 +120,10 @@ class _Encoder:
             _allowed_class(_qualname(obj))
             return {"__class__": _qualname(obj)}
         if hasattr(obj, "__dict__") and type(obj).__module__.startswith(ALLOWED_MODULES):
-            state = {k: self.encode(v, f"{path}.{k}") for k, v in vars(obj).items()}
+            # An attribute bound to one of the object's own methods (copulas swaps in
+            # constant-distribution methods for a constant column) is stored by name.
+            state = {k: {"__self_method__": v.__func__.__name__} if inspect.ismethod(v) and v.__self__ is obj
+                     else self.encode(v, f"{path}.{k}") for k, v in vars(obj).items()}
             return {"__object__": _qualname(type(obj)), "state": state}
         raise TypeError(f"cannot store {type(obj).__module__}.{type(obj).__qualname__} at {path} in a model file")
 
@@ -184,8 +189,17 @@ def _decode(node: Any, tensors: dict[str, torch.Tensor]) -> Any:
     if tag == "__class__":
         return _allowed_class(node[tag])
     if tag == "__object__":
-        obj = _allowed_class(node[tag]).__new__(_allowed_class(node[tag]))
-        obj.__dict__.update({k: d(v) for k, v in node["state"].items()})
+        cls = _allowed_class(node[tag])
+        obj = cls.__new__(cls)
+        for key, value in node["state"].items():
+            if isinstance(value, dict) and next(iter(value), None) == "__self_method__":
+                method = getattr(cls, value["__self_method__"], None)
+                if not inspect.isfunction(method):
+                    raise SynthRecordsError(f"model file binds {node[tag]}.{key} to {value['__self_method__']!r}, "
+                                            "which is not a method of that class; the file was tampered with")
+                obj.__dict__[key] = method.__get__(obj, cls)
+            else:
+                obj.__dict__[key] = d(value)
         return obj
     raise SynthRecordsError(f"model file holds an unknown entry {tag!r}; it was not written by this version of synthrecords")
 
@@ -205,5 +219,14 @@ def load_state(folder: Path, name: str) -> Any:
         raise SynthRecordsError(f"cannot read {folder / (name + '.json')}: {exc}; is {folder} a model folder written by `synthrecords fit`?") from exc
     if doc.get("format") != FORMAT:
         raise SynthRecordsError(f"{folder / (name + '.json')} has format {doc.get('format')!r}, expected {FORMAT!r}")
-    tensors = load_file(str(folder / f"{name}.safetensors"))
-    return _decode(doc["state"], tensors)
+    # The manifest check in Synthesizer.load comes first; this names the file when a state
+    # is read on its own (engines, tests) and its tensors are damaged or do not match.
+    tensor_file = folder / f"{name}.safetensors"
+    try:
+        tensors = load_file(str(tensor_file))
+        return _decode(doc["state"], tensors)
+    except SynthRecordsError:
+        raise
+    except Exception as exc:  # safetensors raises its own error types for bad headers and sizes
+        raise SynthRecordsError(f"cannot load {tensor_file}: {type(exc).__name__}: {exc}; the model file is damaged "
+                                "or does not belong with its JSON; fit the model again") from exc

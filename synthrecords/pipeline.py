@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import refuse_existing
 from .config import JobConfig
 from .errors import SynthRecordsError
 from .policy import ProtectionPolicy
@@ -57,7 +58,9 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
-                       engine=job.model.engine, spark_master=job.model.spark_master)
+                       engine=job.model.engine, spark_master=job.model.spark_master,
+                       dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
+                       allow_over_budget=job.privacy.allow_over_budget)
 
 
 def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = True) -> RunResult:
@@ -65,13 +68,15 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     from .expectations import build_suite, load_suite
     from .validation import validate
 
+    if write:  # refuse before the work, not after it
+        refuse_existing(job.output.dir, job.output.overwrite)
     if data is None:
         if job.input.path is None:
             raise SynthRecordsError("no input: set [input] path in the job file or pass a DataFrame")
         data = load_table(job.input.path, format=job.input.format)
     real = load_table(data)
     train, holdout = split_holdout(real, job.validate_.holdout, job.model.seed)
-    synth = synthesizer_from(job).fit(train)
+    synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
     forbidden = synth.identifier_values(real)
     rows = job.output.rows or len(train)
     synthetic = synth.sample(rows, oversample=job.sample.oversample or None, seed=job.model.seed, forbidden=forbidden)
@@ -92,10 +97,12 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
 
 
 def synthesize(data: pd.DataFrame | str | Path, *, rows: int | None = None, out: str | Path | None = None,
-               **settings: Any) -> RunResult:
+               overwrite: bool = False, **settings: Any) -> RunResult:
     """One call: synthesize a table. ``settings`` are JobConfig sections, e.g.
-    ``privacy={"epsilon": 1.0, "delta": 1e-5}``, ``model={"name": "gaussian_copula"}``."""
-    job = JobConfig.from_dict({**settings, "output": {"dir": str(out or "runs/latest"), "rows": rows}})
+    ``privacy={"epsilon": 1.0, "delta": 1e-5}``, ``model={"name": "gaussian_copula"}``.
+    An existing ``out`` folder is replaced only with ``overwrite=True``."""
+    job = JobConfig.from_dict({**settings, "output": {"dir": str(out or "runs/latest"), "rows": rows,
+                                                      "overwrite": overwrite}})
     if not isinstance(data, pd.DataFrame):
         job.input.path = Path(data)
         data = None

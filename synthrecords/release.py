@@ -44,6 +44,9 @@ def run_info(job: Any, real: pd.DataFrame, synthetic: pd.DataFrame, synth: Any) 
                   "rows": len(real), "columns": real.shape[1]},
         "model": synth.model_name, "rows_synthetic": len(synthetic), "seed": job.model.seed,
         "training_rows": synth.training_rows_,
+        # what was changed to make the data modellable (renamed columns, infinities...)
+        "notes": list(getattr(synth, "notes_", [])),
+        "dataset_budget": getattr(synth, "budget_", None),
     }
 
 
@@ -57,7 +60,8 @@ def release(out_dir: Path, *, job: Any, synthetic: pd.DataFrame, report: dict[st
     from .report import ledger_part, validation_part
 
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    # An earlier release is replaced only when asked: [output] overwrite / --overwrite.
+    with atomic_dir(out_dir, overwrite=bool(getattr(job.output, "overwrite", False))) as tmp:
         synthetic.to_csv(tmp / "synthetic.csv", index=False)
         _dump(tmp / "report.json", report)
         _dump(tmp / "ledger.json", ledger_part(report["privacy"]))

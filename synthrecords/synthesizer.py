@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,12 +23,18 @@ from .errors import NotFittedError, SynthRecordsError
 from .ledger import PrivacyLedger
 from .policy import ProtectionPolicy
 from .protect import FakePlan, add_fakes, protect
+from .read import file_sha256, prepare, restore_timezones
 from .sample import sample_rows
 from .scan import PiiReport, scan_pii
 from .train import Engine, check_privacy, load_engine, make_engine
 
+if TYPE_CHECKING:
+    from .budget import DatasetBudget
+
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
+MANIFEST = "manifest.json"
+MIN_ROWS = 10
 
 
 @dataclass
@@ -50,26 +56,47 @@ class Synthesizer:
     # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
     engine: str = "pandas"
     spark_master: str | None = None  # default local[*], or SPARK_REMOTE
+    # A total epsilon for the dataset across every fit, kept in a ledger file (see
+    # synthrecords.budget); run-time choices, like engine, not saved with the model.
+    dataset_budget: float | None = None
+    budget_file: str | Path | None = None  # default budget.default_budget_file()
+    allow_over_budget: bool = False
 
     @property
     def model_name(self) -> str:
         return self.model or ("dpctgan" if self.epsilon is not None else "gaussian_copula")
 
     # -- fit: everything that reads real data ---------------------------------------
-    def fit(self, data: pd.DataFrame) -> Synthesizer:
+    def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
+        """Learn from ``data``. ``dataset`` is the whole dataset (or its hash) the dataset
+        budget is kept for: the pipeline passes the input before the holdout split; default ``data``."""
         if self.engine != "pandas":
             if self.engine != "spark":
                 raise SynthRecordsError(f"engine {self.engine!r}: use 'pandas' (the default) or 'spark'")
+            if self.dataset_budget is not None or self.budget_file is not None:
+                raise SynthRecordsError("a dataset budget is not kept with engine spark yet; fit with the pandas "
+                                        "engine, or leave dataset_budget unset")
             from .spark.train import fit_source
 
             return fit_source(self, data, master=self.spark_master)
+        prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
+        data = prepared.data
         # Settings are checked before any real data is read.
         if self.target is not None and self.target not in data.columns:
-            raise SynthRecordsError(f"target column {self.target!r} is not in the data; columns: {list(data.columns)}")
+            raise SynthRecordsError(f"target column {self.target!r} is not in the data; choose one of {list(data.columns)}")
+        if len(data) < MIN_ROWS:
+            raise SynthRecordsError(f"the data has {len(data)} rows; a model needs at least {MIN_ROWS} (with fewer "
+                                    "it can only repeat them); give more rows")
         # Refitting composes with what earlier fits spent: the ledger says so.
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         engine = make_engine(self.model_name, self.epochs)
         check_privacy(engine, ledger)
+        budget = self._budget()
+        if budget is not None:
+            from .budget import dataset_sha256
+
+            dataset = dataset_sha256(data if dataset is None else dataset) if not isinstance(dataset, str) else dataset
+            budget.check(dataset, self.epsilon)
         policy = self.pii_policy or ProtectionPolicy()
 
         # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
@@ -87,6 +114,10 @@ class Synthesizer:
         else:
             domain = data_domain(protected.data, self.column_types)
         engine.fit(protected.data, domain, ledger, seed=self.seed)
+        # Charged before any state is kept: a refused fit leaves no model behind.
+        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name)
+        self.notes_: list[str] = prepared.notes
+        self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
         self.domain_: Domain = domain
         self.ledger_ = ledger
@@ -96,6 +127,14 @@ class Synthesizer:
         self.actions_: dict[str, str] = protected.actions
         self.training_rows_ = len(data)
         return self
+
+    def _budget(self) -> DatasetBudget | None:
+        if self.dataset_budget is None and self.budget_file is None:
+            return None
+        from .budget import DatasetBudget, default_budget_file
+
+        return DatasetBudget(self.dataset_budget, Path(self.budget_file or default_budget_file()),
+                             self.allow_over_budget)
 
     def _delta(self, rows: int) -> float | None:
         """Delta for the run: as given, else 1/(10 n); one at or above 1/n is refused."""
@@ -122,7 +161,8 @@ class Synthesizer:
         self._check_fitted()
         n = n or self.training_rows_
         rows = sample_rows(self.engine_, n, self.domain_, oversample=oversample, seed=seed)
-        return add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+        out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+        return restore_timezones(out, getattr(self, "timezones_", {}))
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
         """The real values of each direct-identifier column, for ``sample(forbidden=...)``.
@@ -145,24 +185,34 @@ class Synthesizer:
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
                 "nlp_model": self.nlp_model, "seed": self.seed}
 
-    def save(self, folder: str | Path) -> Path:
+    def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the model folder atomically, with a manifest of every file's sha256.
+
+        An existing folder is refused unless ``overwrite``; an interrupted save leaves none.
+        """
         self._check_fitted()
         folder = Path(folder)
-        with atomic_dir(folder) as tmp:
+        with atomic_dir(folder, overwrite=overwrite) as tmp:
             self.engine_.save(tmp)
             state = {
                 "format": MODEL_FORMAT, "synthrecords": __version__, "params": self.params(),
                 "pii": self.pii_.to_dict(), "domain": self.domain_.to_dict(),
                 "fakes": [f.to_dict() for f in self.fakes_], "column_order": self.column_order_,
                 "actions": self.actions_, "training_rows": self.training_rows_,
+                "notes": getattr(self, "notes_", []), "timezones": getattr(self, "timezones_", {}),
+                "dataset_budget": getattr(self, "budget_", None),
             }
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
             (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
+            files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+            (tmp / MANIFEST).write_text(json.dumps({"format": MODEL_FORMAT, "files": files}, indent=2))
         return folder
 
     @classmethod
     def load(cls, folder: str | Path) -> Synthesizer:
+        """Read a model folder; every file is checked against the manifest before use."""
         folder = Path(folder)
+        verify_model_folder(folder)
         try:
             state = json.loads((folder / "synthesizer.json").read_text())
             ledger = json.loads((folder / "ledger.json").read_text())
@@ -179,6 +229,27 @@ class Synthesizer:
         synth.column_order_ = state["column_order"]
         synth.actions_ = state["actions"]
         synth.training_rows_ = state["training_rows"]
+        synth.notes_ = state.get("notes", [])
+        synth.timezones_ = state.get("timezones", {})
         synth.ledger_ = PrivacyLedger.from_dict(ledger)
         synth.engine_ = load_engine(folder)
         return synth
+
+
+def verify_model_folder(folder: Path) -> None:
+    """Check every file of a model folder against its manifest (sha256), naming any that differ."""
+    if not folder.is_dir():
+        raise SynthRecordsError(f"model folder {folder} not found; create one with `synthrecords fit --out {folder}`")
+    try:
+        files = json.loads((folder / MANIFEST).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SynthRecordsError(f"{folder / MANIFEST} is missing or unreadable ({type(exc).__name__}); the folder was "
+                                "not written by this version of synthrecords or was altered; fit the model again") from None
+    for name, digest in files.items():
+        path = folder / name
+        if ".." in Path(name).parts or not path.is_file():
+            raise SynthRecordsError(f"{path} is listed in the manifest but missing; the model folder is incomplete; "
+                                    "fit the model again")
+        if file_sha256(path) != digest:
+            raise SynthRecordsError(f"{path} does not match its sha256 in {MANIFEST}: the file was changed or truncated "
+                                    "after saving; restore it or fit the model again")

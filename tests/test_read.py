@@ -36,9 +36,10 @@ def test_empty_table_is_refused(tmp_path):
         load_table(tmp_path / "t.csv")
 
 
-def test_duplicate_columns_are_named():
-    with pytest.raises(SynthRecordsError, match="duplicate"):
-        load_table(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+def test_duplicate_columns_are_renamed_with_a_note():
+    df = load_table(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+    assert df.columns.tolist() == ["a", "a_2"]
+    assert "'a' -> 'a_2'" in df.attrs["notes"][0]
 
 
 def test_failed_atomic_dir_leaves_the_old_folder_untouched(tmp_path):
