@@ -186,30 +186,36 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 
 @app.command()
 def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)], out: Annotated[Path, typer.Option("--out")],
-           oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable")] = None,
+           oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable (class mix)")] = None,
+           condition: Annotated[list[str] | None, typer.Option(help="COL=VALUE, repeatable (fixed in every row)")] = None,
+           filter_rows: Annotated[bool, typer.Option("--filter", help="drop and replace rows breaking a row-level expectation")] = False,
            seed: int | None = None,
            avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
            spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
     if engine == "spark":
-        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, bool(oversample))
+        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, bool(oversample or condition or filter_rows))
         return
     if engine != "pandas":
         _fail(SynthRecordsError(f"--engine {engine!r}: use pandas or spark"))
     from .atomic import write_table
     from .read import load_table
-    from .sample import parse_oversample
+    from .sample import parse_conditions, parse_oversample
     from .synthesizer import Synthesizer
 
     try:
         synth = Synthesizer.load(model_dir)
         forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
-        df = synth.sample(rows, oversample=parse_oversample(oversample or []), seed=seed, forbidden=forbidden)
+        df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
+                                              conditions=parse_conditions(condition or []), filter_rows=filter_rows,
+                                              seed=seed, forbidden=forbidden)
         write_table(out, df)
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {len(df)} rows to {out}")
+    for line in _sampling_lines(report.to_dict()):
+        typer.echo(line)
 
 
 def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid: Path | None,
@@ -376,6 +382,22 @@ def _budget_line(status: dict) -> str:
             f"ledger {status['ledger_file']}")
 
 
+def _sampling_lines(report: dict) -> list[str]:
+    """Requested vs achieved class mix, acceptance and filter rates, when any were asked for."""
+    lines = []
+    for column, shares in report["requested"].items():
+        got = report["achieved"][column]
+        lines.append(f"mix {column}: " + ", ".join(f"{v} asked {s:.1%} got {got[v]:.1%}" for v, s in shares.items()))
+    if report["conditions"]:
+        lines.append("conditions: " + ", ".join(f"{c}={v}" for c, v in report["conditions"].items()))
+    if report["acceptance_rate"] is not None and (report["requested"] or report["conditions"]):
+        lines.append(f"acceptance rate {report['acceptance_rate']:.1%}")
+    if report["filter"]["rejection_rate"] is not None:
+        lines.append(f"filter: {report['filter']['rejected']} of {report['filter']['checked']} rows broke a "
+                     f"row-level expectation and were replaced ({report['filter']['rejection_rate']:.1%})")
+    return lines
+
+
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
@@ -384,6 +406,7 @@ def _print_summary(result) -> None:
              f"fidelity score: {s['fidelity_score']:.1%}",
              f"expectations: {s['expectations_passed']} passed, {s['expectations_failed']} failed",
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
+             *_sampling_lines(result.report["sampling"]),
              *([_budget_line(result.synthesizer.budget_)] if getattr(result.synthesizer, "budget_", None) else []),
              "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none")]
     typer.echo("\n".join(lines))

@@ -90,15 +90,19 @@ class PiiConfig(_Section):
 
 
 class SampleConfig(_Section):
-    # {"fraud_flag": {"1": 0.2}}: 20 % of output rows with fraud_flag == 1
+    # {"fraud_flag": {"1": 0.2}}: 20 % of output rows with fraud_flag == 1 (several columns allowed)
     oversample: dict[str, dict[str, float]] = {}
+    # {"region": "west"}: every output row has region == west
+    conditions: dict[str, str | int | float | bool] = {}
+    # drop and replace rows that break a row-level expectation of the schema suite
+    filter: bool = False
 
     @field_validator("oversample")
     @classmethod
     def _shares(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for column, mix in value.items():
-            if any(not 0 < s < 1 for s in mix.values()) or sum(mix.values()) >= 1:
-                raise ValueError(f"oversample shares for {column!r} must each be in (0, 1) and sum below 1, got {mix}")
+            if any(not 0 < s < 1 for s in mix.values()) or sum(mix.values()) > 1 + 1e-9:
+                raise ValueError(f"oversample shares for {column!r} must each be in (0, 1) and sum to at most 1, got {mix}")
         return value
 
 

@@ -65,6 +65,7 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
 
 def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = True) -> RunResult:
     """Run a whole job; with ``write`` the release folder is written atomically to job.output.dir."""
+    from .class_fidelity import class_fidelity
     from .expectations import build_suite, load_suite
     from .validation import validate
 
@@ -79,7 +80,10 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
     forbidden = synth.identifier_values(real)
     rows = job.output.rows or len(train)
-    synthetic = synth.sample(rows, oversample=job.sample.oversample or None, seed=job.model.seed, forbidden=forbidden)
+    synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,
+                                                   conditions=job.sample.conditions or None,
+                                                   filter_rows=job.sample.filter, seed=job.model.seed,
+                                                   forbidden=forbidden)
     leakage = check_leakage(real, synthetic, synth.pii_)
     modelled = synth.domain_.names
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
@@ -87,6 +91,8 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
                           suites=[build_suite(synth.domain_, fakes=synth.fakes_),
                                   *(load_suite(p) for p in job.validate_.suites)])
     report = build_report(job, real, synth, synthetic, leakage, validation)
+    report["sampling"] = {**sampling.to_dict(),
+                          "class_fidelity": class_fidelity(train, synthetic, sampling.requested, synth.domain_)}
     result = RunResult(synthetic, report, synth, leakage)
     if write:
         result.out_dir = release(job.output.dir, job=job, synthetic=synthetic, report=report, synthesizer=synth,

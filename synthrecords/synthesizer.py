@@ -17,14 +17,14 @@ import pandas as pd
 from . import __version__
 from .atomic import atomic_dir
 from .config import DEFAULT_NLP_MODEL
-from .domain import Domain, data_domain
+from .domain import Domain, data_domain, infer_kind
 from .dp_domain import DEFAULT_SHARE, default_delta, release_domain
 from .errors import NotFittedError, SynthRecordsError
 from .ledger import PrivacyLedger
 from .policy import ProtectionPolicy
 from .protect import FakePlan, add_fakes, protect
 from .read import file_sha256, prepare, restore_timezones
-from .sample import sample_rows
+from .sample import SamplingReport, sample_rows
 from .scan import PiiReport, scan_pii
 from .train import Engine, check_privacy, load_engine, make_engine
 
@@ -107,12 +107,13 @@ class Synthesizer:
         if self.target is not None and self.target not in protected.data.columns:
             raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
+        kinds = self._kinds(protected.data)
         ledger.start_fit()
         if ledger.is_private:  # every statistic the model sees is released under DP
-            domain = release_domain(protected.data, ledger, kinds=self.column_types, public=self.public_domain,
+            domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
                                     share=self.domain_share or DEFAULT_SHARE)
         else:
-            domain = data_domain(protected.data, self.column_types)
+            domain = data_domain(protected.data, kinds)
         engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
         self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name)
@@ -136,6 +137,17 @@ class Synthesizer:
         return DatasetBudget(self.dataset_budget, Path(self.budget_file or default_budget_file()),
                              self.allow_over_budget)
 
+    def _kinds(self, data: pd.DataFrame) -> dict[str, str] | None:
+        """Declared column types; the target is made categorical (conditionable) when it is
+        integer-coded, e.g. 0/1 or 1-5 classes, unless its type is declared."""
+        kinds = dict(self.column_types or {})
+        if self.target is not None and self.target not in kinds:
+            kind, _ = infer_kind(data[self.target])
+            values = pd.to_numeric(data[self.target], errors="coerce").dropna()
+            if kind == "numerical" and len(values) and bool(((values % 1) == 0).all()):
+                kinds[self.target] = "categorical"
+        return kinds or None
+
     def _delta(self, rows: int) -> float | None:
         """Delta for the run: as given, else 1/(10 n); one at or above 1/n is refused."""
         if self.epsilon is None:
@@ -151,18 +163,35 @@ class Synthesizer:
         return self.delta
 
     # -- sample: post-processing, no budget -------------------------------------------
-    def sample(self, n: int | None = None, *, oversample: dict | None = None, seed: int | None = None,
-               forbidden: dict[str, set] | None = None) -> pd.DataFrame:
+    def sample(self, n: int | None = None, *, oversample: dict | None = None, conditions: dict | None = None,
+               filter_rows: bool = False, seed: int | None = None, forbidden: dict[str, set] | None = None) -> pd.DataFrame:
         """``n`` synthetic rows in the input's column order, direct identifiers faked.
 
-        ``forbidden`` (real direct-identifier values, held in memory only) makes the fakes
-        avoid every real value; the pipeline passes it when it has the real data.
+        ``oversample={"Status": {"bad": 0.5}}`` sets a class mix (several columns at once);
+        ``conditions={"region": "west"}`` fixes values in every row; ``filter_rows`` drops and
+        replaces rows that break a row-level expectation of the schema suite. ``forbidden``
+        (real direct-identifier values, held in memory only) makes the fakes avoid every real
+        value; the pipeline passes it when it has the real data.
         """
+        return self.sample_with_report(n, oversample=oversample, conditions=conditions, filter_rows=filter_rows,
+                                       seed=seed, forbidden=forbidden)[0]
+
+    def sample_with_report(self, n: int | None = None, *, oversample: dict | None = None,
+                           conditions: dict | None = None, filter_rows: bool = False, seed: int | None = None,
+                           forbidden: dict[str, set] | None = None) -> tuple[pd.DataFrame, SamplingReport]:
+        """Like ``sample``, with the requested vs achieved mix, acceptance and filter rates."""
         self._check_fitted()
         n = n or self.training_rows_
-        rows = sample_rows(self.engine_, n, self.domain_, oversample=oversample, seed=seed)
+        keep = None
+        if filter_rows:
+            from .expectations import build_suite, rows_passing
+
+            suite = build_suite(self.domain_)
+            keep = lambda frame: rows_passing(frame, [suite])
+        rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
+                                   keep=keep, seed=seed)
         out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
-        return restore_timezones(out, getattr(self, "timezones_", {}))
+        return restore_timezones(out, getattr(self, "timezones_", {})), report
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
         """The real values of each direct-identifier column, for ``sample(forbidden=...)``.

@@ -5,7 +5,6 @@ import pytest
 from synthrecords.domain import data_domain
 from synthrecords.errors import SynthRecordsError
 from synthrecords.ledger import PrivacyLedger
-from synthrecords.sample import parse_oversample, sample_rows
 from synthrecords.train import load_engine, make_engine
 
 
@@ -48,23 +47,3 @@ def test_non_private_engine_refuses_an_epsilon(table):
 def test_unknown_model_lists_the_choices():
     with pytest.raises(SynthRecordsError, match="gaussian_copula"):
         make_engine("gan9000")
-
-
-def test_oversampling_gives_the_exact_share(table):
-    domain = data_domain(table)
-    engine = make_engine("gaussian_copula")
-    engine.fit(table, domain, PrivacyLedger(), seed=0)
-    out = sample_rows(engine, 200, domain, oversample=parse_oversample(["flag=1:0.3"]), seed=2)
-    assert len(out) == 200 and (out.flag == 1).sum() == 60
-
-
-def test_oversampling_an_unreleased_category_is_refused(table):
-    domain = data_domain(table)
-    with pytest.raises(SynthRecordsError, match="no category '7'"):
-        sample_rows(None, 10, domain, oversample={"flag": {"7": 0.5}})
-
-
-@pytest.mark.parametrize("spec", ["flag", "flag=1", "flag=1:x", "=1:0.2"])
-def test_malformed_oversample_specs_show_the_expected_form(spec):
-    with pytest.raises(SynthRecordsError, match="COL=VALUE:SHARE|not a number"):
-        parse_oversample([spec])
