@@ -33,6 +33,12 @@ resolve to single bins, sparse tails to wider groups, and a lone outlier never c
 bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on purpose:
 the noise of hundreds of empty bins adds up and swamps them.
 
+Besides bounds and categories each column's released ``histogram`` holds its noisy null
+share (``null_share``; for categories it is the only key) and, for ranged columns, the
+encoder's bins with their noisy masses. Bins under one noise std count as empty, and a
+grid bin holding a large share of the mass keeps its own encoder bin (spikes such as
+zero debts would otherwise be smeared over a wide bin).
+
 Kinds, datetime formats, integer-ness and decimals come from ``domain.infer_kind`` and
 format inspection: like the dtype, they are treated as public schema (declare ``kinds``
 or ``public`` to avoid reading them off the data at all).
@@ -57,7 +63,8 @@ from .ledger import LedgerEntry, PrivacyLedger
 log = logging.getLogger(__name__)
 
 # Share of epsilon this release alone spends. In RDP the domain's large noise costs the
-# training little: at epsilon 1 going from 0.1 to 0.3 raises DP-SGD's noise ~5 %.
+# training little: at epsilon 1 going from 0.1 to 0.3 raises DP-SGD's noise ~5 %; on the
+# bench tables 0.2 and 0.5 did no better than 0.3.
 DEFAULT_SHARE = 0.3
 THRESHOLD_DELTA_SHARE = 0.1  # share of delta spent by the category threshold
 SUPPORT_Z = 4.5  # a group of empty bins passes with prob. 3e-6 (~1e-3 over a grid)
@@ -254,9 +261,9 @@ def _exact_histograms(data: pd.DataFrame, plans: list[_Plan]) -> list[tuple[list
                 exact = [int(counts[k]) for k in keys]
                 out.append(([_native(k) for k in keys], np.array([*exact, 0, nulls], dtype=float)))
                 continue
-            index = {k: i for i, k in enumerate(plan.keys)}
-            slots = values.map(lambda v, index=index: index.get(v, len(index))).to_numpy(dtype=int)
-            exact = np.bincount(slots, minlength=len(index) + 1)
+            slots = pd.Index(plan.keys, dtype=object).get_indexer(values.astype(object))
+            slots = np.where(slots < 0, len(plan.keys), slots)  # -1: not a public key, "other"
+            exact = np.bincount(slots, minlength=len(plan.keys) + 1)
             out.append((list(plan.keys), np.array([*exact, nulls], dtype=float)))
         else:
             x = _numbers(values) if plan.kind == "numerical" else to_days(_dates(values, plan.fmt))
@@ -276,8 +283,10 @@ def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, 
         log.warning("column %r: no category is frequent enough to release under DP; its synthetic values will be "
                     "empty. Declare its categories public, raise epsilon or the domain share, or drop it", plan.name)
         nullable = True
+    mass = float(np.clip(counts[kept], 0, None).sum())
     return ColumnDomain(plan.name, plan.kind, categories=[keys[i] for i in kept], nullable=nullable,
-                        source=plan.source, frequencies=[float(f) for f in freqs])
+                        source=plan.source, frequencies=[float(f) for f in freqs],
+                        histogram={"null_share": _null_share(noisy[-1], mass, nullable)})
 
 
 def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
@@ -297,10 +306,14 @@ def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
             col.nullable = True
             return col
         lo, hi = edges[support[0]], edges[support[1]]
+    # Bins under one noise std are taken as empty: across the many empty bins of a wide
+    # grid, clipped noise would otherwise add up to a sizeable spurious mass.
+    counts = np.where(counts > sigma, counts, 0.0)
     enc = _encoder_edges(edges, counts, lo, hi)
-    cdf = np.concatenate([[0.0], np.cumsum(np.clip(counts, 0, None))])
+    cdf = np.concatenate([[0.0], np.cumsum(counts)])
     mass = np.diff(np.interp(enc, edges, cdf))
-    col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass]}
+    col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
+                     "null_share": _null_share(noisy[-1], float(mass.sum()), col.nullable)}
     if "lower" in plan.public:
         pass
     elif plan.kind == "numerical":
@@ -337,17 +350,32 @@ def _support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[in
     return None if hi < 0 else (lo, hi)
 
 
+def _null_share(noisy_nulls: float, mass: float, nullable: bool) -> float:
+    nulls = max(float(noisy_nulls), 0.0) if nullable else 0.0
+    return nulls / (nulls + mass) if nulls + mass > 0 else float(nullable)
+
+
 def _encoder_edges(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Bin edges for the encoder: noisy quantiles plus equal widths within [lo, hi]."""
+    """Bin edges for the encoder: noisy quantiles plus equal widths within [lo, hi].
+
+    A grid bin holding a large share of the mass (a spike such as all the zeros of a
+    debt column) keeps its own edges: merged into a wide bin, its values would be
+    spread over that whole bin when decoded."""
     cdf = np.concatenate([[0.0], np.cumsum(np.clip(counts, 0, None))])
     at = np.interp([lo, hi], edges, cdf)
     levels = np.linspace(at[0], at[1], ENCODER_BINS + 1)[1:-1]
     quantiles = np.interp(levels, cdf, edges) if at[1] > at[0] else []
-    cuts = np.unique(np.clip(np.concatenate([[lo, hi], quantiles, np.linspace(lo, hi, ENCODER_BINS + 1)]), lo, hi))
-    keep = np.concatenate([[True], np.diff(cuts) > (hi - lo) * 1e-3])
-    cuts = cuts[keep]
-    cuts[-1] = hi
-    return cuts
+    inside = (edges[:-1] >= lo) & (edges[1:] <= hi)
+    spikes = inside & (np.clip(counts, 0, None) >= (at[1] - at[0]) / ENCODER_BINS)
+    pinned = np.unique(np.concatenate([[lo, hi], edges[:-1][spikes], edges[1:][spikes]]))
+    cuts = np.unique(np.clip(np.concatenate([pinned, quantiles, np.linspace(lo, hi, ENCODER_BINS + 1)]), lo, hi))
+    tol = (hi - lo) * 1e-3  # other cuts closer than this to a kept one are dropped
+    near_pin = np.min(np.abs(cuts[:, None] - pinned[None, :]), axis=1) <= tol
+    kept: list[float] = []
+    for cut, pin, near in zip(cuts, np.isin(cuts, pinned), near_pin):
+        if pin or (not near and cut - kept[-1] > tol):
+            kept.append(float(cut))
+    return np.asarray(kept)
 
 
 def _round_out(lo: float, hi: float, decimals: int | None) -> tuple[float, float]:

@@ -43,6 +43,7 @@ class ColumnCodec:
     decimals: int | None = None
     datetime_format: str | None = None
     cond_start: int = -1  # first slot in the conditional vector; -1: not conditioned on
+    null_share: float = 0.0  # released share of nulls (0 unless nullable)
 
     @property
     def ranged(self) -> bool:
@@ -59,6 +60,15 @@ class ColumnCodec:
     @property
     def null_slot(self) -> int:
         return self.size - 1
+
+    def marginal(self) -> np.ndarray:
+        """Released distribution over the one-hot slots ("other" gets nothing)."""
+        out = np.zeros(self.size)
+        n = self.size - 1 if self.ranged else self.size - 2
+        if n and self.frequencies:
+            out[:n] = np.asarray(self.frequencies, dtype=float) * (1 - self.null_share)
+        out[self.null_slot] += self.null_share if n else 1.0
+        return out / out.sum()
 
     @property
     def emittable(self) -> np.ndarray:
@@ -86,7 +96,8 @@ class TableCodec:
         columns, start, cond = [], 0, 0
         for col in domain:
             spec = ColumnCodec(col.name, col.kind, start, 0, nullable=col.nullable, lower=col.lower, upper=col.upper,
-                               integer=col.integer, decimals=col.decimals, datetime_format=col.datetime_format)
+                               integer=col.integer, decimals=col.decimals, datetime_format=col.datetime_format,
+                               null_share=float((col.histogram or {}).get("null_share", 0.0)) if col.nullable else 0.0)
             if col.kind in ("categorical", "boolean"):
                 spec.categories = list(col.categories or [])
                 spec.size = len(spec.categories) + 2
@@ -116,10 +127,12 @@ class TableCodec:
 
     def observe_frequencies(self, encoded: np.ndarray) -> None:
         """Condition frequencies read off encoded real rows: only for training without DP."""
-        for c in self.conditioned:
-            counts = encoded[:, c.start:c.start + c.n_cond].sum(axis=0)
+        for c in self.columns:
+            n = c.size - 1 if c.ranged else c.size - 2
+            counts = encoded[:, c.start:c.start + n].sum(axis=0)
             if counts.sum() > 0:
                 c.frequencies = [float(f) for f in counts / counts.sum()]
+            c.null_share = float(encoded[:, c.start + c.null_slot].mean()) if len(encoded) else 0.0
 
     def spans(self) -> list[tuple[int, int, str]]:
         """(start, size, activation) of each block of the encoded row."""
@@ -139,9 +152,8 @@ class TableCodec:
             series = data[c.name].reset_index(drop=True)
             null = series.isna().to_numpy()
             if not c.ranged:
-                index = {v: i for i, v in enumerate(c.categories)}
-                slot = series.map(lambda v, index=index: index.get(v, len(index))).to_numpy()
-                slot = np.where(null, c.null_slot, slot).astype(int)
+                slot = pd.Index(c.categories, dtype=object).get_indexer(series.astype(object))
+                slot = np.where(null, c.null_slot, np.where(slot < 0, len(c.categories), slot))  # -1: "other"
                 out[rows, c.start + slot] = 1.0
                 continue
             if not c.edges:
@@ -167,9 +179,33 @@ class TableCodec:
             pd.to_datetime(series, format=c.datetime_format, errors="coerce")
         return to_days(stamps).to_numpy(dtype=float)
 
+    def slot_probs(self, raw: torch.Tensor) -> torch.Tensor:
+        """Softmax of every one-hot block, side by side (offsets left out): ``[rows, slots]``
+        in the order of ``slot_index()``."""
+        return torch.cat([torch.softmax(raw[:, c.start:c.start + c.size], dim=1) for c in self.columns], dim=1)
+
+    def slot_index(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Positions of the one-hot slots in an encoded row, and the column owning each."""
+        if getattr(self, "_slot_index", None) is None:
+            slots = np.concatenate([np.arange(c.start, c.start + c.size) for c in self.columns])
+            owner = np.concatenate([[i] * c.size for i, c in enumerate(self.columns)])
+            self._slot_index = torch.as_tensor(slots), torch.as_tensor(owner)
+        return self._slot_index
+
+    def marginal_loss(self, raw: torch.Tensor, probs: torch.Tensor | None = None) -> torch.Tensor:
+        """KL from the released one-way distributions to the batch's mean slot probabilities.
+
+        Free under DP: it compares the generator's output with released statistics only.
+        Fake conditions are drawn from the same released frequencies, so a generator that
+        honours them and matches this loss reproduces every released marginal."""
+        t = torch.as_tensor(np.concatenate([c.marginal() for c in self.columns]), dtype=torch.float32)
+        mean = (self.slot_probs(raw) if probs is None else probs).mean(dim=0)
+        return (t * (torch.log(t.clamp_min(1e-12)) - torch.log(mean.clamp_min(1e-12)))).sum() / len(self.columns)
+
     # -- generator output -> rows ------------------------------------------------------
     def activate(self, raw: torch.Tensor, tau: float = 0.2) -> torch.Tensor:
-        """CTGAN's output activations: Gumbel-softmax per one-hot, tanh per offset."""
+        """CTGAN's output activations: Gumbel-softmax per one-hot, tanh per offset. (A loop
+        over blocks: measured faster than one vectorised block softmax with index ops.)"""
         parts = []
         for start, size, act in self.spans():
             block = raw[:, start:start + size]

@@ -174,3 +174,23 @@ def test_support_of_pure_noise_is_empty():
 def test_default_delta_is_well_below_one_over_n():
     assert default_delta(5000) == pytest.approx(1 / 50_000)
     assert math.isfinite(default_delta(0))
+
+
+def test_a_spike_of_zeros_keeps_its_own_narrow_encoder_bin():
+    rng = np.random.default_rng(0)
+    debt = np.where(rng.random(3000) < 0.7, 0.0, rng.integers(100, 5000, 3000))
+    col = release_domain(pd.DataFrame({"debt": debt}), ledger(1.0, 3000), noise_seed=0)["debt"]
+    edges = np.asarray(col.histogram["edges"])
+    first = np.diff(edges)[0]
+    assert col.lower == 0 and first < 0.01  # decoded zeros stay (rounded) zeros
+    assert col.histogram["counts"][0] / sum(col.histogram["counts"]) == pytest.approx(0.7, abs=0.05)
+
+
+def test_the_null_share_is_released_with_the_domain():
+    data = table(4000)
+    data.loc[data.index[:1000], "income"] = np.nan
+    data.loc[data.index[:400], "city"] = None
+    domain = release_domain(data, ledger(1.0, 4000), noise_seed=0)
+    assert domain["income"].histogram["null_share"] == pytest.approx(0.25, abs=0.03)
+    assert domain["city"].histogram["null_share"] == pytest.approx(0.1, abs=0.03)
+    assert domain["active"].histogram["null_share"] == 0.0

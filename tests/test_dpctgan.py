@@ -13,6 +13,7 @@ from opacus.accountants import RDPAccountant
 from synthrecords.domain import ColumnDomain, Domain
 from synthrecords.dp_domain import default_delta, release_domain
 from synthrecords.dp_encoders import TableCodec
+from synthrecords.dp_pairs import PairTables
 from synthrecords.dpctgan import (
     DPCTGANEngine,
     discriminator_step,
@@ -22,7 +23,8 @@ from synthrecords.dpctgan import (
 from synthrecords.errors import SynthRecordsError
 from synthrecords.ledger import PrivacyLedger
 
-SMALL = {"batch_size": 200, "embedding_dim": 16, "generator_dim": (32, 32), "discriminator_dim": (32, 32)}
+SMALL = {"batch_size": 200, "embedding_dim": 16, "generator_dim": (32, 32), "discriminator_dim": (32, 32),
+         "generator_steps": 2}
 
 
 def table(n: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -75,7 +77,7 @@ def test_an_outlier_in_one_row_does_not_stretch_the_output_range(seed):
 @pytest.mark.parametrize("epochs", [1, 3])
 def test_spent_epsilon_never_exceeds_the_target(epsilon, rows, epochs):
     _, _, ledger = fit(table(rows), epsilon=epsilon, epochs=epochs)
-    assert [e.stage for e in ledger.entries] == ["domain", "train"]
+    assert [e.stage for e in ledger.entries] == ["domain", "pairs", "train"]
     assert ledger.epsilon_spent() <= epsilon
     assert ledger.epsilon_spent() == pytest.approx(epsilon, rel=0.01)  # ends on budget, not far below
 
@@ -155,6 +157,18 @@ def test_the_generator_step_takes_no_real_rows_and_leaves_the_discriminator_alon
     assert all(p.grad is None and p.requires_grad for p in d.parameters())
 
 
+def test_the_generator_step_matches_pair_tables_it_is_given_not_real_rows():
+    codec = TableCodec.from_domain(release_domain(table(), PrivacyLedger(2.0, 1e-4), noise_seed=0))
+    rng = torch.Generator().manual_seed(0)
+    d, *_ = _private(codec, torch.from_numpy(codec.encode(table())), rng)
+    pairs = PairTables(codec)
+    pairs.measure(codec.encode(table()), PrivacyLedger(2.0, 1e-4), 0.5, rng)
+    assert "rows" not in inspect.signature(pairs.loss).parameters
+    generator = Generator(16 + codec.cond_dim, (32, 32), codec.data_dim)
+    generator_step(generator, torch.optim.Adam(generator.parameters()), d, codec, 64, 16, rng, 1.0, pairs, 20.0)
+    assert all(p.grad is None and p.requires_grad for p in d.parameters())
+
+
 def test_the_generator_is_never_wrapped_by_opacus(fitted):
     engine, _, _ = fitted
     assert type(engine.generator_) is Generator
@@ -177,7 +191,7 @@ def test_sampling_is_post_processing_and_spends_nothing(fitted):
     engine, _, ledger = fitted
     spent = ledger.epsilon_spent()
     engine.sample(100, seed=0)
-    assert ledger.epsilon_spent() == spent and len(ledger.entries) == 2
+    assert ledger.epsilon_spent() == spent and len(ledger.entries) == 3
 
 
 def test_a_saved_model_samples_exactly_like_the_fitted_one(tmp_path, fitted):
@@ -293,6 +307,64 @@ def test_the_encoder_reads_nothing_but_the_domain():
     assert codec.columns[1].frequencies == pytest.approx([0.1, 0.2, 0.3, 0.4])
 
 
+# -- pair tables: one Gaussian mechanism, then post-processing ------------------------------
+def _codec_and_rows(n: int = 1000):
+    data = table(n)
+    codec = TableCodec.from_domain(release_domain(data, PrivacyLedger(4.0, 1e-4), noise_seed=0))
+    return codec, codec.encode(data), data
+
+
+def test_pair_tables_count_every_pair_of_columns_once_per_row():
+    codec, encoded, _ = _codec_and_rows()
+    pairs = PairTables(codec)
+    counts = pairs.counts(encoded)
+    assert pairs.pairs == 6
+    for i in range(4):
+        for j in range(i + 1, 4):
+            block = counts[np.ix_(pairs.owner == i, pairs.owner == j)]
+            assert block.sum() == len(encoded)  # each row lands in exactly one cell
+
+
+def test_pair_tables_are_one_gaussian_entry_on_the_budget_the_domain_left():
+    codec, encoded, _ = _codec_and_rows()
+    ledger = PrivacyLedger(1.0, 1e-4)
+    release_domain(table(), ledger)
+    before = ledger.epsilon_spent()
+    PairTables(codec).measure(encoded, ledger, 0.5, torch.Generator().manual_seed(0))
+    entry = ledger.entries[-1]
+    assert (entry.stage, entry.mechanism, entry.sample_rate, entry.steps) == ("pairs", "gaussian", 1.0, 1)
+    assert "sqrt(6)" in entry.detail
+    # spends half of what was left (RDP composition: the increments are not additive in epsilon)
+    assert ledger.epsilon_spent() == pytest.approx(before + 0.5 * (1.0 - before), rel=1e-3)
+
+
+def test_pair_loss_vanishes_on_rows_that_match_the_tables_and_not_on_independent_ones():
+    codec, encoded, _ = _codec_and_rows()
+    pairs = PairTables(codec)
+    pairs.measure(encoded, PrivacyLedger(), 0.5, torch.Generator().manual_seed(0))  # no DP: exact tables
+    real = torch.from_numpy(encoded)
+    probs = torch.cat([real[:, c.start:c.start + c.size] for c in codec.columns], dim=1)
+    shuffled = torch.cat([real[torch.randperm(len(real)), c.start:c.start + c.size] for c in codec.columns], dim=1)
+    assert pairs.loss(probs) < 1e-5
+    assert pairs.loss(shuffled) > 10 * pairs.loss(probs) + 1e-3
+
+
+def test_marginal_loss_vanishes_at_the_released_marginals():
+    codec = TableCodec.from_domain(HAND_DOMAIN)
+    target = torch.log(torch.as_tensor(np.concatenate([c.marginal() for c in codec.columns]), dtype=torch.float32))
+    raw = torch.zeros(4, codec.data_dim)
+    slots = np.concatenate([np.arange(c.start, c.start + c.size) for c in codec.columns])
+    raw[:, slots] = target.clamp_min(-60)
+    assert codec.marginal_loss(raw) < 1e-6
+    assert codec.marginal_loss(torch.zeros(4, codec.data_dim)) > 0.01
+
+
+def test_released_marginals_never_give_mass_to_other():
+    codec = TableCodec.from_domain(HAND_DOMAIN)
+    cat = codec.columns[0]
+    assert cat.marginal()[3] == 0.0 and cat.marginal().sum() == pytest.approx(1.0)
+
+
 # -- empirical audit ----------------------------------------------------------------------
 @pytest.mark.slow
 def test_membership_inference_is_near_chance_at_epsilon_one_and_not_without_dp():
@@ -331,3 +403,9 @@ def _closeness_to_synthetic(engine: DPCTGANEngine, frame: pd.DataFrame) -> np.nd
     synth = engine.codec_.encode(engine.sample(2000, seed=0))
     enc = engine.codec_.encode(frame)
     return -np.min(((enc[:, None, :] - synth[None, :, :]) ** 2).sum(-1), axis=1)
+
+
+def test_fitting_leaves_torch_thread_setting_as_it_was():
+    before = torch.get_num_threads()
+    fit(table(300), epochs=1, threads=1)
+    assert torch.get_num_threads() == before
