@@ -136,8 +136,9 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
                 "covered by a formal guarantee.")]
     return [
         ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
-        "Gaussian mechanism, categories thresholded) and every DP-SGD step of the discriminator; the generator, "
-        "the encoders and the conditional sampler use only those releases. Sampling is post-processing."),
+        "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
+        "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
+        "sampler use only those releases. Sampling is post-processing."),
         ("Read outside the ledger, as schema: the row count (sets the sample rate and default delta), column "
         "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
         "and public domains to make them public input)."),
