@@ -78,7 +78,20 @@ def summary_metrics(report: dict[str, Any]) -> list[Metric]:
         expectations_metric(s),
         Metric("Leakage check", leakage_text(s),
                help="Whether any real direct-identifier value appears in the synthetic table."),
+        pii_metric(report),
     ]
+
+
+def pii_metric(report: dict[str, Any]) -> Metric:
+    """How many columns held personal data, and the actions taken ('6 fake · 1 redact')."""
+    table = pii_table(report)
+    found = table[table["category"].isin(list(PII_CATEGORIES))]
+    if table.empty:
+        return Metric("Personal data", "n/a")
+    actions = found["action"].value_counts()
+    return Metric("Personal data", f"{len(found)} columns", " · ".join(f"{n} {a}" for a, n in actions.items()) or None,
+                  help="Columns the scan classed as direct identifiers, quasi identifiers or free text with "
+                       "personal data, by action taken; see PII.")
 
 
 def _as_text(value: Any) -> str:
@@ -134,17 +147,33 @@ def privacy_measures(report: dict[str, Any]) -> dict[str, Any]:
 def expectation_table(report: dict[str, Any]) -> pd.DataFrame:
     """Every expectation result of every suite, failures first."""
     suites = section(report, "expectations").get("suites", [])
-    rows = [{"suite": suite.get("name"), **result} for suite in suites for result in suite.get("results", [])]
-    columns = ["success", "severity", "suite", "expectation", "column", "example", "observed", "kwargs"]
-    table = pd.DataFrame(rows).reindex(columns=columns)
+    rows = [{"suite": suite.get("name"), **result, "examples": _examples(result),
+             "real reference": _reference(result.get("reference"))}
+            for suite in suites for result in suite.get("results", [])]
+    columns = ["success", "severity", "suite", "expectation", "column", "unexpected_percent", "examples",
+               "observed", "rule", "real reference", "kwargs"]
+    table = pd.DataFrame(rows).reindex(columns=columns).rename(columns={"unexpected_percent": "unexpected"})
     # Nested values (kwargs, observed lists) as JSON text: the grid cannot show objects.
-    for name in ("observed", "kwargs", "example"):
+    for name in ("observed", "kwargs", "rule"):
         table[name] = table[name].map(_as_text)
+    table["unexpected"] = pd.to_numeric(table["unexpected"], errors="coerce")
     # Words, not a checkbox: an unticked box is easy to miss among ticked ones.
     result = table.pop("success").map({True: "passed", False: "FAILED"}).fillna("not run")
     table.insert(0, "result", result)
     order = result.map({"FAILED": 0, "not run": 1, "passed": 2})
     return table.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+
+
+def _examples(result: dict[str, Any]) -> str:
+    """Failing values shown as found in the synthetic table (withheld ones already replaced)."""
+    examples = result.get("examples") or ([result["example"]] if result.get("example") is not None else [])
+    return ", ".join(_as_text(e) for e in examples)
+
+
+def _reference(reference: Any) -> str:
+    if not isinstance(reference, dict) or reference.get("success") is None:
+        return ""
+    return "passed" if reference["success"] else "FAILED"
 
 
 def suite_lines(report: dict[str, Any]) -> list[str]:

@@ -175,3 +175,63 @@ def _correlation_ratio(categories: np.ndarray, values: np.ndarray) -> float:
         return 0.0
     adjusted = (between - (k - 1) * (total - between) / (n - k)) / total
     return float(np.sqrt(max(adjusted, 0.0)))
+
+
+# ---------------------------------------------------------------- pairs
+
+
+MAX_PAIR_COLUMNS = 20  # 190 pairs of 8 x 8 cells per side: ~200 kB of report.json
+PAIR_BINS = 8
+
+
+def pairs(real: pd.DataFrame, synthetic: pd.DataFrame, domain: Domain, *, seed: int = 0) -> dict | None:
+    """Joint shares of every pair of the first MAX_PAIR_COLUMNS shared columns on a coarse grid
+    (the dashboard's pair plot): numbers and dates in PAIR_BINS equal bins between the pooled
+    1st and 99th percentiles, categories as the most common ones held by at least
+    MIN_CATEGORY_ROWS real rows plus "(other)". Rows missing either value are not drawn.
+    A real cell held by fewer than MIN_CATEGORY_ROWS rows is reported as 0: two columns
+    together narrow rows down much faster than one, so small cells would single people out."""
+    cols = [c for c in domain if c.name in real.columns and c.name in synthetic.columns][:MAX_PAIR_COLUMNS]
+    if len(cols) < 2 or real.empty or synthetic.empty:
+        return None
+    r = canonical(subsample(real, MAX_CHART_ROWS, seed), cols)
+    s = canonical(subsample(synthetic, MAX_CHART_ROWS, seed + 1), cols)
+    labels, codes = {}, {}
+    for c in cols:
+        labels[c.name], codes[c.name] = _pair_bins(r[c.name], s[c.name], c.kind)
+    grids = []
+    for i, a in enumerate(cols):
+        for b in cols[i + 1:]:
+            ka, kb = len(labels[a.name]), len(labels[b.name])
+            entry = {"x": a.name, "y": b.name}
+            for side, frame in (("real", r), ("synthetic", s)):
+                ca, cb = codes[a.name][side], codes[b.name][side]
+                ok = (ca >= 0) & (cb >= 0)
+                counts = np.bincount(ca[ok] * kb + cb[ok], minlength=ka * kb).reshape(ka, kb).astype(float)
+                if side == "real":
+                    counts[counts < MIN_CATEGORY_ROWS] = 0.0
+                entry[side] = np.round(counts / max(len(frame), 1), 4)  # rows: x bins, columns: y bins
+            grids.append(entry)
+    return jsonable({"columns": [c.name for c in cols], "labels": labels, "pairs": grids,
+                     "note": f"share of rows per cell; rows missing either value are not drawn; real cells "
+                             f"held by fewer than {MIN_CATEGORY_ROWS} rows are shown as 0"})
+
+
+def _pair_bins(real: pd.Series, synth: pd.Series, kind: str) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Bin labels and each side's bin code per row (-1: missing)."""
+    if kind in ("numerical", "datetime"):
+        pooled = pd.concat([real, synth]).dropna()
+        lo, hi = np.quantile(pooled, [0.01, 0.99]) if len(pooled) else (0.0, 1.0)
+        hi = hi if hi > lo else lo + 1.0
+        edges = np.linspace(lo, hi, PAIR_BINS + 1)
+        labels = [_edge_label(e, kind == "datetime") for e in edges[:-1]]
+        codes = {side: np.where(v.isna(), -1, np.searchsorted(edges[1:-1], v.clip(lo, hi), side="right"))
+                 for side, v in (("real", real), ("synthetic", synth))}
+        return labels, codes
+    counts = real.value_counts()
+    shown = [k for k in counts.index[:PAIR_BINS - 1] if counts[k] >= MIN_CATEGORY_ROWS]
+    index = {k: i for i, k in enumerate(shown)}
+    codes = {side: np.where(v.isna(), -1, v.map(index).fillna(len(shown))).astype(int)
+             for side, v in (("real", real), ("synthetic", synth))}
+    rest = any((c == len(shown)).any() for c in codes.values())
+    return [_category_label(k) for k in shown] + ([OTHER] if rest else []), codes

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .attacks import Attacks, attacks
-from .charts import associations, distributions
+from .charts import associations, distributions, pairs
 from .detection import Detection, detection
 from .domain import Domain, data_domain
 from .encoding import subsample
@@ -57,6 +57,7 @@ class ValidationReport:
                 "detection": None if self.detection is None else self.detection.to_dict(),
                 "distributions": self.charts.get("distributions", []),
                 "associations": self.charts.get("associations"),
+                "pairs": self.charts.get("pairs"),  # joint shares for the dashboard's pair plot
             },
             "utility": None if self.utility is None else self.utility.to_dict(),
             "privacy": {
@@ -140,7 +141,8 @@ def validate(
     if "charts" in measures:
         with _timed(timings, "charts"):
             charts = {"distributions": distributions(real, synthetic, domain, seed=seed),
-                      "associations": associations(real, synthetic, domain, seed=seed)}
+                      "associations": associations(real, synthetic, domain, seed=seed),
+                      "pairs": pairs(real, synthetic, domain, seed=seed)}
     if "detection" in measures:
         with _timed(timings, "detection"):
             det = detection(real, synthetic, domain, seed=seed)

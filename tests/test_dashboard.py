@@ -1,7 +1,8 @@
-"""The dashboard page, run in-process with Streamlit's AppTest, and its launcher.
+"""The dashboard's pages, run in-process with Streamlit's AppTest, and its launcher.
 
-The run folder reaches the page as the script's first argument (`sys.argv[1]`), as
-`synthrecords dashboard RUN_DIR` passes it after `--`; `render` sets `sys.argv` likewise.
+The run folder reaches the app as the script's first argument (`sys.argv[1]`), as
+`synthrecords dashboard RUN_DIR` passes it after `--`; `render` sets `sys.argv` likewise
+and opens one page of the app's navigation (app_pages/PAGE.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from run_folder import REPORT, SYNTHETIC, legacy_layout, write_run_folder  # noqa: F401
 from streamlit.testing.v1 import AppTest
@@ -34,12 +36,24 @@ def run_dir(tmp_path) -> Path:
     return write_run_folder(tmp_path / "demo-fixture")
 
 
-def render(run_dir: Path | str, monkeypatch) -> AppTest:
+def render(run_dir: Path | str, monkeypatch, page: str | None = None) -> AppTest:
+    """The app on `run_dir`, showing `page` (a file of app_pages/, the Overview when None)."""
     monkeypatch.setattr(sys, "argv", [str(app_path()), str(run_dir)])
     app = AppTest.from_file(str(app_path()), default_timeout=30)
     app.run()
+    if page is not None:
+        app.switch_page(f"app_pages/{page}.py").run()
     assert not app.exception, app.exception
     return app
+
+
+def charts(app: AppTest) -> list[tuple[dict[str, Any], pd.DataFrame]]:
+    """Each Altair chart on the page: its Vega-Lite spec and the rows it plots."""
+    out = []
+    for chart in app.get("vega_lite_chart"):
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+        out.append((json.loads(chart.proto.spec), pd.concat(frames) if frames else pd.DataFrame()))
+    return out
 
 
 def metric(app: AppTest, label: str) -> str:
@@ -61,11 +75,50 @@ def table_with_column(app: AppTest, column: str) -> pd.DataFrame:
     return tables[0]
 
 
-# ---------------------------------------------------------------- the page
+# ---------------------------------------------------------------- every page
 
 
 def test_title_names_the_run_id(run_dir, monkeypatch):
     assert "demo-fixture" in render(run_dir, monkeypatch).title[0].value
+
+
+@pytest.mark.parametrize("page", ["overview", "fidelity", "utility", "privacy", "pii", "expectations", "compare"])
+def test_every_page_opens_on_a_run_folder_written_by_the_pipeline(release_dir, monkeypatch, page):
+    report = json.loads((release_dir / "report.json").read_text())
+    app = render(release_dir, monkeypatch, page)
+    assert report["run"]["id"] in app.title[0].value
+
+
+@pytest.mark.parametrize("page", ["overview", "fidelity", "utility", "privacy", "pii", "expectations", "compare"])
+def test_every_page_opens_on_a_report_with_only_run_and_summary(tmp_path, monkeypatch, page):
+    minimal = {"run": REPORT["run"], "summary": {"rows": 60}}
+    render(write_run_folder(tmp_path / "minimal", minimal), monkeypatch, page)
+
+
+def test_the_app_writes_nothing_into_the_run_folder(run_dir, monkeypatch):
+    def snapshot() -> dict[str, float]:
+        return {p.name: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+
+    before = snapshot()
+    for page in ("overview", "fidelity", "privacy", "compare"):
+        render(run_dir, monkeypatch, page)
+    assert snapshot() == before
+
+
+def test_a_folder_without_report_json_shows_what_to_do(tmp_path, monkeypatch):
+    (tmp_path / "synthetic.csv").write_text("a\n1\n")
+    app = render(tmp_path, monkeypatch)
+    message = app.error[0].value
+    assert "report.json missing" in message and "synthrecords run JOB.toml" in message
+    assert "synthrecords demo" in message
+
+
+def test_a_folder_that_does_not_exist_shows_what_to_do(tmp_path, monkeypatch):
+    message = render(tmp_path / "nowhere", monkeypatch).error[0].value
+    assert "does not exist" in message and "synthrecords demo" in message
+
+
+# ---------------------------------------------------------------- overview
 
 
 def test_summary_shows_rows_columns_and_model(run_dir, monkeypatch):
@@ -91,22 +144,47 @@ def test_summary_counts_expectations_passed_and_failed(run_dir, monkeypatch):
     assert metric(render(run_dir, monkeypatch), "Expectations") == "2 passed | 1 failed"
 
 
+def test_summary_counts_the_columns_with_personal_data_by_action(run_dir, monkeypatch):
+    assert metric(render(run_dir, monkeypatch), "Personal data") == "3 columns | 2 fake · 1 model"
+
+
 def test_summary_shows_the_leakage_check_result(run_dir, monkeypatch):
     assert metric(render(run_dir, monkeypatch), "Leakage check") == "passed"
 
 
-def test_a_failed_leakage_check_is_shown_as_an_error(tmp_path, monkeypatch):
+def test_a_failed_leakage_check_is_the_verdict_and_an_error(tmp_path, monkeypatch):
     leaky = copy.deepcopy(REPORT)
     leaky["summary"]["leakage_passed"] = False
     app = render(write_run_folder(tmp_path / "leaky", leaky), monkeypatch)
     assert metric(app, "Leakage check") == "FAILED"
-    assert "do not share it" in app.error[0].value
+    assert app.error[0].value.startswith("Do not share yet: the leakage check found real identifier values")
+    assert any("do not share it" in e.value for e in app.error)
 
 
-def test_pii_table_lists_category_entities_confidence_and_action_per_column(run_dir, monkeypatch):
-    pii = table_with_column(render(run_dir, monkeypatch), "entities").set_index("column")
-    assert pii.loc["email", ["category", "entities", "confidence", "action"]].tolist() == [
-        "direct", "EMAIL_ADDRESS", 0.98, "fake"]
+def test_a_blocking_expectation_failure_makes_the_verdict_do_not_share(run_dir, monkeypatch):
+    assert render(run_dir, monkeypatch).error[0].value == "Do not share yet: 1 blocking expectation failed"
+
+
+def test_what_to_look_at_first_lists_stops_then_reviews_naming_their_page(run_dir, monkeypatch):
+    items = next(m.value for m in render(run_dir, monkeypatch).markdown if m.value.startswith("1. ")).split("\n")
+    assert items[0] == "1. **Expectations** (stop): 1 blocking expectation failed"
+    assert "**Privacy** (review): no formal privacy guarantee" in items[1]
+    text = "\n".join(items)
+    assert "**Fidelity** (review): columns whose distribution differs most: segment (61.0%)" in text
+    assert "**Privacy** (review): inference of age risk 12.0% above random guessing" in text
+    assert "**Utility** (review): segment = rare_vip: 25.0% of rows, 30.0% requested" in text
+
+
+def test_a_clean_private_run_gets_the_no_blocking_issue_verdict(tmp_path, monkeypatch):
+    clean = with_epsilon(REPORT)
+    clean["summary"]["expectations_blocking_failed"] = 0
+    clean["expectations"]["blocking_failed"] = 0
+    clean["fidelity"]["per_column"][1]["score"] = 0.9
+    clean["fidelity"]["associations"]["difference"] = [[0.0, 0.1], [0.1, 0.0]]
+    clean["privacy"]["attacks"]["inference"][0].update(risk=0.01, ci95=[0.0, 0.04])
+    clean["sampling"] = {}
+    app = render(write_run_folder(tmp_path / "clean", clean), monkeypatch)
+    assert app.success[0].value.startswith("No blocking issue found")
 
 
 def test_personal_data_is_summed_up_by_category_with_its_action(run_dir, monkeypatch):
@@ -115,83 +193,173 @@ def test_personal_data_is_summed_up_by_category_with_its_action(run_dir, monkeyp
     assert "Quasi identifiers: postcode (model)" in text
 
 
-def test_expectation_results_list_failures_first(run_dir, monkeypatch):
-    results = table_with_column(render(run_dir, monkeypatch), "expectation")
-    assert results["result"].tolist() == ["FAILED", "passed", "passed"]
-    assert results.loc[0, "column"] == "segment"
-
-
-def test_fidelity_per_column_scores_are_listed_worst_first(run_dir, monkeypatch):
-    scores = table_with_column(render(run_dir, monkeypatch), "score")
-    assert scores["column"].tolist() == ["segment", "age"]
-
-
-def test_privacy_section_lists_the_ledger_entries(run_dir, monkeypatch):
-    ledger = table_with_column(render(run_dir, monkeypatch), "mechanism")
-    assert ledger.loc[0, ["stage", "epsilon", "detail"]].tolist() == [
-        "domain", 0.1, "noisy category counts of segment"]
-
-
-def test_privacy_section_shows_distance_to_closest_record(run_dir, monkeypatch):
-    app = render(run_dir, monkeypatch)
-    assert metric(app, "Median distance to closest real row") == "0.400"
-    assert metric(app, "Closer to training than to holdout") == "49.0%"
-
-
-def test_expectation_results_show_severity_and_an_example_of_a_failing_value(run_dir, monkeypatch):
-    results = table_with_column(render(run_dir, monkeypatch), "expectation")
-    assert results.loc[0, ["severity", "example"]].tolist() == ["blocking", "rare_vip"]
-
-
-def test_a_report_in_the_layout_before_issue_6_still_opens_with_every_section(tmp_path, monkeypatch):
-    leaky = copy.deepcopy(REPORT)
-    leaky["privacy"]["leakage"]["findings"] = [{"column": "email", "found_in": "email", "row": 3, "kind": "exact"}]
-    app = render(write_run_folder(tmp_path / "old", legacy_layout(leaky)), monkeypatch)
-    assert metric(app, "Median distance to closest real row") == "0.400"
-    assert table_with_column(app, "expectation")["result"].tolist() == ["FAILED", "passed", "passed"]
-    assert table_with_column(app, "score")["column"].tolist() == ["segment", "age"]
-    assert table_with_column(app, "found_in").loc[0, "row"] == 3
-
-
 def test_preview_shows_the_first_fifty_synthetic_rows_as_written(run_dir, monkeypatch):
     preview = table_with_column(render(run_dir, monkeypatch), "postcode")
     assert len(preview) == 50
     assert preview.loc[0, "postcode"] == "02100"  # text as in the file: leading zero kept
 
 
-def test_a_report_with_only_run_and_summary_still_opens(tmp_path, monkeypatch):
-    minimal = {"run": REPORT["run"], "summary": {"rows": 60}}
-    text = page_text(render(write_run_folder(tmp_path / "minimal", minimal), monkeypatch))
-    assert "demo-fixture" in text and "Fidelity score: n/a" in text
+# ---------------------------------------------------------------- fidelity
 
 
-def test_a_folder_without_report_json_shows_what_to_do(tmp_path, monkeypatch):
-    (tmp_path / "synthetic.csv").write_text("a\n1\n")
-    app = render(tmp_path, monkeypatch)
-    message = app.error[0].value
-    assert "report.json missing" in message and "synthrecords run JOB.toml" in message
-    assert "synthrecords demo" in message
+def test_fidelity_per_column_scores_are_listed_worst_first(run_dir, monkeypatch):
+    scores = table_with_column(render(run_dir, monkeypatch, "fidelity"), "score")
+    assert scores["column"].tolist() == ["segment", "age"]
 
 
-def test_a_folder_that_does_not_exist_shows_what_to_do(tmp_path, monkeypatch):
-    message = render(tmp_path / "nowhere", monkeypatch).error[0].value
-    assert "does not exist" in message and "synthrecords demo" in message
+def test_the_column_picker_starts_at_the_worst_column_and_overlays_real_and_synthetic_shares(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "fidelity")
+    assert app.selectbox(key="fidelity_column").value == "segment"
+    spec, data = charts(app)[0]
+    assert spec["title"] == "segment: share of rows"
+    shares = data.pivot(index="bin", columns="side", values="share")
+    assert shares.loc["retail"].tolist() == [0.6, 0.35]
+    assert "(missing)" not in shares.index  # empty on both sides: left off the axis
 
 
-def test_the_page_writes_nothing_into_the_run_folder(run_dir, monkeypatch):
-    def snapshot() -> dict[str, float]:
-        return {p.name: p.stat().st_mtime_ns for p in run_dir.rglob("*")}
+def test_picking_another_column_plots_its_distribution(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "fidelity")
+    app.selectbox(key="fidelity_column").set_value("age").run()
+    spec, data = charts(app)[0]
+    assert spec["title"] == "age: share of rows"
+    assert data[data["side"] == "real"]["share"].tolist() == [0.55, 0.45]
 
-    before = snapshot()
-    render(run_dir, monkeypatch)
-    assert snapshot() == before
+
+def test_association_heatmaps_show_real_synthetic_and_difference(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "fidelity")
+    heatmaps = {spec["title"]: data for spec, data in charts(app) if spec.get("mark", {}).get("type") == "rect"
+                and "title" in spec}
+    assert set(heatmaps) == {"Real", "Synthetic", "|Real − synthetic|"}
+    worst = table_with_column(app, "difference")
+    assert worst.loc[0, ["x", "y", "real", "synthetic"]].tolist() == ["age", "segment", 0.4, 0.05]
 
 
-def test_a_run_folder_written_by_the_pipeline_renders(release_dir, monkeypatch):
-    report = json.loads((release_dir / "report.json").read_text())
-    app = render(release_dir, monkeypatch)
-    assert report["run"]["id"] in app.title[0].value
-    assert metric(app, "Fidelity score") == f"{report['summary']['fidelity_score']:.1%}"
+def test_the_pair_plot_shows_joint_shares_of_the_two_chosen_columns(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "fidelity")
+    app.selectbox(key="pair_x").set_value("segment").run()
+    spec, data = charts(app)[-1]
+    assert spec["encoding"]["x"]["title"] == "segment" and spec["encoding"]["y"]["title"] == "age"
+    real = data[data["side"] == "real"].set_index(["x", "y"])["share"]
+    assert real[("business", "20")] == 0.15  # the stored grid is age x segment: read transposed
+
+
+# ---------------------------------------------------------------- utility and rare classes
+
+
+def test_utility_compares_tstr_with_trtr(run_dir, monkeypatch):
+    table = table_with_column(render(run_dir, monkeypatch, "utility"), "TSTR")
+    assert table.loc[0, ["metric", "TSTR", "TRTR"]].tolist() == ["roc_auc", 0.74, 0.8]
+
+
+def test_a_skipped_utility_measurement_says_why(tmp_path, monkeypatch):
+    skipped = copy.deepcopy(REPORT)
+    skipped["utility"] = {"status": "skipped", "reason": "no target column: pass --target COLUMN"}
+    app = render(write_run_folder(tmp_path / "skipped", skipped), monkeypatch, "utility")
+    assert "no target column: pass --target COLUMN" in app.info[0].value
+
+
+def test_requested_and_achieved_class_mix_are_shown_beside_the_real_share(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "utility")
+    mix = table_with_column(app, "requested")
+    assert mix.loc[0, ["column", "class", "requested", "achieved"]].tolist() == ["segment", "rare_vip", 0.3, 0.25]
+    assert "- 3 rows filled without their requested class" in page_text(app)
+    assert table_with_column(app, "real_rows").loc[0, "score"] == 0.81
+
+
+# ---------------------------------------------------------------- privacy
+
+
+def test_privacy_lists_the_ledger_entries_and_the_scope(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "privacy")
+    ledger = table_with_column(app, "mechanism")
+    assert ledger.loc[0, ["stage", "epsilon", "detail"]].tolist() == ["domain", 0.1, "noisy category counts of segment"]
+
+
+def test_privacy_shows_the_scope_lines_of_the_guarantee(tmp_path, monkeypatch):
+    scoped = copy.deepcopy(REPORT)
+    scoped["privacy"]["scope"] = ["Covered by the ledger: the domain.", "Read outside the ledger: the row count."]
+    text = page_text(render(write_run_folder(tmp_path / "scoped", scoped), monkeypatch, "privacy"))
+    assert "- Covered by the ledger: the domain.\n- Read outside the ledger: the row count." in text
+
+
+def test_privacy_shows_distance_to_closest_record_and_membership_auc(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "privacy")
+    assert metric(app, "Median distance to closest real row") == "0.400"
+    assert metric(app, "Closer to training than to holdout") == "49.0%"
+    assert metric(app, "Membership attack AUC") == "0.510 | 95 % CI 0.470–0.550"
+
+
+def test_the_dcr_histogram_compares_synthetic_and_holdout_rows(run_dir, monkeypatch):
+    spec, data = charts(render(run_dir, monkeypatch, "privacy"))[0]
+    assert spec["title"] == "Distance to the closest training row"
+    assert data.groupby("side")["share"].sum().round(6).to_dict() == {"holdout → train": 1.0,
+                                                                      "synthetic → train": 1.0}
+
+
+def test_attack_risks_are_listed_highest_first_with_their_interval(run_dir, monkeypatch):
+    attacks = table_with_column(render(run_dir, monkeypatch, "privacy"), "attack")
+    assert attacks["attack"].tolist() == ["inference", "singling out", "linkability"]
+    assert attacks.loc[0, ["column", "risk", "ci95"]].tolist() == ["age", 0.12, "6.0% – 18.0%"]
+
+
+# ---------------------------------------------------------------- PII and expectations
+
+
+def test_pii_table_lists_category_entities_confidence_evidence_and_action_per_column(run_dir, monkeypatch):
+    pii = table_with_column(render(run_dir, monkeypatch, "pii"), "entities").set_index("column")
+    assert pii.loc["email", ["category", "entities", "confidence", "action"]].tolist() == [
+        "direct", "EMAIL_ADDRESS", 0.98, "fake"]
+    assert pii.loc["email", "evidence"] == "column name hint 'email'; 98% of sampled values matched EMAIL_ADDRESS"
+
+
+def test_expectations_show_failures_only_by_default_when_some_failed(run_dir, monkeypatch):
+    app = render(run_dir, monkeypatch, "expectations")
+    results = table_with_column(app, "expectation")
+    assert results["result"].tolist() == ["FAILED"]
+    assert results.loc[0, ["column", "severity", "examples", "unexpected", "real reference"]].tolist() == [
+        "segment", "blocking", "rare_vip", 33.33, "passed"]
+    app.toggle(key="failures_only").set_value(False).run()
+    assert table_with_column(app, "expectation")["result"].tolist() == ["FAILED", "passed", "passed"]
+
+
+# ---------------------------------------------------------------- compare runs
+
+
+def test_compare_runs_shows_key_figures_of_two_folders_side_by_side(tmp_path, monkeypatch):
+    first = write_run_folder(tmp_path / "runs" / "eps-none")
+    private = with_epsilon(REPORT)
+    private["run"] = {**private["run"], "id": "eps-1"}
+    private["fidelity"]["quality_score"] = 0.61
+    write_run_folder(tmp_path / "runs" / "eps-1", private)
+    app = render(first, monkeypatch, "compare")
+    # The second picker starts at the other run beside this one.
+    assert Path(app.selectbox(key="compare_B").value).name == "eps-1"
+    figures = table_with_column(app, "figure").set_index("figure")
+    assert list(figures.columns) == ["demo-fixture", "eps-1"]
+    assert figures.loc["ε spent of target"].tolist() == ["none (no formal guarantee)", "0.981 of 1, δ 1e-05"]
+    assert figures.loc["fidelity (SDMetrics quality)"].tolist() == ["87.3%", "61.0%"]
+
+
+def test_compare_runs_names_a_folder_that_is_not_a_run(run_dir, tmp_path, monkeypatch):
+    app = render(run_dir, monkeypatch, "compare")
+    app.selectbox(key="compare_B").set_value("another folder…").run()
+    app.text_input(key="compare_B_path").set_value(str(tmp_path / "nowhere")).run()
+    assert "Run B:" in app.error[0].value and "does not exist" in app.error[0].value
+
+
+# ---------------------------------------------------------------- older reports
+
+
+def test_a_report_in_the_layout_before_issue_6_still_opens_with_every_section(tmp_path, monkeypatch):
+    leaky = copy.deepcopy(REPORT)
+    leaky["privacy"]["leakage"]["findings"] = [{"column": "email", "found_in": "email", "row": 3, "kind": "exact"}]
+    folder = write_run_folder(tmp_path / "old", legacy_layout(leaky))
+    privacy = render(folder, monkeypatch, "privacy")
+    assert metric(privacy, "Median distance to closest real row") == "0.400"
+    assert table_with_column(privacy, "found_in").loc[0, "row"] == 3
+    expectations = render(folder, monkeypatch, "expectations")
+    assert table_with_column(expectations, "expectation")["result"].tolist() == ["FAILED"]
+    assert table_with_column(render(folder, monkeypatch, "fidelity"), "score")["column"].tolist() == ["segment", "age"]
 
 
 # ---------------------------------------------------------------- the launcher

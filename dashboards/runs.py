@@ -1,0 +1,50 @@
+"""Run folders as the pages read them: cached on path + file times, never written to.
+
+The cache key holds the files' modification times, so a run written again into the same
+folder is read again; a 100k-row run costs one read of report.json (aggregates only) and
+of the first synthetic rows, whatever the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from synthrecords.dashboard import read_report
+
+PREVIEW_ROWS = 50
+CURRENT = "current_run"  # session-state key: the folder app.py opened, for the pages
+
+
+def modification_times(run_dir: str) -> tuple[float, ...]:
+    paths = (Path(run_dir) / name for name in ("report.json", "synthetic.csv"))
+    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report(run_dir: str, changed: tuple[float, ...]) -> dict[str, Any]:
+    return read_report(run_dir)
+
+
+def report(run_dir: str) -> dict[str, Any]:
+    """report.json of `run_dir`; SynthRecordsError when it is not a run folder."""
+    return _report(run_dir, modification_times(run_dir))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _preview(run_dir: str, changed: tuple[float, ...], rows: int) -> pd.DataFrame:
+    # As text: the preview shows the file as a reader gets it (leading zeros, exact dates).
+    return pd.read_csv(Path(run_dir) / "synthetic.csv", nrows=rows, dtype=str, keep_default_na=False)
+
+
+def preview(run_dir: str, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
+    return _preview(run_dir, modification_times(run_dir), rows)
+
+
+def current() -> tuple[str, dict[str, Any]]:
+    """The run folder app.py opened and its report."""
+    run_dir = st.session_state[CURRENT]
+    return run_dir, report(run_dir)
