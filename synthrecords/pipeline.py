@@ -71,6 +71,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
 
     if write:  # refuse before the work, not after it
         refuse_existing(job.output.dir, job.output.overwrite)
+    user_suites = [load_suite(p) for p in job.validate_.suites]  # a bad suite fails before training
     if data is None:
         if job.input.path is None:
             raise SynthRecordsError("no input: set [input] path in the job file or pass a DataFrame")
@@ -83,13 +84,13 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,
                                                    conditions=job.sample.conditions or None,
                                                    filter_rows=job.sample.filter, seed=job.model.seed,
+                                                   filter_suites=user_suites,
                                                    forbidden=forbidden)
     leakage = check_leakage(real, synthetic, synth.pii_)
     modelled = synth.domain_.names
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
                           domain=synth.domain_, target=job.model.target, withheld=forbidden,
-                          suites=[build_suite(synth.domain_, fakes=synth.fakes_),
-                                  *(load_suite(p) for p in job.validate_.suites)])
+                          suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites])
     report = build_report(job, real, synth, synthetic, leakage, validation)
     report["sampling"] = {**sampling.to_dict(),
                           "class_fidelity": class_fidelity(train, synthetic, sampling.requested, synth.domain_)}

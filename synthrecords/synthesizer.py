@@ -176,9 +176,13 @@ class Synthesizer:
         return self.sample_with_report(n, oversample=oversample, conditions=conditions, filter_rows=filter_rows,
                                        seed=seed, forbidden=forbidden)[0]
 
+    # ``filter_suites``: more suites (e.g. the user's business rules) whose row-level
+    # expectations the filter applies too; they are public, so filtering stays post-processing.
+
     def sample_with_report(self, n: int | None = None, *, oversample: dict | None = None,
                            conditions: dict | None = None, filter_rows: bool = False, seed: int | None = None,
-                           forbidden: dict[str, set] | None = None) -> tuple[pd.DataFrame, SamplingReport]:
+                           forbidden: dict[str, set] | None = None,
+                           filter_suites: list | None = None) -> tuple[pd.DataFrame, SamplingReport]:
         """Like ``sample``, with the requested vs achieved mix, acceptance and filter rates."""
         self._check_fitted()
         n = n or self.training_rows_
@@ -186,8 +190,8 @@ class Synthesizer:
         if filter_rows:
             from .expectations import build_suite, rows_passing
 
-            suite = build_suite(self.domain_)
-            keep = lambda frame: rows_passing(frame, [suite])
+            suites = [build_suite(self.domain_), *(filter_suites or [])]
+            keep = lambda frame: rows_passing(frame, suites)
         rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
                                    keep=keep, seed=seed)
         out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
