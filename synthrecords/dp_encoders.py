@@ -214,22 +214,30 @@ class TableCodec:
 
     def decode(self, raw: torch.Tensor, generator: torch.Generator) -> pd.DataFrame:
         """Rows from raw generator outputs: a slot drawn per one-hot (Gumbel-max over the
-        emittable slots), the offset placed inside the bin, clipped to the domain."""
-        raw = raw.detach()
+        emittable slots), the offset placed inside the bin, clipped to the domain.
+
+        The Gumbel noise and the mask of slots never emitted cover the whole row at once
+        (one rand, two logs, one add), and only the argmax runs per column: per-column noise
+        and masking made sampling ~5x slower (bench/bench_scale.py)."""
+        scores = torch.rand(raw.shape, generator=generator).clamp_min_(1e-20).log_().neg_().log_()
+        scores = raw.detach() - scores  # logits + Gumbel noise
+        scores += self._blocked()
         out = {}
         for c in self.columns:
-            logits = raw[:, c.start:c.start + c.size].clone()
-            logits[:, torch.as_tensor(~c.emittable)] = -math.inf
-            gumbel = -torch.log(-torch.log(torch.rand(logits.shape, generator=generator).clamp_min(1e-20)))
-            slot = (logits + gumbel).argmax(dim=1).numpy()
-            null = slot == c.null_slot
+            slot = scores[:, c.start:c.start + c.size].argmax(dim=1).numpy()
             if not c.ranged:
-                values = np.array(c.categories + [None, None], dtype=object)[slot]
-                out[c.name] = pd.Series(values, dtype=object)
+                out[c.name] = pd.Series(np.array(c.categories + [None, None], dtype=object)[slot], dtype=object)
                 continue
-            offset = torch.tanh(raw[:, c.start + c.size]).numpy().astype(float)
-            out[c.name] = self._values(c, np.minimum(slot, max(c.size - 2, 0)), offset, null)
+            offset = torch.tanh(raw[:, c.start + c.size].detach()).numpy().astype(float)
+            out[c.name] = self._values(c, np.minimum(slot, max(c.size - 2, 0)), offset, slot == c.null_slot)
         return pd.DataFrame(out)
+
+    def _blocked(self) -> torch.Tensor:
+        """-inf on the slots decode must never draw (see ColumnCodec.emittable), 0 elsewhere."""
+        blocked = torch.zeros(self.data_dim)
+        for c in self.columns:
+            blocked[c.start:c.start + c.size][torch.as_tensor(~c.emittable)] = -math.inf
+        return blocked
 
     @staticmethod
     def _values(c: ColumnCodec, bins: np.ndarray, offset: np.ndarray, null: np.ndarray) -> pd.Series:

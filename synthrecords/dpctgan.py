@@ -54,7 +54,7 @@ from .modelstate import load_state, save_state
 log = logging.getLogger(__name__)
 DEFAULT_EPOCHS = 10  # few, large DP-SGD steps: at epsilon ~1 more steps mean more noise per step
 MAX_ROUNDS = 50  # conditional sampling gives up after this many rejected batches
-CHUNK = 10_000
+CHUNK = 50_000  # rows per generator call: 10k chunks sampled at about half the speed (bench_scale)
 
 
 class DPCTGANEngine:
@@ -205,7 +205,7 @@ class DPCTGANEngine:
 
     def _generate(self, n: int, rng: torch.Generator, steer: tuple[str, Any] | None = None) -> pd.DataFrame:
         parts = []
-        with torch.no_grad():
+        with torch.inference_mode():
             for size in [CHUNK] * (n // CHUNK) + ([n % CHUNK] if n % CHUNK else []):
                 cond = self.codec_.fixed_cond(size, *steer) if steer else self.codec_.fake_cond(size, rng)[0]
                 noise = torch.randn(size, self.embedding_dim, generator=rng)

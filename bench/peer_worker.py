@@ -1,0 +1,82 @@
+"""One method on one split, in its own process, for bench_peers.py (not a bench on its own).
+
+    python bench/peer_worker.py METHOD EPSILON TRAIN_CSV META_JSON OUT_CSV OUT_JSON
+
+Reads the training split, fits METHOD (dpctgan, gaussian_copula, ctgan, mst, aim), samples
+``rows`` rows (from META_JSON), writes them to OUT_CSV and to OUT_JSON the fit seconds, sample
+seconds and the process's peak resident memory (``ru_maxrss``: imports included, torch's
+allocations too, unlike tracemalloc). A process per method so one method's peak is not
+another's. Runs under the main venv (synthrecords, SDV) or under bench/.venv-smartnoise
+(mst, aim): it imports nothing from synthrecords at module level.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+import pandas as pd
+
+
+def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int):
+    import torch
+
+    from synthrecords.domain import data_domain
+    from synthrecords.dp_domain import default_delta, release_domain
+    from synthrecords.dpctgan import DPCTGANEngine
+    from synthrecords.ledger import PrivacyLedger
+    from synthrecords.train import SDVEngine
+
+    torch.set_num_threads(1)  # as bench_dpctgan --threads 1: every model on one thread
+    t0 = time.perf_counter()
+    if method == "dpctgan":
+        ledger = PrivacyLedger(epsilon, default_delta(len(train))) if epsilon else PrivacyLedger()
+        domain = release_domain(train, ledger) if epsilon else data_domain(train)
+        engine = DPCTGANEngine()
+    else:
+        ledger, domain, engine = PrivacyLedger(), data_domain(train), SDVEngine(method)
+    engine.fit(train, domain, ledger, seed=seed)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    synth = engine.sample(rows, seed=seed)
+    spent = ledger.epsilon_spent() if epsilon else None
+    return synth, fit_s, time.perf_counter() - t0, spent
+
+
+def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, meta: dict):
+    from snsynth import Synthesizer
+
+    numbers = [c for c in train.columns if c not in meta["categorical"]]
+    t0 = time.perf_counter()
+    synth = Synthesizer.create(method, epsilon=epsilon, verbose=False)
+    # 10 % of epsilon infers the numeric columns' bounds (smartnoise subtracts it from the total)
+    synth.fit(train, categorical_columns=meta["categorical"], continuous_columns=numbers,
+              preprocessor_eps=0.1 * epsilon if numbers else 0.0, nullable=True)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = synth.sample(rows)
+    return out, fit_s, time.perf_counter() - t0, epsilon
+
+
+def main(argv: list[str]) -> None:
+    method, eps, train_csv, meta_json, out_csv, out_json = argv
+    epsilon = None if eps == "none" else float(eps)
+    with open(meta_json) as fh:
+        meta = json.load(fh)
+    train = pd.read_csv(train_csv, dtype={c: str for c in meta["categorical"]})
+    rows = meta["rows"]
+    if method in ("mst", "aim"):
+        synth, fit_s, sample_s, spent = _smartnoise(method, epsilon, train, rows, meta)
+    else:
+        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, meta["seed"])
+    synth.to_csv(out_csv, index=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    with open(out_json, "w") as fh:
+        json.dump({"fit_s": fit_s, "sample_s": sample_s, "sample_rows": rows, "peak_rss_bytes": peak,
+                   "epsilon_spent": spent}, fh)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
