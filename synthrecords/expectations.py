@@ -383,21 +383,7 @@ class _Withheld:
 
 def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite, guard: _Withheld | None) -> SuiteResult:
     configs = [e.configuration for e in suite.expectations]
-    dated = [i for i, c in enumerate(configs) if _is_dated(c)]
-    plain = [i for i in range(len(configs)) if i not in dated]
-    outcomes: dict[int, Any] = {}
-    if plain:
-        outcomes.update(_gx_validate(df, suite.name, {i: configs[i] for i in plain}))
-    if dated:
-        formats = {
-            c.kwargs.get("column"): c.kwargs.get("strftime_format")
-            for c in configs
-            if c.type == "expect_column_values_to_match_strftime_format"
-        }
-        typed = _datetime_view(df, {configs[i].kwargs.get("column") for i in dated}, formats)
-        outcomes.update(
-            _gx_validate(typed, suite.name, {i: _datetime_bounds(configs[i]) for i in dated})
-        )
+    outcomes = validate_configs(df, suite.name, dict(enumerate(configs)))
     results = [
         _result_row(configs[i], outcomes[i], severity_of(configs[i], suite), guard,
                     keep_values=guard is not None)
@@ -409,6 +395,27 @@ def _run_suite(df: pd.DataFrame, suite: gx.ExpectationSuite, guard: _Withheld | 
                 log.info("suite %s: %s %s on %s: %s", suite.name, r["severity"], r["expectation"],
                          r["column"], r["observed"])
     return SuiteResult.of(suite.name, results)
+
+
+def validate_configs(frame: Any, name: str, configs: dict[int, Any], *, run: Any = None,
+                     datetime_view: Any = None) -> dict[int, Any]:
+    """GX results of ``configs`` on ``frame``, keyed like ``configs``. Range checks with date
+    bounds run on a view with those columns parsed (GX compares datetimes, not strings).
+    ``run(frame, name, configs)`` and ``datetime_view`` default to the pandas ones; the
+    Spark engine passes its own."""
+    run = run or _gx_validate
+    datetime_view = datetime_view or _datetime_view
+    dated = {i: c for i, c in configs.items() if _is_dated(c)}
+    plain = {i: c for i, c in configs.items() if i not in dated}
+    outcomes: dict[int, Any] = {}
+    if plain:
+        outcomes.update(run(frame, name, plain))
+    if dated:
+        formats = {c.kwargs.get("column"): c.kwargs.get("strftime_format") for c in configs.values()
+                   if c.type == "expect_column_values_to_match_strftime_format"}
+        view = datetime_view(frame, {c.kwargs.get("column") for c in dated.values()}, formats)
+        outcomes.update(run(view, name, {i: _datetime_bounds(c) for i, c in dated.items()}))
+    return outcomes
 
 
 def _gx_validate(df: pd.DataFrame, name: str, configs: dict[int, Any],
@@ -450,18 +457,9 @@ def rows_passing(df: pd.DataFrame, suites: list[gx.ExpectationSuite]) -> pd.Seri
                    if e.configuration.type.startswith("expect_column_values_")
                    and e.configuration.type not in _NOT_ROW_LEVEL
                    and e.configuration.kwargs.get("column") in frame.columns}
-        dated = {i: _datetime_bounds(c) for i, c in configs.items() if _is_dated(c)}
-        plain = {i: c for i, c in configs.items() if i not in dated}
-        formats = {c.kwargs.get("column"): c.kwargs.get("strftime_format") for c in configs.values()
-                   if c.type == "expect_column_values_to_match_strftime_format"}
-        views = [(frame, plain)]
-        if dated:
-            views.append((_datetime_view(frame, {c.kwargs.get("column") for c in dated.values()}, formats), dated))
-        for view, chosen in views:
-            if not chosen:
-                continue
-            for result in _gx_validate(view, suite.name, chosen, {"result_format": "COMPLETE"}).values():
-                ok[list(result.result.get("unexpected_index_list") or [])] = False
+        complete = lambda frame, name, chosen: _gx_validate(frame, name, chosen, {"result_format": "COMPLETE"})
+        for result in validate_configs(frame, suite.name, configs, run=complete).values():
+            ok[list(result.result.get("unexpected_index_list") or [])] = False
     return pd.Series(ok, index=df.index)
 
 

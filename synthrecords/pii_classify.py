@@ -104,7 +104,7 @@ def _free_text(ev: ColumnEvidence, notes: list[str]) -> Verdict | None:
     if ev.whole.get("STREET_ADDRESS", 0) >= 0.5:
         return None
     embedded = {e: s for e, s in ev.embedded.items() if e in _REDACTABLE and s >= 0.02}
-    entities = sorted(embedded, key=embedded.get, reverse=True)
+    entities = sorted(embedded, key=lambda e: (-embedded[e], e))  # ties by name: deterministic
     lines = [f"sentence-like values: {ev.sentence_share:.0%} of sampled values, {ev.mean_words:.1f} words on average"]
     if entities:
         lines.append("embedded entities: " + ", ".join(f"{e} in {embedded[e]:.0%}" for e in entities))

@@ -108,10 +108,7 @@ def scan_pii(df: pd.DataFrame, *, policy: ProtectionPolicy | None = None,
     """
     _check_input(df, sample_size)
     policy = policy or ProtectionPolicy()
-    unknown = sorted(set(policy.columns) - {str(c) for c in df.columns})
-    if unknown:
-        raise SynthRecordsError(f"pii column override(s) {unknown} name no column of the table; "
-                                f"columns are {[str(c) for c in df.columns]}")
+    check_overrides(policy, df.columns)
     engine = get_engine(nlp_model)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(df), size=min(len(df), SHAPE_ROWS), replace=False))
@@ -128,6 +125,14 @@ def scan_pii(df: pd.DataFrame, *, policy: ProtectionPolicy | None = None,
     logger.info("scan: %d columns, direct %s, free text %s", len(findings), report.columns_in("direct"),
                 report.columns_in("free_text"))
     return report
+
+
+def check_overrides(policy: ProtectionPolicy, columns: Any) -> None:
+    """Per-column overrides must name columns of the table (a typo would silently do nothing)."""
+    unknown = sorted(set(policy.columns) - {str(c) for c in columns})
+    if unknown:
+        raise SynthRecordsError(f"pii column override(s) {unknown} name no column of the table; "
+                                f"columns are {[str(c) for c in columns]}")
 
 
 def _check_input(df: object, sample_size: int) -> None:
@@ -264,7 +269,7 @@ def _tally(value: str, results, whole: dict[str, list[float]], embedded: dict[st
         if (r.end - r.start) >= WHOLE_COVERAGE * len(value):
             for key in keys:
                 best[key] = max(best.get(key, 0.0), r.score)
-    for key in present:
+    for key in sorted(present):  # sorted: reports must not depend on the hash seed
         embedded[key] = embedded.get(key, 0) + 1
     for key, score in best.items():
         whole.setdefault(key, []).append(score)

@@ -20,7 +20,15 @@ import pandas as pd
 
 from ..config import DEFAULT_NLP_MODEL
 from ..policy import ProtectionPolicy
-from ..scan import SHAPE_ROWS, ColumnFinding, PiiReport, _check_input, _finding, gather_evidence
+from ..scan import (
+    SHAPE_ROWS,
+    ColumnFinding,
+    PiiReport,
+    _check_input,
+    _finding,
+    check_overrides,
+    gather_evidence,
+)
 from ._frames import sample_pandas
 
 log = logging.getLogger(__name__)
@@ -41,12 +49,7 @@ def scan_pii(sdf: Any, *, policy: ProtectionPolicy | None = None, nlp_model: str
     sample = scan_sample(sdf, seed=seed) if sample is None else sample
     _check_input(sample, sample_size)
     policy = policy or ProtectionPolicy()
-    unknown = sorted(set(policy.columns) - {str(c) for c in sample.columns})
-    if unknown:
-        from ..errors import SynthRecordsError
-
-        raise SynthRecordsError(f"pii column override(s) {unknown} name no column of the table; "
-                                f"columns are {[str(c) for c in sample.columns]}")
+    check_overrides(policy, sample.columns)
     columns = [str(c) for c in sample.columns]
 
     def classify_columns(batches):  # runs on the executors

@@ -24,11 +24,10 @@ from ..domain import Domain
 from ..expectations import (
     ExpectationResults,
     SuiteResult,
-    _datetime_bounds,
-    _is_dated,
     _result_row,
     build_suite,
     load_suites,
+    validate_configs,
 )
 from ..metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS, fidelity, privacy
 from ..validation import ValidationReport
@@ -87,18 +86,9 @@ def run_suites(sdf: Any, suites: list) -> ExpectationResults:
 
 
 def _run_suite(sdf: Any, suite: Any) -> SuiteResult:
-    # As expectations._run_suite: range checks with date bounds run on a parsed view.
     configs = [e.configuration for e in suite.expectations]
-    dated = [i for i, c in enumerate(configs) if _is_dated(c)]
-    plain = [i for i in range(len(configs)) if i not in dated]
-    outcomes: dict[int, Any] = {}
-    if plain:
-        outcomes.update(_gx_validate(sdf, suite.name, {i: configs[i] for i in plain}))
-    if dated:
-        formats = {c.kwargs.get("column"): c.kwargs.get("strftime_format") for c in configs
-                   if c.type == "expect_column_values_to_match_strftime_format"}
-        view = _datetime_view(sdf, {configs[i].kwargs.get("column") for i in dated}, formats)
-        outcomes.update(_gx_validate(view, suite.name, {i: _datetime_bounds(configs[i]) for i in dated}))
+    outcomes = validate_configs(sdf, suite.name, dict(enumerate(configs)), run=_gx_validate,
+                                datetime_view=_datetime_view)
     return SuiteResult.of(suite.name, [_row(configs[i], outcomes[i], suite) for i in range(len(configs))])
 
 
