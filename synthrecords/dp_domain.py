@@ -314,9 +314,9 @@ def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
     mass = np.diff(np.interp(enc, edges, cdf))
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                      "null_share": _null_share(noisy[-1], float(mass.sum()), col.nullable)}
-    if "lower" in plan.public:
-        pass
-    elif plan.kind == "numerical":
+    if "lower" in plan.public:  # public bounds were set above, as given
+        return col
+    if plan.kind == "numerical":
         col.lower, col.upper = _round_out(lo, hi, col.decimals)
     else:
         col.lower = from_days([lo])[0].strftime(plan.fmt)
