@@ -252,14 +252,25 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
              model: Annotated[Path | None, typer.Option(help="model folder: its released domain, PII findings, "
                                                              "ledger and target")] = None,
              suite: Annotated[list[Path] | None, typer.Option(help="extra expectation suite JSON, repeatable")] = None,
-             seed: Annotated[int, typer.Option(help="seed of the samples and models the metrics use")] = 0) -> None:
+             seed: Annotated[int, typer.Option(help="seed of the samples and models the metrics use")] = 0,
+             engine: Annotated[str, typer.Option(help="pandas, or spark: CSV/Parquet read by Spark, expectations and "
+                                                      "leakage on every row, metrics on stated samples")] = "pandas",
+             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Validate SYNTH against REAL: expectations, fidelity, utility, privacy; exit 1 when a
     blocking expectation or the leakage check fails."""
     from .pipeline import validate_files
 
     try:
-        report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
-                                target=target, seed=seed)
+        if engine == "spark":
+            from .spark.pipeline import validate_files as spark_validate_files
+
+            report = spark_validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
+                                          target=target, seed=seed, master=spark_master)
+        elif engine == "pandas":
+            report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
+                                    target=target, seed=seed)
+        else:
+            raise SynthRecordsError(f"--engine {engine!r}: use pandas or spark")
     except SynthRecordsError as exc:
         _fail(exc)
     s = report.report["summary"]
@@ -273,8 +284,15 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
         f"utility: {s['utility']}",
         (f"privacy: membership attack AUC {_opt(mia)} (0.5 best); exact copies "
          f"{_opt(s['exact_match_share'], '.2%')}; leakage check {'passed' if report.leakage.passed else 'FAILED'}"),
+        *([_spark_sample_line(report.sampling)] if engine == "spark" else []),
         f"report: {out / 'report.html'}"]))
     raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
+
+
+def _spark_sample_line(sizes: dict) -> str:
+    return (f"metrics on samples: {sizes['real_rows_sampled']} of {sizes['real_rows']} real rows, "
+            f"{sizes['synthetic_rows_sampled']} of {sizes['synthetic_rows']} synthetic rows; expectations and "
+            "leakage on every row")
 
 
 def _opt(value: float | None, fmt: str = ".3f") -> str:

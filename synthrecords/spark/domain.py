@@ -101,3 +101,49 @@ def _explain(exc: Exception) -> Exception:
     if marker in text:
         return SynthRecordsError(text.split(marker, 1)[1].splitlines()[0])
     return exc
+
+
+MAX_CATEGORIES = 100_000  # distinct values a categorical column may have in an exact domain
+
+
+def data_domain(sdf: Any, sample: pd.DataFrame, kinds: dict[str, str] | None = None) -> Domain:
+    """``domain.data_domain`` of a whole Spark DataFrame: exact categories, bounds and nulls.
+
+    Kinds and date formats are inferred on ``sample`` (driver rows) as the pandas rule does;
+    the values come from every row. No formal guarantee: the data owner's own check, never
+    part of a DP release (``validate`` without a model).
+    """
+    from pyspark.sql import functions as F
+
+    from ..domain import _decimals
+    from ..domain import data_domain as pandas_domain
+
+    domain = pandas_domain(sample[[c for c in sdf.columns]], kinds)
+    stats = [F.max(F.col(f"`{c}`").isNull().cast("int")).alias(f"null:{c}") for c in sdf.columns]
+    numeric = [c.name for c in domain if c.kind == "numerical"]
+    stats += [F.min(F.col(f"`{c}`").cast("double")).alias(f"min:{c}") for c in numeric]
+    stats += [F.max(F.col(f"`{c}`").cast("double")).alias(f"max:{c}") for c in numeric]
+    stats += [F.max(F.abs(F.col(f"`{c}`").cast("double") - F.round(F.col(f"`{c}`").cast("double"))))
+              .alias(f"frac:{c}") for c in numeric]
+    row = sdf.select(stats).first().asDict()
+    for col in domain:
+        col.nullable = bool(row[f"null:{col.name}"])
+        if col.kind == "numerical":
+            col.lower, col.upper = row[f"min:{col.name}"], row[f"max:{col.name}"]
+            col.integer = not row[f"frac:{col.name}"]
+            col.decimals = 0 if col.integer else max(col.decimals or 0, _decimals(sample[col.name].dropna()))
+        elif col.kind in ("categorical", "boolean"):
+            values = sdf.select(f"`{col.name}`").where(F.col(f"`{col.name}`").isNotNull()).distinct()
+            found = [r[0] for r in values.limit(MAX_CATEGORIES + 1).collect()]
+            if len(found) > MAX_CATEGORIES:
+                raise SynthRecordsError(f"column {col.name!r} has over {MAX_CATEGORIES} distinct values; validate it "
+                                        "with a model (--model) or leave it out of the compared files")
+            col.categories = sorted(found, key=str)
+        elif col.kind == "datetime":
+            fmt = col.datetime_format
+            parse = F.pandas_udf(lambda s, fmt=fmt: s if pd.api.types.is_datetime64_any_dtype(s)
+                                 else pd.to_datetime(s, format=fmt, errors="coerce"), "timestamp")
+            low, high = sdf.select(F.min(parse(F.col(f"`{col.name}`"))), F.max(parse(F.col(f"`{col.name}`")))).first()
+            if low is not None:
+                col.lower, col.upper = pd.Timestamp(low).strftime(fmt), pd.Timestamp(high).strftime(fmt)
+    return domain

@@ -47,3 +47,20 @@ def _with_text(typed: Any, text: Any, columns: list[str]) -> Any:
     # Re-reading the same file with every column as text keeps the rows aligned.
     return text.select([text[c] if c in columns else text[c].cast(typed.schema[c].dataType).alias(c)
                         for c in typed.columns])
+
+
+def source_sha256(path: str | Path) -> str:
+    """sha256 of a file, or of a folder's files (relative names and contents, sorted): a Parquet folder."""
+    import hashlib
+
+    from ..read import file_sha256
+
+    path = Path(str(path).removeprefix("file://"))
+    if path.is_file():
+        return file_sha256(path)
+    if not path.is_dir():
+        raise SynthRecordsError(f"{path}: only local or mounted paths can be hashed for the report")
+    digest = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))):
+        digest.update(f"{f.relative_to(path).as_posix()}\0{file_sha256(f)}\n".encode())
+    return digest.hexdigest()

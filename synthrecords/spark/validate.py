@@ -3,34 +3,45 @@
 Great Expectations 1.x validates the Spark DataFrame natively (its Spark data source:
 the checks run as Spark jobs over every row). The suites and the reading of results are
 ``synthrecords.expectations``'s own, so the report has the same shape as the pandas one.
-Fidelity (SDMetrics) and privacy (DCR, exact copies) need rows in memory: they run on
-seeded samples of both tables pulled to the driver, and the report states the sample
-sizes next to the table sizes (``sampling``); exact-copy counts are counts in the samples.
+Fidelity (SDMetrics), charts, detection, utility and privacy (DCR, exact copies, the
+membership and re-identification attacks) need rows in memory: they run on seeded
+samples of the tables pulled to the driver, with the pandas stage's own functions, and
+the report states the sample sizes next to the table sizes (``sampling``, also under
+``run.sample_sizes``); exact-copy counts are counts within the samples. Failing examples
+equal to (or holding as whole words) a real identifier are withheld, checked on Spark.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..attacks import attacks
+from ..charts import associations, distributions, pairs
+from ..detection import detection
 from ..domain import Domain
+from ..errors import SynthRecordsError
 from ..expectations import (
     ExpectationResults,
     SuiteResult,
     _result_row,
+    _Withheld,
     build_suite,
     load_suites,
+    run_suites,
     validate_configs,
 )
 from ..metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS, fidelity, privacy
-from ..validation import ValidationReport
+from ..utility import utility
+from ..validation import MAX_REFERENCE_ROWS, OPTIONAL, ValidationReport
 from ._frames import row_count, sample_pandas
 
 log = logging.getLogger(__name__)
@@ -39,6 +50,8 @@ SAMPLE_ROWS = max(MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS)
 _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 5}
 _lock = threading.Lock()
 _batch_definition: Any = None
+# withheld: real values to hide, or a function from example texts to the real values among them
+Withheld = Iterable[str] | Callable[[list[str]], set[str]]
 
 
 @dataclass
@@ -48,19 +61,32 @@ class SparkValidationReport(ValidationReport):
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "sampling": dict(self.sampling)}
 
+    def sample_sizes(self) -> dict[str, Any]:
+        return {**super().sample_sizes(), "expectations": "every synthetic row, on Spark",
+                "spark_samples": dict(self.sampling)}
+
 
 def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, suites: list | None = None,
-             suites_dir: Path | None = None, sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> SparkValidationReport:
+             suites_dir: Path | None = None, target: str | None = None, withheld: Withheld = (),
+             measures: Iterable[str] = OPTIONAL, sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> SparkValidationReport:
     """``synthrecords.validate`` for Spark DataFrames (``real``/``holdout`` may also be pandas).
 
     ``domain`` is required: on Spark there is no cheap exact domain to read off the real
-    table, and the released one is what the suites should check anyway.
+    table, and the released one is what the suites should check anyway. ``measures``: which
+    of ``validation.OPTIONAL`` to run on the samples (all by default).
     """
+    measures = set(measures)
+    if measures - set(OPTIONAL):
+        raise SynthRecordsError(f"validate: unknown measures {sorted(measures - set(OPTIONAL))}; choose from {OPTIONAL}")
+    if target is not None and target not in domain.names:
+        raise SynthRecordsError(f"target column {target!r} is not among the compared columns "
+                                f"({', '.join(domain.names)}); pass one of them with --target")
     chosen = list(suites) if suites is not None else [build_suite(domain)]
     if suites_dir is not None:
         chosen += load_suites(Path(suites_dir))
-    results = ExpectationResults([_run_suite(_as_released_text(synthetic, domain), s) for s in chosen])
+    timings: dict[str, float] = {}
 
+    start = time.perf_counter()
     sizes: dict[str, Any] = {"sample_rows_limit": sample_rows, "seed": seed}
     frames = {}
     for name, table, s in (("real", real, seed), ("synthetic", synthetic, seed + 1), ("holdout", holdout, seed + 2)):
@@ -71,34 +97,82 @@ def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, 
         else:
             frames[name], total = sample_pandas(table, sample_rows, seed=s, total=row_count(table))
         sizes[f"{name}_rows"], sizes[f"{name}_rows_sampled"] = total, len(frames[name])
-    fid = fidelity(frames["real"], frames["synthetic"], domain)
-    priv = privacy(frames["real"], frames["synthetic"], domain, holdout=frames.get("holdout"))
-    sizes["note"] = ("fidelity and privacy metrics are computed on these samples (exact-copy counts are counts "
-                     "within them); expectations ran on every synthetic row")
+    timings["spark_samples"] = round(time.perf_counter() - start, 3)
+
+    start = time.perf_counter()
+    guard = _guard(withheld)
+    results = ExpectationResults([_run_suite(_as_released_text(synthetic, domain), s, guard) for s in chosen])
+    reference = _released_text_pandas(frames["real"].head(MAX_REFERENCE_ROWS), domain)
+    for own, result in zip(results.suites, run_suites(reference, chosen).suites, strict=True):
+        for row, ref in zip(own.results, result.results, strict=True):
+            absent = row["column"] is not None and row["column"] not in reference.columns
+            row["reference"] = None if absent else {"success": ref["success"],
+                                                    "unexpected_percent": ref["unexpected_percent"]}
+    results.reference = {"rows": len(reference)}
+    timings["expectations"] = round(time.perf_counter() - start, 3)
+
+    r, syn, hold = frames["real"], frames["synthetic"], frames.get("holdout")
+    charts, det, util, att = {}, None, None, None
+    with _timed(timings, "fidelity"):
+        fid = fidelity(r, syn, domain, seed=seed)
+    if "charts" in measures:
+        with _timed(timings, "charts"):
+            charts = {"distributions": distributions(r, syn, domain, seed=seed),
+                      "associations": associations(r, syn, domain, seed=seed),
+                      "pairs": pairs(r, syn, domain, seed=seed)}
+    if "detection" in measures:
+        with _timed(timings, "detection"):
+            det = detection(r, syn, domain, seed=seed)
+    if "utility" in measures:
+        with _timed(timings, "utility"):
+            util = utility(r, syn, hold, domain, target, seed=seed)
+    with _timed(timings, "privacy_distances"):
+        priv = privacy(r, syn, domain, holdout=hold, seed=seed)
+    if "attacks" in measures:
+        with _timed(timings, "privacy_attacks"):
+            att = attacks(r, syn, hold, domain, seed=seed)
+    sizes["note"] = ("fidelity, charts, detection, utility and privacy metrics are computed on these samples "
+                     "(exact-copy counts are counts within them); expectations ran on every synthetic row, and "
+                     "the real-data reference of each expectation on the first "
+                     f"{len(reference)} sampled real rows")
     log.info("spark validate: %d of %d expectations passed; metrics on %s real / %s synthetic sampled rows",
              results.passed, results.evaluated, sizes.get("real_rows_sampled"), sizes.get("synthetic_rows_sampled"))
-    return SparkValidationReport(expectations=results, fidelity=fid, privacy=priv, suites_used=chosen,
-                                 sampling=sizes)
+    return SparkValidationReport(expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,
+                                 attacks=att, charts=charts, timings=timings, suites_used=chosen, sampling=sizes)
 
 
-def run_suites(sdf: Any, suites: list) -> ExpectationResults:
-    return ExpectationResults([_run_suite(sdf, s) for s in suites])
+def run_suites_spark(sdf: Any, suites: list) -> ExpectationResults:
+    return ExpectationResults([_run_suite(sdf, s, None) for s in suites])
 
 
-def _run_suite(sdf: Any, suite: Any) -> SuiteResult:
+def _timed(timings: dict[str, float], part: str):
+    from ..validation import _timed as timed
+
+    return timed(timings, part)
+
+
+def _guard(withheld: Withheld) -> Callable[[list[str]], _Withheld]:
+    """From the examples of a suite's failures to the guard that hides real values among them."""
+    if callable(withheld):
+        return lambda examples: _Withheld(withheld(examples))
+    values = list(withheld)
+    return lambda examples: _Withheld(values)
+
+
+def _run_suite(sdf: Any, suite: Any, guard: Callable[[list[str]], _Withheld] | None) -> SuiteResult:
     configs = [e.configuration for e in suite.expectations]
     outcomes = validate_configs(sdf, suite.name, dict(enumerate(configs)), run=_gx_validate,
                                 datetime_view=_datetime_view)
-    return SuiteResult.of(suite.name, [_row(configs[i], outcomes[i], suite) for i in range(len(configs))])
+    examples = [str(v) for o in outcomes.values() if not o.success
+                for v in (o.result or {}).get("partial_unexpected_list") or [] if v is not None]
+    hide = guard(examples) if guard is not None and examples else None
+    return SuiteResult.of(suite.name, [_row(configs[i], outcomes[i], suite, hide) for i in range(len(configs))])
 
 
-def _row(config: Any, result: Any, suite: Any) -> dict[str, Any]:
-    # expectations._result_row gained (severity, guard) in issue 6's work; accept both forms.
-    if "severity" in inspect.signature(_result_row).parameters:
-        from .. import expectations
+def _row(config: Any, result: Any, suite: Any, guard: _Withheld | None) -> dict[str, Any]:
+    from .. import expectations
 
-        return _result_row(config, result, expectations.severity_of(config, suite), None)
-    return _result_row(config, result)
+    return _result_row(config, result, expectations.severity_of(config, suite), guard)
 
 
 def _gx_validate(sdf: Any, name: str, configs: dict[int, Any]) -> dict[int, Any]:
@@ -161,3 +235,9 @@ def _datetime_view(sdf: Any, columns: set[Any], formats: dict[Any, str | None]) 
             udf = pandas_udf(lambda s, fmt=fmt: pd.to_datetime(s, format=fmt, errors="coerce"), "timestamp")
             sdf = sdf.withColumn(name, udf(F.col(name)))
     return sdf
+
+
+def _released_text_pandas(df: pd.DataFrame, domain: Domain) -> pd.DataFrame:
+    from ..validation import _as_released_text as released
+
+    return released(df, domain)
