@@ -213,31 +213,14 @@ class TableCodec:
         return torch.cat(parts, dim=1)
 
     def decode(self, raw: torch.Tensor, generator: torch.Generator) -> pd.DataFrame:
-        """Rows from raw generator outputs: a slot drawn per one-hot (Gumbel-max over the
-        emittable slots), the offset placed inside the bin, clipped to the domain.
+        """Rows from raw generator outputs: a slot drawn per one-hot from the softmax over the
+        emittable slots, the offset placed inside the bin, clipped to the domain. The draw is
+        the sampler's (``dp_sampler.SlotLayout``): one inverse-CDF draw per group of columns."""
+        from .dp_sampler import SlotLayout  # dp_sampler builds on this module
 
-        The Gumbel noise and the mask of slots never emitted cover the whole row at once
-        (one rand, two logs, one add), and only the argmax runs per column: per-column noise
-        and masking made sampling ~5x slower (bench/bench_scale.py)."""
-        scores = torch.rand(raw.shape, generator=generator).clamp_min_(1e-20).log_().neg_().log_()
-        scores = raw.detach() - scores  # logits + Gumbel noise
-        scores += self._blocked()
-        out = {}
-        for c in self.columns:
-            slot = scores[:, c.start:c.start + c.size].argmax(dim=1).numpy()
-            if not c.ranged:
-                out[c.name] = pd.Series(np.array(c.categories + [None, None], dtype=object)[slot], dtype=object)
-                continue
-            offset = torch.tanh(raw[:, c.start + c.size].detach()).numpy().astype(float)
-            out[c.name] = self._values(c, np.minimum(slot, max(c.size - 2, 0)), offset, slot == c.null_slot)
-        return pd.DataFrame(out)
-
-    def _blocked(self) -> torch.Tensor:
-        """-inf on the slots decode must never draw (see ColumnCodec.emittable), 0 elsewhere."""
-        blocked = torch.zeros(self.data_dim)
-        for c in self.columns:
-            blocked[c.start:c.start + c.size][torch.as_tensor(~c.emittable)] = -math.inf
-        return blocked
+        layout = SlotLayout(self)
+        slots, offsets = layout.draw(layout.from_codec_layout(raw.detach()), generator)
+        return layout.frame(slots.numpy(), offsets.numpy())
 
     @staticmethod
     def _values(c: ColumnCodec, bins: np.ndarray, offset: np.ndarray, null: np.ndarray) -> pd.Series:
