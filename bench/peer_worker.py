@@ -6,7 +6,9 @@ Reads the training split, fits METHOD (dpctgan, gaussian_copula, ctgan, mst, aim
 ``rows`` rows (from META_JSON), writes them to OUT_CSV and to OUT_JSON the fit seconds, sample
 seconds and the process's peak resident memory (``ru_maxrss``: imports included, torch's
 allocations too, unlike tracemalloc). A process per method so one method's peak is not
-another's. Runs under the main venv (synthrecords, SDV) or under bench/.venv-smartnoise
+another's. Numeric bounds come from META_JSON's ``bounds``: public metadata (the whole table's
+min and max), given to every DP method alike (dpctgan's DP domain and MST/AIM's bins), so no
+method spends epsilon on bounds. Runs under the main venv (synthrecords, SDV) or under bench/.venv-smartnoise
 (mst, aim): it imports nothing from synthrecords at module level.
 """
 
@@ -20,7 +22,7 @@ import time
 import pandas as pd
 
 
-def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int):
+def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, bounds: dict):
     import torch
 
     from synthrecords.domain import data_domain
@@ -33,7 +35,8 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
     t0 = time.perf_counter()
     if method == "dpctgan":
         ledger = PrivacyLedger(epsilon, default_delta(len(train))) if epsilon else PrivacyLedger()
-        domain = release_domain(train, ledger) if epsilon else data_domain(train)
+        public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()}
+        domain = release_domain(train, ledger, public=public) if epsilon else data_domain(train)
         engine = DPCTGANEngine()
     else:
         ledger, domain, engine = PrivacyLedger(), data_domain(train), SDVEngine(method)
@@ -47,13 +50,17 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
 
 def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, meta: dict):
     from snsynth import Synthesizer
+    from snsynth.transform import BinTransformer
 
     numbers = [c for c in train.columns if c not in meta["categorical"]]
+    # Public bounds (META_JSON): smartnoise's own bound search (preprocessor_eps) failed on
+    # heavy-tailed columns ("BinTransformer could not find bounds") at 10 % of epsilon 1.
+    bins = {c: BinTransformer(lower=meta["bounds"][c][0], upper=meta["bounds"][c][1], nullable=True)
+            for c in numbers}
     t0 = time.perf_counter()
     synth = Synthesizer.create(method, epsilon=epsilon, verbose=False)
-    # 10 % of epsilon infers the numeric columns' bounds (smartnoise subtracts it from the total)
-    synth.fit(train, categorical_columns=meta["categorical"], continuous_columns=numbers,
-              preprocessor_eps=0.1 * epsilon if numbers else 0.0, nullable=True)
+    synth.fit(train, transformer=bins, categorical_columns=meta["categorical"], continuous_columns=numbers,
+              preprocessor_eps=0.0, nullable=True)
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     out = synth.sample(rows)
@@ -70,7 +77,7 @@ def main(argv: list[str]) -> None:
     if method in ("mst", "aim"):
         synth, fit_s, sample_s, spent = _smartnoise(method, epsilon, train, rows, meta)
     else:
-        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, meta["seed"])
+        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, meta["seed"], meta["bounds"])
     synth.to_csv(out_csv, index=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     with open(out_json, "w") as fh:
