@@ -195,7 +195,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
     if engine == "spark":
-        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, bool(oversample or condition or filter_rows))
+        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, oversample or [], condition or [], filter_rows)
         return
     if engine != "pandas":
         _fail(SynthRecordsError(f"--engine {engine!r}: use pandas or spark"))
@@ -219,26 +219,32 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
 
 
 def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid: Path | None,
-                  master: str | None, shaped: bool) -> None:
+                  master: str | None, oversample: list[str], condition: list[str], filter_rows: bool) -> None:
     import secrets
 
     from .read import load_table
+    from .sample import parse_conditions, parse_oversample
     from .synthesizer import Synthesizer
 
     try:
-        if shaped:
-            raise SynthRecordsError("--oversample, --condition and --filter are not available with --engine spark "
-                                    "yet; sample with --engine pandas")
         from .spark.sample import sample_to_parquet
         from .spark.session import get_session
 
+        mix, fixed = parse_oversample(oversample), parse_conditions(condition)
         synth = Synthesizer.load(model_dir)
         forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
         result = sample_to_parquet(get_session(master), synth, rows, out, forbidden=forbidden,
-                                   seed=secrets.randbits(31) if seed is None else seed)
+                                   seed=secrets.randbits(31) if seed is None else seed, oversample=mix or None,
+                                   conditions=fixed or None, filter_rows=filter_rows)
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {result.rows} rows to {out} (Parquet, {result.partitions} partitions, {result.seconds:.1f} s)")
+    for line in _sampling_lines(result.sampling) if result.sampling else []:
+        typer.echo(line)
+    redrawn = {c: k for c, k in result.unique_redrawn.items() if k}
+    if redrawn:
+        typer.echo("unique fakes: " + ", ".join(f"{c} {k} duplicates across partitions redrawn"
+                                                for c, k in redrawn.items()))
 
 
 @app.command()

@@ -310,3 +310,66 @@ def test_cli_validate_engine_spark_without_a_model_reads_the_exact_domain(small_
     assert state and state[0]["success"], state
     assert report["run"]["input"]["rows"] == 400 and report["run"]["model"] is None
     assert proc.returncode in (0, 1)  # real rows copied: the privacy verdict is not what this test is about
+
+
+# ---------------------------------------------------------------- sample --engine spark: shaped requests, unique fakes
+
+
+def test_slices_split_every_cell_exactly_across_partitions_and_chunks():
+    from synthrecords.sample import Cell
+    from synthrecords.spark.shaped import Request, slice_counts
+
+    cells = [Cell({"f": 1}, {}, 301), Cell({}, {"f": {1}}, 699), Cell({"f": 2}, {}, 3)]
+    counts = slice_counts(Request(1003, {"f": {1: 0.3}}, {}, cells, None), partitions=4, chunk_rows=70)
+    per_cell = np.sum([chunk for part in counts for chunk in part], axis=0)
+    assert per_cell.tolist() == [301, 699, 3]
+    assert all(sum(chunk) <= 70 + len(cells) for part in counts for chunk in part)
+    assert sum(1 for part in counts if sum(c[2] for c in part)) == 3  # the odd rows of a cell spread out
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_sample_oversample_condition_and_filter_match_the_request_exactly(spark, fitted, tmp_path):
+    from synthrecords.expectations import suite_from_dict
+
+    cap = float(np.median([fitted.domain_["annual_income"].lower, fitted.domain_["annual_income"].upper]))
+    rule = suite_from_dict({"name": "income_cap", "expectations": [{
+        "type": "expect_column_values_to_be_between", "kwargs": {"column": "annual_income", "max_value": cap}}]})
+    region = fitted.domain_["region"].categories[0]
+    result = spark_sample.sample_to_parquet(spark, fitted, 1000, tmp_path / "out", seed=3, partitions=3,
+                                            chunk_rows=150, oversample={"fraud_flag": {"1": 0.3}},
+                                            conditions={"region": region}, filter_rows=True, filter_suites=[rule])
+    rows = pd.read_parquet(tmp_path / "out")
+    assert len(rows) == 1000
+    assert (rows["fraud_flag"] == 1).sum() == 300
+    assert (rows["region"] == region).all()
+    assert (rows["annual_income"].dropna() <= cap).all()
+    s = result.sampling
+    assert s["requested"] == {"fraud_flag": {"1": 0.3}} and s["achieved"] == {"fraud_flag": {"1": 0.3}}
+    assert s["filter"]["rejected"] > 0 and s["filter"]["checked"] >= 1000
+    assert sum(c["rows"] for c in s["cells"]) == 1000 and all(c["filled_without_condition"] == 0 for c in s["cells"])
+
+
+@pytest.mark.slow  # fits a model on Spark
+def test_unique_fakes_stay_unique_across_partitions(spark, fitted):
+    made = spark_sample.sample_with_report(spark, fitted, 3000, seed=11, partitions=6, chunk_rows=250)
+    rows = made.frame.toPandas()
+    made.release()
+    unique = [p.column for p in fitted.fakes_ if p.unique]
+    assert unique and len(rows) == 3000
+    for column in unique:
+        values = rows[column].dropna()
+        assert values.is_unique, column
+    assert sum(made.unique_redrawn.values()) > 0  # chunks did collide: the redraw was exercised
+
+
+@pytest.mark.slow  # the CLI with its own Spark
+def test_cli_sample_engine_spark_oversamples_and_reports_requested_vs_achieved(pandas_model, tmp_path):
+    from conftest import run_cli
+
+    proc = run_cli("sample", pandas_model[0], "--rows", "500", "--out", tmp_path / "synthetic", "--seed", "2",
+                   "--oversample", "fraud_flag=1:0.4", "--filter", "--engine", "spark", "--spark-master", "local[2]")
+    assert "wrote 500 rows" in proc.stdout
+    assert "mix fraud_flag: 1 asked 40.0% got 40.0%" in proc.stdout
+    assert "filter:" in proc.stdout
+    rows = pd.read_parquet(tmp_path / "synthetic")
+    assert len(rows) == 500 and (rows["fraud_flag"] == 1).sum() == 200

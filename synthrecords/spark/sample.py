@@ -6,6 +6,12 @@ into bytes and broadcast; each Python worker unpacks and loads it once. Partitio
 child of the run's seed (``SeedSequence(seed).spawn``), so the output is exactly ``n``
 rows and the same seed gives the same rows whatever the cluster. Rows are made in chunks
 of ``chunk_rows`` to bound a worker's memory. Sampling is post-processing: no budget.
+
+A shaped request (``oversample``, ``conditions``, ``filter_rows``) is planned once on the
+driver and split across partitions and chunks (``spark.shaped``); each slice reports what
+it generated and kept beside its rows, and the report adds them up. Fakes of a column
+that was unique in the real data are made unique over the whole output (``spark.unique``).
+Both need the generated rows twice, so those runs persist them (memory and disk).
 The Parquet folder is written beside the target under a temporary name and renamed into
 place: readers see the old folder or the complete new one.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import shutil
@@ -21,21 +28,27 @@ import tarfile
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import SynthRecordsError
+from ..protect import add_fakes
+from ..read import restore_timezones
+from ..sample import SamplingReport
 from ..synthesizer import Synthesizer
+from . import shaped
 from ._frames import conform, spark_type_for
 from .session import is_connect, parallelism
+from .unique import ROW, make_unique, unique_plans
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
 PROBE_ROWS = 200  # rows drawn on the driver to fix the output schema
+STATS = "__stats"  # a slice's report travels beside its rows, in rows of their own
 
 
 @dataclass
@@ -44,9 +57,27 @@ class SampleResult:
     rows: int
     partitions: int
     seconds: float
+    sampling: dict[str, Any] | None = None  # requested vs achieved (shaped requests)
+    unique_redrawn: dict[str, int] = field(default_factory=dict)  # duplicate fakes redrawn per column
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class SparkSample:
+    """The synthetic rows (a Spark DataFrame), the sampling report of a shaped request, and
+    how many duplicate fakes were redrawn; ``release()`` frees the persisted rows."""
+
+    frame: Any
+    report: SamplingReport | None = None
+    unique_redrawn: dict[str, int] = field(default_factory=dict)
+    cached: Any = None
+
+    def release(self) -> None:
+        if self.cached is not None:
+            self.cached.unpersist()
+            self.cached = None
 
 
 def pack_model(synth: Synthesizer) -> bytes:
@@ -87,41 +118,108 @@ def default_partitions(spark: Any, n: int) -> int:
     return max(1, min(parallelism(spark) * 2, -(-n // 1000)))
 
 
-def sample_frame(spark: Any, synth: Synthesizer, n: int, *, seed: int, partitions: int | None = None,
-                 chunk_rows: int = CHUNK_ROWS, forbidden: dict[str, set] | None = None) -> Any:
-    """A lazy Spark DataFrame of exactly ``n`` synthetic rows in ``partitions`` partitions."""
+def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, partitions: int | None = None,
+                       chunk_rows: int = CHUNK_ROWS, forbidden: dict[str, set] | None = None,
+                       oversample: dict | None = None, conditions: dict | None = None, filter_rows: bool = False,
+                       filter_suites: list | None = None) -> SparkSample:
+    """Exactly ``n`` synthetic rows in ``partitions`` partitions, as ``Synthesizer.sample_with_report``
+    asks them (class mix, fixed conditions, expectation filter), fakes unique where planned."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
     synth._check_fitted()
     if not isinstance(n, int) or n <= 0:
         raise SynthRecordsError(f"rows must be a positive whole number, got {n!r}")
     parts = partitions or default_partitions(spark, n)
+    request = shaped.plan_request(n, synth.domain_, oversample=oversample, conditions=conditions,
+                                  filter_rows=filter_rows, filter_suites=filter_suites)
     probe = synth.sample(PROBE_ROWS, seed=seed, forbidden=forbidden)
-    from pyspark.sql import types as T
-
-    schema = T.StructType([T.StructField(str(c), spark_type_for(probe[c]), True) for c in probe.columns])
-    counts, seeds = partition_rows(n, parts), partition_seeds(seed, parts)
+    data_schema = T.StructType([T.StructField(str(c), spark_type_for(probe[c]), True) for c in probe.columns])
+    schema = T.StructType([*data_schema.fields, T.StructField(ROW, T.LongType(), True),
+                           T.StructField(STATS, T.StringType(), True)])
+    slices = shaped.slice_counts(request, parts, chunk_rows) if request.shaped else None
+    counts = partition_rows(n, parts) if slices is None else [sum(map(sum, chunks)) for chunks in slices]
+    offsets, seeds = np.concatenate([[0], np.cumsum(counts)[:-1]]).tolist(), partition_seeds(seed, parts)
     blob = pack_model(synth)
+    key = hashlib.sha256(blob).hexdigest()
     shipped = blob if is_connect(spark) else spark.sparkContext.broadcast(blob)
+
+    def tagged(rows, offset):
+        out = conform(rows, data_schema)
+        out[ROW] = np.arange(offset, offset + len(out), dtype=np.int64)
+        out[STATS] = None
+        return out
 
     def generate(batches):  # runs on the executors
         model = unpack_model(shipped if isinstance(shipped, bytes) else shipped.value)
         for batch in batches:
             for i in batch["id"]:
-                want, rng = counts[int(i)], np.random.default_rng(seeds[int(i)])
-                while want > 0:
-                    k = min(want, chunk_rows)
-                    rows = model.sample(k, seed=int(rng.integers(2**31 - 1)), forbidden=forbidden)
-                    if len(rows) != k:  # an engine that returns fewer rows: the rest come next round
-                        rows = rows.head(k)
-                    want -= len(rows)
-                    yield conform(rows, schema)
+                i = int(i)
+                rng, offset = np.random.default_rng(seeds[i]), int(offsets[i])
+                if slices is None:
+                    want = counts[i]
+                    while want > 0:
+                        k = min(want, chunk_rows)
+                        rows = model.sample(k, seed=int(rng.integers(2**31 - 1)), forbidden=forbidden)
+                        rows = rows.head(k)  # an engine that returns fewer rows: the rest come next round
+                        want -= len(rows)
+                        yield tagged(rows, offset)
+                        offset += len(rows)
+                    continue
+                keep, stats = shaped.make_keep(model, request, key), []
+                for chunk in slices[i]:
+                    if not sum(chunk):
+                        continue
+                    rows, st = shaped.fill_slice(model, request, chunk, rng, keep)
+                    rows = add_fakes(rows, model.fakes_, model.column_order_, seed=int(rng.integers(2**31 - 1)),
+                                     forbidden=forbidden)
+                    rows = restore_timezones(rows, getattr(model, "timezones_", {}))
+                    stats.append(st)
+                    yield tagged(rows, offset)
+                    offset += len(rows)
+                note = tagged(probe.head(0), 0).reindex(range(1))
+                note[STATS] = json.dumps(stats)
+                yield note
 
-    return spark.range(0, parts, numPartitions=parts).mapInPandas(generate, schema)
+    raw = spark.range(0, parts, numPartitions=parts).mapInPandas(generate, schema)
+    uniques = unique_plans(synth.fakes_, data_schema.names)
+    if not request.shaped and not uniques:  # the plain path: lazy, nothing kept
+        return SparkSample(raw.drop(ROW, STATS))
+    cached = raw.persist(StorageLevel.MEMORY_AND_DISK)
+    report = None
+    if request.shaped:
+        notes = [r[0] for r in cached.where(F.col(STATS).isNotNull()).select(STATS).collect()]
+        report = shaped.merge_stats(request, [s for text in notes for s in json.loads(text)])
+        _warn_mix(report)
+        data = cached.where(F.col(STATS).isNull()).drop(STATS)
+    else:
+        data = cached.drop(STATS)
+    data, redrawn = make_unique(spark, data, uniques, seed=seed, forbidden=forbidden)
+    return SparkSample(data.drop(ROW), report, redrawn, cached)
+
+
+def sample_frame(spark: Any, synth: Synthesizer, n: int, *, seed: int, partitions: int | None = None,
+                 chunk_rows: int = CHUNK_ROWS, forbidden: dict[str, set] | None = None) -> Any:
+    """A Spark DataFrame of exactly ``n`` synthetic rows (lazy unless fakes must be made unique)."""
+    return sample_with_report(spark, synth, n, seed=seed, partitions=partitions, chunk_rows=chunk_rows,
+                              forbidden=forbidden).frame
+
+
+def _warn_mix(report: SamplingReport) -> None:
+    for column, shares in report.requested.items():
+        for value, share in shares.items():
+            if abs(report.achieved[column][value] - share) > 0.01:
+                log.warning("oversample %s=%s: asked for %.1f%%, achieved %.1f%% (the model rarely produces it)",
+                            column, value, 100 * share, 100 * report.achieved[column][value])
 
 
 def sample_to_parquet(spark: Any, synth: Synthesizer, n: int, out: str | Path, *, seed: int,
                       partitions: int | None = None, partition_by: list[str] | None = None,
                       chunk_rows: int = CHUNK_ROWS, overwrite: bool = False,
-                      forbidden: dict[str, set] | None = None) -> SampleResult:
+                      forbidden: dict[str, set] | None = None, oversample: dict | None = None,
+                      conditions: dict | None = None, filter_rows: bool = False,
+                      filter_suites: list | None = None) -> SampleResult:
     """Write exactly ``n`` synthetic rows to the Parquet folder ``out`` (atomic on a local path)."""
     start = time.perf_counter()
     target = Path(str(out).removeprefix("file://"))
@@ -130,11 +228,15 @@ def sample_to_parquet(spark: Any, synth: Synthesizer, n: int, out: str | Path, *
                                 f"write locally and copy, or mount the bucket")
     if target.exists() and not overwrite:
         raise SynthRecordsError(f"{target} already exists; choose another --out or pass overwrite")
-    parts = partitions or default_partitions(spark, n)
-    df = sample_frame(spark, synth, n, seed=seed, partitions=parts, chunk_rows=chunk_rows, forbidden=forbidden)
-    unknown = sorted(set(partition_by or []) - set(df.columns))
+    unknown = sorted(set(partition_by or []) - set(synth.column_order_))
     if unknown:
-        raise SynthRecordsError(f"partition_by names columns not in the output: {unknown}; columns: {df.columns}")
+        raise SynthRecordsError(f"partition_by names columns not in the output: {unknown}; "
+                                f"columns: {synth.column_order_}")
+    parts = partitions or default_partitions(spark, n)
+    made = sample_with_report(spark, synth, n, seed=seed, partitions=parts, chunk_rows=chunk_rows,
+                              forbidden=forbidden, oversample=oversample, conditions=conditions,
+                              filter_rows=filter_rows, filter_suites=filter_suites)
+    df = made.frame
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
@@ -152,6 +254,9 @@ def sample_to_parquet(spark: Any, synth: Synthesizer, n: int, out: str | Path, *
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    result = SampleResult(str(target), n, parts, time.perf_counter() - start)
+    finally:
+        made.release()
+    result = SampleResult(str(target), n, parts, time.perf_counter() - start,
+                          None if made.report is None else made.report.to_dict(), made.unique_redrawn)
     log.info("spark sample: %d rows in %.1f s (%.0f rows/s) -> %s", n, result.seconds, n / result.seconds, target)
     return result

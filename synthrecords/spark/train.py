@@ -71,6 +71,8 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     n = row_count(sdf)
     ledger = getattr(synth, "ledger_", None) or PrivacyLedger(synth.epsilon, _delta(synth, n))
     engine = make_engine(synth.model_name, synth.epochs)
+    if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan), as in Synthesizer.fit
+        engine.target = synth.target
     check_privacy(engine, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
 

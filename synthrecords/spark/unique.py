@@ -1,0 +1,105 @@
+"""Unique fakes across partitions: duplicates found by Spark, redrawn on the driver.
+
+Each chunk draws its fakes with ``fakes.generate_column``, which keeps a unique column
+unique within the chunk only. Faker's value spaces (names, emails) cannot be cut into
+disjoint ranges per partition, so uniqueness over the whole output is restored after
+generation instead: every row carries a deterministic id (``__row``: its partition's
+offset plus its position), a window over each unique column keeps the first occurrence
+of a value (lowest id) and lists the later ones, and those few get fresh values drawn on
+the driver from the same plan, each checked against the whole output on Spark (and
+against the real identifiers when ``forbidden`` is given) before it is used. The
+replacements are joined back by id. Same seed, same output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+from typing import Any
+
+import pandas as pd
+
+from ..errors import SynthRecordsError
+from ..fakes import FakePlan, NamePools, generate_column
+from ..protect import _rejector
+from ._frames import conform
+
+log = logging.getLogger(__name__)
+
+ROW = "__row"
+MAX_ROUNDS = 20
+
+
+def unique_plans(plans: list[FakePlan], columns: list[str]) -> list[FakePlan]:
+    return [p for p in plans if p.unique and p.column in columns]
+
+
+def duplicate_rows(sdf: Any, column: str) -> list[int]:
+    """Ids of the rows whose value of ``column`` an earlier row (lower id) already holds."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    col = F.col(f"`{column}`")
+    order = Window.partitionBy(col).orderBy(ROW)
+    later = sdf.where(col.isNotNull()).select(ROW, F.row_number().over(order).alias("n")).where("n > 1")
+    return sorted(r[0] for r in later.select(ROW).collect())
+
+
+def fresh_values(sdf: Any, plan: FakePlan, k: int, *, seed: int, forbidden: dict[str, set] | None) -> list[Any]:
+    """``k`` values of ``plan`` that no row of ``sdf`` holds, distinct, none a forbidden value."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    field = sdf.schema[plan.column]
+    schema = T.StructType([T.StructField(plan.column, field.dataType, True)])
+    full = dataclasses.replace(plan, null_share=0.0)  # replacing values, not nulls
+    reject = _rejector(forbidden) if forbidden else None
+    rng, pools = random.Random(seed), NamePools(reject)
+    out: list[Any] = []
+    for _ in range(MAX_ROUNDS):
+        want = k - len(out)
+        drawn = generate_column(full, want + 8, rng, reject, pools)
+        typed = conform(pd.DataFrame({plan.column: drawn}), schema)[plan.column].dropna()
+        candidates = [v for v in dict.fromkeys(typed.tolist()) if v not in set(out)]
+        taken = {r[0] for r in sdf.where(F.col(f"`{plan.column}`").isin(candidates)).select(plan.column)
+                 .distinct().collect()}
+        out += [v for v in candidates if v not in taken][:want]
+        if len(out) == k:
+            return out
+    raise SynthRecordsError(f"column {plan.column!r}: found only {len(out)} of {k} values unused in the output after "
+                            f"{MAX_ROUNDS} rounds (the fake's value space is nearly exhausted); set its action to "
+                            "'hash' in the pii policy, or sample fewer rows")
+
+
+def make_unique(spark: Any, sdf: Any, plans: list[FakePlan], *, seed: int,
+                forbidden: dict[str, set] | None = None) -> tuple[Any, dict[str, int]]:
+    """``sdf`` (with ``__row``) with every unique plan's column unique over all rows, and the
+    number of values redrawn per column. ``sdf`` should be persisted: it is read several times."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    plans = unique_plans(plans, sdf.columns)
+    redrawn: dict[str, int] = {}
+    replacements: dict[str, pd.Series] = {}
+    for i, plan in enumerate(plans):
+        rows = duplicate_rows(sdf, plan.column)
+        redrawn[plan.column] = len(rows)
+        if rows:
+            values = fresh_values(sdf, plan, len(rows), seed=seed + i, forbidden=forbidden)
+            replacements[plan.column] = pd.Series(values, index=rows, dtype=object)
+    if not replacements:
+        return sdf, redrawn
+    log.info("spark sample: redrew %s duplicate fakes across partitions", redrawn)
+    table = pd.DataFrame(replacements)
+    table.index.name = ROW
+    table = table.reset_index()
+    fields = [T.StructField(ROW, T.LongType(), False)]
+    fields += [T.StructField(f"__new_{c}", sdf.schema[c].dataType, True) for c in replacements]
+    renamed = table.rename(columns={c: f"__new_{c}" for c in replacements})
+    schema = T.StructType(fields)
+    patch = spark.createDataFrame(conform(renamed, schema), schema)
+    joined = sdf.join(F.broadcast(patch), ROW, "left")
+    fixed = joined.select(*[F.coalesce(F.col(f"`__new_{c}`"), F.col(f"`{c}`")).alias(c) if c in replacements
+                            else F.col(f"`{c}`") for c in sdf.columns])
+    return fixed, redrawn
