@@ -15,7 +15,9 @@ trained network is rewritten once into an equivalent that is cheap to run:
   argmax per column;
 - conditions are drawn from one cumulative table over all condition slots (column chance x
   released frequency) instead of a multinomial per row;
-- chunks write into preallocated arrays; values are decoded once per column at the end.
+- chunks write into preallocated arrays, one chunk per core on threads (each torch op on one
+  thread: no intra-op threads spinning at barriers, which on a busy 2-core machine made two
+  intra-op threads ~2.5x slower than one); values are decoded once per column at the end.
 
 ``TableCodec.decode`` (raw outputs in the codec's own layout) goes through the same draw.
 """
@@ -23,6 +25,7 @@ trained network is rewritten once into an equivalent that is cheap to run:
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -141,17 +144,31 @@ class FoldedSampler:
         weight, table = self.last
         return torch.addmm(table[cond], x, weight)
 
-    def sample(self, n: int, generator: torch.Generator, steer: tuple[str, Any] | None = None) -> pd.DataFrame:
+    def sample(self, n: int, generator: torch.Generator, steer: tuple[str, Any] | None = None,
+               workers: int = 1) -> pd.DataFrame:
+        """``n`` rows, ``CHUNK`` at a time on ``workers`` threads (torch releases the GIL; run
+        torch with one intra-op thread). Each chunk draws from its own generator seeded from
+        ``generator``, so the rows depend on the seed only, not on the number of workers."""
         slots = np.empty((n, len(self.codec.columns)), dtype=np.int32)
         offsets = np.empty((n, len(self.layout.ranged)), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, n, CHUNK):
-                size = min(CHUNK, n - start)
-                cond = self.conditions(size, generator, steer)
-                noise = torch.randn(size, self.embedding_dim, generator=generator)
-                s, o = self.layout.draw(self.forward(noise, cond), generator)
+        base = int(torch.randint(2**62, (1,), generator=generator))
+
+        def chunk(start: int) -> None:
+            size, rng = min(CHUNK, n - start), torch.Generator().manual_seed(base + start)
+            with torch.inference_mode():  # thread-local: entered in the worker
+                cond = self.conditions(size, rng, steer)
+                noise = torch.randn(size, self.embedding_dim, generator=rng)
+                s, o = self.layout.draw(self.forward(noise, cond), rng)
                 slots[start:start + size] = s.numpy()
                 offsets[start:start + size] = o.numpy()
+
+        starts = range(0, n, CHUNK)
+        if workers > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(min(workers, len(starts))) as pool:
+                list(pool.map(chunk, starts))
+        else:
+            for start in starts:
+                chunk(start)
         return self.layout.frame(slots, offsets)
 
 

@@ -185,23 +185,24 @@ class DPCTGANEngine:
             raise NotFittedError("this dpctgan model is not fitted: call fit first or load a saved model")
         if n <= 0:
             raise SynthRecordsError(f"rows must be a positive number, got {n}")
-        before = torch.get_num_threads()
-        if self.threads:  # as in fit: on a busy machine a second spinning thread costs more than it gives
-            torch.set_num_threads(self.threads)
+        # One chunk per core that torch may use, each op on one thread (see dp_sampler): the
+        # setting is restored after, as in fit.
+        workers = torch.get_num_threads()
+        torch.set_num_threads(1)
         try:
-            return self._sample(n, seed=seed, conditions=conditions)
+            return self._sample(n, seed=seed, conditions=conditions, workers=workers)
         finally:
-            torch.set_num_threads(before)
+            torch.set_num_threads(workers)
 
-    def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any] | None) -> pd.DataFrame:
+    def _sample(self, n: int, *, seed: int | None, conditions: dict[str, Any] | None, workers: int) -> pd.DataFrame:
         rng = torch.Generator().manual_seed(secrets.randbits(31) if seed is None else seed)
         if not conditions:
-            return self._generate(n, rng)
+            return self._generate(n, rng, workers=workers)
         wanted = {column: self.codec_.match(column, value) for column, value in conditions.items()}
         steer = next(((c, v) for c, v in wanted.items() if any(k.name == c for k in self.codec_.conditioned)), None)
         kept, have = [], 0
         for _ in range(MAX_ROUNDS):
-            batch = self._generate(max(2 * (n - have), 100), rng, steer)
+            batch = self._generate(max(2 * (n - have), 100), rng, steer, workers)
             ok = pd.Series(True, index=batch.index)
             for column, value in wanted.items():
                 ok &= batch[column].to_numpy(dtype=object) == value
@@ -212,9 +213,10 @@ class DPCTGANEngine:
         raise SynthRecordsError(f"conditions {conditions}: the model rarely produces such rows ({have} of {n} after "
                                 f"{MAX_ROUNDS} batches); relax the conditions")
 
-    def _generate(self, n: int, rng: torch.Generator, steer: tuple[str, Any] | None = None) -> pd.DataFrame:
+    def _generate(self, n: int, rng: torch.Generator, steer: tuple[str, Any] | None = None,
+                  workers: int = 1) -> pd.DataFrame:
         # Rebuilt per call (a few small matrix products): never stale after a refit.
-        return FoldedSampler(self.generator_, self.codec_, self.embedding_dim).sample(n, rng, steer)
+        return FoldedSampler(self.generator_, self.codec_, self.embedding_dim).sample(n, rng, steer, workers)
 
     # -- persistence: JSON + safetensors; the discriminator is not kept ---------------
     def save(self, folder: Path) -> None:

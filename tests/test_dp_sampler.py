@@ -86,3 +86,15 @@ def test_sampled_rows_stay_inside_the_domain_and_chunks_join_up(monkeypatch):
     assert set(rows.cat.dropna()) <= {"x", "y", 3} and set(rows.flag) <= {True, False}
     assert rows.num.between(-10, 250).all()
     assert rows.day.dropna().between("2001-01-01", "2003-12-31").all()
+
+
+def test_the_rows_depend_on_the_seed_not_on_the_number_of_workers(monkeypatch):
+    from synthrecords import dp_sampler
+
+    monkeypatch.setattr(dp_sampler, "CHUNK", 100)
+    codec = TableCodec.from_domain(DOMAIN)
+    sampler = FoldedSampler(trained_like_generator(codec), codec, 8)
+    one = sampler.sample(1000, torch.Generator().manual_seed(5), workers=1)
+    two = sampler.sample(1000, torch.Generator().manual_seed(5), workers=2)
+    assert one.equals(two)
+    assert not one.equals(sampler.sample(1000, torch.Generator().manual_seed(6), workers=2))
