@@ -20,7 +20,7 @@ CURRENT = "current_run"  # session-state key: the folder app.py opened, for the 
 
 
 def modification_times(run_dir: str) -> tuple[float, ...]:
-    paths = (Path(run_dir) / name for name in ("report.json", "synthetic.csv"))
+    paths = (Path(run_dir) / name for name in ("report.json", "synthetic.csv", "synthetic.parquet"))
     return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
 
 
@@ -37,6 +37,12 @@ def report(run_dir: str) -> dict[str, Any]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _preview(run_dir: str, changed: tuple[float, ...], rows: int) -> pd.DataFrame:
     # As text: the preview shows the file as a reader gets it (leading zeros, exact dates).
+    folder = Path(run_dir) / "synthetic.parquet"  # an engine-spark run: a Parquet folder
+    if not (Path(run_dir) / "synthetic.csv").exists() and folder.is_dir():
+        import pyarrow.dataset as ds
+
+        head = ds.dataset(folder, format="parquet").head(rows).to_pandas()
+        return head.astype(str).where(head.notna(), "")
     return pd.read_csv(Path(run_dir) / "synthetic.csv", nrows=rows, dtype=str, keep_default_na=False)
 
 

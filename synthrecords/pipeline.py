@@ -65,6 +65,10 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
 
 def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = True) -> RunResult:
     """Run a whole job; with ``write`` the release folder is written atomically to job.output.dir."""
+    if job.model.engine == "spark":  # Spark-native: read, fit, sample, validate and release on Spark
+        from .spark.pipeline import run_job as spark_run_job
+
+        return spark_run_job(job, data, write=write)
     from .class_fidelity import class_fidelity
     from .expectations import build_suite, load_suite
     from .validation import validate

@@ -2,6 +2,7 @@
 
 runs/<id>/ synthetic.csv  report.json  report.html  ledger.json  pii.json
            validation.json  manifest.json  expectations/*.json
+(with engine spark the table is synthetic.parquet/, a Parquet folder, instead of synthetic.csv)
 """
 
 from __future__ import annotations
@@ -56,24 +57,30 @@ def _dump(path: Path, obj: Any) -> None:
 
 def release(out_dir: Path, *, job: Any, synthetic: pd.DataFrame, report: dict[str, Any], synthesizer: Any,
             validation: Any, input_path: Path | None, real: pd.DataFrame) -> Path:
-    from .expectations import save_suite
-    from .report import ledger_part, validation_part
-
     out_dir = Path(out_dir)
     # An earlier release is replaced only when asked: [output] overwrite / --overwrite.
     with atomic_dir(out_dir, overwrite=bool(getattr(job.output, "overwrite", False))) as tmp:
         synthetic.to_csv(tmp / "synthetic.csv", index=False)
-        _dump(tmp / "report.json", report)
-        _dump(tmp / "ledger.json", ledger_part(report["privacy"]))
-        _dump(tmp / "pii.json", report["pii"])
-        _dump(tmp / "validation.json", validation_part(report))
-        (tmp / "expectations").mkdir()
-        for suite in validation.suites_used:
-            save_suite(suite, tmp / "expectations" / f"{suite.name}.json")
-        (tmp / "report.html").write_text(render_report(report))
-        files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-        manifest = {"run": report["run"]["id"], "created": report["run"]["created"],
-                    "input": report["run"]["input"], "config": job.to_dict(), "versions": versions(),
-                    "files": files}
-        _dump(tmp / "manifest.json", manifest)
+        write_evidence(tmp, job=job, report=report, validation=validation)
     return out_dir
+
+
+def write_evidence(tmp: Path, *, job: Any, report: dict[str, Any], validation: Any) -> None:
+    """Everything of a run folder but the synthetic table (already in ``tmp``): the report,
+    ledger, PII findings, validation results, suites, and last the manifest of all files."""
+    from .expectations import save_suite
+    from .report import ledger_part, validation_part
+
+    _dump(tmp / "report.json", report)
+    _dump(tmp / "ledger.json", ledger_part(report["privacy"]))
+    _dump(tmp / "pii.json", report["pii"])
+    _dump(tmp / "validation.json", validation_part(report))
+    (tmp / "expectations").mkdir()
+    for suite in validation.suites_used:
+        save_suite(suite, tmp / "expectations" / f"{suite.name}.json")
+    (tmp / "report.html").write_text(render_report(report))
+    files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+    manifest = {"run": report["run"]["id"], "created": report["run"]["created"],
+                "input": report["run"]["input"], "config": job.to_dict(), "versions": versions(),
+                "files": files}
+    _dump(tmp / "manifest.json", manifest)

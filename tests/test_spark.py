@@ -373,3 +373,53 @@ def test_cli_sample_engine_spark_oversamples_and_reports_requested_vs_achieved(p
     assert "filter:" in proc.stdout
     rows = pd.read_parquet(tmp_path / "synthetic")
     assert len(rows) == 500 and (rows["fraud_flag"] == 1).sum() == 200
+
+
+# ---------------------------------------------------------------- run with [model] engine = "spark"
+
+
+@pytest.mark.slow  # a whole run on Spark, beside the pandas run of release_dir
+def test_run_engine_spark_writes_the_release_folder_of_a_pandas_run(small_csv, release_dir, tmp_path):
+    from conftest import run_cli
+
+    load_table(small_csv).to_parquet(tmp_path / "real.parquet", index=False)
+    (tmp_path / "job.toml").write_text(f"""
+[input]
+path = "{tmp_path / 'real.parquet'}"
+[output]
+dir = "{tmp_path / 'run'}"
+rows = 500
+[model]
+name = "gaussian_copula"
+seed = 3
+target = "fraud_flag"
+engine = "spark"
+spark_master = "local[2]"
+[pii]
+nlp_model = "none"
+[sample]
+filter = true
+oversample = {{ fraud_flag = {{ "1" = 0.3 }} }}
+[validate]
+holdout = 0.2
+""")
+    proc = run_cli("run", tmp_path / "job.toml")
+    assert "mix fraud_flag: 1 asked 30.0% got 30.0%" in proc.stdout
+    out = tmp_path / "run"
+    pandas_files = {p.name for p in release_dir.iterdir()} - {"synthetic.csv"}
+    assert {p.name for p in out.iterdir()} == pandas_files | {"synthetic.parquet"}
+    rows = pd.read_parquet(out / "synthetic.parquet")
+    assert len(rows) == 500 and (rows["fraud_flag"] == 1).sum() == 150
+    ours, theirs = (json.loads((d / "report.json").read_text()) for d in (out, release_dir))
+    assert set(ours) == set(theirs)
+    for section in ("summary", "expectations", "fidelity", "privacy"):
+        assert set(theirs[section]) <= set(ours[section]), section
+    assert set(theirs["run"]) <= set(ours["run"]) and ours["run"]["engine"] == "spark"
+    assert ours["run"]["input"]["rows"] == 400 and ours["run"]["rows_synthetic"] == 500
+    spark_samples = ours["run"]["sample_sizes"]["spark_samples"]
+    assert spark_samples["synthetic_rows"] == 500 and spark_samples["holdout_rows"] > 0
+    assert ours["utility"]["status"] == "measured"  # holdout split on Spark, TSTR on the samples
+    assert ours["sampling"]["achieved"] == {"fraud_flag": {"1": 0.3}} and ours["privacy"]["leakage"]["passed"]
+    assert any("Engine spark" in line for line in json.loads((out / "ledger.json").read_text())["scope"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert any(f.startswith("synthetic.parquet/part-") for f in manifest["files"])

@@ -114,3 +114,130 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
 
 def _select(sdf: Any, names: list[str]) -> Any:
     return sdf.select(*[f"`{c}`" for c in names])
+
+
+MAX_KNOWN_IDENTIFIERS = 1_000_000  # real identifier values held on the driver so fakes avoid them
+
+
+def identifier_values(real: Any, columns: list[str], *, limit: int = MAX_KNOWN_IDENTIFIERS) -> dict[str, set]:
+    """``Synthesizer.identifier_values`` on Spark: the distinct real values of each direct column."""
+    from ..leakage import cell_strings
+
+    out = {}
+    for column in columns:
+        values = real.select(f"`{column}`").where(real[f"`{column}`"].isNotNull()).distinct().limit(limit + 1)
+        found = [r[0] for r in values.collect()]
+        if len(found) > limit:
+            raise SynthRecordsError(f"column {column!r} has over {limit} distinct identifier values, too many to keep "
+                                    f"on the driver so that fakes avoid them; set its pii action to 'drop'")
+        import pandas as pd
+
+        out[column] = set(cell_strings(pd.Series(found, dtype=object)))
+    return out
+
+
+def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
+    """``pipeline.run_job`` with ``[model] engine = "spark"``: a Spark-native run.
+
+    The input (CSV or Parquet, a path, or a Spark/pandas DataFrame) is read by Spark and
+    split into training and holdout rows there; the model is fitted on Spark (``spark.train``:
+    scan, protect and the DP domain on the cluster, the engine on a Poisson sample); the
+    synthetic rows are written by ``spark.sample`` as ``synthetic.parquet/`` in the release
+    folder; ``spark.validate`` and the Spark leakage check make the report. The folder holds
+    the same files and report keys as a pandas run, with the table as Parquet, and is written
+    atomically. ``RunResult.synthetic`` is a Spark DataFrame over the released Parquet.
+    """
+    import secrets
+
+    from ..atomic import atomic_dir, refuse_existing
+    from ..class_fidelity import class_fidelity
+    from ..expectations import build_suite, load_suite
+    from ..pipeline import RunResult, privacy_scope, synthesizer_from
+    from ..release import versions, write_evidence
+    from ..report import assemble
+    from ..sample import SamplingReport, resolve_mix
+    from .sample import sample_to_parquet
+    from .session import get_session
+
+    if not write:
+        raise SynthRecordsError("engine spark writes the synthetic rows as Parquet into the release folder; give an "
+                                "output folder ([output] dir, or out= in synthesize)")
+    refuse_existing(job.output.dir, job.output.overwrite)  # before the work, not after it
+    user_suites = [load_suite(p) for p in job.validate_.suites]
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    spark = get_session(job.model.spark_master)
+    if data is None:
+        if job.input.path is None:
+            raise SynthRecordsError("no input: set [input] path in the job file or pass a DataFrame")
+        data = job.input.path
+    real = read_table(spark, data, format=job.input.format).persist()
+    try:
+        n = row_count(real)
+        seed = job.model.seed
+        share = job.validate_.holdout
+        if share > 0 and n >= 20:
+            train, holdout = real.randomSplit([1 - share, share], seed=seed)
+        else:
+            train, holdout = real, None
+        timings["read"] = round(time.perf_counter() - start, 3)
+        synth = synthesizer_from(job).fit(train)
+        timings["fit"] = round(time.perf_counter() - start - sum(timings.values()), 3)
+        forbidden = identifier_values(real, [c for c in synth.pii_.columns_in("direct") if c in real.columns])
+        rows = job.output.rows or synth.training_rows_
+        sample_seed = secrets.randbits(31) if seed is None else seed
+        with atomic_dir(Path(job.output.dir), overwrite=bool(job.output.overwrite)) as tmp:
+            made = sample_to_parquet(spark, synth, rows, tmp / "synthetic.parquet", seed=sample_seed,
+                                     forbidden=forbidden, oversample=job.sample.oversample or None,
+                                     conditions=job.sample.conditions or None, filter_rows=job.sample.filter,
+                                     filter_suites=user_suites)
+            timings["sample"] = round(made.seconds, 3)
+            synthetic = spark.read.parquet(str(tmp / "synthetic.parquet"))
+            modelled = synth.domain_.names
+            identifiers = [c for c in synth.pii_.columns_in("direct", "free_text") if c in real.columns]
+            validation = spark_validate.validate(
+                _select(train, modelled), synthetic, None if holdout is None else _select(holdout, modelled),
+                domain=synth.domain_, target=job.model.target, seed=seed or 0,
+                suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites],
+                withheld=lambda examples: spark_leakage.values_in(real, identifiers, examples))
+            leak_start = time.perf_counter()
+            leakage = spark_leakage.check_leakage(real, synthetic, synth.pii_)
+            validation.timings = {**timings, **validation.timings,
+                                  "leakage": round(time.perf_counter() - leak_start, 3)}
+            ledger = synth.ledger_.to_dict()
+            ledger["scope"] = [*privacy_scope(synth), SPARK_SCOPE]
+            path = job.input.path if data is job.input.path else None
+            run = {"id": Path(job.output.dir).name, "kind": "run", "engine": "spark",
+                   "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                   "input": {"path": str(path) if path else None, "sha256": source_sha256(path) if path else None,
+                             "rows": n, "columns": len(real.columns)},
+                   "model": synth.model_name, "rows_synthetic": rows, "seed": seed,
+                   "training_rows": synth.training_rows_, "training_sample": synth.training_sample_,
+                   "notes": list(getattr(synth, "notes_", [])), "dataset_budget": None,
+                   "columns_synthetic": len(synthetic.columns), "synthetic": "synthetic.parquet",
+                   "versions": {**versions(), "pyspark": spark.version}}
+            report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage,
+                              ledger=ledger, model=synth.model_name)
+            sampling = made.sampling or SamplingReport(rows).to_dict()
+            samples = validation.samples
+            requested = resolve_mix(job.sample.oversample or {}, synth.domain_)
+            report["sampling"] = {**sampling, "unique_redrawn": made.unique_redrawn,
+                                  "class_fidelity": class_fidelity(samples["real"], samples["synthetic"], requested,
+                                                                   synth.domain_),
+                                  "class_fidelity_rows": {"real": len(samples["real"]),
+                                                          "synthetic": len(samples["synthetic"])}}
+            write_evidence(tmp, job=job, report=report, validation=validation)
+    finally:
+        real.unpersist()
+    out_dir = Path(job.output.dir)
+    if not leakage.passed:
+        log.error("leakage check failed: %d real identifier values found in the output", leakage.total)
+    return RunResult(spark.read.parquet(str(out_dir / "synthetic.parquet")), report, synth, leakage, out_dir)
+
+
+SPARK_SCOPE = ("Engine spark: the PII scan's classification, the fake plans and the column kinds are read from a "
+               "seeded sample of at most 5000 real rows (outside the ledger, as above); the model trains on a Poisson "
+               "sample of the training rows (see the ledger entries: no amplification by that sampling is claimed); "
+               "the real identifier values are collected on the driver so that fakes avoid them. The report's "
+               "expectations and leakage check cover every synthetic row; its other figures are computed on the "
+               "samples stated under run.sample_sizes.")

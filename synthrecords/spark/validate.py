@@ -57,6 +57,8 @@ Withheld = Iterable[str] | Callable[[list[str]], set[str]]
 @dataclass
 class SparkValidationReport(ValidationReport):
     sampling: dict[str, Any] = field(default_factory=dict)
+    # the driver samples the metrics used (pandas frames by name), for callers' own measures
+    samples: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "sampling": dict(self.sampling)}
@@ -138,7 +140,8 @@ def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, 
     log.info("spark validate: %d of %d expectations passed; metrics on %s real / %s synthetic sampled rows",
              results.passed, results.evaluated, sizes.get("real_rows_sampled"), sizes.get("synthetic_rows_sampled"))
     return SparkValidationReport(expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,
-                                 attacks=att, charts=charts, timings=timings, suites_used=chosen, sampling=sizes)
+                                 attacks=att, charts=charts, timings=timings, suites_used=chosen, sampling=sizes,
+                                 samples=frames)
 
 
 def run_suites_spark(sdf: Any, suites: list) -> ExpectationResults:
