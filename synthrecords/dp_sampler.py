@@ -69,6 +69,8 @@ class SlotLayout:
         self.index = torch.tensor(index, dtype=torch.long)  # output position -> encoded-row position
         self.mask = torch.tensor(mask)  # -inf: padding, or a slot never emitted
         self.width = len(index)
+        # group order -> the codec's column order
+        self.unsort = torch.as_tensor(np.argsort([i for _, members, _ in self.groups for i in members]))
 
     def from_codec_layout(self, raw: torch.Tensor) -> torch.Tensor:
         """Raw generator outputs (the codec's layout) in this layout, masked."""
@@ -77,22 +79,21 @@ class SlotLayout:
     def draw(self, out: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Each column's slot (softmax of its logits; the masked ones have none of the mass)
         and the tanh offsets of the ranged columns: ``[rows, columns]``, ``[rows, ranged]``."""
-        n = len(out)
-        slots = torch.empty((n, len(self.codec.columns)), dtype=torch.long)
+        n, parts = len(out), []
         for first, members, width in self.groups:
             logits = out[:, first:first + len(members) * width].reshape(n, len(members), width)
             cum = (logits - logits.amax(dim=2, keepdim=True)).exp_().cumsum_(dim=2)  # unnormalised
             # u in (0, total]: the first slot whose cumulative mass reaches u has mass > 0
             u = (1 - torch.rand((n, len(members), 1), generator=generator, dtype=cum.dtype)) * cum[:, :, -1:]
-            slots[:, members] = torch.searchsorted(cum, u).squeeze(2)
-        return slots, torch.tanh(out[:, self.offsets_at:])
+            parts.append(torch.searchsorted(cum, u).squeeze(2))
+        return torch.cat(parts, dim=1)[:, self.unsort], torch.tanh(out[:, self.offsets_at:])
 
     def frame(self, slots: np.ndarray, offsets: np.ndarray) -> pd.DataFrame:
         """Rows from drawn slots and offsets (NumPy, every chunk at once)."""
         out = {}
         for i, c in enumerate(self.codec.columns):
             out[c.name] = _column(c, slots[:, i], offsets[:, self.ranged.index(i)] if c.ranged else None)
-        return pd.DataFrame(out)
+        return pd.DataFrame(out, copy=False)  # the columns are fresh arrays: no second copy
 
 
 def _column(c: ColumnCodec, slot: np.ndarray, offset: np.ndarray | None) -> pd.Series:
