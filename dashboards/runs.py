@@ -37,13 +37,18 @@ def report(run_dir: str) -> dict[str, Any]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _preview(run_dir: str, changed: tuple[float, ...], rows: int) -> pd.DataFrame:
     # As text: the preview shows the file as a reader gets it (leading zeros, exact dates).
-    folder = Path(run_dir) / "synthetic.parquet"  # an engine-spark run: a Parquet folder
-    if not (Path(run_dir) / "synthetic.csv").exists() and folder.is_dir():
+    if table_name(run_dir) == "synthetic.parquet":  # an engine-spark run
         import pyarrow.dataset as ds
 
-        head = ds.dataset(folder, format="parquet").head(rows).to_pandas()
+        head = ds.dataset(Path(run_dir) / "synthetic.parquet", format="parquet").head(rows).to_pandas()
         return head.astype(str).where(head.notna(), "")
     return pd.read_csv(Path(run_dir) / "synthetic.csv", nrows=rows, dtype=str, keep_default_na=False)
+
+
+def table_name(run_dir: str) -> str:
+    """The synthetic table's file: synthetic.csv, or an engine-spark run's Parquet folder."""
+    csv = Path(run_dir) / "synthetic.csv"
+    return "synthetic.parquet" if not csv.exists() and (Path(run_dir) / "synthetic.parquet").is_dir() else csv.name
 
 
 def preview(run_dir: str, rows: int = PREVIEW_ROWS) -> pd.DataFrame:

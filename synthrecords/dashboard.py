@@ -37,7 +37,8 @@ def check_run_dir(run_dir: str | Path) -> Path:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise SynthRecordsError(f"run folder {run_dir} does not exist; {WHAT_TO_DO}")
-    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
+    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()
+               and not (name == "synthetic.csv" and (run_dir / "synthetic.parquet").is_dir())]  # engine spark
     if missing:
         raise SynthRecordsError(
             f"{run_dir} is not a synthrecords run folder: {' and '.join(missing)} missing; {WHAT_TO_DO}"

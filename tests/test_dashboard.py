@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
-from run_folder import REPORT, SYNTHETIC, legacy_layout, write_run_folder  # noqa: F401
+from run_folder import REPORT, SYNTHETIC, legacy_layout, write_run_folder
 from streamlit.testing.v1 import AppTest
 
 from synthrecords import dashboard
@@ -414,3 +414,14 @@ def test_a_missing_app_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(dashboard.synthrecords, "__file__", str(tmp_path / "synthrecords" / "__init__.py"))
     with pytest.raises(SynthRecordsError, match="dashboard app not found.*pip install -e"):
         app_path()
+
+
+def test_the_overview_previews_the_parquet_folder_of_an_engine_spark_run(tmp_path, monkeypatch):
+    folder = write_run_folder(tmp_path / "spark-run")
+    (folder / "synthetic.csv").unlink()
+    (folder / "synthetic.parquet").mkdir()
+    SYNTHETIC.to_parquet(folder / "synthetic.parquet" / "part-00000.parquet", index=False)
+    app = render(folder, monkeypatch)
+    table = table_with_column(app, "customer_id")
+    assert len(table) == 50 and table["postcode"].iloc[0] == "02100"
+    assert "rows of synthetic.parquet" in page_text(app)

@@ -35,5 +35,5 @@ preview = runs.preview(run_dir)
 total = summary.get("rows") or report.get("run", {}).get("rows_synthetic")
 st.subheader(f"Synthetic rows (first {runs.PREVIEW_ROWS})")
 if total is not None:
-    st.caption(f"{len(preview)} of {total:,} rows of synthetic.csv")
+    st.caption(f"{len(preview)} of {total:,} rows of {runs.table_name(run_dir)}")
 st.dataframe(preview, hide_index=True)
