@@ -136,8 +136,10 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
                                   filter_rows=filter_rows, filter_suites=filter_suites)
     probe = synth.sample(PROBE_ROWS, seed=seed, forbidden=forbidden)
     data_schema = T.StructType([T.StructField(str(c), spark_type_for(probe[c]), True) for c in probe.columns])
-    schema = T.StructType([*data_schema.fields, T.StructField(ROW, T.LongType(), True),
-                           T.StructField(STATS, T.StringType(), True)])
+    uniques = unique_plans(synth.fakes_, data_schema.names)
+    helpers = request.shaped or bool(uniques)  # row ids and slice stats; the plain path carries neither
+    schema = T.StructType([*data_schema.fields, *([T.StructField(ROW, T.LongType(), True),
+                                                   T.StructField(STATS, T.StringType(), True)] if helpers else [])])
     slices = shaped.slice_counts(request, parts, chunk_rows) if request.shaped else None
     counts = partition_rows(n, parts) if slices is None else [sum(map(sum, chunks)) for chunks in slices]
     offsets, seeds = np.concatenate([[0], np.cumsum(counts)[:-1]]).tolist(), partition_seeds(seed, parts)
@@ -147,8 +149,9 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
 
     def tagged(rows, offset):
         out = conform(rows, data_schema)
-        out[ROW] = np.arange(offset, offset + len(out), dtype=np.int64)
-        out[STATS] = None
+        if helpers:
+            out[ROW] = np.arange(offset, offset + len(out), dtype=np.int64)
+            out[STATS] = None
         return out
 
     def generate(batches):  # runs on the executors
@@ -183,9 +186,8 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
                 yield note
 
     raw = spark.range(0, parts, numPartitions=parts).mapInPandas(generate, schema)
-    uniques = unique_plans(synth.fakes_, data_schema.names)
-    if not request.shaped and not uniques:  # the plain path: lazy, nothing kept
-        return SparkSample(raw.drop(ROW, STATS))
+    if not helpers:  # the plain path: lazy, nothing kept
+        return SparkSample(raw)
     cached = raw.persist(StorageLevel.MEMORY_AND_DISK)
     report = None
     if request.shaped:
