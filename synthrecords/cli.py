@@ -229,9 +229,11 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
     try:
         from .spark.sample import sample_to_parquet
         from .spark.session import get_session
+        from .spark.shaped import plan_request
 
         mix, fixed = parse_oversample(oversample), parse_conditions(condition)
         synth = Synthesizer.load(model_dir)
+        plan_request(rows, synth.domain_, oversample=mix, conditions=fixed)  # a bad request fails before Spark starts
         forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
         result = sample_to_parquet(get_session(master), synth, rows, out, forbidden=forbidden,
                                    seed=secrets.randbits(31) if seed is None else seed, oversample=mix or None,

@@ -423,3 +423,20 @@ holdout = 0.2
     assert any("Engine spark" in line for line in json.loads((out / "ledger.json").read_text())["scope"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert any(f.startswith("synthetic.parquet/part-") for f in manifest["files"])
+
+
+def test_cli_sample_engine_spark_refuses_an_unreleased_category_naming_it(pandas_model, tmp_path):
+    from conftest import run_cli
+
+    proc = run_cli("sample", pandas_model[0], "--rows", "10", "--out", tmp_path / "s", "--oversample",
+                   "fraud_flag=7:0.5", "--engine", "spark", "--spark-master", "local[1]", check=False)
+    assert proc.returncode == 2
+    assert "'fraud_flag' has no category '7'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "s").exists()
+
+
+def test_synthesize_with_engine_spark_needs_an_output_folder(real):
+    from synthrecords.pipeline import synthesize
+
+    with pytest.raises(SynthRecordsError, match="give an output folder"):
+        synthesize(real.head(50), model={"name": "gaussian_copula", "engine": "spark"})
