@@ -222,7 +222,6 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
                   master: str | None, oversample: list[str], condition: list[str], filter_rows: bool) -> None:
     import secrets
 
-    from .read import load_table
     from .sample import parse_conditions, parse_oversample
     from .synthesizer import Synthesizer
 
@@ -234,8 +233,15 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
         mix, fixed = parse_oversample(oversample), parse_conditions(condition)
         synth = Synthesizer.load(model_dir)
         plan_request(rows, synth.domain_, oversample=mix, conditions=fixed)  # a bad request fails before Spark starts
-        forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
-        result = sample_to_parquet(get_session(master), synth, rows, out, forbidden=forbidden,
+        spark = get_session(master)
+        forbidden = None
+        if avoid:  # the real file is read by Spark too (CSV or Parquet, any size the driver can list)
+            from .spark.pipeline import identifier_values
+            from .spark.read import read_table
+
+            real = read_table(spark, avoid)
+            forbidden = identifier_values(real, [c for c in synth.pii_.columns_in("direct") if c in real.columns])
+        result = sample_to_parquet(spark, synth, rows, out, forbidden=forbidden,
                                    seed=secrets.randbits(31) if seed is None else seed, oversample=mix or None,
                                    conditions=fixed or None, filter_rows=filter_rows)
     except SynthRecordsError as exc:

@@ -363,16 +363,20 @@ def test_unique_fakes_stay_unique_across_partitions(spark, fitted):
 
 
 @pytest.mark.slow  # the CLI with its own Spark
-def test_cli_sample_engine_spark_oversamples_and_reports_requested_vs_achieved(pandas_model, tmp_path):
+def test_cli_sample_engine_spark_oversamples_and_reports_requested_vs_achieved(small_csv, pandas_model, tmp_path):
     from conftest import run_cli
 
     proc = run_cli("sample", pandas_model[0], "--rows", "500", "--out", tmp_path / "synthetic", "--seed", "2",
-                   "--oversample", "fraud_flag=1:0.4", "--filter", "--engine", "spark", "--spark-master", "local[2]")
+                   "--oversample", "fraud_flag=1:0.4", "--filter", "--avoid", small_csv,
+                   "--engine", "spark", "--spark-master", "local[2]")
     assert "wrote 500 rows" in proc.stdout
     assert "mix fraud_flag: 1 asked 40.0% got 40.0%" in proc.stdout
     assert "filter:" in proc.stdout
     rows = pd.read_parquet(tmp_path / "synthetic")
     assert len(rows) == 500 and (rows["fraud_flag"] == 1).sum() == 200
+    real = load_table(small_csv)
+    for column in ("full_name", "email", "ssn"):  # --avoid, read by Spark: no fake equals a real value
+        assert not set(rows[column].dropna().astype(str)) & set(real[column].dropna().astype(str)), column
 
 
 # ---------------------------------------------------------------- run with [model] engine = "spark"
