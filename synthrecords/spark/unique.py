@@ -59,11 +59,16 @@ def fresh_values(sdf: Any, plan: FakePlan, k: int, *, seed: int, forbidden: dict
     out: list[Any] = []
     for _ in range(MAX_ROUNDS):
         want = k - len(out)
-        drawn = generate_column(full, want + 8, rng, reject, pools)
+        drawn = generate_column(full, 2 * want + 8, rng, reject, pools)  # some will be taken
         typed = conform(pd.DataFrame({plan.column: drawn}), schema)[plan.column].dropna()
-        candidates = [v for v in dict.fromkeys(typed.tolist()) if v not in set(out)]
-        taken = {r[0] for r in sdf.where(F.col(f"`{plan.column}`").isin(candidates)).select(plan.column)
-                 .distinct().collect()}
+        have = set(out)
+        candidates = [v for v in dict.fromkeys(typed.tolist()) if v not in have]
+        if not candidates:
+            continue
+        # the candidates already in the output: a semi join (an isin of thousands of literals is slow)
+        probe = sdf.sparkSession.createDataFrame(pd.DataFrame({plan.column: candidates}), schema)
+        column = sdf.select(F.col(f"`{plan.column}`"))
+        taken = {r[0] for r in F.broadcast(probe).join(column, plan.column, "left_semi").collect()}
         out += [v for v in candidates if v not in taken][:want]
         if len(out) == k:
             return out
