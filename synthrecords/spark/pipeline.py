@@ -121,17 +121,19 @@ MAX_KNOWN_IDENTIFIERS = 1_000_000  # real identifier values held on the driver s
 
 def identifier_values(real: Any, columns: list[str], *, limit: int = MAX_KNOWN_IDENTIFIERS) -> dict[str, set]:
     """``Synthesizer.identifier_values`` on Spark: the distinct real values of each direct column."""
+    import pandas as pd
+
     from ..leakage import cell_strings
 
     out = {}
     for column in columns:
-        values = real.select(f"`{column}`").where(real[f"`{column}`"].isNotNull()).distinct().limit(limit + 1)
+        from pyspark.sql import functions as F
+
+        values = real.select(f"`{column}`").where(F.col(f"`{column}`").isNotNull()).distinct().limit(limit + 1)
         found = [r[0] for r in values.collect()]
         if len(found) > limit:
             raise SynthRecordsError(f"column {column!r} has over {limit} distinct identifier values, too many to keep "
                                     f"on the driver so that fakes avoid them; set its pii action to 'drop'")
-        import pandas as pd
-
         out[column] = set(cell_strings(pd.Series(found, dtype=object)))
     return out
 
