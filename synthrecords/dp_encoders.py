@@ -85,11 +85,16 @@ class ColumnCodec:
 class TableCodec:
     """Maps a table to the GAN's vectors and back, using nothing but the domain."""
 
-    def __init__(self, columns: list[ColumnCodec]) -> None:
+    def __init__(self, columns: list[ColumnCodec], focus: str | None = None, focus_share: float = 0.0) -> None:
         self.columns = columns
         self.data_dim = sum(c.width for c in columns)
         self.conditioned = [c for c in columns if c.cond_start >= 0]
         self.cond_dim = sum(c.n_cond for c in self.conditioned)
+        # The target column (``--target``) is the condition of ``focus_share`` of the rows,
+        # real and fake alike, instead of 1 / (conditioned columns): the generator then
+        # learns the other columns given each target class, which conditional sampling uses.
+        self.focus = focus
+        self.focus_share = focus_share
 
     @classmethod
     def from_domain(cls, domain: Domain) -> TableCodec:
@@ -119,11 +124,11 @@ class TableCodec:
         return cls(columns)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"columns": [asdict(c) for c in self.columns]}
+        return {"columns": [asdict(c) for c in self.columns], "focus": self.focus, "focus_share": self.focus_share}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TableCodec:
-        return cls([ColumnCodec(**c) for c in data["columns"]])
+        return cls([ColumnCodec(**c) for c in data["columns"]], data.get("focus"), data.get("focus_share", 0.0))
 
     def observe_frequencies(self, encoded: np.ndarray) -> None:
         """Condition frequencies read off encoded real rows: only for training without DP."""
@@ -250,15 +255,29 @@ class TableCodec:
             owner += [j] * c.n_cond
         return torch.tensor(data_col, dtype=torch.long), torch.tensor(owner, dtype=torch.long)
 
+    def column_weights(self) -> torch.Tensor | None:
+        """Chance of each conditioned column to be a row's condition; None: all equal."""
+        names = [c.name for c in self.conditioned]
+        if self.focus not in names or not 0 < self.focus_share < 1 or len(names) < 2:
+            return None
+        weights = torch.full((len(names),), (1 - self.focus_share) / (len(names) - 1), dtype=torch.float64)
+        weights[names.index(self.focus)] = self.focus_share
+        return weights
+
     def real_cond(self, rows: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Each real row's own condition: one of its columns holding a released category,
-        at random, with that category's slot. Reads only the row itself."""
+        at random (``column_weights``), with that category's slot. Reads only the row itself."""
         if not self.cond_dim or not len(rows):
             return rows.new_zeros((len(rows), self.cond_dim))
         data_col, owner = self._cond_index()
         candidate = rows[:, data_col]
         eligible = torch.zeros(len(rows), len(self.conditioned)).index_add_(1, owner, candidate)
-        score = torch.rand(eligible.shape, generator=generator) * eligible - (1 - eligible)
+        weights = self.column_weights()
+        if weights is None:
+            score = torch.rand(eligible.shape, generator=generator) * eligible - (1 - eligible)
+        else:  # weighted draw among the eligible columns: the largest log(u) / weight wins
+            u = torch.rand(eligible.shape, generator=generator, dtype=torch.float64).clamp_min(1e-300)
+            score = (torch.log(u) / weights).masked_fill(eligible == 0, -math.inf)
         chosen = score.argmax(dim=1)
         keep = (eligible.sum(dim=1, keepdim=True) > 0).float()
         return candidate * (owner[None, :] == chosen[:, None]).float() * keep
@@ -273,12 +292,26 @@ class TableCodec:
         probs = torch.zeros(len(self.conditioned), width, dtype=torch.float64)
         for j, c in enumerate(self.conditioned):
             probs[j, :c.n_cond] = torch.as_tensor(c.frequencies, dtype=torch.float64) + 1e-12
-        column = torch.randint(len(self.conditioned), (n,), generator=generator)
+        weights = self.column_weights()
+        column = (torch.randint(len(self.conditioned), (n,), generator=generator) if weights is None
+                  else torch.multinomial(weights, n, replacement=True, generator=generator))
         slot = torch.multinomial(probs[column], 1, generator=generator).squeeze(1)
         cond_start = torch.tensor([c.cond_start for c in self.conditioned])
         data_start = torch.tensor([c.start for c in self.conditioned])
         cond[torch.arange(n), cond_start[column] + slot] = 1.0
         return cond, data_start[column] + slot
+
+    def class_cond(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """Conditions on the target (``focus``) column, its released classes drawn uniformly,
+        so rare classes get as many rows as common ones: the vectors, the chosen slot in the
+        encoded row and the class index. None without a conditioned target."""
+        c = next((c for c in self.conditioned if c.name == self.focus), None)
+        if c is None or not n:
+            return None
+        cls = torch.randint(c.n_cond, (n,), generator=generator)
+        cond = torch.zeros(n, self.cond_dim)
+        cond[torch.arange(n), c.cond_start + cls] = 1.0
+        return cond, c.start + cls, cls
 
     def fixed_cond(self, n: int, column: str, value: Any) -> torch.Tensor:
         cond = torch.zeros(n, self.cond_dim)

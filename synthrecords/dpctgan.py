@@ -22,6 +22,10 @@ The privacy story, in the order the code follows it:
   (``dp_pairs``, one Gaussian mechanism measured before training, ``pair_share`` of the
   budget the domain left). Being free, it takes ``generator_steps`` steps per DP-SGD step.
   Few, large DP-SGD steps (10 epochs, batches of 1000) keep the noise per step low.
+- With a target column (``target``, for oversampling) its pair tables are measured more
+  precisely, and each generator step also conditions rows on every target class (rare
+  ones as often as common ones) and asks them for that class's released distribution of
+  the other columns (``PairTables.class_loss``): post-processing too.
 """
 
 from __future__ import annotations
@@ -68,7 +72,8 @@ class DPCTGANEngine:
                  discriminator_lr: float = 1e-3, max_grad_norm: float = 1.0, max_noise_multiplier: float = 50.0,
                  grad_sample_mode: str = "ghost", generator_steps: int = 10, marginal_weight: float = 1.0,
                  pair_share: float = 0.5, pair_weight: float = 20.0, threads: int | None = 1,
-                 noise_seed: int | None = None) -> None:
+                 noise_seed: int | None = None, target: str | None = None, target_share: float = 0.5,
+                 target_pair_share: float = 0.5) -> None:
         self.name = name
         self.epochs = epochs
         self.batch_size = batch_size
@@ -86,13 +91,20 @@ class DPCTGANEngine:
         self.pair_weight = pair_weight
         self.threads = threads
         self.noise_seed = noise_seed  # tests only: a known noise seed voids the guarantee
+        # The column conditional sampling will steer (Synthesizer's ``target``): it is the
+        # condition of ``target_share`` of the training rows, and its pair tables get
+        # ``target_pair_share`` of the pair mechanism's sensitivity (dp_pairs).
+        self.target = target
+        self.target_share = target_share
+        self.target_pair_share = target_pair_share
 
     def _params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("epochs", "batch_size", "embedding_dim", "generator_dim",
                                                "discriminator_dim", "generator_lr", "discriminator_lr",
                                                "max_grad_norm", "max_noise_multiplier", "grad_sample_mode",
                                                "generator_steps", "marginal_weight", "pair_share",
-                                               "pair_weight", "threads", "noise_seed")}
+                                               "pair_weight", "threads", "noise_seed", "target", "target_share",
+                                               "target_pair_share")}
 
     # -- fit: the only method that reads real rows -------------------------------------
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
@@ -115,6 +127,10 @@ class DPCTGANEngine:
             raise SynthRecordsError(f"dpctgan: the data has no rows or lacks the domain's columns {missing}")
         if not 0 <= self.pair_share < 1:
             raise SynthRecordsError(f"dpctgan: pair_share must be in [0, 1), got {self.pair_share}; the default is 0.5")
+        for name in ("target_share", "target_pair_share"):
+            if not 0 <= getattr(self, name) < 1:
+                raise SynthRecordsError(f"dpctgan: {name} must be in [0, 1), got {getattr(self, name)}; the default "
+                                        "is 0.5 (0: the target is weighted like any column)")
         seed = secrets.randbits(31) if seed is None else seed
         _seed_everything(seed)
         rng = torch.Generator().manual_seed(seed)  # initialisation, fake rows, conditions
@@ -124,6 +140,8 @@ class DPCTGANEngine:
             log.warning("dpctgan with a fixed noise_seed: reproducible, but no privacy guarantee")
         secret = torch.Generator().manual_seed(secrets.randbits(63) if self.noise_seed is None else self.noise_seed)
         codec = TableCodec.from_domain(domain)
+        if self.target is not None:
+            codec.focus, codec.focus_share = self.target, self.target_share
         if not ledger.is_private:
             log.warning("dpctgan without an epsilon: no noise is added and the model has no formal guarantee")
         encoded = codec.encode(data[domain.names])
@@ -132,7 +150,7 @@ class DPCTGANEngine:
         real = torch.from_numpy(encoded)
         pairs = None
         if self.pair_share and len(codec.columns) > 1:  # measured before DP-SGD: it gets what is left
-            pairs = PairTables(codec)
+            pairs = PairTables(codec, self.target, self.target_pair_share)
             pairs.measure(encoded, ledger, self.pair_share, secret)
 
         n = len(real)
@@ -324,6 +342,11 @@ def generator_step(generator: torch.nn.Module, optimizer: torch.optim.Optimizer,
         loss = loss + marginal_weight * codec.marginal_loss(raw, probs)
         if pairs is not None:
             loss = loss + pair_weight * pairs.loss(probs)
+            classes = codec.class_cond(n, rng) if pairs.conditional is not None else None
+            if classes is not None:  # rows of every target class, rare ones included
+                cond, target, cls = classes
+                raw = generator(torch.cat([torch.randn(n, embedding_dim, generator=rng), cond], dim=1))
+                loss = loss + codec.cond_loss(raw, target, cond) + pair_weight * pairs.class_loss(codec.slot_probs(raw), cls)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

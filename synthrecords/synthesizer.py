@@ -90,6 +90,8 @@ class Synthesizer:
         # Refitting composes with what earlier fits spent: the ledger says so.
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         engine = make_engine(self.model_name, self.epochs)
+        if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan)
+            engine.target = self.target
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:

@@ -1,5 +1,6 @@
 import copy
 import inspect
+import math
 
 import numpy as np
 import pandas as pd
@@ -338,6 +339,71 @@ def test_pair_tables_are_one_gaussian_entry_on_the_budget_the_domain_left():
     assert ledger.epsilon_spent() == pytest.approx(before + 0.5 * (1.0 - before), rel=1e-3)
 
 
+def test_a_target_s_pair_tables_carry_less_noise_at_the_same_budget():
+    codec, encoded, _ = _codec_and_rows()
+    exact = PairTables(codec).counts(encoded)
+    spent, error = {}, {}
+    for target in (None, "segment"):
+        ledger = PrivacyLedger(1.0, 1e-4)
+        release_domain(table(), ledger)
+        pairs = PairTables(codec, target, 0.8)
+        noisy = pairs.noisy_counts(encoded, ledger, 0.5, torch.Generator().manual_seed(1))
+        spent[target] = ledger.epsilon_spent()
+        off = np.triu(pairs.owner[:, None] != pairs.owner[None, :], 1)
+        on_target = off & ((pairs.owner == 0)[:, None] | (pairs.owner == 0)[None, :])  # segment is column 0
+        error[target] = (np.std((noisy - exact)[on_target]), np.std((noisy - exact)[off & ~on_target]))
+        assert (noisy[pairs.owner[:, None] == pairs.owner[None, :]] == 0).all()  # no one-way counts released
+    assert spent["segment"] == pytest.approx(spent[None], rel=1e-6)  # the same budget
+    weight = 2.0  # 3 target tables of 6 at share 0.8: w^2 = 0.8 / 0.2 * 3 / 3
+    assert "weight 2" in ledger.entries[-1].detail and f"{math.sqrt(3 * 4 + 3):.4g}" in ledger.entries[-1].detail
+    # sensitivity sqrt(15) instead of sqrt(6): the target's tables carry sqrt(15) / 2 of the noise
+    # they had, the other tables sqrt(15 / 6) times theirs
+    assert error["segment"][0] / error[None][0] == pytest.approx(math.sqrt(15 / 6) / weight, rel=0.25)
+    assert error["segment"][1] / error[None][1] == pytest.approx(math.sqrt(15 / 6), rel=0.25)
+
+
+def test_the_target_is_the_condition_of_its_share_of_real_and_fake_rows():
+    codec, encoded, _ = _codec_and_rows(4000)
+    rows = torch.from_numpy(encoded)
+    segment = next(c for c in codec.conditioned if c.name == "segment")
+    for focus, share in ((None, 1 / len(codec.conditioned)), ("segment", 0.6)):
+        codec.focus, codec.focus_share = focus, 0.6
+        rng = torch.Generator().manual_seed(0)
+        fake, _ = codec.fake_cond(4000, rng)
+        real = codec.real_cond(rows, rng)
+        for cond in (fake, real):
+            on_segment = cond[:, segment.cond_start:segment.cond_start + segment.n_cond].sum(dim=1)
+            assert on_segment.mean().item() == pytest.approx(share, abs=0.03)
+        data_col, _ = codec._cond_index()
+        assert (real * rows[:, data_col]).sum() == real.sum() == len(rows)  # each row's own category
+
+
+def test_a_synthesizer_target_steers_dpctgan_and_is_saved_with_the_model(tmp_path):
+    from synthrecords import Synthesizer
+
+    rng = np.random.default_rng(0)
+    data = table(600).assign(score=rng.integers(0, 100, 600), tier=rng.choice(["x", "y"], 600))
+    synth = Synthesizer(epsilon=3.0, target="segment", epochs=1, seed=0, nlp_model=None).fit(data)
+    assert synth.engine_.codec_.focus == "segment" and synth.engine_.codec_.focus_share == 0.5
+    assert "target's 5 tables with weight 1.41" in next(e.detail for e in synth.ledger_.entries if e.stage == "pairs")
+    synth.save(tmp_path / "model")
+    again = Synthesizer.load(tmp_path / "model")
+    assert again.engine_.target == "segment" and again.engine_.codec_.focus == "segment"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sampling_one_target_class_gives_that_class_s_other_columns(seed):
+    # income is 10,000 higher in segment "a" than in "b". Conditioned samples carry 50-65 %
+    # of that at epsilon 3 (pair tables group income coarsely; fresh noise each run); a
+    # model whose condition did not reach the other columns would show none of it.
+    data = table(3000, seed=seed)
+    engine, _, _ = fit(data, epsilon=3.0, epochs=3, seed=seed, target="segment")
+    a = engine.sample(2000, seed=seed, conditions={"segment": "a"}).income.mean()
+    b = engine.sample(2000, seed=seed, conditions={"segment": "b"}).income.mean()
+    real = data.income[data.segment == "a"].mean() - data.income[data.segment == "b"].mean()
+    assert a - b > 0.3 * real
+
+
 def test_pair_loss_vanishes_on_rows_that_match_the_tables_and_not_on_independent_ones():
     codec, encoded, _ = _codec_and_rows()
     pairs = PairTables(codec)
@@ -347,6 +413,36 @@ def test_pair_loss_vanishes_on_rows_that_match_the_tables_and_not_on_independent
     shuffled = torch.cat([real[torch.randperm(len(real)), c.start:c.start + c.size] for c in codec.columns], dim=1)
     assert pairs.loss(probs) < 1e-5
     assert pairs.loss(shuffled) > 10 * pairs.loss(probs) + 1e-3
+
+
+def test_class_loss_vanishes_on_each_class_s_real_rows_and_not_on_rows_that_ignore_the_class():
+    codec, encoded, data = _codec_and_rows(3000)
+    codec.focus, codec.focus_share = "segment", 0.5
+    pairs = PairTables(codec, "segment", 0.5)
+    pairs.measure(encoded, PrivacyLedger(), 0.5, torch.Generator().manual_seed(0))  # no DP: exact tables
+    real = torch.from_numpy(encoded)
+    probs = torch.cat([real[:, c.start:c.start + c.size] for c in codec.columns], dim=1)
+    segment = codec.columns[0]
+    classes = torch.as_tensor(pd.Index(segment.categories).get_indexer(data.segment))
+    assert pairs.class_loss(probs, classes) < 1e-5
+    # the same rows with their classes shuffled: right marginals, but no class relation
+    assert pairs.class_loss(probs, classes[torch.randperm(len(classes))]) > 1e-3
+    cond, slot, cls = codec.class_cond(3000, torch.Generator().manual_seed(1))
+    assert torch.bincount(cls).min() > 900  # rare classes as often as common ones
+    assert (cond.argmax(dim=1) == segment.cond_start + cls).all() and (slot == segment.start + cls).all()
+
+
+def test_the_generator_step_with_a_target_takes_no_real_rows_either():
+    codec = TableCodec.from_domain(release_domain(table(), PrivacyLedger(2.0, 1e-4), noise_seed=0))
+    codec.focus, codec.focus_share = "segment", 0.5
+    rng = torch.Generator().manual_seed(0)
+    d, *_ = _private(codec, torch.from_numpy(codec.encode(table())), rng)
+    pairs = PairTables(codec, "segment", 0.5)
+    pairs.measure(codec.encode(table()), PrivacyLedger(2.0, 1e-4), 0.5, rng)
+    assert pairs.conditional is not None and "rows" not in inspect.signature(pairs.class_loss).parameters
+    generator = Generator(16 + codec.cond_dim, (32, 32), codec.data_dim)
+    generator_step(generator, torch.optim.Adam(generator.parameters()), d, codec, 64, 16, rng, 1.0, pairs, 20.0)
+    assert all(p.grad is None and p.requires_grad for p in d.parameters())
 
 
 def test_marginal_loss_vanishes_at_the_released_marginals():
