@@ -185,7 +185,7 @@ def _cond_cdf(codec: TableCodec) -> torch.Tensor | None:
     """Cumulative chance of each condition slot: column chance x its released frequency."""
     if not codec.cond_dim:
         return None
-    weights = codec.column_weights() if hasattr(codec, "column_weights") else None
+    weights = codec.column_weights()  # None: every conditioned column alike
     k = len(codec.conditioned)
     joint = torch.zeros(codec.cond_dim, dtype=torch.float64)
     for j, c in enumerate(codec.conditioned):
