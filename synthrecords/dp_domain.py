@@ -192,22 +192,25 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
         numbers = _numbers(series)
         plan.integer = bool(public.get("integer", bool(np.all(np.mod(numbers.dropna(), 1) == 0))))
         plan.decimals = 0 if plan.integer else public.get("decimals", _decimals(numbers.dropna()))
-        plan.edges = _public_grid(plan, float) if "lower" in public else numeric_grid()
+        plan.edges = _public_grid(plan, float, numeric_grid()) if "lower" in public else numeric_grid()
     else:
         plan.fmt = plan.fmt or "%Y-%m-%d"
         _dates(series, plan.fmt)  # fail early, naming the row
-        plan.edges = _public_grid(plan, lambda v: float(to_days(pd.Series([pd.Timestamp(v)]))[0])) \
+        plan.edges = _public_grid(plan, lambda v: float(to_days(pd.Series([pd.Timestamp(v)]))[0]), date_grid()) \
             if "lower" in public else date_grid()
     return plan
 
 
-def _public_grid(plan: _Plan, parse) -> np.ndarray:
+def _public_grid(plan: _Plan, parse, default: np.ndarray) -> np.ndarray:
+    """32 equal bins between public bounds, plus the default grid's edges inside them: equal
+    bins alone put a heavy-tailed column (assets 0-300,000, most under 10,000) in a bin or two."""
     if "upper" not in plan.public:
         raise SynthRecordsError(f"public domain of {plan.name!r} gives 'lower' without 'upper'; declare both")
     lo, hi = parse(plan.public["lower"]), parse(plan.public["upper"])
     if not hi > lo:
         raise SynthRecordsError(f"public domain of {plan.name!r}: upper {plan.public['upper']!r} must exceed lower")
-    return np.linspace(lo, hi, 33)
+    inside = default[(default > lo) & (default < hi)]
+    return np.unique(np.concatenate([np.linspace(lo, hi, 33), inside]))
 
 
 def category_threshold(sigma: float, delta_t: float, columns: int) -> float:

@@ -112,6 +112,20 @@ def test_public_domains_are_used_as_given_and_need_no_threshold():
     assert book.entries[0].delta == 0  # nothing read off the data is thresholded
 
 
+def test_public_bounds_of_a_heavy_tailed_column_keep_its_bulk_resolved():
+    # assets up to 300,000 by public bounds, but 90 % of rows under 5,000: 32 equal bins
+    # alone would put them all in the first bin (9,375 wide)
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"assets": np.round(rng.lognormal(7, 1.2, 3000))})
+    public = {"assets": {"lower": 0, "upper": 300_000}}
+    col = release_domain(data, ledger(1.0, 3000), public=public, noise_seed=0)["assets"]
+    edges, counts = np.asarray(col.histogram["edges"]), np.asarray(col.histogram["counts"])
+    assert edges[0] == 0 and edges[-1] == 300_000 and (col.lower, col.upper) == (0, 300_000)
+    assert ((edges > 0) & (edges < 5_000)).sum() >= 5
+    released = counts[edges[1:] <= 1_000].sum() / counts.sum()  # share under 1,000, as released
+    assert 1_000 in edges and released == pytest.approx((data.assets < 1_000).mean(), abs=0.05)
+
+
 def test_nulls_make_a_column_nullable_only_when_clearly_present():
     data = table()
     data.loc[:399, "income"] = np.nan

@@ -309,9 +309,15 @@ def test_ctrl_c_during_fit_leaves_no_model_folder(tmp_path):
     data = tmp_path / "big.csv"
     pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("abcdef"), 3000)}).to_csv(data, index=False)
     out = tmp_path / "m"
-    proc = subprocess.Popen([sys.executable, "-m", "synthrecords", "--verbose", "fit", str(data), "--out", str(out),
-                             "--epsilon", "8", "--epochs", "300"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    # A shell's background job starts with SIGINT ignored, which a child inherits and Python
+    # keeps; a handler in the parent is reset to the default on exec, as a terminal's Ctrl-C finds it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "synthrecords", "--verbose", "fit", str(data), "--out", str(out),
+                                 "--epsilon", "8", "--epochs", "300"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    finally:
+        signal.signal(signal.SIGINT, previous)
     lines = []
     deadline = time.monotonic() + 120
     for line in proc.stderr:  # wait until training has started
