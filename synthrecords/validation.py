@@ -124,7 +124,6 @@ def validate(
     unknown = measures - set(OPTIONAL)
     if unknown:
         raise ValueError(f"validate: unknown measures {sorted(unknown)}; choose from {OPTIONAL}")
-    charts, det, util, att = {}, None, None, None
     if target is not None and target not in domain.names:  # before the slow part
         raise SynthRecordsError(
             f"target column {target!r} is not among the compared columns "
@@ -136,6 +135,26 @@ def validate(
         reference = _as_released_text(subsample(real, MAX_REFERENCE_ROWS, seed), domain)
         results = run_suites(_as_released_text(synthetic, domain), chosen, withheld=withheld,
                              reference=reference)
+    fid, charts, det, util, priv, att = measure(real, synthetic, holdout, domain, target=target, measures=measures,
+                                                seed=seed, timings=timings)
+    log.info(
+        "validate: %d of %d expectations passed (%d blocking failed); fidelity %s; detection "
+        "AUC %s; utility %s; DCR median %s",
+        results.passed, results.evaluated, results.blocking_failed, fid.quality_score,
+        det and det.auc, util and util.status, priv.dcr.median,
+    )
+    return ValidationReport(
+        expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,
+        attacks=att, charts=charts, timings=timings, suites_used=chosen,
+    )
+
+
+def measure(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, domain: Domain, *,
+            target: str | None, measures: Iterable[str], seed: int, timings: dict[str, float]
+            ) -> tuple[Fidelity, dict[str, Any], Detection | None, Utility | None, PrivacyMetrics, Attacks | None]:
+    """Every figure beyond the expectations (fidelity and privacy always, the ``OPTIONAL``
+    ones asked for), each timed into ``timings``; the pandas and Spark validators share it."""
+    charts, det, util, att = {}, None, None, None
     with _timed(timings, "fidelity"):
         fid = fidelity(real, synthetic, domain, seed=seed)
     if "charts" in measures:
@@ -154,16 +173,7 @@ def validate(
     if "attacks" in measures:
         with _timed(timings, "privacy_attacks"):
             att = attacks(real, synthetic, holdout, domain, seed=seed)
-    log.info(
-        "validate: %d of %d expectations passed (%d blocking failed); fidelity %s; detection "
-        "AUC %s; utility %s; DCR median %s",
-        results.passed, results.evaluated, results.blocking_failed, fid.quality_score,
-        det and det.auc, util and util.status, priv.dcr.median,
-    )
-    return ValidationReport(
-        expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,
-        attacks=att, charts=charts, timings=timings, suites_used=chosen,
-    )
+    return fid, charts, det, util, priv, att
 
 
 @contextmanager

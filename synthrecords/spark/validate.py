@@ -24,9 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..attacks import attacks
-from ..charts import associations, distributions, pairs
-from ..detection import detection
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from ..expectations import (
@@ -39,9 +36,8 @@ from ..expectations import (
     run_suites,
     validate_configs,
 )
-from ..metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS, fidelity, privacy
-from ..utility import utility
-from ..validation import MAX_REFERENCE_ROWS, OPTIONAL, ValidationReport
+from ..metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS
+from ..validation import MAX_REFERENCE_ROWS, OPTIONAL, ValidationReport, measure
 from ._frames import row_count, sample_pandas
 
 log = logging.getLogger(__name__)
@@ -114,25 +110,8 @@ def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, 
     timings["expectations"] = round(time.perf_counter() - start, 3)
 
     r, syn, hold = frames["real"], frames["synthetic"], frames.get("holdout")
-    charts, det, util, att = {}, None, None, None
-    with _timed(timings, "fidelity"):
-        fid = fidelity(r, syn, domain, seed=seed)
-    if "charts" in measures:
-        with _timed(timings, "charts"):
-            charts = {"distributions": distributions(r, syn, domain, seed=seed),
-                      "associations": associations(r, syn, domain, seed=seed),
-                      "pairs": pairs(r, syn, domain, seed=seed)}
-    if "detection" in measures:
-        with _timed(timings, "detection"):
-            det = detection(r, syn, domain, seed=seed)
-    if "utility" in measures:
-        with _timed(timings, "utility"):
-            util = utility(r, syn, hold, domain, target, seed=seed)
-    with _timed(timings, "privacy_distances"):
-        priv = privacy(r, syn, domain, holdout=hold, seed=seed)
-    if "attacks" in measures:
-        with _timed(timings, "privacy_attacks"):
-            att = attacks(r, syn, hold, domain, seed=seed)
+    fid, charts, det, util, priv, att = measure(r, syn, hold, domain, target=target, measures=measures, seed=seed,
+                                                timings=timings)
     sizes["note"] = ("fidelity, charts, detection, utility and privacy metrics are computed on these samples "
                      "(exact-copy counts are counts within them); expectations ran on every synthetic row, and "
                      "the real-data reference of each expectation on the first "
@@ -146,12 +125,6 @@ def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, 
 
 def run_suites_spark(sdf: Any, suites: list) -> ExpectationResults:
     return ExpectationResults([_run_suite(sdf, s, None) for s in suites])
-
-
-def _timed(timings: dict[str, float], part: str):
-    from ..validation import _timed as timed
-
-    return timed(timings, part)
 
 
 def _guard(withheld: Withheld) -> Callable[[list[str]], _Withheld]:
