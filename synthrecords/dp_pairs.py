@@ -57,12 +57,12 @@ class PairTables:
             r, g = r + b.shape[0], g + b.shape[1]
         owner = np.asarray(owner)
         self.owner = owner
-        self.pairs = len(codec.columns) * (len(codec.columns) - 1) // 2
+        self.k = len(codec.columns)
+        self.pairs = self.k * (self.k - 1) // 2
         self.mask = torch.from_numpy(owner[:, None] < owner[None, :])  # upper pair blocks
         self.slots, _ = codec.slot_index()
         self.target: torch.Tensor | None = None
-        names = [c.name for c in codec.columns]
-        k = len(names)
+        names, k = [c.name for c in codec.columns], self.k
         self.weight = 1.0  # of the target's tables; every other table has weight 1
         self.cell_weight = np.ones((len(owner), len(owner)))
         if target in names and 0 < target_share < 1 and k > 2:
@@ -98,7 +98,7 @@ class PairTables:
         if self.weight == 1:
             how = f"L2 sensitivity sqrt({self.pairs})"
         else:
-            k = len(np.unique(self.owner))
+            k = self.k
             how = (f"the target's {k - 1} tables with weight {self.weight:.3g}, L2 sensitivity "
                    f"sqrt({k - 1} x {self.weight:.3g}^2 + {self.pairs - (k - 1)}) = {self.sensitivity:.4g}")
         ledger.record("pairs", noise_multiplier=z,
@@ -114,13 +114,12 @@ class PairTables:
         """Release the tables (``noisy_counts``) and keep them, normalised, as the target."""
         # -- post-processing: non-negative, each table normalised on its own --------------
         table = np.clip(self.noisy_counts(encoded, ledger, share, generator), 0, None) * self.mask.numpy()
-        for i in np.unique(self.owner):
-            for j in np.unique(self.owner):
-                if i < j:
-                    rows, cols = self.owner == i, self.owner == j
-                    block = table[np.ix_(rows, cols)]
-                    total = block.sum()
-                    table[np.ix_(rows, cols)] = block / total if total > 0 else 1.0 / block.size
+        for i in range(self.k):
+            for j in range(i + 1, self.k):
+                rows, cols = self.owner == i, self.owner == j
+                block = table[np.ix_(rows, cols)]
+                total = block.sum()
+                table[np.ix_(rows, cols)] = block / total if total > 0 else 1.0 / block.size
         self.target = torch.as_tensor(table, dtype=torch.float32)
         if self.class_group is not None:
             self.conditional = self._conditional(table + table.T)
@@ -130,7 +129,7 @@ class PairTables:
         distribution of the other columns' groups given the target's group."""
         mine = self.owner == self.focus
         rows = tables[mine].copy()  # [target groups, all groups]; the target's own block is 0
-        for j in np.unique(self.owner):
+        for j in range(self.k):
             if j != self.focus:
                 block = rows[:, self.owner == j]
                 total = block.sum(axis=1, keepdims=True)
@@ -149,7 +148,7 @@ class PairTables:
             mean = grouped[groups == g].mean(dim=0)
             want = self.conditional[g]
             loss = loss + (want * (torch.log(want.clamp_min(1e-12)) - torch.log(mean.clamp_min(1e-12)))).sum()
-        return loss / (len(present) * (len(np.unique(self.owner)) - 1))
+        return loss / (len(present) * (self.k - 1))
 
     def loss(self, probs: torch.Tensor) -> torch.Tensor:
         """Mean KL from the released pair tables to the batch's expected pair tables."""

@@ -188,25 +188,17 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     real, synthetic = load_table(real_path), load_table(synth_path)
     hold = load_table(holdout) if holdout else None
     read_s = time.perf_counter() - start
-    if target is not None and target not in real.columns:  # before the PII scan and the metrics
-        raise SynthRecordsError(f"target column {target!r} is not in {real_path}; pass one of its columns "
-                                f"with --target: {', '.join(map(str, real.columns))}")
+    check_target(target, real.columns, real_path)  # before the PII scan and the metrics
     ledger, model, fakes = None, None, []
     if model_dir is not None:
-        fitted = Synthesizer.load(model_dir)
-        domain, pii, ledger, model = fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name
-        target, fakes = target or fitted.target, fitted.fakes_
+        domain, pii, ledger, model, target, fakes = model_evidence(model_dir, target)
     else:
         pii = scan_pii(real)
         personal = set(pii.columns_in("direct", "free_text"))
         domain = data_domain(real[[c for c in real.columns if c not in personal]])
     scan_s = time.perf_counter() - start - read_s
     names = domain.names
-    for label, frame in (("real", real), ("holdout", hold)):
-        lacking = [] if frame is None else [c for c in names if c not in frame.columns]
-        if lacking:
-            raise SynthRecordsError(f"the {label} file lacks the compared columns {lacking}; "
-                                    f"give a file with the same columns as the training data")
+    check_compared(names, real=real, holdout=hold)
     # Real identifiers and free text: a failing example equal to one of them is withheld.
     withheld = {str(v) for c in pii.columns_in("direct", "free_text") if c in real.columns
                 for v in real[c].dropna().unique()}
@@ -237,6 +229,29 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
             save_suite(suite, tmp / "expectations" / f"{suite.name}.json")
     validation.leakage, validation.report = leakage, report
     return validation
+
+
+def check_target(target: str | None, columns: Any, path: Path) -> None:
+    if target is not None and target not in columns:
+        raise SynthRecordsError(f"target column {target!r} is not in {path}; pass one of its columns "
+                                f"with --target: {', '.join(map(str, columns))}")
+
+
+def model_evidence(model_dir: Path, target: str | None) -> tuple[Any, Any, dict, str, str | None, list]:
+    """What validation takes from a fitted model: domain, PII report, ledger, model name,
+    target (the one given, else the model's) and fake plans."""
+    fitted = Synthesizer.load(model_dir)
+    return (fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name, target or fitted.target,
+            fitted.fakes_)
+
+
+def check_compared(names: list[str], **frames: Any) -> None:
+    """Every compared column in each given table (pandas or Spark); None tables are skipped."""
+    for label, frame in frames.items():
+        lacking = [] if frame is None else [c for c in names if c not in frame.columns]
+        if lacking:
+            raise SynthRecordsError(f"the {label} file lacks the compared columns {lacking}; "
+                                    f"give a file with the same columns as the training data")
 
 
 def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | None) -> Any:

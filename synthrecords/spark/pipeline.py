@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SynthRecordsError
-from ..synthesizer import Synthesizer
 from . import leakage as spark_leakage
 from . import validate as spark_validate
 from ._frames import row_count
@@ -55,6 +54,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     """
     from ..atomic import atomic_dir
     from ..expectations import build_suite, load_suite
+    from ..pipeline import check_compared, check_target, model_evidence
     from ..release import versions
     from ..report import assemble
     from . import domain as spark_domain
@@ -67,14 +67,10 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     real, synthetic = read_table(spark, real_path), read_table(spark, synth_path)
     hold = read_table(spark, holdout) if holdout else None
     read_s = time.perf_counter() - start
-    if target is not None and target not in real.columns:
-        raise SynthRecordsError(f"target column {target!r} is not in {real_path}; pass one of its columns "
-                                f"with --target: {', '.join(real.columns)}")
+    check_target(target, real.columns, real_path)
     ledger, model, fakes = None, None, []
     if model_dir is not None:
-        fitted = Synthesizer.load(model_dir)
-        domain, pii, ledger, model = fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name
-        target, fakes = target or fitted.target, fitted.fakes_
+        domain, pii, ledger, model, target, fakes = model_evidence(model_dir, target)
     else:
         sample = spark_scan.scan_sample(real, seed=seed)
         pii = spark_scan.scan_pii(real, sample=sample, seed=seed)
@@ -83,11 +79,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
         domain = spark_domain.data_domain(real.select(*[f"`{c}`" for c in kept]), sample[kept])
     scan_s = time.perf_counter() - start - read_s
     names = domain.names
-    for label, frame in (("real", real), ("holdout", hold)):
-        lacking = [] if frame is None else [c for c in names if c not in frame.columns]
-        if lacking:
-            raise SynthRecordsError(f"the {label} file lacks the compared columns {lacking}; "
-                                    f"give a file with the same columns as the training data")
+    check_compared(names, real=real, holdout=hold)
     identifiers = [c for c in pii.columns_in("direct", "free_text") if c in real.columns]
     validation = spark_validate.validate(
         _select(real, names), synthetic, None if hold is None else _select(hold, names), domain=domain,
