@@ -10,7 +10,9 @@ in LOANS_COLUMNS: the applicant and loan terms, without the post-issue payment c
 free-text ``emp_title``) and sample_data/customers.csv (target ``fraud_flag``, its direct
 identifiers, free text and dates left out: CUSTOMERS_COLUMNS).
 
-Methods: dpctgan at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger); SDV
+Methods: dpctgan at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger; told the table's
+target, as `synthrecords fit --target` is, so its pair tables and conditions favour it, and the
+target's label set as public metadata, so a rare class is not thresholded away); SDV
 GaussianCopula and CTGAN (300 epochs), no DP ("none"); smartnoise-synth MST and AIM (DP) from
 ``bench/.venv-smartnoise`` (its pins clash with ours:
 torch, opacus 0.14), reported as unavailable when that venv is missing. Every method runs in
@@ -62,8 +64,11 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int) -> tuple[pd.DataF
     # Public metadata, stated in the output: every DP method gets these bounds and spends nothing on them
     bounds = {c: [_plain(whole[c].min()), _plain(whole[c].max())] for c in train.columns if c not in cats}
     meta = folder / "meta.json"
+    # The target's label set is public too (what a release for that prediction task declares);
+    # dpctgan gets it, so a rare class is not dropped by its DP category threshold at low epsilon.
+    classes = sorted(whole[target].dropna().astype(str).unique())
     meta.write_text(json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
-                                "bounds": bounds}))
+                                "target_classes": classes, "bounds": bounds}))
     read = {c: str for c in cats}
     return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
 
@@ -193,15 +198,23 @@ def main(argv: list[str] | None = None) -> None:
     load_avg = os.getloadavg()[0]
     print(f"cores: {os.cpu_count()}, load average {load_avg:.1f}; methods {args.methods}, epsilons {args.epsilons}; "
           f"smartnoise venv: {'present' if SMARTNOISE_PY.exists() else 'missing'} ({SMARTNOISE_PY})")
-    rows = [r for name in args.datasets.split(",") for r in bench_dataset(name, args)]
-    summary = ratios(rows)
-    print_tables(rows, summary)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"settings": {**{k: v for k, v in vars(args).items() if k != "out"},
-                                            "cores": os.cpu_count(), "load_average_at_start": load_avg,
-                                            "smartnoise_python": str(SMARTNOISE_PY)},
-                               "runs": rows, "ratios": summary}, indent=2, default=str))
+    settings = {**{k: v for k, v in vars(args).items() if k != "out"}, "cores": os.cpu_count(),
+                "load_average_at_start": load_avg, "smartnoise_python": str(SMARTNOISE_PY)}
+    rows: list[dict] = []
+    for name in args.datasets.split(","):
+        rows += bench_dataset(name, args)
+        # after every table: a long run that is stopped keeps the tables it finished
+        write_json(out, {"settings": settings, "runs": rows, "ratios": ratios(rows),
+                         "load_average_now": os.getloadavg()[0]})
+    print_tables(rows, ratios(rows))
     print(f"written {out}")
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(payload, indent=2, default=str))
+    partial.replace(path)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ import time
 import pandas as pd
 
 
-def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, bounds: dict):
+def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, bounds: dict,
+          target: str, classes: list[str]):
     import torch
 
     from synthrecords.domain import data_domain
@@ -35,9 +36,9 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
     t0 = time.perf_counter()
     if method == "dpctgan":
         ledger = PrivacyLedger(epsilon, default_delta(len(train))) if epsilon else PrivacyLedger()
-        public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()}
+        public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()} | {target: {"categories": classes}}
         domain = release_domain(train, ledger, public=public) if epsilon else data_domain(train)
-        engine = DPCTGANEngine()
+        engine = DPCTGANEngine(target=target)  # told the target, as `--target` does (issue 5's steering)
     else:
         ledger, domain, engine = PrivacyLedger(), data_domain(train), SDVEngine(method)
     engine.fit(train, domain, ledger, seed=seed)
@@ -77,7 +78,8 @@ def main(argv: list[str]) -> None:
     if method in ("mst", "aim"):
         synth, fit_s, sample_s, spent = _smartnoise(method, epsilon, train, rows, meta)
     else:
-        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, meta["seed"], meta["bounds"])
+        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, meta["seed"], meta["bounds"],
+                                              meta["target"], meta["target_classes"])
     synth.to_csv(out_csv, index=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     with open(out_json, "w") as fh:
