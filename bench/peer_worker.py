@@ -2,7 +2,7 @@
 
     python bench/peer_worker.py METHOD EPSILON TRAIN_CSV META_JSON OUT_CSV OUT_JSON
 
-Reads the training split, fits METHOD (dpctgan, gaussian_copula, ctgan, mst, aim), samples
+Reads the training split, fits METHOD (dpctgan, dpctgan_target, gaussian_copula, ctgan, mst, aim), samples
 ``rows`` rows (from META_JSON), writes them to OUT_CSV and to OUT_JSON the fit seconds, sample
 seconds and the process's peak resident memory (``ru_maxrss``: imports included, torch's
 allocations too, unlike tracemalloc). A process per method so one method's peak is not
@@ -34,11 +34,12 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
 
     torch.set_num_threads(1)  # as bench_dpctgan --threads 1: every model on one thread
     t0 = time.perf_counter()
-    if method == "dpctgan":
+    if method in ("dpctgan", "dpctgan_target"):
         ledger = PrivacyLedger(epsilon, default_delta(len(train))) if epsilon else PrivacyLedger()
         public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()} | {target: {"categories": classes}}
         domain = release_domain(train, ledger, public=public) if epsilon else data_domain(train)
-        engine = DPCTGANEngine(target=target)  # told the target, as `--target` does (issue 5's steering)
+        # dpctgan_target: told the target, as `fit --target` does (issue 5's steering)
+        engine = DPCTGANEngine(target=target if method == "dpctgan_target" else None)
     else:
         ledger, domain, engine = PrivacyLedger(), data_domain(train), SDVEngine(method)
     engine.fit(train, domain, ledger, seed=seed)

@@ -70,15 +70,17 @@ def add_fakes(synthetic: pd.DataFrame, fakes: list[FakePlan], column_order: list
     rng = random.Random(seed)
     reject = _rejector(forbidden) if forbidden else None
     pools = NamePools(reject)
-    out = synthetic.copy()
+    columns = {c: synthetic[c] for c in synthetic.columns}
     for plan in fakes:
-        out[plan.column] = generate_column(plan, len(out), rng, reject, pools).to_numpy()
-    missing = [c for c in column_order if c not in out.columns]
+        columns[plan.column] = pd.Series(generate_column(plan, len(synthetic), rng, reject, pools).to_numpy(),
+                                         index=synthetic.index)
+    missing = [c for c in column_order if c not in columns]
     if missing:
         raise SynthRecordsError(f"columns {missing} of the release order are neither in the synthetic rows nor "
                                 f"in the fake plans; was the model trained on Protected.data?")
-    extra = [c for c in out.columns if c not in column_order]
-    return out[list(column_order) + extra]
+    order = list(column_order) + [c for c in columns if c not in column_order]
+    # a new frame over the same column arrays: copying a 1M-row table cost 0.4 s of a 5 s sample
+    return pd.DataFrame({c: columns[c] for c in order}, index=synthetic.index, copy=False)
 
 
 def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,

@@ -165,6 +165,16 @@ def test_add_fakes_keeps_integer_columns_integer():
     assert out["account"].dtype == "int64" and out["account"].is_unique
 
 
+def test_add_fakes_puts_columns_in_release_order_and_leaves_its_input_alone():
+    plan = FakePlan("account", entity="ID", masks={"99999999": 1.0}, dtype="int64", unique=True)
+    rows = pd.DataFrame({"x": range(5), "y": list("abcde"), "extra": 1.5}, index=range(10, 15))
+    before = rows.copy()
+    out = add_fakes(rows, [plan], ["y", "account", "x"], seed=0)
+    assert list(out.columns) == ["y", "account", "x", "extra"]  # columns outside the order go last
+    assert list(out.index) == list(rows.index) and out["account"].notna().all()
+    pd.testing.assert_frame_equal(rows, before)
+
+
 def test_add_fakes_names_missing_release_columns(protected):
     with pytest.raises(SynthRecordsError, match="no_such"):
         add_fakes(protected.data, protected.fakes, protected.column_order + ["no_such"], seed=0)
