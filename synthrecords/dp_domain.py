@@ -49,7 +49,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
@@ -248,6 +248,38 @@ def _record(ledger: PrivacyLedger, z: float, delta_t: float, plans: list[_Plan],
         ledger.record("domain", noise_multiplier=z, detail=detail, delta=delta_t)
     else:
         ledger.record("domain", noise_multiplier=z, detail=detail)
+
+
+def exact_bins(data: pd.DataFrame, domain: Domain) -> Domain:
+    """Without DP: each number and date column of an exact domain gets the encoder bins a DP
+    release would give it at no noise (quantiles, equal widths and spikes, on the default grid
+    inside its bounds) instead of the codec's 10 equal-width bins, which put a heavy-tailed
+    column's bulk in one bin. Reads real values: never for a DP fit."""
+    columns = {}
+    for col in domain:
+        columns[col.name] = col
+        if col.kind not in ("numerical", "datetime") or col.histogram or col.lower is None or col.upper is None:
+            continue
+        values = data[col.name].dropna()
+        if col.kind == "numerical":
+            x, lo, hi = _numbers(values), float(col.lower), float(col.upper)
+        else:
+            x = to_days(_dates(values, col.datetime_format))
+            lo, hi = (float(to_days(pd.to_datetime(pd.Series([b]), format=col.datetime_format))[0])
+                      for b in (col.lower, col.upper))
+            hi += 1.0  # the last day is inside
+        if not hi > lo or x.empty:
+            continue
+        default = numeric_grid() if col.kind == "numerical" else date_grid()
+        grid = np.unique(np.concatenate([np.linspace(lo, hi, 33), default[(default > lo) & (default < hi)]]))
+        bins = np.clip(np.searchsorted(grid, x.to_numpy(dtype=float), side="right") - 1, 0, len(grid) - 2)
+        counts = np.bincount(bins, minlength=len(grid) - 1).astype(float)
+        enc = _encoder_edges(grid, counts, lo, hi)
+        mass = np.diff(np.interp(enc, grid, np.concatenate([[0.0], np.cumsum(counts)])))
+        nulls = int(data[col.name].isna().sum())
+        columns[col.name] = replace(col, histogram={"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
+                                                    "null_share": nulls / len(data) if len(data) else 0.0})
+    return Domain(columns)
 
 
 def _exact_histograms(data: pd.DataFrame, plans: list[_Plan]) -> list[tuple[list[Any], np.ndarray]]:

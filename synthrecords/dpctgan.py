@@ -49,6 +49,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from .domain import Domain, _jsonable
+from .dp_domain import exact_bins
 from .dp_encoders import TableCodec
 from .dp_pairs import PairTables
 from .dp_sampler import FoldedSampler
@@ -139,6 +140,8 @@ class DPCTGANEngine:
         if self.noise_seed is not None and ledger.is_private:
             log.warning("dpctgan with a fixed noise_seed: reproducible, but no privacy guarantee")
         secret = torch.Generator().manual_seed(secrets.randbits(63) if self.noise_seed is None else self.noise_seed)
+        if not ledger.is_private:  # no DP: exact bins too (a DP fit's come from its domain release)
+            domain = exact_bins(data, domain)
         codec = TableCodec.from_domain(domain)
         if self.target is not None:
             codec.focus, codec.focus_share = self.target, self.target_share

@@ -7,15 +7,17 @@ import pandas as pd
 import pytest
 from opacus.accountants.analysis import rdp as rdp_analysis
 
-from synthrecords.domain import Domain
+from synthrecords.domain import Domain, data_domain
 from synthrecords.dp_domain import (
     DEFAULT_SHARE,
     THRESHOLD_DELTA_SHARE,
     _support,
     category_threshold,
     default_delta,
+    exact_bins,
     release_domain,
 )
+from synthrecords.dp_encoders import TableCodec
 from synthrecords.errors import SynthRecordsError
 from synthrecords.ledger import ORDERS, PrivacyLedger
 
@@ -124,6 +126,28 @@ def test_public_bounds_of_a_heavy_tailed_column_keep_its_bulk_resolved():
     assert ((edges > 0) & (edges < 5_000)).sum() >= 5
     released = counts[edges[1:] <= 1_000].sum() / counts.sum()  # share under 1,000, as released
     assert 1_000 in edges and released == pytest.approx((data.assets < 1_000).mean(), abs=0.05)
+
+
+def test_without_dp_a_heavy_tailed_column_gets_exact_quantile_bins_not_ten_equal_ones():
+    rng = np.random.default_rng(0)
+    assets = np.round(rng.lognormal(7, 1.2, 3000))
+    assets[:300] = np.nan
+    data = table(3000).assign(assets=assets)
+    plain = TableCodec.from_domain(data_domain(data))
+    binned = exact_bins(data, data_domain(data))
+    codec = TableCodec.from_domain(binned)
+
+    def top_share(c):  # the largest share of the rows in one bin
+        x = data["assets"].dropna().to_numpy(float)
+        return np.histogram(x, c.edges)[0].max() / len(x)
+
+    before, after = (next(c for c in k.columns if c.name == "assets") for k in (plain, codec))
+    assert top_share(before) > 0.8 and top_share(after) < 0.2  # 10 equal bins vs quantiles
+    hist = binned["assets"].histogram
+    assert sum(hist["counts"]) == 2700 and hist["null_share"] == pytest.approx(0.1)
+    assert hist["edges"][0] == binned["assets"].lower and hist["edges"][-1] == binned["assets"].upper
+    joined = binned["joined"].histogram["edges"]  # dates: days, the last day inside
+    assert len(joined) > 11 and binned["city"] == data_domain(data)["city"]
 
 
 def test_nulls_make_a_column_nullable_only_when_clearly_present():

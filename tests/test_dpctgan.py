@@ -252,6 +252,13 @@ def test_without_an_epsilon_it_trains_without_noise_and_records_nothing():
     engine.fit(data, data_domain(data), ledger, seed=0)
     assert engine.privacy_["noise_multiplier"] == 0.0 and ledger.entries == []
     assert len(engine.sample(20, seed=0)) == 20
+    # its bins come from the exact data (quantiles), not 10 equal widths
+    from synthrecords.dp_domain import exact_bins
+
+    want = exact_bins(data, data_domain(data))
+    for name in ("income", "joined"):
+        edges = next(c for c in engine.codec_.columns if c.name == name).edges
+        assert edges == want[name].histogram["edges"] and len(edges) > 11
 
 
 def test_unfitted_engine_refuses_to_sample():
