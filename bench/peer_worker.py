@@ -1,6 +1,6 @@
 """One method on one split, in its own process, for bench_peers.py (not a bench on its own).
 
-    python bench/peer_worker.py METHOD EPSILON TRAIN_CSV META_JSON OUT_CSV OUT_JSON
+    python bench/peer_worker.py METHOD EPSILON TRAIN_CSV META_JSON OUT_CSV OUT_JSON [SEED]
 
 Reads the training split, fits METHOD (dpctgan, dpctgan_target, gaussian_copula, ctgan, mst, aim), samples
 ``rows`` rows (from META_JSON), writes them to OUT_CSV and to OUT_JSON the fit seconds, sample
@@ -70,16 +70,17 @@ def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, met
 
 
 def main(argv: list[str]) -> None:
-    method, eps, train_csv, meta_json, out_csv, out_json = argv
+    method, eps, train_csv, meta_json, out_csv, out_json, *seed = argv
     epsilon = None if eps == "none" else float(eps)
     with open(meta_json) as fh:
         meta = json.load(fh)
+    seed = int(seed[0]) if seed else meta["seed"]  # a repeat's own seed (bench_peers --repeats)
     train = pd.read_csv(train_csv, dtype={c: str for c in meta["categorical"]})
     rows = meta["rows"]
     if method in ("mst", "aim"):
         synth, fit_s, sample_s, spent = _smartnoise(method, epsilon, train, rows, meta)
     else:
-        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, meta["seed"], meta["bounds"],
+        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, seed, meta["bounds"],
                                               meta["target"], meta["target_classes"])
     synth.to_csv(out_csv, index=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
