@@ -209,8 +209,12 @@ def _public_grid(plan: _Plan, parse, default: np.ndarray) -> np.ndarray:
     lo, hi = parse(plan.public["lower"]), parse(plan.public["upper"])
     if not hi > lo:
         raise SynthRecordsError(f"public domain of {plan.name!r}: upper {plan.public['upper']!r} must exceed lower")
-    inside = default[(default > lo) & (default < hi)]
-    return np.unique(np.concatenate([np.linspace(lo, hi, 33), inside]))
+    return _grid_within(lo, hi, default)
+
+
+def _grid_within(lo: float, hi: float, default: np.ndarray) -> np.ndarray:
+    """32 equal bins between known bounds plus the default grid's edges inside them."""
+    return np.unique(np.concatenate([np.linspace(lo, hi, 33), default[(default > lo) & (default < hi)]]))
 
 
 def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
@@ -270,12 +274,9 @@ def exact_bins(data: pd.DataFrame, domain: Domain) -> Domain:
             hi += 1.0  # the last day is inside
         if not hi > lo or x.empty:
             continue
-        default = numeric_grid() if col.kind == "numerical" else date_grid()
-        grid = np.unique(np.concatenate([np.linspace(lo, hi, 33), default[(default > lo) & (default < hi)]]))
+        grid = _grid_within(lo, hi, numeric_grid() if col.kind == "numerical" else date_grid())
         bins = np.clip(np.searchsorted(grid, x.to_numpy(dtype=float), side="right") - 1, 0, len(grid) - 2)
-        counts = np.bincount(bins, minlength=len(grid) - 1).astype(float)
-        enc = _encoder_edges(grid, counts, lo, hi)
-        mass = np.diff(np.interp(enc, grid, np.concatenate([[0.0], np.cumsum(counts)])))
+        enc, mass = _encoder_histogram(grid, np.bincount(bins, minlength=len(grid) - 1).astype(float), lo, hi)
         nulls = int(data[col.name].isna().sum())
         columns[col.name] = replace(col, histogram={"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                                                     "null_share": nulls / len(data) if len(data) else 0.0})
@@ -343,10 +344,7 @@ def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
         lo, hi = edges[support[0]], edges[support[1]]
     # Bins under one noise std are taken as empty: across the many empty bins of a wide
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
-    counts = np.where(counts > sigma, counts, 0.0)
-    enc = _encoder_edges(edges, counts, lo, hi)
-    cdf = np.concatenate([[0.0], np.cumsum(counts)])
-    mass = np.diff(np.interp(enc, edges, cdf))
+    enc, mass = _encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                      "null_share": _null_share(noisy[-1], float(mass.sum()), col.nullable)}
     if "lower" in plan.public:  # public bounds were set above, as given
@@ -388,6 +386,12 @@ def _support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[in
 def _null_share(noisy_nulls: float, mass: float, nullable: bool) -> float:
     nulls = max(float(noisy_nulls), 0.0) if nullable else 0.0
     return nulls / (nulls + mass) if nulls + mass > 0 else float(nullable)
+
+
+def _encoder_histogram(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder's bins within [lo, hi] and the mass of each, from counts on a finer grid."""
+    enc = _encoder_edges(edges, counts, lo, hi)
+    return enc, np.diff(np.interp(enc, edges, np.concatenate([[0.0], np.cumsum(counts)])))
 
 
 def _encoder_edges(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> np.ndarray:
