@@ -99,6 +99,12 @@ def to_days(stamps: pd.Series) -> pd.Series:
     return (stamps - EPOCH) / pd.Timedelta(days=1)
 
 
+def bounds_in_days(lower: Any, upper: Any, fmt: str | None) -> tuple[float, float]:
+    """A date column's formatted bounds as days since 1970-01-01."""
+    lo, hi = (float(to_days(pd.to_datetime(pd.Series([b]), format=fmt))[0]) for b in (lower, upper))
+    return lo, hi
+
+
 def from_days(days: np.ndarray | pd.Series) -> pd.Series:
     return EPOCH + pd.to_timedelta(pd.Series(np.asarray(days, dtype=float)), unit="D")
 
@@ -269,8 +275,7 @@ def exact_bins(data: pd.DataFrame, domain: Domain) -> Domain:
             x, lo, hi = _numbers(values), float(col.lower), float(col.upper)
         else:
             x = to_days(_dates(values, col.datetime_format))
-            lo, hi = (float(to_days(pd.to_datetime(pd.Series([b]), format=col.datetime_format))[0])
-                      for b in (col.lower, col.upper))
+            lo, hi = bounds_in_days(col.lower, col.upper, col.datetime_format)
             hi += 1.0  # the last day is inside
         if not hi > lo or x.empty:
             continue

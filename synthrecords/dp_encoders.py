@@ -21,7 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from .domain import Domain
-from .dp_domain import from_days, to_days
+from .dp_domain import bounds_in_days, from_days, to_days
 from .errors import SynthRecordsError
 
 EQUAL_WIDTH_BINS = 10  # bins for a column whose domain carries no released histogram
@@ -234,7 +234,7 @@ class TableCodec:
         edges = np.asarray(c.edges)
         x = edges[bins] + (offset + 1) / 2 * (edges[bins + 1] - edges[bins])
         if c.kind == "datetime":
-            lo, hi = (to_days(pd.to_datetime(pd.Series([b]), format=c.datetime_format))[0] for b in (c.lower, c.upper))
+            lo, hi = bounds_in_days(c.lower, c.upper, c.datetime_format)
             resolution = 86400.0 if "%H" not in c.datetime_format else 1.0  # whole days, or seconds
             x = np.round(np.clip(x, lo, hi) * 86400.0 / resolution) * resolution / 86400.0
             stamps = from_days(x).dt.strftime(c.datetime_format)
@@ -357,7 +357,7 @@ def _edges(col) -> list[float]:
     if col.lower is None or col.upper is None:
         return []
     if col.kind == "datetime":
-        lo, hi = (float(to_days(pd.to_datetime(pd.Series([b]), format=col.datetime_format))[0]) for b in (col.lower, col.upper))
+        lo, hi = bounds_in_days(col.lower, col.upper, col.datetime_format)
         hi += 1.0
     else:
         lo, hi = float(col.lower), float(col.upper)
