@@ -30,10 +30,10 @@ import pandas as pd
 
 from bench.common import DATASETS, RESULTS, auc, load, quality
 from synthrecords.domain import data_domain
-from synthrecords.dp_domain import default_delta, release_domain
-from synthrecords.dpctgan import DPCTGANEngine
-from synthrecords.ledger import PrivacyLedger
-from synthrecords.train import SDVEngine
+from synthrecords.models.dpctgan import DPCTGANEngine
+from synthrecords.models.train import SDVEngine
+from synthrecords.privacy.domain import default_delta, release_domain
+from synthrecords.privacy.ledger import PrivacyLedger
 
 QUALITY_TARGET, AUC_GAP_TARGET = 0.85, 0.10
 

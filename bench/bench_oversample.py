@@ -15,7 +15,7 @@ keeps its natural mix. A gradient-boosting classifier is trained on
 and its average precision for "bad" is measured on the real holdout. The distance to
 the closest real training record (DCR) of the added minority rows is compared with that
 of real holdout minority rows: SMOTE interpolates real records, we must not. The added
-rows' class fidelity (synthrecords.class_fidelity: SDMetrics column shapes of the added
+rows' class fidelity (synthrecords.validation.class_fidelity: SDMetrics column shapes of the added
 rows vs every real minority row of the training split, held-back ones included) is printed
 beside it: a less noisy figure than the average precision.
 Each seed is a paired comparison (same split, cut and classifier seed for all
@@ -42,7 +42,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from synthrecords import Synthesizer
-from synthrecords.class_fidelity import class_fidelity
+from synthrecords.validation.class_fidelity import class_fidelity
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET, MINORITY = "Status", "bad"

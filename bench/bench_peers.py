@@ -27,7 +27,7 @@ the data).
 
 Figures per (dataset, method, epsilon): SDMetrics quality (vs the real 80 %); TSTR ROC AUC on
 the real 20 % (HistGradientBoosting, bench_dpctgan.auc) and TRTR; DCR ratio (median synthetic->
-train over holdout->train distance, synthrecords.metrics.privacy: ~1 no copying, << 1 copies);
+train over holdout->train distance, synthrecords.validation.metrics.privacy: ~1 no copying, << 1 copies);
 fit seconds; sample rows/second; peak RSS of the method's process. Ratios at each epsilon: our
 fit seconds / SDV CTGAN's, our quality - each peer's. ``--quick``: credit_data and
 HealthInsurance, epsilon {1, none}, peers GaussianCopula, CTGAN and MST. Writes
@@ -49,7 +49,7 @@ import pandas as pd
 
 from bench.common import RESULTS, ROOT, TABLES, auc, categorical, quality, split
 from synthrecords.domain import data_domain
-from synthrecords.metrics import privacy
+from synthrecords.validation.metrics import privacy
 
 SMARTNOISE_PY = ROOT / "bench" / ".venv-smartnoise" / "bin" / "python"
 WORKER = ROOT / "bench" / "peer_worker.py"

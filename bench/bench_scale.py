@@ -65,8 +65,9 @@ def child(rows: int, sample_rows: int, seed: int, row_passes: int) -> dict:
 
     import torch
 
-    from synthrecords import Synthesizer, dpctgan
-    from synthrecords.scan import scan_pii
+    from synthrecords import Synthesizer
+    from synthrecords.models import dpctgan
+    from synthrecords.pii.scan import scan_pii
 
     logging.basicConfig(level=logging.ERROR)
     table = make_table(rows, seed)
@@ -106,8 +107,8 @@ def child(rows: int, sample_rows: int, seed: int, row_passes: int) -> dict:
 def peer_child(sample_rows: int, seed: int) -> dict:
     """SDV GaussianCopula (no DP) on 10k rows of the same table: its sampling speed."""
     from synthrecords.domain import data_domain
-    from synthrecords.ledger import PrivacyLedger
-    from synthrecords.train import SDVEngine
+    from synthrecords.models.train import SDVEngine
+    from synthrecords.privacy.ledger import PrivacyLedger
 
     table = make_table(10_000, seed)
     engine = SDVEngine("gaussian_copula")

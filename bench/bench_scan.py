@@ -21,8 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from synthrecords.pii.scan import scan_pii
 from synthrecords.read import load_table
-from synthrecords.scan import scan_pii
 
 try:
     from tests.pii_table import make_pii_table

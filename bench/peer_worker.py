@@ -27,10 +27,10 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
     import torch
 
     from synthrecords.domain import data_domain
-    from synthrecords.dp_domain import default_delta, release_domain
-    from synthrecords.dpctgan import DPCTGANEngine
-    from synthrecords.ledger import PrivacyLedger
-    from synthrecords.train import SDVEngine
+    from synthrecords.models.dpctgan import DPCTGANEngine
+    from synthrecords.models.train import SDVEngine
+    from synthrecords.privacy.domain import default_delta, release_domain
+    from synthrecords.privacy.ledger import PrivacyLedger
 
     torch.set_num_threads(1)  # as bench_dpctgan --threads 1: every model on one thread
     t0 = time.perf_counter()

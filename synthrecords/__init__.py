@@ -2,6 +2,7 @@
 
 __version__ = "0.1.0"
 
+from . import engines
 from .errors import NotFittedError, SynthRecordsError
 from .read import load_table
 
@@ -18,6 +19,16 @@ __all__ = [
 ]
 
 
+def _fit_on_spark(synth, data):
+    # Spark sits above the core: the face wires it in, so the core never imports it.
+    from .spark.train import fit_source
+
+    return fit_source(synth, data, master=synth.spark_master)
+
+
+engines.register("spark", _fit_on_spark)
+
+
 def __getattr__(name: str):
     # Heavy stages (torch, SDV, Presidio, GE) load on first use, so `synthrecords --help` is fast.
     if name == "Synthesizer":
@@ -27,9 +38,9 @@ def __getattr__(name: str):
         from . import pipeline
         return getattr(pipeline, name)
     if name == "scan_pii":
-        from .scan import scan_pii
+        from .pii.scan import scan_pii
         return scan_pii
     if name == "validate":
-        from .validation import validate
+        from .validation.measure import validate
         return validate
     raise AttributeError(f"module 'synthrecords' has no attribute {name!r}")

@@ -122,8 +122,8 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
          spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Find personal data: category, entities, confidence and planned action per column."""
     from .config import DEFAULT_NLP_MODEL
+    from .pii.scan import scan_pii
     from .read import load_table
-    from .scan import scan_pii
 
     if format not in ("table", "json"):
         _fail(SynthRecordsError(f"--format {format!r}: use 'table' or 'json'"))

@@ -38,7 +38,7 @@ class PrivacyConfig(_Section):
     delta: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)  # default: 1 / (10 * training rows)
     # share of epsilon spent on the DP domain release; default dp_domain.DEFAULT_SHARE
     domain_share: float | None = Field(default=None, gt=0, lt=1)
-    # total epsilon for this dataset across every fit, kept in budget_file (see synthrecords.budget;
+    # total epsilon for this dataset across every fit, kept in budget_file (see synthrecords.privacy.budget;
     # default $SYNTHRECORDS_BUDGET_FILE or ~/.local/state/synthrecords/budgets.json)
     dataset_budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_file: Path | None = None

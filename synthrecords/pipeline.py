@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,30 +13,20 @@ import pandas as pd
 from .atomic import refuse_existing
 from .config import JobConfig
 from .errors import SynthRecordsError
-from .policy import ProtectionPolicy
-from .protect import LeakageCheck, check_leakage
+from .job import (
+    RunResult,
+    check_compared,
+    check_target,
+    model_evidence,
+    privacy_scope,
+    synthesizer_from,
+)
+from .pii.protect import LeakageCheck, check_leakage
 from .read import load_table
-from .release import release
+from .release.folder import release
 from .synthesizer import Synthesizer
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RunResult:
-    synthetic: pd.DataFrame
-    report: dict[str, Any]
-    synthesizer: Synthesizer
-    leakage: LeakageCheck
-    out_dir: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.report["summary"]
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.report
 
 
 def split_holdout(df: pd.DataFrame, share: float, seed: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -49,29 +38,15 @@ def split_holdout(df: pd.DataFrame, share: float, seed: int | None) -> tuple[pd.
     return df[~mask].reset_index(drop=True), df[mask].reset_index(drop=True)
 
 
-def synthesizer_from(job: JobConfig) -> Synthesizer:
-    pii = job.pii
-    policy = ProtectionPolicy(direct=pii.direct, free_text=pii.free_text, quasi=pii.quasi,
-                              columns=dict(pii.columns))
-    return Synthesizer(epsilon=job.privacy.epsilon, delta=job.privacy.delta, model=job.model.name,
-                       epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
-                       domain_share=job.privacy.domain_share,
-                       public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
-                       pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
-                       engine=job.model.engine, spark_master=job.model.spark_master,
-                       dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
-                       allow_over_budget=job.privacy.allow_over_budget)
-
-
 def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = True) -> RunResult:
     """Run a whole job; with ``write`` the release folder is written atomically to job.output.dir."""
     if job.model.engine == "spark":  # Spark-native: read, fit, sample, validate and release on Spark
         from .spark.pipeline import run_job as spark_run_job
 
         return spark_run_job(job, data, write=write)
-    from .class_fidelity import class_fidelity
-    from .expectations import build_suite, load_suite
-    from .validation import validate
+    from .validation.class_fidelity import class_fidelity
+    from .validation.expectations import build_suite, load_suite
+    from .validation.measure import validate
 
     if write:  # refuse before the work, not after it
         refuse_existing(job.output.dir, job.output.overwrite)
@@ -122,40 +97,14 @@ def synthesize(data: pd.DataFrame | str | Path, *, rows: int | None = None, out:
 
 def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthetic: pd.DataFrame,
                  leakage: LeakageCheck, validation: Any) -> dict[str, Any]:
-    from .release import run_info
-    from .report import assemble
+    from .release.folder import run_info
+    from .release.report import assemble
 
     ledger = synth.ledger_.to_dict()
     ledger["scope"] = privacy_scope(synth)
     run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
     return assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
                     model=synth.model_name)
-
-
-def privacy_scope(synth: Synthesizer) -> list[str]:
-    """What the (epsilon, delta) covers and, exactly, what reads real data outside it."""
-    from .train import GUARANTEES
-
-    if not synth.ledger_.is_private:
-        return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
-                "covered by a formal guarantee.")]
-    return [
-        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
-        "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
-        "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
-        "sampler use only those releases. Sampling is post-processing."),
-        ("Read outside the ledger, as schema: the row count (sets the sample rate and default delta), column "
-        "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
-        "and public domains to make them public input)."),
-        ("Read outside the ledger, by the PII stage: the column classification (pii.json: which columns are "
-        "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale and "
-        "format shares of groups of at least 10 rows). Identifier values are never modelled; a fake equal to a "
-        "real identifier is re-drawn, which reveals at most that some value was re-drawn."),
-        ("Read outside the ledger, for the data owner's review: the validation figures in report.json/report.html "
-        "(fidelity, utility and privacy metrics compare the output with real rows). synthetic.csv depends "
-        "on the real data only through the ledger and the two items above; share the report only where "
-        "that is acceptable."),
-    ]
 
 
 def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Path | None = None,
@@ -176,13 +125,13 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
 
     from .atomic import atomic_dir
     from .domain import data_domain
-    from .expectations import build_suite, load_suite, save_suite
+    from .pii.scan import scan_pii
     from .read import file_sha256
-    from .release import versions
-    from .report import assemble
-    from .report_html import render_report
-    from .scan import scan_pii
-    from .validation import validate
+    from .release.folder import versions
+    from .release.html import render_report
+    from .release.report import assemble
+    from .validation.expectations import build_suite, load_suite, save_suite
+    from .validation.measure import validate
 
     start = time.perf_counter()
     real, synthetic = load_table(real_path), load_table(synth_path)
@@ -231,37 +180,14 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     return validation
 
 
-def check_target(target: str | None, columns: Any, path: Path) -> None:
-    if target is not None and target not in columns:
-        raise SynthRecordsError(f"target column {target!r} is not in {path}; pass one of its columns "
-                                f"with --target: {', '.join(map(str, columns))}")
-
-
-def model_evidence(model_dir: Path, target: str | None) -> tuple[Any, Any, dict, str, str | None, list]:
-    """What validation takes from a fitted model: domain, PII report, ledger, model name,
-    target (the one given, else the model's) and fake plans."""
-    fitted = Synthesizer.load(model_dir)
-    return (fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name, target or fitted.target,
-            fitted.fakes_)
-
-
-def check_compared(names: list[str], **frames: Any) -> None:
-    """Every compared column in each given table (pandas or Spark); None tables are skipped."""
-    for label, frame in frames.items():
-        lacking = [] if frame is None else [c for c in names if c not in frame.columns]
-        if lacking:
-            raise SynthRecordsError(f"the {label} file lacks the compared columns {lacking}; "
-                                    f"give a file with the same columns as the training data")
-
-
 def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | None) -> Any:
     """The `protect` verb: real rows with keyed fakes (same input -> same fake) and redacted text.
 
     This is pseudonymised real data, not a synthetic release: every non-identifier value is real.
     """
     from .atomic import write_table
-    from .protect import pseudonymize
-    from .scan import scan_pii
+    from .pii.protect import pseudonymize
+    from .pii.scan import scan_pii
 
     real = load_table(data)
     report = scan_pii(real, nlp_model=nlp_model)

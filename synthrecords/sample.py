@@ -27,7 +27,7 @@ import pandas as pd
 
 from .domain import Domain
 from .errors import SynthRecordsError
-from .train import Engine
+from .models.train import Engine
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 20  # batches per cell before its shortfall is filled without the condition

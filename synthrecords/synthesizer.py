@@ -18,18 +18,19 @@ from . import __version__
 from .atomic import atomic_dir
 from .config import DEFAULT_NLP_MODEL
 from .domain import Domain, data_domain, infer_kind
-from .dp_domain import DEFAULT_SHARE, default_delta, release_domain
+from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
-from .ledger import PrivacyLedger
-from .policy import ProtectionPolicy
-from .protect import FakePlan, add_fakes, protect
+from .models.train import Engine, check_privacy, load_engine, make_engine
+from .pii.policy import ProtectionPolicy
+from .pii.protect import FakePlan, add_fakes, protect
+from .pii.scan import PiiReport, scan_pii
+from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
+from .privacy.ledger import PrivacyLedger
 from .read import file_sha256, prepare, restore_timezones
 from .sample import SamplingReport, sample_rows
-from .scan import PiiReport, scan_pii
-from .train import Engine, check_privacy, load_engine, make_engine
 
 if TYPE_CHECKING:
-    from .budget import DatasetBudget
+    from .privacy.budget import DatasetBudget
 
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
@@ -57,7 +58,7 @@ class Synthesizer:
     engine: str = "pandas"
     spark_master: str | None = None  # default local[*], or SPARK_REMOTE
     # A total epsilon for the dataset across every fit, kept in a ledger file (see
-    # synthrecords.budget); run-time choices, like engine, not saved with the model.
+    # synthrecords.privacy.budget); run-time choices, like engine, not saved with the model.
     dataset_budget: float | None = None
     budget_file: str | Path | None = None  # default budget.default_budget_file()
     allow_over_budget: bool = False
@@ -70,15 +71,11 @@ class Synthesizer:
     def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
         """Learn from ``data``. ``dataset`` is the whole dataset (or its hash) the dataset
         budget is kept for: the pipeline passes the input before the holdout split; default ``data``."""
-        if self.engine != "pandas":
-            if self.engine != "spark":
-                raise SynthRecordsError(f"engine {self.engine!r}: use 'pandas' (the default) or 'spark'")
+        if self.engine != LOCAL:
             if self.dataset_budget is not None or self.budget_file is not None:
-                raise SynthRecordsError("a dataset budget is not kept with engine spark yet; fit with the pandas "
-                                        "engine, or leave dataset_budget unset")
-            from .spark.train import fit_source
-
-            return fit_source(self, data, master=self.spark_master)
+                raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
+                                        "pandas engine, or leave dataset_budget unset")
+            return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data
         # Settings are checked before any real data is read.
@@ -95,7 +92,7 @@ class Synthesizer:
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
-            from .budget import dataset_sha256
+            from .privacy.budget import dataset_sha256
 
             dataset = dataset_sha256(data if dataset is None else dataset) if not isinstance(dataset, str) else dataset
             budget.check(dataset, self.epsilon)
@@ -134,7 +131,7 @@ class Synthesizer:
     def _budget(self) -> DatasetBudget | None:
         if self.dataset_budget is None and self.budget_file is None:
             return None
-        from .budget import DatasetBudget, default_budget_file
+        from .privacy.budget import DatasetBudget, default_budget_file
 
         return DatasetBudget(self.dataset_budget, Path(self.budget_file or default_budget_file()),
                              self.allow_over_budget)
@@ -190,7 +187,7 @@ class Synthesizer:
         n = n or self.training_rows_
         keep = None
         if filter_rows:
-            from .expectations import build_suite, rows_passing
+            from .validation.expectations import build_suite, rows_passing
 
             suites = [build_suite(self.domain_), *(filter_suites or [])]
             keep = lambda frame: rows_passing(frame, suites)

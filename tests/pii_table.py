@@ -146,7 +146,7 @@ def uk_nino(rng: random.Random) -> str:
 
 
 def de_tax_id(rng: random.Random) -> str:
-    from synthrecords.pii_rules import de_tax_id_check_digit
+    from synthrecords.pii.rules import de_tax_id_check_digit
 
     while True:
         first10 = str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(9))

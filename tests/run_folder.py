@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from synthrecords.report import ledger_part
+from synthrecords.release.report import ledger_part
 
 SYNTHETIC = pd.DataFrame({
     "customer_id": [f"C{90000 + i}" for i in range(60)],

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthrecords.attacks import attacks, risk_of, wilson
 from synthrecords.domain import data_domain
+from synthrecords.validation.attacks import attacks, risk_of, wilson
 
 
 def people(n: int, seed: int) -> pd.DataFrame:

@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from synthrecords import Synthesizer
-from synthrecords.budget import DatasetBudget, composed, dataset_sha256, default_budget_file
 from synthrecords.cli import app
 from synthrecords.config import load_job
 from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import BudgetExceededError, PrivacyLedger
+from synthrecords.privacy.budget import DatasetBudget, composed, dataset_sha256, default_budget_file
+from synthrecords.privacy.ledger import BudgetExceededError, PrivacyLedger
 
 
 def fit_ledger(epsilon: float = 1.0, delta: float = 1e-5) -> PrivacyLedger:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synthrecords.charts import MIN_CATEGORY_ROWS, PAIR_BINS, pairs
 from synthrecords.domain import data_domain
-from synthrecords.validation import validate
+from synthrecords.validation.charts import MIN_CATEGORY_ROWS, PAIR_BINS, pairs
+from synthrecords.validation.measure import validate
 
 
 def table(n: int, seed: int) -> pd.DataFrame:

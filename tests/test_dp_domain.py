@@ -8,7 +8,9 @@ import pytest
 from opacus.accountants.analysis import rdp as rdp_analysis
 
 from synthrecords.domain import Domain, data_domain
-from synthrecords.dp_domain import (
+from synthrecords.errors import SynthRecordsError
+from synthrecords.models.codec import TableCodec
+from synthrecords.privacy.domain import (
     DEFAULT_SHARE,
     THRESHOLD_DELTA_SHARE,
     _support,
@@ -17,9 +19,7 @@ from synthrecords.dp_domain import (
     exact_bins,
     release_domain,
 )
-from synthrecords.dp_encoders import TableCodec
-from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import ORDERS, PrivacyLedger
+from synthrecords.privacy.ledger import ORDERS, PrivacyLedger
 
 
 def table(n: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -160,7 +160,7 @@ def test_nulls_make_a_column_nullable_only_when_clearly_present():
 
 def test_a_column_too_sparse_to_release_is_emitted_empty_with_a_warning(caplog):
     data = table(40)
-    with caplog.at_level(logging.WARNING, logger="synthrecords.dp_domain"):
+    with caplog.at_level(logging.WARNING, logger="synthrecords.privacy.domain"):
         domain = release_domain(data, ledger(0.1, 40), noise_seed=0)
     assert domain["income"].histogram is None and domain["income"].nullable
     assert domain["city"].categories == [] and domain["city"].nullable

@@ -13,7 +13,7 @@ from conftest import run_cli
 
 import synthrecords
 from synthrecords import Synthesizer, SynthRecordsError
-from synthrecords.ledger import BudgetExceededError
+from synthrecords.privacy.ledger import BudgetExceededError
 
 FAST = {"epochs": 2, "seed": 0}
 # every mechanism that reads real rows under DP: the domain release, the noisy pair tables, DP-SGD

@@ -5,8 +5,8 @@ import torch
 from ctgan.synthesizers.ctgan import Generator
 
 from synthrecords.domain import ColumnDomain, Domain
-from synthrecords.dp_encoders import TableCodec
-from synthrecords.dp_sampler import FoldedSampler, SlotLayout
+from synthrecords.models.codec import TableCodec
+from synthrecords.models.fast_sampler import FoldedSampler, SlotLayout
 
 DOMAIN = Domain({
     "cat": ColumnDomain("cat", "categorical", categories=["x", "y", 3], nullable=True, source="dp",
@@ -89,7 +89,7 @@ def test_a_steered_sample_holds_its_condition_in_every_row():
 
 
 def test_sampled_rows_stay_inside_the_domain_and_chunks_join_up(monkeypatch):
-    from synthrecords import dp_sampler
+    from synthrecords.models import fast_sampler as dp_sampler
 
     monkeypatch.setattr(dp_sampler, "CHUNK", 333)
     codec = TableCodec.from_domain(DOMAIN)
@@ -101,7 +101,7 @@ def test_sampled_rows_stay_inside_the_domain_and_chunks_join_up(monkeypatch):
 
 
 def test_the_rows_depend_on_the_seed_not_on_the_number_of_workers(monkeypatch):
-    from synthrecords import dp_sampler
+    from synthrecords.models import fast_sampler as dp_sampler
 
     monkeypatch.setattr(dp_sampler, "CHUNK", 100)
     codec = TableCodec.from_domain(DOMAIN)

@@ -12,17 +12,18 @@ from hypothesis import strategies as st
 from opacus.accountants import RDPAccountant
 
 from synthrecords.domain import ColumnDomain, Domain
-from synthrecords.dp_domain import default_delta, release_domain
-from synthrecords.dp_encoders import TableCodec
-from synthrecords.dp_pairs import PairTables
-from synthrecords.dpctgan import (
+from synthrecords.errors import SynthRecordsError
+from synthrecords.models.codec import TableCodec
+from synthrecords.models.dpctgan import (
     DPCTGANEngine,
     discriminator_step,
     generator_step,
     private_discriminator,
 )
-from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import PrivacyLedger
+from synthrecords.models.fast_sampler import decode
+from synthrecords.models.pairs import PairTables
+from synthrecords.privacy.domain import default_delta, release_domain
+from synthrecords.privacy.ledger import PrivacyLedger
 
 SMALL = {"batch_size": 200, "embedding_dim": 16, "generator_dim": (32, 32), "discriminator_dim": (32, 32),
          "generator_steps": 2}
@@ -253,7 +254,7 @@ def test_without_an_epsilon_it_trains_without_noise_and_records_nothing():
     assert engine.privacy_["noise_multiplier"] == 0.0 and ledger.entries == []
     assert len(engine.sample(20, seed=0)) == 20
     # its bins come from the exact data (quantiles), not 10 equal widths
-    from synthrecords.dp_domain import exact_bins
+    from synthrecords.privacy.domain import exact_bins
 
     want = exact_bins(data, data_domain(data))
     for name in ("income", "joined"):
@@ -291,7 +292,7 @@ def test_encoding_then_decoding_gives_the_values_back(rows):
     for start, size, act in codec.spans():
         block = encoded[:, start:start + size]
         raw[:, start:start + size] = torch.atanh(block.clamp(-1 + 1e-7, 1 - 1e-7)) if act == "tanh" else (block * 2 - 1) * 1e4
-    out = codec.decode(raw.double(), torch.Generator().manual_seed(0))
+    out = decode(codec, raw.double(), torch.Generator().manual_seed(0))
     assert out.cat.tolist() == data.cat.tolist()
     assert np.allclose(out.num.to_numpy(dtype=float), data.num.to_numpy(dtype=float), atol=0.011)
     assert out.day.tolist() == data.day.tolist()
@@ -304,7 +305,7 @@ def test_unreleased_values_are_encoded_as_other_and_never_decoded():
     assert encoded[0, other] == 1.0
     raw = torch.zeros((1, codec.data_dim))
     raw[0, other] = 1e4  # the generator insists on "other"
-    assert codec.decode(raw, torch.Generator().manual_seed(0)).cat[0] in ("x", "y", 3, None)
+    assert decode(codec, raw, torch.Generator().manual_seed(0)).cat[0] in ("x", "y", 3, None)
 
 
 def test_the_encoder_reads_nothing_but_the_domain():

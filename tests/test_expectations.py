@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from synthrecords.domain import ColumnDomain, Domain
 from synthrecords.errors import SynthRecordsError
-from synthrecords.expectations import (
+from synthrecords.validation.expectations import (
     build_suite,
     load_suite,
     load_suites,
@@ -417,7 +417,7 @@ def test_any_domain_suite_survives_a_json_round_trip(lower, width, categories, n
 def test_mask_regex_reads_masks_as_the_fakes_fill_them():
     import re
 
-    from synthrecords.expectations import mask_regex
+    from synthrecords.validation.expectations import mask_regex
 
     assert re.fullmatch(mask_regex("\\C\\U-99999"), "CU-12345")
     assert not re.fullmatch(mask_regex("\\C\\U-99999"), "CU-1234a")
@@ -425,7 +425,7 @@ def test_mask_regex_reads_masks_as_the_fakes_fill_them():
 
 
 def test_fake_identifier_columns_get_format_uniqueness_and_completeness_warnings():
-    from synthrecords.fakes import FakePlan
+    from synthrecords.pii.fakes import FakePlan
 
     plans = [FakePlan("account", entity="ACCOUNT_ID", masks={"\\A\\C-9999": 1.0}, unique=True),
              FakePlan("email", entity="EMAIL_ADDRESS", null_share=0.1)]

@@ -2,7 +2,7 @@ import pytest
 from opacus.accountants import RDPAccountant
 
 from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import BudgetExceededError, PrivacyLedger
+from synthrecords.privacy.ledger import BudgetExceededError, PrivacyLedger
 
 
 def test_ledger_without_epsilon_says_no_formal_guarantee():

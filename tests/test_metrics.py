@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthrecords import metrics
 from synthrecords.domain import ColumnDomain, Domain, data_domain
-from synthrecords.metrics import fidelity, privacy
+from synthrecords.validation import metrics
+from synthrecords.validation.metrics import fidelity, privacy
 
 
 def correlated_table(n: int, seed: int) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthrecords.errors import SynthRecordsError
-from synthrecords.modelstate import load_state, save_state
+from synthrecords.models.modelstate import load_state, save_state
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=False),
                    st.text(max_size=10))
@@ -69,3 +69,15 @@ def test_classes_outside_the_allowlist_are_refused_at_load_time(tmp_path):
     (tmp_path / "x.json").write_text(text)
     with pytest.raises(SynthRecordsError, match="not allowed"):
         load_state(tmp_path, "x")
+
+
+@pytest.mark.parametrize("name", ["dpctgan", "gaussian_copula"])
+def test_a_model_folder_saved_before_the_stage_layout_still_loads_and_samples(name):
+    from pathlib import Path
+
+    from synthrecords import Synthesizer
+
+    folder = Path(__file__).parent / "data" / "models_v0" / name
+    synth = Synthesizer.load(folder)
+    rows = synth.sample(50, seed=3)
+    assert len(rows) == 50 and list(rows.columns) == synth.column_order_

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from synthrecords.cli import app
 from synthrecords.domain import ColumnDomain, Domain
-from synthrecords.dp_encoders import TableCodec
 from synthrecords.errors import SynthRecordsError
+from synthrecords.models.codec import TableCodec
+from synthrecords.models.fast_sampler import decode
 from synthrecords.sample import parse_conditions, parse_oversample
 
 RUNNER = CliRunner()
@@ -68,7 +69,7 @@ def test_encoding_is_one_hot_and_decoding_gives_the_rows_back(case):
     assert encoded.shape == (len(rows), codec.data_dim)
     for column in codec.columns:
         assert np.allclose(encoded[:, column.start:column.start + column.size].sum(axis=1), 1.0)
-    out = codec.decode(_as_logits(codec, torch.from_numpy(encoded)), torch.Generator().manual_seed(0))
+    out = decode(codec, _as_logits(codec, torch.from_numpy(encoded)), torch.Generator().manual_seed(0))
     for name, col in domain.columns.items():
         if col.kind == "categorical":
             assert out[name].tolist() == rows[name].tolist()
@@ -86,7 +87,7 @@ def test_numbers_outside_the_domain_decode_inside_it(case, wild):
     assume(numeric)
     rows[numeric[0]] = wild
     codec = TableCodec.from_domain(domain)
-    out = codec.decode(_as_logits(codec, torch.from_numpy(codec.encode(rows))), torch.Generator().manual_seed(0))
+    out = decode(codec, _as_logits(codec, torch.from_numpy(codec.encode(rows))), torch.Generator().manual_seed(0))
     col = domain[numeric[0]]
     values = out[numeric[0]].dropna().astype(float)
     assert ((values >= col.lower) & (values <= col.upper)).all()

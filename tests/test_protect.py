@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthrecords.errors import SynthRecordsError
-from synthrecords.fakes import FakePlan, fill_mask, scramble
-from synthrecords.leakage import ValueMatcher, cell_strings
-from synthrecords.pii_rules import VALIDATORS, iban_valid, luhn_valid, shape_mask
-from synthrecords.policy import ProtectionPolicy
-from synthrecords.protect import add_fakes, check_leakage, protect, pseudonymize
-from synthrecords.scan import ColumnFinding, PiiReport, scan_pii
+from synthrecords.pii.fakes import FakePlan, fill_mask, scramble
+from synthrecords.pii.leakage import ValueMatcher, cell_strings
+from synthrecords.pii.policy import ProtectionPolicy
+from synthrecords.pii.protect import add_fakes, check_leakage, protect, pseudonymize
+from synthrecords.pii.rules import VALIDATORS, iban_valid, luhn_valid, shape_mask
+from synthrecords.pii.scan import ColumnFinding, PiiReport, scan_pii
 
 try:
     from tests.pii_table import make_pii_table

@@ -375,7 +375,7 @@ def test_a_missing_file_or_manifest_fails_clearly(model, tmp_path):
 
 
 def test_a_damaged_tensor_file_is_named_even_without_the_manifest(model, tmp_path):
-    from synthrecords.modelstate import load_state
+    from synthrecords.models.modelstate import load_state
 
     folder = _copy(model, tmp_path)
     (folder / "sdv_state.safetensors").write_bytes(b"\x00" * 16)

@@ -6,9 +6,9 @@ import pytest
 
 from synthrecords.domain import data_domain
 from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import PrivacyLedger
+from synthrecords.models.train import make_engine
+from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.sample import parse_conditions, parse_oversample, plan_cells, sample_rows
-from synthrecords.train import make_engine
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def test_cli_sample_prints_the_mix_it_achieved(small_csv, tmp_path):
 
 def test_rows_passing_uses_great_expectations_row_level_results():
     from synthrecords.domain import ColumnDomain, Domain
-    from synthrecords.expectations import build_suite, rows_passing
+    from synthrecords.validation.expectations import build_suite, rows_passing
 
     domain = Domain({"age": ColumnDomain("age", "numerical", lower=18, upper=90, integer=True, decimals=0),
                      "segment": ColumnDomain("segment", "categorical", categories=["a", "b"]),
@@ -166,7 +166,7 @@ def test_rows_passing_uses_great_expectations_row_level_results():
 
 
 def test_the_filter_replaces_rows_breaking_a_row_level_expectation(fitted):
-    from synthrecords.expectations import build_suite, rows_passing
+    from synthrecords.validation.expectations import build_suite, rows_passing
 
     engine, domain = fitted
     narrow = domain.columns["age"]

@@ -14,9 +14,10 @@ from faker import Faker
 from hypothesis import given
 from hypothesis import strategies as st
 
-from synthrecords import pii_engine
 from synthrecords.errors import SynthRecordsError
-from synthrecords.pii_rules import (
+from synthrecords.pii import engine as pii_engine
+from synthrecords.pii.policy import ProtectionPolicy
+from synthrecords.pii.rules import (
     de_tax_id_check_digit,
     de_tax_id_valid,
     es_nif_valid,
@@ -29,8 +30,7 @@ from synthrecords.pii_rules import (
     uk_nino_valid,
     us_ssn_valid,
 )
-from synthrecords.policy import ProtectionPolicy
-from synthrecords.scan import PiiReport, scan_pii
+from synthrecords.pii.scan import PiiReport, scan_pii
 
 try:
     from tests.pii_table import LOCALES, make_pii_table

@@ -21,12 +21,12 @@ if not java_available():
 
 from conftest import DIRECT_COLUMNS, SAMPLE
 
-from synthrecords import dp_domain
 from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import PrivacyLedger
-from synthrecords.protect import pseudonymize as pandas_pseudonymize
+from synthrecords.pii.protect import pseudonymize as pandas_pseudonymize
+from synthrecords.pii.scan import scan_pii as pandas_scan
+from synthrecords.privacy import domain as dp_domain
+from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.read import load_table
-from synthrecords.scan import scan_pii as pandas_scan
 from synthrecords.spark import domain as spark_domain
 from synthrecords.spark import protect as spark_protect
 from synthrecords.spark import sample as spark_sample
@@ -249,7 +249,7 @@ def pandas_model(small_csv, tmp_path_factory):
 
 
 def test_spark_leakage_finds_what_the_pandas_check_finds(spark, real, pandas_model):
-    from synthrecords.leakage import check_leakage as pandas_leakage
+    from synthrecords.pii.leakage import check_leakage as pandas_leakage
     from synthrecords.spark.leakage import check_leakage
 
     rows = pandas_model[1].copy()
@@ -329,7 +329,7 @@ def test_slices_split_every_cell_exactly_across_partitions_and_chunks():
 
 @pytest.mark.slow  # fits a model on Spark
 def test_sample_oversample_condition_and_filter_match_the_request_exactly(spark, fitted, tmp_path):
-    from synthrecords.expectations import suite_from_dict
+    from synthrecords.validation.expectations import suite_from_dict
 
     cap = float(np.median([fitted.domain_["annual_income"].lower, fitted.domain_["annual_income"].upper]))
     rule = suite_from_dict({"name": "income_cap", "expectations": [{

@@ -4,8 +4,8 @@ import pytest
 
 from synthrecords.domain import data_domain
 from synthrecords.errors import SynthRecordsError
-from synthrecords.ledger import PrivacyLedger
-from synthrecords.train import load_engine, make_engine
+from synthrecords.models.train import load_engine, make_engine
+from synthrecords.privacy.ledger import PrivacyLedger
 
 
 @pytest.fixture(scope="module")

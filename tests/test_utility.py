@@ -6,7 +6,7 @@ import pytest
 
 from synthrecords.domain import data_domain
 from synthrecords.errors import SynthRecordsError
-from synthrecords.utility import utility
+from synthrecords.validation.utility import utility
 
 
 def loans(n: int, seed: int) -> pd.DataFrame:
@@ -67,8 +67,8 @@ def test_an_unknown_target_is_an_error_naming_it(real, holdout, domain):
 
 
 def test_an_all_empty_feature_column_is_left_out_not_a_crash(real, holdout, domain):
-    from synthrecords.detection import detection
     from synthrecords.domain import ColumnDomain, Domain
+    from synthrecords.validation.detection import detection
 
     with_empty = Domain({**domain.columns, "blank": ColumnDomain("blank", "numerical", nullable=True)})
     frames = [f.assign(blank=np.nan) for f in (real, loans(1500, 2), holdout)]

@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthrecords.charts import distributions
-from synthrecords.detection import detection
 from synthrecords.domain import data_domain
-from synthrecords.expectations import build_suite, save_suite, suite_from_dict
 from synthrecords.pipeline import validate_files
 from synthrecords.read import load_table
-from synthrecords.validation import ValidationReport, validate
+from synthrecords.validation.charts import distributions
+from synthrecords.validation.detection import detection
+from synthrecords.validation.expectations import build_suite, save_suite, suite_from_dict
+from synthrecords.validation.measure import ValidationReport, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "customers.csv"

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import dp_domain
 from ..domain import Domain
 from ..errors import SynthRecordsError
-from ..ledger import PrivacyLedger
+from ..privacy import domain as dp_domain
+from ..privacy.ledger import PrivacyLedger
 from ._frames import normalize, sample_pandas
 
 log = logging.getLogger(__name__)

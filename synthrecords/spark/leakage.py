@@ -1,6 +1,6 @@
 """The leakage check on Spark: no real direct-identifier value in the output, on every row.
 
-``synthrecords.leakage.check_leakage`` holds every real identifier in one in-memory
+``synthrecords.pii.leakage.check_leakage`` holds every real identifier in one in-memory
 matcher; a table that needs Spark may not fit. Here both sides stay on the cluster and
 the matching becomes two joins with the same rules:
 
@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..leakage import _TOKEN, MAX_FINDINGS, MIN_CROSS_DIGITS, MIN_LENGTH, LeakageCheck, core
-from ..scan import PiiReport
+from ..pii.leakage import _TOKEN, MAX_FINDINGS, MIN_CROSS_DIGITS, MIN_LENGTH, LeakageCheck, core
+from ..pii.scan import PiiReport
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 
 def write_report(tmp: Path, report: dict[str, Any], validation: Any) -> None:
     """report.json, report.html and the suites used, into a folder being written."""
-    from ..expectations import save_suite
-    from ..report_html import render_report
+    from ..release.html import render_report
+    from ..validation.expectations import save_suite
 
     (tmp / "report.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
     (tmp / "report.html").write_text(render_report(report))
@@ -53,10 +53,10 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     not a DP release). Returns the SparkValidationReport with ``leakage`` and ``report``.
     """
     from ..atomic import atomic_dir
-    from ..expectations import build_suite, load_suite
-    from ..pipeline import check_compared, check_target, model_evidence
-    from ..release import versions
-    from ..report import assemble
+    from ..job import check_compared, check_target, model_evidence
+    from ..release.folder import versions
+    from ..release.report import assemble
+    from ..validation.expectations import build_suite, load_suite
     from . import domain as spark_domain
     from . import scan as spark_scan
     from .session import get_session
@@ -115,7 +115,7 @@ def identifier_values(real: Any, columns: list[str], *, limit: int = MAX_KNOWN_I
     """``Synthesizer.identifier_values`` on Spark: the distinct real values of each direct column."""
     import pandas as pd
 
-    from ..leakage import cell_strings
+    from ..pii.leakage import cell_strings
 
     out = {}
     for column in columns:
@@ -144,12 +144,12 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     import secrets
 
     from ..atomic import atomic_dir, refuse_existing
-    from ..class_fidelity import class_fidelity
-    from ..expectations import build_suite, load_suite
-    from ..pipeline import RunResult, privacy_scope, synthesizer_from
-    from ..release import versions, write_evidence
-    from ..report import assemble
+    from ..job import RunResult, privacy_scope, synthesizer_from
+    from ..release.folder import versions, write_evidence
+    from ..release.report import assemble
     from ..sample import SamplingReport, resolve_mix
+    from ..validation.class_fidelity import class_fidelity
+    from ..validation.expectations import build_suite, load_suite
     from .sample import sample_to_parquet
     from .session import get_session
 

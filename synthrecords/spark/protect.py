@@ -1,6 +1,6 @@
 """Stage 3 on Spark: drop or fake direct identifiers, redact free text, in every partition.
 
-The per-value work is ``synthrecords.protect``'s own: ``redact_texts`` runs in a pandas
+The per-value work is ``synthrecords.pii.protect``'s own: ``redact_texts`` runs in a pandas
 UDF per batch, ``consistent_value`` per distinct value in ``mapInPandas`` tasks. What the
 pandas stage reads from the whole table is gathered by Spark first:
 
@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SynthRecordsError
-from ..fakes import FakePlan, NamePools, consistent_value, learn_plan
-from ..leakage import ValueMatcher, cell_strings
-from ..policy import ProtectionPolicy
-from ..protect import MIN_SECRET_BYTES, _decisions, _known_values, _rejector
-from ..scan import PiiReport
+from ..pii.fakes import FakePlan, NamePools, consistent_value, learn_plan
+from ..pii.leakage import ValueMatcher, cell_strings
+from ..pii.policy import ProtectionPolicy
+from ..pii.protect import MIN_SECRET_BYTES, _decisions, _known_values, _rejector
+from ..pii.scan import PiiReport
 from ._frames import normalize, sample_pandas
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class SparkProtected:
 
 def protect(sdf: Any, report: PiiReport, *, policy: ProtectionPolicy | None = None,
             sample: pd.DataFrame | None = None, max_known: int = MAX_KNOWN, seed: int = 0) -> SparkProtected:
-    """``synthrecords.protect.protect`` for a Spark DataFrame (lazy: nothing runs until used)."""
+    """``synthrecords.pii.protect.protect`` for a Spark DataFrame (lazy: nothing runs until used)."""
     from pyspark.sql import functions as F
 
     sample = sample_pandas(sdf, PLAN_ROWS, seed=seed)[0] if sample is None else sample
@@ -73,7 +73,7 @@ def protect(sdf: Any, report: PiiReport, *, policy: ProtectionPolicy | None = No
 
 def pseudonymize(sdf: Any, report: PiiReport, *, secret: bytes, policy: ProtectionPolicy | None = None,
                  sample: pd.DataFrame | None = None, max_known: int = MAX_KNOWN, seed: int = 0) -> Any:
-    """``synthrecords.protect.pseudonymize`` for a Spark DataFrame: real rows, each direct
+    """``synthrecords.pii.protect.pseudonymize`` for a Spark DataFrame: real rows, each direct
     value replaced by its keyed surrogate, the same in every partition."""
     from pyspark.sql import functions as F
 
@@ -153,8 +153,8 @@ def _redactor(nlp_model: str | None, decisions: dict, direct: list[str], tags: d
     from pyspark.sql.functions import pandas_udf
 
     def redact(texts: pd.Series, *direct_values: pd.Series) -> pd.Series:
-        from ..pii_engine import get_engine
-        from ..redact import redact_texts
+        from ..pii.engine import get_engine
+        from ..pii.redact import redact_texts
 
         if tags is None:
             matcher, known = _known_values(pd.DataFrame(dict(zip(direct, direct_values))),

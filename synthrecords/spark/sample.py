@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SynthRecordsError
-from ..protect import add_fakes
+from ..pii.protect import add_fakes
 from ..read import restore_timezones
 from ..sample import SamplingReport
 from ..synthesizer import Synthesizer

@@ -4,7 +4,7 @@ The pandas scan already works on a row sample (``scan.SHAPE_ROWS`` rows, and at 
 ``sample_size`` distinct values per column through Presidio), so on Spark the row sample
 is drawn on the cluster, pulled to the driver, and the expensive part, Presidio and spaCy
 per column, runs in parallel tasks via ``mapInPandas``. Each task calls the very functions
-of ``synthrecords.scan`` with the same per-column random stream, so the report equals
+of ``synthrecords.pii.scan`` with the same per-column random stream, so the report equals
 ``scan_pii`` on the same sample (``scan_sample`` returns that sample for the check).
 """
 
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_NLP_MODEL
-from ..policy import ProtectionPolicy
-from ..scan import (
+from ..pii.policy import ProtectionPolicy
+from ..pii.scan import (
     SHAPE_ROWS,
     ColumnFinding,
     PiiReport,
@@ -41,7 +41,7 @@ def scan_sample(sdf: Any, *, seed: int = 0, total: int | None = None) -> pd.Data
 
 def scan_pii(sdf: Any, *, policy: ProtectionPolicy | None = None, nlp_model: str | None = DEFAULT_NLP_MODEL,
              sample_size: int = 500, seed: int = 0, sample: pd.DataFrame | None = None) -> PiiReport:
-    """``synthrecords.scan.scan_pii`` for a Spark DataFrame: same verdicts on the same sample.
+    """``synthrecords.pii.scan.scan_pii`` for a Spark DataFrame: same verdicts on the same sample.
 
     ``sample``: the rows to classify (default ``scan_sample(sdf, seed=seed)``).
     """
@@ -53,8 +53,8 @@ def scan_pii(sdf: Any, *, policy: ProtectionPolicy | None = None, nlp_model: str
     columns = [str(c) for c in sample.columns]
 
     def classify_columns(batches):  # runs on the executors
-        from ..pii_classify import classify
-        from ..pii_engine import get_engine
+        from ..pii.classify import classify
+        from ..pii.engine import get_engine
 
         engine = get_engine(nlp_model)
         for batch in batches:

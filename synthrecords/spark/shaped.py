@@ -88,7 +88,7 @@ def make_keep(model: Any, request: Request, key: str):
     """The row filter a slice applies (None without --filter)."""
     if request.filter_suites is None:
         return None
-    from ..expectations import build_suite, rows_passing, suite_from_dict
+    from ..validation.expectations import build_suite, rows_passing, suite_from_dict
 
     if key not in _SUITES:
         _SUITES.clear()

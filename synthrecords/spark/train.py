@@ -28,12 +28,12 @@ from typing import Any
 import pandas as pd
 
 from ..domain import data_domain
-from ..dp_domain import DEFAULT_SHARE, default_delta
 from ..errors import SynthRecordsError
-from ..ledger import PrivacyLedger
-from ..policy import ProtectionPolicy
+from ..models.train import check_privacy, make_engine
+from ..pii.policy import ProtectionPolicy
+from ..privacy.domain import DEFAULT_SHARE, default_delta
+from ..privacy.ledger import PrivacyLedger
 from ..synthesizer import Synthesizer
-from ..train import check_privacy, make_engine
 from . import domain as spark_domain
 from ._frames import normalize, numpy_dtypes, row_count
 from .protect import protect

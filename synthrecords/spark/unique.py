@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SynthRecordsError
-from ..fakes import FakePlan, NamePools, generate_column
-from ..protect import _rejector
+from ..pii.fakes import FakePlan, NamePools, generate_column
+from ..pii.protect import _rejector
 from ._frames import conform
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Great Expectations 1.x validates the Spark DataFrame natively (its Spark data source:
 the checks run as Spark jobs over every row). The suites and the reading of results are
-``synthrecords.expectations``'s own, so the report has the same shape as the pandas one.
+``synthrecords.validation.expectations``'s own, so the report has the same shape as the pandas one.
 Fidelity (SDMetrics), charts, detection, utility and privacy (DCR, exact copies, the
 membership and re-identification attacks) need rows in memory: they run on seeded
 samples of the tables pulled to the driver, with the pandas stage's own functions, and
@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..domain import Domain
 from ..errors import SynthRecordsError
-from ..expectations import (
+from ..validation.expectations import (
     ExpectationResults,
     SuiteResult,
     _result_row,
@@ -36,8 +36,8 @@ from ..expectations import (
     run_suites,
     validate_configs,
 )
-from ..metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS
-from ..validation import MAX_REFERENCE_ROWS, OPTIONAL, ValidationReport, measure
+from ..validation.measure import MAX_REFERENCE_ROWS, OPTIONAL, ValidationReport, measure
+from ..validation.metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS
 from ._frames import row_count, sample_pandas
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def _run_suite(sdf: Any, suite: Any, guard: Callable[[list[str]], _Withheld] | N
 
 
 def _row(config: Any, result: Any, suite: Any, guard: _Withheld | None) -> dict[str, Any]:
-    from .. import expectations
+    from ..validation import expectations
 
     return _result_row(config, result, expectations.severity_of(config, suite), guard)
 
@@ -214,6 +214,6 @@ def _datetime_view(sdf: Any, columns: set[Any], formats: dict[Any, str | None]) 
 
 
 def _released_text_pandas(df: pd.DataFrame, domain: Domain) -> pd.DataFrame:
-    from ..validation import _as_released_text as released
+    from ..validation.measure import _as_released_text as released
 
     return released(df, domain)

@@ -1,0 +1,97 @@
+"""What every run of a job shares, whichever engine runs it (pandas or Spark): the Synthesizer
+a job asks for, the result a run returns, the privacy scope it states and the checks on the
+files ``validate`` is given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import JobConfig
+from .errors import SynthRecordsError
+from .pii.leakage import LeakageCheck
+from .pii.policy import ProtectionPolicy
+from .synthesizer import Synthesizer
+
+
+@dataclass
+class RunResult:
+    synthetic: pd.DataFrame
+    report: dict[str, Any]
+    synthesizer: Synthesizer
+    leakage: LeakageCheck
+    out_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.report["summary"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.report
+
+
+def synthesizer_from(job: JobConfig) -> Synthesizer:
+    pii = job.pii
+    policy = ProtectionPolicy(direct=pii.direct, free_text=pii.free_text, quasi=pii.quasi,
+                              columns=dict(pii.columns))
+    return Synthesizer(epsilon=job.privacy.epsilon, delta=job.privacy.delta, model=job.model.name,
+                       epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
+                       domain_share=job.privacy.domain_share,
+                       public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
+                       pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
+                       engine=job.model.engine, spark_master=job.model.spark_master,
+                       dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
+                       allow_over_budget=job.privacy.allow_over_budget)
+
+
+def privacy_scope(synth: Synthesizer) -> list[str]:
+    """What the (epsilon, delta) covers and, exactly, what reads real data outside it."""
+    from .models.train import GUARANTEES
+
+    if not synth.ledger_.is_private:
+        return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
+                "covered by a formal guarantee.")]
+    return [
+        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
+        "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
+        "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
+        "sampler use only those releases. Sampling is post-processing."),
+        ("Read outside the ledger, as schema: the row count (sets the sample rate and default delta), column "
+        "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
+        "and public domains to make them public input)."),
+        ("Read outside the ledger, by the PII stage: the column classification (pii.json: which columns are "
+        "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale and "
+        "format shares of groups of at least 10 rows). Identifier values are never modelled; a fake equal to a "
+        "real identifier is re-drawn, which reveals at most that some value was re-drawn."),
+        ("Read outside the ledger, for the data owner's review: the validation figures in report.json/report.html "
+        "(fidelity, utility and privacy metrics compare the output with real rows). synthetic.csv depends "
+        "on the real data only through the ledger and the two items above; share the report only where "
+        "that is acceptable."),
+    ]
+
+
+def check_target(target: str | None, columns: Any, path: Path) -> None:
+    if target is not None and target not in columns:
+        raise SynthRecordsError(f"target column {target!r} is not in {path}; pass one of its columns "
+                                f"with --target: {', '.join(map(str, columns))}")
+
+
+def model_evidence(model_dir: Path, target: str | None) -> tuple[Any, Any, dict, str, str | None, list]:
+    """What validation takes from a fitted model: domain, PII report, ledger, model name,
+    target (the one given, else the model's) and fake plans."""
+    fitted = Synthesizer.load(model_dir)
+    return (fitted.domain_, fitted.pii_, fitted.ledger_.to_dict(), fitted.model_name, target or fitted.target,
+            fitted.fakes_)
+
+
+def check_compared(names: list[str], **frames: Any) -> None:
+    """Every compared column in each given table (pandas or Spark); None tables are skipped."""
+    for label, frame in frames.items():
+        lacking = [] if frame is None else [c for c in names if c not in frame.columns]
+        if lacking:
+            raise SynthRecordsError(f"the {label} file lacks the compared columns {lacking}; "
+                                    f"give a file with the same columns as the training data")

@@ -1,0 +1,163 @@
+"""Stage 3, protect: direct identifiers never reach the model; free text is redacted.
+
+`protect` splits the real table into what the model may learn from (`Protected.data`)
+and plans for re-creating the direct columns afterwards (`FakePlan`s, shape only).
+`add_fakes` fills those columns into synthetic rows. `pseudonymize` is the consistent
+mode: real rows, each direct value replaced by a surrogate derived from HMAC(secret,
+value). `check_leakage` proves that no real direct value made it into the output.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import SynthRecordsError
+from .engine import get_engine
+from .fakes import FakePlan, NamePools, cast_like, consistent_value, generate_column, learn_plan
+from .leakage import LeakageCheck, ValueMatcher, cell_strings, check_leakage
+from .policy import ProtectionPolicy, effective_category
+from .redact import FALLBACK_TAG, redact_texts
+from .rules import NATIONAL_IDS, REDACT_TAGS
+from .scan import PiiReport
+
+__all__ = ["FakePlan", "LeakageCheck", "Protected", "add_fakes", "check_leakage", "protect", "pseudonymize"]
+
+logger = logging.getLogger(__name__)
+MIN_SECRET_BYTES = 16
+
+
+@dataclass
+class Protected:
+    data: pd.DataFrame
+    fakes: list[FakePlan]
+    column_order: list[str]
+    actions: dict[str, str]
+
+
+def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | None = None) -> Protected:
+    """The modelling frame (no direct identifiers, redacted text) plus plans for the fakes."""
+    decisions = _decisions(df, report, policy)
+    known, tags = _known_values(df, decisions)
+    data, fakes, order = {}, [], []
+    for column, (category, action, entities) in decisions.items():
+        if action == "drop":
+            continue
+        order.append(column)
+        if category == "direct":
+            fakes.append(learn_plan(column, df[column], entities, action))
+        elif category == "free_text":
+            data[column] = redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags)
+        else:
+            data[column] = df[column]
+    frame = pd.DataFrame(data, index=df.index)
+    logger.info("protect: %d columns modelled, %d faked, %d dropped", frame.shape[1], len(fakes),
+                len(df.columns) - len(order))
+    return Protected(frame, fakes, order, {c: a for c, (_, a, _) in decisions.items()})
+
+
+def add_fakes(synthetic: pd.DataFrame, fakes: list[FakePlan], column_order: list[str], *,
+              seed: int | None = None, forbidden: Mapping[str, set] | None = None) -> pd.DataFrame:
+    """Synthetic rows with the direct columns re-created as surrogates, in release order.
+
+    forbidden: real values per direct column, kept in memory only; no surrogate equals one
+    or contains one as whole words.
+    """
+    rng = random.Random(seed)
+    reject = _rejector(forbidden) if forbidden else None
+    pools = NamePools(reject)
+    columns = {c: synthetic[c] for c in synthetic.columns}
+    for plan in fakes:
+        columns[plan.column] = pd.Series(generate_column(plan, len(synthetic), rng, reject, pools).to_numpy(),
+                                         index=synthetic.index)
+    missing = [c for c in column_order if c not in columns]
+    if missing:
+        raise SynthRecordsError(f"columns {missing} of the release order are neither in the synthetic rows nor "
+                                f"in the fake plans; was the model trained on Protected.data?")
+    order = list(column_order) + [c for c in columns if c not in column_order]
+    # a new frame over the same column arrays: copying a 1M-row table cost 0.4 s of a 5 s sample
+    return pd.DataFrame({c: columns[c] for c in order}, index=synthetic.index, copy=False)
+
+
+def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
+                 policy: ProtectionPolicy | None = None) -> pd.DataFrame:
+    """Real rows with each direct value replaced by its keyed surrogate (same value -> same fake)."""
+    if not isinstance(secret, bytes | bytearray) or len(secret) < MIN_SECRET_BYTES:
+        raise SynthRecordsError(f"pseudonymize needs a secret of at least {MIN_SECRET_BYTES} random bytes "
+                                f"(e.g. secrets.token_bytes(32)), kept outside the release")
+    decisions = _decisions(df, report, policy)
+    known, tags = _known_values(df, decisions)
+    reject = _rejector({c: set(cell_strings(df[c])) for c, (cat, _, _) in decisions.items() if cat == "direct"})
+    out, replacements = {}, {}
+    pools = NamePools(reject)
+    for column, (category, action, entities) in decisions.items():
+        if action == "drop" or category != "direct":
+            continue
+        plan = learn_plan(column, df[column], entities, action)
+        taken: set[str] = set()
+        mapping = {}
+        for value in sorted(cell_strings(df[column]).unique()):
+            mapping[value] = consistent_value(plan, value, bytes(secret), taken, reject, pools)
+            taken.add(mapping[value])
+        out[column] = cast_like(_map_cells(df[column], mapping), plan)
+        replacements.update({k.casefold(): v for k, v in mapping.items()})
+    for column, (category, action, _) in decisions.items():
+        if action == "drop" or category == "direct":
+            continue
+        out[column] = (redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
+                                    replacements=replacements) if category == "free_text" else df[column])
+    return pd.DataFrame(out, index=df.index)[[c for c in df.columns if c in out]]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _decisions(df: pd.DataFrame, report: PiiReport, policy: ProtectionPolicy | None
+               ) -> dict[str, tuple[str, str, list[str]]]:
+    """column -> (category after the user's action, action, entities)."""
+    scanned = {c.column for c in report.columns}
+    missing = [str(c) for c in df.columns if str(c) not in scanned]
+    if missing:
+        raise SynthRecordsError(f"columns {missing} are not in the PII report; scan this table (scan_pii) before protecting it")
+    unknown = sorted(set(policy.columns) - {str(c) for c in df.columns}) if policy is not None else []
+    if unknown:
+        raise SynthRecordsError(f"pii column override(s) {unknown} name no column of the table; "
+                                f"columns are {[str(c) for c in df.columns]}")
+    out = {}
+    for column in df.columns:
+        finding = report[str(column)]
+        action = policy.action_for(str(column), finding.category) if policy is not None else finding.action
+        category = effective_category(finding.category, action)
+        entities = finding.entities if finding.category == "direct" else []
+        out[column] = (category, action, entities)
+    return out
+
+
+def _known_values(df: pd.DataFrame, decisions) -> tuple[ValueMatcher, dict[str, str]]:
+    """Matcher over every direct value of the table, and the tag each value becomes in text."""
+    tags: dict[str, str] = {}
+    for column, (category, _, entities) in decisions.items():
+        if category != "direct":
+            continue
+        entity = "US_SSN" if set(entities) & set(NATIONAL_IDS) else (entities[0] if entities else "")
+        tag = REDACT_TAGS.get(entity, FALLBACK_TAG)
+        for value in cell_strings(df[column]).unique():
+            tags.setdefault(value.casefold(), tag)
+    return ValueMatcher(tags), tags
+
+
+def _rejector(forbidden: Mapping[str, set]):
+    values = {str(v).strip().casefold() for vs in forbidden.values() for v in vs if pd.notna(v)}
+    matcher = ValueMatcher(values)
+    return lambda candidate: candidate.strip().casefold() in values or bool(matcher.find(candidate))
+
+
+def _map_cells(series: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    strings = series.copy().astype(object)
+    present = series.notna()
+    strings[present] = cell_strings(series).map(mapping)
+    return strings

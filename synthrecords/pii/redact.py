@@ -1,0 +1,70 @@
+"""Free-text redaction: Presidio finds entities, presidio-anonymizer replaces them with tags.
+
+Then every exact occurrence of a value from one of the table's direct columns is replaced
+too, which catches the names and addresses the NER misses. In consistent mode a known
+value becomes its surrogate instead of a tag, so "Hans Müller" in a note and in the name
+column turn into the same fake person.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from functools import lru_cache
+
+import pandas as pd
+from presidio_anonymizer import AnonymizerEngine
+from presidio_anonymizer.entities import OperatorConfig
+from rich.progress import track
+
+from .engine import NER_ENTITIES, ScanEngine
+from .leakage import ValueMatcher
+from .rules import REDACT_TAGS
+
+REDACT_ENTITIES = sorted(set(REDACT_TAGS) - {"ACCOUNT_ID", "PASSPORT"})
+MIN_REDACT_SCORE = 0.3  # below this Presidio's weakest patterns fire on any number
+FALLBACK_TAG = "<REDACTED>"
+
+
+@lru_cache(maxsize=1)
+def _anonymizer() -> AnonymizerEngine:
+    return AnonymizerEngine()
+
+
+def redact_texts(texts: pd.Series, engine: ScanEngine, *, known: ValueMatcher | None = None,
+                 known_tags: Mapping[str, str] | None = None,
+                 replacements: Mapping[str, str] | None = None) -> pd.Series:
+    """Redacted copy of a text column; NaN stays NaN, each distinct text is analysed once.
+
+    known: matcher over the table's direct values; known_tags: value (case-folded) -> tag;
+    replacements: value (case-folded) -> surrogate, preferred over tags when given.
+    """
+    replacements = replacements or {}
+    known_tags = known_tags or {}
+    present = texts.dropna().astype(str)
+    distinct = list(dict.fromkeys(present))
+    entities = [e for e in REDACT_ENTITIES if e not in NER_ENTITIES or e == "PERSON"]
+    results = engine.analyze(distinct, ner=True, entities=entities) if distinct else []
+    redacted = {}
+    quiet = not sys.stderr.isatty() or len(distinct) < 500
+    for text, found in track(zip(distinct, results), total=len(distinct), disable=quiet, transient=True,
+                             description=f"redacting {texts.name}"):
+        out = _anonymize(text, [r for r in found if r.score >= MIN_REDACT_SCORE], replacements)
+        if known is not None and len(known):
+            out = known.sub(out, lambda v: replacements.get(v) or known_tags.get(v, FALLBACK_TAG))
+        redacted[text] = out
+    return texts.map(lambda t: redacted.get(str(t), t) if pd.notna(t) else t)
+
+
+def _anonymize(text: str, results, replacements: Mapping[str, str]) -> str:
+    if not results:
+        return text
+    operators = {
+        entity: OperatorConfig("custom", {"lambda": _replacer(REDACT_TAGS.get(entity, FALLBACK_TAG), replacements)})
+        for entity in {r.entity_type for r in results}
+    }
+    return _anonymizer().anonymize(text=text, analyzer_results=results, operators=operators).text
+
+
+def _replacer(tag: str, replacements: Mapping[str, str]):
+    return lambda span: replacements.get(span.casefold(), tag)
