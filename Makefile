@@ -60,7 +60,7 @@ MA_VENV := bench/.venv-mostlyai
 $(MA_VENV)/.installed:
 	test -x $(MA_VENV)/bin/python || $(PYTHON) -m venv $(MA_VENV) || python3 -m venv $(MA_VENV)
 	$(MA_VENV)/bin/python -m pip install -q torch==2.13.0 && \
-		$(MA_VENV)/bin/python -m pip install -q -c constraints.txt mostlyai-engine==2.7.3 && \
+		$(MA_VENV)/bin/python -m pip install -q torch==2.13.0 mostlyai-engine==2.7.3 && \
 		{ $(MA_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio; touch $@; } || \
 		echo "mostlyai-engine did not install: bench_peers will report TabularARGN as unavailable"
 

@@ -65,7 +65,8 @@ DP = (*OURS, "mst", "aim", "argn_dp")  # methods run at each epsilon; the others
 PEER_VENVS = {"mst": SMARTNOISE_PY, "aim": SMARTNOISE_PY, "argn": MOSTLYAI_PY, "argn_dp": MOSTLYAI_PY}
 
 
-def prepare(name: str, folder: Path, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
+def prepare(name: str, folder: Path, seed: int, max_rows: int,
+            argn_minutes: float) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
     """Write the split as CSVs every method reads, and read them back: all score the same frames."""
     train, test, target = split(name, seed, max_rows)
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,7 +82,7 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int) -> tuple[pd.DataF
     # dpctgan's DP category threshold at low epsilon.
     classes = sorted(whole[target].dropna().astype(str).unique())
     meta.write_text(json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
-                                "target_classes": classes, "bounds": bounds}))
+                                "target_classes": classes, "bounds": bounds, "argn_minutes": argn_minutes}))
     read = {c: str for c in cats}
     return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
 
@@ -130,7 +131,7 @@ def score(train: pd.DataFrame, test: pd.DataFrame, target: str, synth_csv: Path,
 
 def bench_dataset(name: str, args) -> list[dict]:
     folder = RESULTS / "peers" / name
-    train, test, target, meta = prepare(name, folder, args.seed, args.max_rows)
+    train, test, target, meta = prepare(name, folder, args.seed, args.max_rows, args.argn_minutes)
     trtr, trtr_ap = scores(train, test, train, target, args.seed)
     dropped = "; ".join(f"{c} ({why})" for c, why in DROPPED.get(name, {}).items()) or "none"
     print(f"\n{name}: {len(train)} train / {len(test)} test x {train.shape[1]} columns (every column; left out: "
@@ -237,6 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=1, help="runs per cell: the table shows their mean "
                         "and the sd of quality and TSTR (DP noise alone moves TSTR by 0.01-0.06)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
+    parser.add_argument("--argn-minutes", type=float, default=60, help="TabularARGN's training-time cap (its "
+                        "full budget: up to 100 epochs; the cap is a safety net)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     if args.quick:

@@ -74,10 +74,11 @@ def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, met
 
 def _argn(epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, minutes: float):
     from mostlyai.engine import TabularARGN
+    from mostlyai.engine.domain import DifferentialPrivacyConfig
 
     # The full budget (issue 20): up to 100 epochs, capped by wall time only as a safety net.
-    dp = None if epsilon is None else {"max_epsilon": 0.9 * epsilon, "value_protection_epsilon": 0.1 * epsilon,
-                                       "delta": 1 / (10 * len(train))}
+    dp = None if epsilon is None else DifferentialPrivacyConfig(
+        max_epsilon=0.9 * epsilon, value_protection_epsilon=0.1 * epsilon, delta=1 / (10 * len(train)))
     t0 = time.perf_counter()
     model = TabularARGN(max_training_time=minutes, differential_privacy=dp, random_state=seed, device="cpu")
     model.fit(train)
