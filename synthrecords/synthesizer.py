@@ -20,13 +20,14 @@ from .config import DEFAULT_NLP_MODEL
 from .domain import Domain, data_domain, infer_kind
 from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
+from .models.modelfolder import verify_model_folder, write_manifest
 from .models.train import Engine, check_privacy, load_engine, make_engine
 from .pii.policy import ProtectionPolicy
 from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
 from .privacy.ledger import PrivacyLedger
-from .read import file_sha256, prepare, restore_timezones
+from .read import prepare, restore_timezones
 from .sample import SamplingReport, sample_rows
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
-MANIFEST = "manifest.json"
 MIN_ROWS = 10
 
 
@@ -218,7 +218,8 @@ class Synthesizer:
                 "nlp_model": self.nlp_model, "seed": self.seed}
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the model folder atomically, with a manifest of every file's sha256.
+        """Write the model folder atomically, with a manifest of every file's sha256 (signed when
+        ``SYNTHRECORDS_MODEL_KEY`` is set).
 
         An existing folder is refused unless ``overwrite``; an interrupted save leaves none.
         """
@@ -236,8 +237,7 @@ class Synthesizer:
             }
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
             (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
-            files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-            (tmp / MANIFEST).write_text(json.dumps({"format": MODEL_FORMAT, "files": files}, indent=2))
+            write_manifest(tmp, MODEL_FORMAT)
         return folder
 
     @classmethod
@@ -266,22 +266,3 @@ class Synthesizer:
         synth.ledger_ = PrivacyLedger.from_dict(ledger)
         synth.engine_ = load_engine(folder)
         return synth
-
-
-def verify_model_folder(folder: Path) -> None:
-    """Check every file of a model folder against its manifest (sha256), naming any that differ."""
-    if not folder.is_dir():
-        raise SynthRecordsError(f"model folder {folder} not found; create one with `synthrecords fit --out {folder}`")
-    try:
-        files = json.loads((folder / MANIFEST).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SynthRecordsError(f"{folder / MANIFEST} is missing or unreadable ({type(exc).__name__}); the folder was "
-                                "not written by this version of synthrecords or was altered; fit the model again") from None
-    for name, digest in files.items():
-        path = folder / name
-        if ".." in Path(name).parts or not path.is_file():
-            raise SynthRecordsError(f"{path} is listed in the manifest but missing; the model folder is incomplete; "
-                                    "fit the model again")
-        if file_sha256(path) != digest:
-            raise SynthRecordsError(f"{path} does not match its sha256 in {MANIFEST}: the file was changed or truncated "
-                                    "after saving; restore it or fit the model again")
