@@ -172,7 +172,7 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "privacy.budget_file": budget_file,
                               "privacy.allow_over_budget": allow_over_budget or None})
         job = _revalidate(job)
-        refuse_existing(out, overwrite)  # before the training, not after it
+        refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here.
         synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
         synth.save(out, overwrite=overwrite)
@@ -192,8 +192,15 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            seed: int | None = None,
            avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
-           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+           overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
+    from .atomic import refuse_existing
+
+    try:  # before loading the model, not after sampling
+        refuse_existing(out, overwrite, keep=(model_dir, avoid), kind="folder" if engine == "spark" else "file")
+    except SynthRecordsError as exc:
+        _fail(exc)
     if engine == "spark":
         _sample_spark(model_dir, rows, out, seed, avoid, spark_master, oversample or [], condition or [], filter_rows)
         return
@@ -210,7 +217,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
         df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
                                               conditions=parse_conditions(condition or []), filter_rows=filter_rows,
                                               seed=seed, forbidden=forbidden)
-        write_table(out, df)
+        write_table(out, df, overwrite=overwrite, keep=(model_dir, avoid))
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {len(df)} rows to {out}")
@@ -269,12 +276,15 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
              seed: Annotated[int, typer.Option(help="seed of the samples and models the metrics use")] = 0,
              engine: Annotated[str, typer.Option(help="pandas, or spark: CSV/Parquet read by Spark, expectations and "
                                                       "leakage on every row, metrics on stated samples")] = "pandas",
-             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+             overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False) -> None:
     """Validate SYNTH against REAL: expectations, fidelity, utility, privacy; exit 1 when a
     blocking expectation or the leakage check fails."""
+    from .atomic import refuse_existing
     from .pipeline import validate_files
 
     try:
+        refuse_existing(out, overwrite, keep=(real, synth, holdout, model, *(suite or [])))
         if engine == "spark":
             from .spark.pipeline import validate_files as spark_validate_files
 
@@ -282,7 +292,7 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
                                           target=target, seed=seed, master=spark_master)
         elif engine == "pandas":
             report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
-                                    target=target, seed=seed)
+                                    target=target, seed=seed, overwrite=overwrite)
         else:
             raise SynthRecordsError(f"--engine {engine!r}: use pandas or spark")
     except SynthRecordsError as exc:
@@ -316,7 +326,8 @@ def _opt(value: float | None, fmt: str = ".3f") -> str:
 @app.command()
 def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudonymised CSV/Parquet to write")],
             secret_env: Annotated[str, typer.Option(help="environment variable holding the secret key")] = "SYNTHRECORDS_SECRET",
-            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None,
+            overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Pseudonymise real rows: keyed fakes for identifiers (same value -> same fake), redacted free text.
 
     Not synthetic data: only identifiers change. With no secret in the environment a random
@@ -331,7 +342,8 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
     key = os.environ.get(secret_env)
     secret = key.encode() if key else secrets.token_bytes(32)
     try:
-        report = pseudonymize_file(data, out, secret=secret, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+        report = pseudonymize_file(data, out, secret=secret, overwrite=overwrite,
+                                   nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
     except SynthRecordsError as exc:
         _fail(exc)
     direct = report.columns_in("direct")

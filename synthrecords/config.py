@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import SynthRecordsError
 
@@ -120,6 +120,7 @@ class JobConfig(_Section):
     pii: PiiConfig = PiiConfig()
     sample: SampleConfig = SampleConfig()
     validate_: ValidateConfig = Field(default=ValidateConfig(), alias="validate")
+    _job_file: Path | None = PrivateAttr(default=None)  # set by load_job: never inside a replaced folder
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -147,6 +148,7 @@ def load_job(path: Path) -> JobConfig:
     except tomllib.TOMLDecodeError as exc:
         raise SynthRecordsError(f"job file {path} is not valid TOML: {exc}") from None
     job = JobConfig.from_dict(data, source=str(path))
+    job._job_file = path
     base = path.resolve().parent
     if job.input.path is not None and not job.input.path.is_absolute():
         job.input.path = base / job.input.path

@@ -59,7 +59,8 @@ def _refuse(path: Path, what: str) -> ModelFolderError:
 def _read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
     path = folder / MANIFEST
     if path.is_symlink() or not path.is_file():
-        raise _refuse(path, "missing (or not a plain file)")
+        raise ModelFolderError(f"{path} is missing (or not a plain file); the folder was not written by this version "
+                               "of synthrecords or was altered; fit the model again")
     if path.stat().st_size > MAX_MANIFEST_BYTES:
         raise _refuse(path, f"over {MAX_MANIFEST_BYTES:,} bytes")
     raw = path.read_bytes()
@@ -121,7 +122,7 @@ def verify_model_folder(folder: Path) -> None:
     for name, digest in files.items():
         path = folder / name
         if name not in seen:
-            raise ModelFolderError(f"{path} is listed in {MANIFEST} but missing; the model folder is incomplete; "
+            raise ModelFolderError(f"{path} is listed in the manifest but missing; the model folder is incomplete; "
                                    "fit the model again")
         if file_sha256(path) != digest:
             raise ModelFolderError(f"{path} does not match its sha256 in {MANIFEST}: the file was changed or "
