@@ -25,6 +25,7 @@ class _Section(BaseModel):
 class InputConfig(_Section):
     path: Path | None = None
     format: Literal["csv", "parquet"] | None = None
+    delimiter: Literal[",", ";", "\t", "|"] | None = None  # CSV only; default: detected from the first rows
 
 
 class OutputConfig(_Section):

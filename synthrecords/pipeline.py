@@ -54,7 +54,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     if data is None:
         if job.input.path is None:
             raise SynthRecordsError("no input: set [input] path in the job file or pass a DataFrame")
-        data = load_table(job.input.path, format=job.input.format)
+        data = load_table(job.input.path, format=job.input.format, delimiter=job.input.delimiter)
     real = load_table(data)
     train, holdout = split_holdout(real, job.validate_.holdout, job.model.seed)
     synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
@@ -70,6 +70,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
                           domain=synth.domain_, target=job.model.target, withheld=forbidden,
                           suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites])
+    check_copies(validation.privacy, train)  # before anything is released
     report = build_report(job, real, synth, synthetic, leakage, validation)
     report["sampling"] = {**sampling.to_dict(),
                           "class_fidelity": class_fidelity(train, synthetic, sampling.requested, synth.domain_)}
@@ -80,6 +81,28 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     if not leakage.passed:
         log.error("leakage check failed: %d real identifier values found in the output", len(leakage.findings))
     return result
+
+
+def check_copies(privacy: Any, train: pd.DataFrame) -> None:
+    """Refuse a release whose rows copy training rows far more often than chance gives.
+
+    Chance: the share of holdout rows equal to some training row (real rows repeat anyway,
+    more so in low-cardinality tables); without a holdout, the share of training rows that
+    repeat another one. Far above: more than 5 points plus twice that share.
+    """
+    share = privacy.exact_match_share
+    if share is None or not privacy.columns:
+        return
+    chance = privacy.holdout_exact_match_share
+    basis = "holdout rows equal to a training row"
+    if chance is None:
+        chance = float(train[privacy.columns].astype(str).duplicated(keep=False).mean()) if len(train) else 0.0
+        basis = "training rows repeating another"
+    if share > 0.05 + 2 * chance:
+        raise SynthRecordsError(
+            f"{share:.1%} of the synthetic rows are exact copies of a training row, against {chance:.1%} by chance "
+            f"({basis}); nothing was released; check that the input was read as intended (delimiter, one value "
+            "per column), drop columns that identify a row, or train with an epsilon (a DP model)")
 
 
 def synthesize(data: pd.DataFrame | str | Path, *, rows: int | None = None, out: str | Path | None = None,
