@@ -159,7 +159,9 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
                                                              "~/.local/state/synthrecords/budgets.json)")] = None,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
+                                                        help="fit even past the dataset budget (recorded)")] = False,
+        dataset_id: Annotated[str | None, typer.Option(help="the dataset's name in the budget ledger (default: a "
+                                                            "hash of its values, whatever the row/column order)")] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     from .atomic import refuse_existing
     from .pipeline import synthesizer_from
@@ -170,7 +172,8 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
-                              "privacy.allow_over_budget": allow_over_budget or None})
+                              "privacy.allow_over_budget": allow_over_budget or None,
+                              "privacy.dataset_id": dataset_id})
         job = _revalidate(job)
         refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here.

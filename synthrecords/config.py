@@ -44,6 +44,8 @@ class PrivacyConfig(_Section):
     dataset_budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_file: Path | None = None
     allow_over_budget: bool = False  # fit even past dataset_budget (CLI: --allow-over-budget)
+    # the dataset's name in the budget ledger (CLI: --dataset-id); default: a hash of its values
+    dataset_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class ModelConfig(_Section):

@@ -62,6 +62,7 @@ class Synthesizer:
     dataset_budget: float | None = None
     budget_file: str | Path | None = None  # default budget.default_budget_file()
     allow_over_budget: bool = False
+    dataset_id: str | None = None  # names the dataset for the budget; default: a hash of its values
 
     @property
     def model_name(self) -> str:
@@ -92,10 +93,14 @@ class Synthesizer:
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
-            from .privacy.budget import dataset_sha256
+            from .privacy.budget import dataset_sha256, legacy_dataset_sha256
 
-            dataset = dataset_sha256(data if dataset is None else dataset) if not isinstance(dataset, str) else dataset
-            budget.check(dataset, self.epsilon)
+            source, aliases = (data if dataset is None else dataset), ()
+            if self.dataset_id is not None:  # a name the user gave holds across edits of the data
+                dataset = self.dataset_id
+            elif not isinstance(source, str):  # budgets kept under the older identity still count
+                dataset, aliases = dataset_sha256(source), (legacy_dataset_sha256(source),)
+            budget.check(dataset, self.epsilon, aliases=aliases)
         policy = self.pii_policy or ProtectionPolicy()
 
         # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
@@ -115,7 +120,7 @@ class Synthesizer:
             domain = data_domain(protected.data, kinds)
         engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
-        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name)
+        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name, aliases=aliases)
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
