@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -64,6 +65,10 @@ class _Commands(TyperGroup):
         except Exception as exc:
             if _debug:
                 raise
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):  # outside atomic writes too
+                typer.echo(f"error: no space left on the device while writing {exc.filename or 'an output'}; free "
+                           "some space or write to another disk", err=True)
+                raise typer.Exit(2) from None
             typer.echo(f"error: unexpected {type(exc).__name__}: {_one_line(exc)[:300]}; rerun with --debug for "
                        "the full trace (and report it if the input looks valid)", err=True)
             raise typer.Exit(1) from None
@@ -78,6 +83,15 @@ def _fail(exc: Exception) -> None:
         raise exc
     typer.echo(f"error: {_one_line(exc)}", err=True)
     raise typer.Exit(2)
+
+
+def _require(*paths: Path | None, model: Path | None = None) -> None:
+    """Name a missing input before the heavy libraries load (a typo should not cost minutes)."""
+    for path in paths:
+        if path is not None and not Path(path).exists():
+            _fail(SynthRecordsError(f"input file {path} not found; check the path"))
+    if model is not None and not Path(model).is_dir():
+        _fail(SynthRecordsError(f"model folder {model} not found; create one with `synthrecords fit --out {model}`"))
 
 
 @app.callback()
@@ -121,6 +135,8 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
          engine: Annotated[str, typer.Option(help="pandas, or spark: sample and Presidio on the cluster")] = "pandas",
          spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Find personal data: category, entities, confidence and planned action per column."""
+    if engine == "pandas":
+        _require(data)
     from .config import DEFAULT_NLP_MODEL
     from .pii.scan import scan_pii
     from .read import load_table
@@ -163,6 +179,7 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         dataset_id: Annotated[str | None, typer.Option(help="the dataset's name in the budget ledger (default: a "
                                                             "hash of its values, whatever the row/column order)")] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
+    _require(*([data] if engine == "pandas" else []), config)
     from .atomic import refuse_existing
     from .pipeline import synthesizer_from
     from .read import load_table
@@ -198,6 +215,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
            overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
+    _require(*([avoid] if engine == "pandas" else []), model=model_dir)
     from .atomic import refuse_existing
 
     try:  # before loading the model, not after sampling
@@ -283,6 +301,8 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
              overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False) -> None:
     """Validate SYNTH against REAL: expectations, fidelity, utility, privacy; exit 1 when a
     blocking expectation or the leakage check fails."""
+    if engine == "pandas":
+        _require(real, synth, holdout, *(suite or []), model=model)
     from .atomic import refuse_existing
     from .pipeline import validate_files
 
@@ -336,6 +356,7 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
     Not synthetic data: only identifiers change. With no secret in the environment a random
     one is used for this run only (consistent within the run, never written anywhere).
     """
+    _require(data)
     import os
     import secrets
 
@@ -361,10 +382,13 @@ def run(job_file: Path,
                                                         help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
-    from .pipeline import run_job
 
     try:
         job = load_job(job_file)
+        if job.model.engine == "pandas":
+            _require(job.input.path)
+        from .pipeline import run_job
+
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
         result = run_job(job)

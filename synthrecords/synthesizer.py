@@ -28,6 +28,7 @@ from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
 from .privacy.ledger import PrivacyLedger
 from .read import prepare, restore_timezones
+from .resources import check_rows_fit, row_bytes
 from .sample import SamplingReport, sample_rows
 
 if TYPE_CHECKING:
@@ -190,6 +191,8 @@ class Synthesizer:
         """Like ``sample``, with the requested vs achieved mix, acceptance and filter rates."""
         self._check_fitted()
         n = n or self.training_rows_
+        # Up front, not after minutes of sampling: the peak of n rows must fit in memory.
+        check_rows_fit(n, row_bytes([c.kind for c in self.domain_] + ["fake"] * len(self.fakes_)))
         keep = None
         if filter_rows:
             from .validation.expectations import build_suite, rows_passing
