@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -64,6 +65,10 @@ class _Commands(TyperGroup):
         except Exception as exc:
             if _debug:
                 raise
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):  # outside atomic writes too
+                typer.echo(f"error: no space left on the device while writing {exc.filename or 'an output'}; free "
+                           "some space or write to another disk", err=True)
+                raise typer.Exit(2) from None
             typer.echo(f"error: unexpected {type(exc).__name__}: {_one_line(exc)[:300]}; rerun with --debug for "
                        "the full trace (and report it if the input looks valid)", err=True)
             raise typer.Exit(1) from None
@@ -78,6 +83,15 @@ def _fail(exc: Exception) -> None:
         raise exc
     typer.echo(f"error: {_one_line(exc)}", err=True)
     raise typer.Exit(2)
+
+
+def _require(*paths: Path | None, model: Path | None = None) -> None:
+    """Name a missing input before the heavy libraries load (a typo should not cost minutes)."""
+    for path in paths:
+        if path is not None and not Path(path).exists():
+            _fail(SynthRecordsError(f"input file {path} not found; check the path"))
+    if model is not None and not Path(model).is_dir():
+        _fail(SynthRecordsError(f"model folder {model} not found; create one with `synthrecords fit --out {model}`"))
 
 
 @app.callback()
@@ -121,6 +135,8 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
          engine: Annotated[str, typer.Option(help="pandas, or spark: sample and Presidio on the cluster")] = "pandas",
          spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Find personal data: category, entities, confidence and planned action per column."""
+    if engine == "pandas":
+        _require(data)
     from .config import DEFAULT_NLP_MODEL
     from .pii.scan import scan_pii
     from .read import load_table
@@ -159,8 +175,11 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
                                                              "~/.local/state/synthrecords/budgets.json)")] = None,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
+                                                        help="fit even past the dataset budget (recorded)")] = False,
+        dataset_id: Annotated[str | None, typer.Option(help="the dataset's name in the budget ledger (default: a "
+                                                            "hash of its values, whatever the row/column order)")] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
+    _require(*([data] if engine == "pandas" else []), config)
     from .atomic import refuse_existing
     from .pipeline import synthesizer_from
     from .read import load_table
@@ -170,9 +189,10 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
-                              "privacy.allow_over_budget": allow_over_budget or None})
+                              "privacy.allow_over_budget": allow_over_budget or None,
+                              "privacy.dataset_id": dataset_id})
         job = _revalidate(job)
-        refuse_existing(out, overwrite)  # before the training, not after it
+        refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here.
         synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
         synth.save(out, overwrite=overwrite)
@@ -192,8 +212,16 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            seed: int | None = None,
            avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
-           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+           overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
+    _require(*([avoid] if engine == "pandas" else []), model=model_dir)
+    from .atomic import refuse_existing
+
+    try:  # before loading the model, not after sampling
+        refuse_existing(out, overwrite, keep=(model_dir, avoid), kind="folder" if engine == "spark" else "file")
+    except SynthRecordsError as exc:
+        _fail(exc)
     if engine == "spark":
         _sample_spark(model_dir, rows, out, seed, avoid, spark_master, oversample or [], condition or [], filter_rows)
         return
@@ -210,7 +238,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
         df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
                                               conditions=parse_conditions(condition or []), filter_rows=filter_rows,
                                               seed=seed, forbidden=forbidden)
-        write_table(out, df)
+        write_table(out, df, overwrite=overwrite, keep=(model_dir, avoid))
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {len(df)} rows to {out}")
@@ -269,12 +297,17 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
              seed: Annotated[int, typer.Option(help="seed of the samples and models the metrics use")] = 0,
              engine: Annotated[str, typer.Option(help="pandas, or spark: CSV/Parquet read by Spark, expectations and "
                                                       "leakage on every row, metrics on stated samples")] = "pandas",
-             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+             overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False) -> None:
     """Validate SYNTH against REAL: expectations, fidelity, utility, privacy; exit 1 when a
     blocking expectation or the leakage check fails."""
+    if engine == "pandas":
+        _require(real, synth, holdout, *(suite or []), model=model)
+    from .atomic import refuse_existing
     from .pipeline import validate_files
 
     try:
+        refuse_existing(out, overwrite, keep=(real, synth, holdout, model, *(suite or [])))
         if engine == "spark":
             from .spark.pipeline import validate_files as spark_validate_files
 
@@ -282,7 +315,7 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
                                           target=target, seed=seed, master=spark_master)
         elif engine == "pandas":
             report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
-                                    target=target, seed=seed)
+                                    target=target, seed=seed, overwrite=overwrite)
         else:
             raise SynthRecordsError(f"--engine {engine!r}: use pandas or spark")
     except SynthRecordsError as exc:
@@ -316,12 +349,14 @@ def _opt(value: float | None, fmt: str = ".3f") -> str:
 @app.command()
 def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudonymised CSV/Parquet to write")],
             secret_env: Annotated[str, typer.Option(help="environment variable holding the secret key")] = "SYNTHRECORDS_SECRET",
-            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None,
+            overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Pseudonymise real rows: keyed fakes for identifiers (same value -> same fake), redacted free text.
 
     Not synthetic data: only identifiers change. With no secret in the environment a random
     one is used for this run only (consistent within the run, never written anywhere).
     """
+    _require(data)
     import os
     import secrets
 
@@ -331,7 +366,8 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
     key = os.environ.get(secret_env)
     secret = key.encode() if key else secrets.token_bytes(32)
     try:
-        report = pseudonymize_file(data, out, secret=secret, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+        report = pseudonymize_file(data, out, secret=secret, overwrite=overwrite,
+                                   nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
     except SynthRecordsError as exc:
         _fail(exc)
     direct = report.columns_in("direct")
@@ -346,10 +382,13 @@ def run(job_file: Path,
                                                         help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
-    from .pipeline import run_job
 
     try:
         job = load_job(job_file)
+        if job.model.engine == "pandas":
+            _require(job.input.path)
+        from .pipeline import run_job
+
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
         result = run_job(job)

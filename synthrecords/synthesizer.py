@@ -20,13 +20,15 @@ from .config import DEFAULT_NLP_MODEL
 from .domain import Domain, data_domain, infer_kind
 from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
+from .models.modelfolder import verify_model_folder, write_manifest
 from .models.train import Engine, check_privacy, load_engine, make_engine
 from .pii.policy import ProtectionPolicy
 from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
 from .privacy.ledger import PrivacyLedger
-from .read import file_sha256, prepare, restore_timezones
+from .read import prepare, restore_timezones
+from .resources import check_rows_fit, row_bytes
 from .sample import SamplingReport, sample_rows
 
 if TYPE_CHECKING:
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
-MANIFEST = "manifest.json"
 MIN_ROWS = 10
 
 
@@ -62,6 +63,7 @@ class Synthesizer:
     dataset_budget: float | None = None
     budget_file: str | Path | None = None  # default budget.default_budget_file()
     allow_over_budget: bool = False
+    dataset_id: str | None = None  # names the dataset for the budget; default: a hash of its values
 
     @property
     def model_name(self) -> str:
@@ -92,10 +94,14 @@ class Synthesizer:
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
-            from .privacy.budget import dataset_sha256
+            from .privacy.budget import dataset_sha256, legacy_dataset_sha256
 
-            dataset = dataset_sha256(data if dataset is None else dataset) if not isinstance(dataset, str) else dataset
-            budget.check(dataset, self.epsilon)
+            source, aliases = (data if dataset is None else dataset), ()
+            if self.dataset_id is not None:  # a name the user gave holds across edits of the data
+                dataset = self.dataset_id
+            elif not isinstance(source, str):  # budgets kept under the older identity still count
+                dataset, aliases = dataset_sha256(source), (legacy_dataset_sha256(source),)
+            budget.check(dataset, self.epsilon, aliases=aliases)
         policy = self.pii_policy or ProtectionPolicy()
 
         # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
@@ -115,7 +121,7 @@ class Synthesizer:
             domain = data_domain(protected.data, kinds)
         engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
-        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name)
+        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name, aliases=aliases)
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
@@ -185,6 +191,8 @@ class Synthesizer:
         """Like ``sample``, with the requested vs achieved mix, acceptance and filter rates."""
         self._check_fitted()
         n = n or self.training_rows_
+        # Up front, not after minutes of sampling: the peak of n rows must fit in memory.
+        check_rows_fit(n, row_bytes([c.kind for c in self.domain_] + ["fake"] * len(self.fakes_)))
         keep = None
         if filter_rows:
             from .validation.expectations import build_suite, rows_passing
@@ -218,7 +226,8 @@ class Synthesizer:
                 "nlp_model": self.nlp_model, "seed": self.seed}
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the model folder atomically, with a manifest of every file's sha256.
+        """Write the model folder atomically, with a manifest of every file's sha256 (signed when
+        ``SYNTHRECORDS_MODEL_KEY`` is set).
 
         An existing folder is refused unless ``overwrite``; an interrupted save leaves none.
         """
@@ -236,8 +245,7 @@ class Synthesizer:
             }
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
             (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
-            files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-            (tmp / MANIFEST).write_text(json.dumps({"format": MODEL_FORMAT, "files": files}, indent=2))
+            write_manifest(tmp, MODEL_FORMAT)
         return folder
 
     @classmethod
@@ -266,22 +274,3 @@ class Synthesizer:
         synth.ledger_ = PrivacyLedger.from_dict(ledger)
         synth.engine_ = load_engine(folder)
         return synth
-
-
-def verify_model_folder(folder: Path) -> None:
-    """Check every file of a model folder against its manifest (sha256), naming any that differ."""
-    if not folder.is_dir():
-        raise SynthRecordsError(f"model folder {folder} not found; create one with `synthrecords fit --out {folder}`")
-    try:
-        files = json.loads((folder / MANIFEST).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SynthRecordsError(f"{folder / MANIFEST} is missing or unreadable ({type(exc).__name__}); the folder was "
-                                "not written by this version of synthrecords or was altered; fit the model again") from None
-    for name, digest in files.items():
-        path = folder / name
-        if ".." in Path(name).parts or not path.is_file():
-            raise SynthRecordsError(f"{path} is listed in the manifest but missing; the model folder is incomplete; "
-                                    "fit the model again")
-        if file_sha256(path) != digest:
-            raise SynthRecordsError(f"{path} does not match its sha256 in {MANIFEST}: the file was changed or truncated "
-                                    "after saving; restore it or fit the model again")

@@ -44,7 +44,7 @@ def redact_texts(texts: pd.Series, engine: ScanEngine, *, known: ValueMatcher | 
     present = texts.dropna().astype(str)
     distinct = list(dict.fromkeys(present))
     entities = [e for e in REDACT_ENTITIES if e not in NER_ENTITIES or e == "PERSON"]
-    results = engine.analyze(distinct, ner=True, entities=entities) if distinct else []
+    results = engine.analyze(distinct, ner=True, entities=entities, column=str(texts.name)) if distinct else []
     redacted = {}
     quiet = not sys.stderr.isatty() or len(distinct) < 500
     for text, found in track(zip(distinct, results), total=len(distinct), disable=quiet, transient=True,

@@ -244,7 +244,7 @@ def _presidio_stats(ev: ColumnEvidence, values: list[str], engine: ScanEngine) -
     done = 0
     while done < len(values):
         chunk = values[done:done + CHUNK]
-        for value, results in zip(chunk, engine.analyze(chunk, ner=ner, context=context)):
+        for value, results in zip(chunk, engine.analyze(chunk, ner=ner, context=context, column=ev.column)):
             _tally(value, results, whole, embedded)
         done += len(chunk)
         if not _unclear(whole, done):
