@@ -25,6 +25,7 @@ WHAT_TO_DO = "run `synthrecords run JOB.toml` or `synthrecords demo` first"
 PARTS = {
     "share": "Shareable part (share/): covered by the privacy ledger; real-side figures are absent",
     "owner": "Owner's part (owner/): full validation against real rows, NOT FOR SHARING",
+    "validate": "Validation report (synthrecords validate): it compares with real rows, NOT FOR SHARING",
     "legacy": "Run folder from before the share/owner split: it compares with real rows, treat it as not for sharing",
 }
 
@@ -76,8 +77,11 @@ def check_run_dir(run_dir: str | Path) -> Path:
 
 
 def part_of(report: dict[str, Any]) -> str:
-    """Which part a report is: "share", "owner" or "legacy" (written before the split)."""
-    return report.get("part") if report.get("part") in PARTS else "legacy"
+    """Which part a report is: "share", "owner", "validate" (the validate verb's) or "legacy"
+    (a run folder written before the split)."""
+    if report.get("part") in PARTS:
+        return report["part"]
+    return "validate" if (report.get("run") or {}).get("kind") == "validate" else "legacy"
 
 
 def read_report(run_dir: str | Path) -> dict[str, Any]:

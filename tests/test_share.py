@@ -184,3 +184,25 @@ def test_no_exact_statistic_of_the_added_record_reaches_share_but_owner_has_them
     owner = (plus / "owner" / "report.json").read_text() + (plus / "owner" / "manifest.json").read_text()
     owner += (plus / "owner" / "pii.json").read_text()
     assert input_hash in owner and "spanning 1901-" in owner  # the evidence is kept, for the owner
+
+
+def test_the_scope_names_the_columns_whose_type_was_inferred_from_values(two_runs):
+    scope = " ".join(_json(two_runs[0] / "share" / "ledger.json")["scope"])
+    assert "inferred from the values of" in scope and "annual_income" in scope
+
+
+# ---------------------------------------------------------------- model folders are shared too (items 1, 4)
+
+
+def test_a_saved_model_keeps_pii_decisions_without_statistics_or_the_dataset_hash(base_rows, tmp_path):
+    from synthrecords.synthesizer import Synthesizer
+
+    synth = Synthesizer(model="gaussian_copula", seed=1, dataset_budget=10.0, budget_file=tmp_path / "budget.json",
+                        allow_over_budget=True)  # no epsilon: the budget only records the fit
+    synth.fit(base_rows.head(120))
+    assert synth.pii_.columns[0].evidence  # the owner's copy in memory has them
+    state = json.loads((synth.save(tmp_path / "m") / "synthesizer.json").read_text())
+    assert not REAL_SIDE & _keys(state["pii"]) and "dataset_budget" not in state
+    loaded = Synthesizer.load(tmp_path / "m")
+    assert [c.category for c in loaded.pii_.columns] == [c.category for c in synth.pii_.columns]
+    assert len(loaded.sample(5, seed=0)) == 5
