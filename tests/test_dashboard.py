@@ -362,6 +362,15 @@ def test_every_page_opens_on_the_share_part_and_says_which_part_it_is(tmp_path, 
     assert "Shareable part (share/)" in page_text(app) and "NOT FOR SHARING" not in page_text(app)
 
 
+def test_the_share_parts_verdict_points_to_the_owners_checks(tmp_path, monkeypatch):
+    clean = copy.deepcopy(with_epsilon(REPORT))
+    clean["summary"]["expectations_blocking_failed"] = 0
+    clean["expectations"]["blocking_failed"] = 0
+    clean.pop("sampling")
+    app = render(write_release(tmp_path / "run", clean) / "share", monkeypatch)
+    assert app.success[0].value.startswith("No blocking issue in the shareable part; the checks against real rows")
+
+
 def test_the_share_part_shows_no_pii_evidence(tmp_path, monkeypatch):
     text = page_text(render(write_release(tmp_path / "run") / "share", monkeypatch, "pii"))
     assert "5000 distinct values" not in text
