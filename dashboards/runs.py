@@ -7,7 +7,6 @@ of the first synthetic rows, whatever the page.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd

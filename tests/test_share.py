@@ -159,7 +159,6 @@ def test_one_added_record_changes_the_shared_ledger_only_in_the_row_count_its_sc
 
 
 def test_one_added_record_leaves_the_shared_manifest_and_report_fixed_parts_identical(two_runs):
-    base, plus = two_runs
     drop_run = ("id", "created")
     mb, mp = (_json(d / "share" / "manifest.json") for d in two_runs)
     for m in (mb, mp):

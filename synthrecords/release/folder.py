@@ -23,7 +23,16 @@ from .. import __version__
 from ..atomic import atomic_dir
 from ..read import file_sha256, frame_sha256
 from .html import render_report
-from .share import NOT_FOR_SHARING, OWNER, SHARE, render_share, share_manifest, share_pii, share_report
+from .share import (
+    NOT_FOR_SHARING,
+    OWNER,
+    SHARE,
+    render_share,
+    share_ledger,
+    share_manifest,
+    share_pii,
+    share_report,
+)
 
 VERSIONED = ("pandas", "numpy", "torch", "opacus", "sdv", "sdmetrics", "great-expectations",
              "presidio-analyzer", "presidio-anonymizer", "spacy", "faker")
@@ -81,7 +90,7 @@ def write_evidence(tmp: Path, *, job: Any, report: dict[str, Any], validation: A
     owner.mkdir()
     shared = share_report(report)
     _dump(share / "report.json", shared)
-    _dump(share / "ledger.json", ledger_part(report["privacy"]))
+    _dump(share / "ledger.json", share_ledger(report["privacy"]))
     _dump(share / "pii.json", share_pii(report["pii"]))
     (share / "report.html").write_text(render_share(shared))
     found = versions()

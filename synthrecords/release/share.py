@@ -48,9 +48,12 @@ def share_pii(pii: dict[str, Any]) -> dict[str, Any]:
 
 
 def share_ledger(privacy: dict[str, Any]) -> dict[str, Any]:
-    from .report import ledger_part
+    """The ledger's own fields (whatever PrivacyLedger.to_dict reports) and its scope; an allowlist,
+    so a measured figure added to report["privacy"] later stays out of share/ by default."""
+    from ..privacy.ledger import PrivacyLedger
 
-    return ledger_part(privacy)
+    fields = set(PrivacyLedger(1.0, 0.5).to_dict()) | {"scope"}
+    return {k: v for k, v in privacy.items() if k in fields}
 
 
 def share_expectations(expectations: dict[str, Any]) -> dict[str, Any]:
@@ -93,8 +96,8 @@ def render_share(report: dict[str, Any]) -> str:
     run, s, privacy = report["run"], report["summary"], report["privacy"]
     cards = [("synthetic rows", s.get("rows")), ("model", s.get("model") or "n/a"),
              ("privacy", guarantee_text(privacy)),
-             ("expectations on synthetic rows", f"{s.get('expectations_passed')} passed, "
-                                                f"{s.get('expectations_failed') or 0} failed")]
+             ("expectations on synthetic rows",
+              f"{s.get('expectations_passed')} passed, {s.get('expectations_failed') or 0} failed")]
     card_html = "".join(f'<div class="card">{escape(k)}<b>{escape(str(v))}</b></div>' for k, v in cards)
     entries = _table(privacy.get("entries") or [], ["fit", "stage", "mechanism", "noise_multiplier", "sample_rate",
                                                     "steps", "delta", "epsilon_alone", "detail"])
