@@ -472,6 +472,9 @@ def _sampling_lines(report: dict) -> list[str]:
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
+             *([f"  share: {result.out_dir / 'share'} (what you may hand over)",
+                f"  owner: {result.out_dir / 'owner'} (full validation against real rows: NOT FOR SHARING)"]
+               if result.out_dir is not None else []),
              f"rows: {s['rows']} synthetic x {s['columns']} columns, model {s['model']}",
              *_privacy_lines(result.report["privacy"]),
              f"fidelity score: {s['fidelity_score']:.1%}",

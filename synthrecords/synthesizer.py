@@ -106,7 +106,7 @@ class Synthesizer:
 
         # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
         pii = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
-        protected = protect(data, pii, policy=policy)
+        protected = protect(data, pii, policy=policy, own_row=ledger.is_private)  # one record, one row
         if protected.data.shape[1] == 0:
             raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
         if self.target is not None and self.target not in protected.data.columns:
@@ -237,12 +237,12 @@ class Synthesizer:
             self.engine_.save(tmp)
             state = {
                 "format": MODEL_FORMAT, "synthrecords": __version__, "params": self.params(),
-                "pii": self.pii_.to_dict(), "domain": self.domain_.to_dict(),
+                # A model folder is shared: PII decisions without the statistics behind them.
+                "pii": self.pii_.to_dict(statistics=False), "domain": self.domain_.to_dict(),
                 "fakes": [f.to_dict() for f in self.fakes_], "column_order": self.column_order_,
                 "actions": self.actions_, "training_rows": self.training_rows_,
                 "notes": getattr(self, "notes_", []), "timezones": getattr(self, "timezones_", {}),
-                "dataset_budget": getattr(self, "budget_", None),
-            }
+            }  # the dataset budget (it names the input's sha256) stays in the owner's budget file
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
             (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
             write_manifest(tmp, MODEL_FORMAT)

@@ -132,11 +132,14 @@ def test_run_writes_a_complete_release(small_csv, tmp_path):
                    '[model]\nname = "gaussian_copula"\nseed = 4\n')
     proc = run_cli("run", job)
     release = tmp_path / "release"
-    assert {"synthetic.csv", "report.json", "report.html", "ledger.json", "pii.json", "manifest.json",
-            "validation.json"} <= {p.name for p in release.iterdir()}
-    report = json.loads((release / "report.json").read_text())
+    assert {"synthetic.csv", "report.json", "report.html", "ledger.json", "pii.json",
+            "manifest.json"} == {p.name for p in (release / "share").iterdir()}
+    assert {"report.json", "report.html", "ledger.json", "pii.json", "manifest.json", "validation.json",
+            "NOT_FOR_SHARING.txt"} <= {p.name for p in (release / "owner").iterdir()}
+    report = json.loads((release / "owner" / "report.json").read_text())
     assert report["summary"]["rows"] == 300 and report["summary"]["leakage_passed"] is True
     assert "fidelity score" in proc.stdout and "leakage check: passed" in proc.stdout
+    assert f"share: {release / 'share'}" in proc.stdout and "NOT FOR SHARING" in proc.stdout
 
 
 def test_run_with_a_typo_in_the_job_names_the_key(tmp_path):

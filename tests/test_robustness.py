@@ -239,7 +239,7 @@ def test_notes_travel_with_the_saved_model_and_into_the_release(tmp_path):
                                "model": {"name": "gaussian_copula", "seed": 1}, "pii": {"nlp_model": None}})
     result = run_job(job, data)
     assert any("infinite" in n for n in result.report["run"]["notes"])
-    assert any("infinite" in n for n in json.loads((tmp_path / "run" / "report.json").read_text())["run"]["notes"])
+    assert any("infinite" in n for n in json.loads((tmp_path / "run" / "owner" / "report.json").read_text())["run"]["notes"])
 
 
 # -- nothing half-written ---------------------------------------------------------------------
@@ -286,7 +286,8 @@ def test_run_replaces_an_earlier_release_only_with_overwrite(tmp_path, table):
     assert (out / "synthetic.csv").read_text() == "earlier release\n"
     code, _, err = cli("run", job_file, "--overwrite")
     assert code == 0, err
-    assert len(pd.read_csv(out / "synthetic.csv")) == 50 and (out / "manifest.json").exists()
+    assert len(pd.read_csv(out / "share" / "synthetic.csv")) == 50 and (out / "owner" / "manifest.json").exists()
+    assert not (out / "synthetic.csv").exists()  # the earlier release is gone, not mixed in
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -410,11 +410,12 @@ holdout = 0.2
     proc = run_cli("run", tmp_path / "job.toml")
     assert "mix fraud_flag: 1 asked 30.0% got 30.0%" in proc.stdout
     out = tmp_path / "run"
-    pandas_files = {p.name for p in release_dir.iterdir()} - {"synthetic.csv"}
-    assert {p.name for p in out.iterdir()} == pandas_files | {"synthetic.parquet"}
-    rows = pd.read_parquet(out / "synthetic.parquet")
+    for part in ("share", "owner"):
+        pandas_files = {p.name for p in (release_dir / part).iterdir()} - {"synthetic.csv"}
+        assert {p.name for p in (out / part).iterdir()} - {"synthetic.parquet"} == pandas_files
+    rows = pd.read_parquet(out / "share" / "synthetic.parquet")
     assert len(rows) == 500 and (rows["fraud_flag"] == 1).sum() == 150
-    ours, theirs = (json.loads((d / "report.json").read_text()) for d in (out, release_dir))
+    ours, theirs = (json.loads((d / "owner" / "report.json").read_text()) for d in (out, release_dir))
     assert set(ours) == set(theirs)
     for section in ("summary", "expectations", "fidelity", "privacy"):
         assert set(theirs[section]) <= set(ours[section]), section
@@ -424,8 +425,8 @@ holdout = 0.2
     assert spark_samples["synthetic_rows"] == 500 and spark_samples["holdout_rows"] > 0
     assert ours["utility"]["status"] == "measured"  # holdout split on Spark, TSTR on the samples
     assert ours["sampling"]["achieved"] == {"fraud_flag": {"1": 0.3}} and ours["privacy"]["leakage"]["passed"]
-    assert any("Engine spark" in line for line in json.loads((out / "ledger.json").read_text())["scope"])
-    manifest = json.loads((out / "manifest.json").read_text())
+    assert any("Engine spark" in line for line in json.loads((out / "share" / "ledger.json").read_text())["scope"])
+    manifest = json.loads((out / "share" / "manifest.json").read_text())
     assert any(f.startswith("synthetic.parquet/part-") for f in manifest["files"])
 
 

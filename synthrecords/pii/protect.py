@@ -39,10 +39,16 @@ class Protected:
     actions: dict[str, str]
 
 
-def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | None = None) -> Protected:
-    """The modelling frame (no direct identifiers, redacted text) plus plans for the fakes."""
+def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | None = None,
+            own_row: bool = False) -> Protected:
+    """The modelling frame (no direct identifiers, redacted text) plus plans for the fakes.
+
+    ``own_row`` (set under an epsilon): free text is redacted with its own row's direct
+    values plus NER and patterns, never with other rows' values (see redact.py).
+    """
     decisions = _decisions(df, report, policy)
     known, tags = _known_values(df, decisions)
+    row_known = _row_values(df, decisions) if own_row else None
     data, fakes, order = {}, [], []
     for column, (category, action, entities) in decisions.items():
         if action == "drop":
@@ -51,7 +57,8 @@ def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | N
         if category == "direct":
             fakes.append(learn_plan(column, df[column], entities, action))
         elif category == "free_text":
-            data[column] = redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags)
+            data[column] = redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
+                                        row_known=row_known)
         else:
             data[column] = df[column]
     frame = pd.DataFrame(data, index=df.index)
@@ -148,6 +155,20 @@ def _known_values(df: pd.DataFrame, decisions) -> tuple[ValueMatcher, dict[str, 
         for value in cell_strings(df[column]).unique():
             tags.setdefault(value.casefold(), tag)
     return ValueMatcher(tags), tags
+
+
+def _row_values(df: pd.DataFrame, decisions) -> pd.Series:
+    """Per row: its own direct values (case-folded) -> the tag each becomes in text."""
+    rows: dict = {index: {} for index in df.index}
+    for column, (category, _, entities) in decisions.items():
+        if category != "direct":
+            continue
+        entity = "US_SSN" if set(entities) & set(NATIONAL_IDS) else (entities[0] if entities else "")
+        tag = REDACT_TAGS.get(entity, FALLBACK_TAG)
+        present = df[column].notna()
+        for index, value in zip(df.index[present], cell_strings(df[column][present]), strict=True):
+            rows[index].setdefault(value.casefold(), tag)
+    return pd.Series(rows, dtype=object)
 
 
 def _rejector(forbidden: Mapping[str, set]):

@@ -40,12 +40,17 @@ class ColumnFinding:
     column: str
     category: str
     entities: list[str]
-    confidence: float
-    action: str
-    evidence: list[str]
+    # Both read off the real values (shares matched, ranges, distinct counts): one record can
+    # move them, so they stay with the data owner and are left out of what is shared.
+    confidence: float | None = None
+    action: str = "keep"
+    evidence: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, *, statistics: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        if not statistics:
+            d.pop("confidence"), d.pop("evidence")
+        return d
 
 
 @dataclass
@@ -54,9 +59,11 @@ class PiiReport:
     nlp_model: str | None
     warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"columns": [c.to_dict() for c in self.columns], "nlp_model": self.nlp_model,
-                "warnings": list(self.warnings)}
+    def to_dict(self, *, statistics: bool = True) -> dict[str, Any]:
+        """With ``statistics`` False (what is shared, e.g. in a model folder): categories, entity
+        types and actions only; no confidence, evidence or scan warnings."""
+        return {"columns": [c.to_dict(statistics=statistics) for c in self.columns], "nlp_model": self.nlp_model,
+                "warnings": list(self.warnings) if statistics else []}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PiiReport:
@@ -88,7 +95,7 @@ class PiiReport:
         for c in self.columns:
             evidence = textwrap.wrap("; ".join(c.evidence), wrap) or [""]
             lines.append(f"{c.column[:22]:<22} {c.category:<10} {', '.join(c.entities)[:24]:<24} "
-                         f"{c.confidence:>5.2f}  {c.action:<7} {evidence[0]}")
+                         f"{'' if c.confidence is None else format(c.confidence, '.2f'):>5}  {c.action:<7} {evidence[0]}")
             lines += [" " * 73 + more for more in evidence[1:]]
         lines.append(f"NER model: {self.nlp_model or 'none (patterns and column names only)'}")
         lines += [f"warning: {w}" for w in self.warnings]

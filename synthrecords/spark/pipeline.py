@@ -147,6 +147,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     from ..job import RunResult, privacy_scope, synthesizer_from
     from ..release.folder import versions, write_evidence
     from ..release.report import assemble
+    from ..release.share import SHARE
     from ..sample import SamplingReport, resolve_mix
     from ..validation.class_fidelity import class_fidelity
     from ..validation.expectations import build_suite, load_suite
@@ -181,12 +182,13 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
         rows = job.output.rows or synth.training_rows_
         sample_seed = secrets.randbits(31) if seed is None else seed
         with atomic_dir(Path(job.output.dir), overwrite=bool(job.output.overwrite)) as tmp:
-            made = sample_to_parquet(spark, synth, rows, tmp / "synthetic.parquet", seed=sample_seed,
+            table = tmp / SHARE / "synthetic.parquet"  # the shareable part (release/folder.py)
+            made = sample_to_parquet(spark, synth, rows, table, seed=sample_seed,
                                      forbidden=forbidden, oversample=job.sample.oversample or None,
                                      conditions=job.sample.conditions or None, filter_rows=job.sample.filter,
                                      filter_suites=user_suites)
             timings["sample"] = round(made.seconds, 3)
-            synthetic = spark.read.parquet(str(tmp / "synthetic.parquet"))
+            synthetic = spark.read.parquet(str(table))
             modelled = synth.domain_.names
             identifiers = [c for c in synth.pii_.columns_in("direct", "free_text") if c in real.columns]
             validation = spark_validate.validate(
@@ -226,12 +228,14 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     out_dir = Path(job.output.dir)
     if not leakage.passed:
         log.error("leakage check failed: %d real identifier values found in the output", leakage.total)
-    return RunResult(spark.read.parquet(str(out_dir / "synthetic.parquet")), report, synth, leakage, out_dir)
+    return RunResult(spark.read.parquet(str(out_dir / SHARE / "synthetic.parquet")), report, synth, leakage, out_dir)
 
 
 SPARK_SCOPE = ("Engine spark: the PII scan's classification, the fake plans and the column kinds are read from a "
                "seeded sample of at most 5000 real rows (outside the ledger, as above); the model trains on a Poisson "
                "sample of the training rows (see the ledger entries: no amplification by that sampling is claimed); "
-               "the real identifier values are collected on the driver so that fakes avoid them. The report's "
+               "the real identifier values are collected on the driver so that fakes avoid them; free text is "
+               "redacted with the identifier values of the whole table, not each row's own (under an epsilon set "
+               "free_text = drop). The report's "
                "expectations and leakage check cover every synthetic row; its other figures are computed on the "
                "samples stated under run.sample_sizes.")
