@@ -153,7 +153,7 @@ class DPCTGANEngine:
         pairs = None
         if self.pair_share and len(codec.columns) > 1:  # measured before DP-SGD: it gets what is left
             pairs = PairTables(codec, self.target, self.target_pair_share)
-            pairs.measure(encoded, ledger, self.pair_share, secret)
+            pairs.measure(encoded, ledger, self.pair_share, secret if self.noise_seed is not None else None)
 
         n = len(real)
         epochs = self.epochs or DEFAULT_EPOCHS

@@ -1,0 +1,91 @@
+"""Discrete Gaussian noise on integer counts (synthrecords.privacy.noise)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from synthrecords.privacy.ledger import PrivacyLedger
+from synthrecords.privacy.noise import discrete_gaussian, uniforms
+
+
+def _pmf(sigma: float, ys: np.ndarray) -> np.ndarray:
+    support = np.arange(-int(40 * sigma) - 40, int(40 * sigma) + 41)
+    norm = np.exp(-support ** 2 / (2 * sigma ** 2)).sum()
+    return np.exp(-ys ** 2 / (2 * sigma ** 2)) / norm
+
+
+@pytest.mark.parametrize("sigma", [0.8, 3.0, 12.5])
+def test_draws_follow_the_discrete_gaussian(sigma):
+    draws = discrete_gaussian(sigma, 60_000)
+    assert draws.dtype == np.int64
+    ys = np.arange(-int(4 * sigma) - 1, int(4 * sigma) + 2)
+    expected = _pmf(sigma, ys) * len(draws)
+    observed = np.array([(draws == y).sum() for y in ys])
+    # Pearson chi-square over the central cells: far below the 0.1 % critical value
+    keep = expected > 20
+    chi2 = float((((observed - expected) ** 2) / expected)[keep].sum())
+    dof = int(keep.sum()) - 1
+    assert chi2 < dof + 4.5 * math.sqrt(2 * dof)
+    assert abs(draws.mean()) < 4 * sigma / math.sqrt(len(draws))
+
+
+def test_each_cell_gets_its_own_sigma():
+    sigma = np.repeat([1.0, 20.0], 30_000)
+    draws = discrete_gaussian(sigma, len(sigma))
+    assert np.std(draws[:30_000]) == pytest.approx(1.0, rel=0.05)
+    assert np.std(draws[30_000:]) == pytest.approx(20.0, rel=0.05)
+    assert (discrete_gaussian(0.0, 10) == 0).all()
+
+
+def test_the_noise_is_fresh_unless_seeded():
+    assert not np.array_equal(discrete_gaussian(50.0, 100), discrete_gaussian(50.0, 100))
+    a = discrete_gaussian(50.0, 100, np.random.default_rng(4))
+    assert np.array_equal(a, discrete_gaussian(50.0, 100, np.random.default_rng(4)))
+
+
+def test_secret_uniforms_lie_in_the_open_closed_unit_interval():
+    u = uniforms(100_000)
+    assert u.min() > 0 and u.max() <= 1
+    assert u.mean() == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_bad_sigma_is_refused():
+    with pytest.raises(ValueError, match="sigma"):
+        discrete_gaussian(float("nan"), 3)
+
+
+@pytest.mark.parametrize("sigma", [2.0, 5.0])
+def test_renyi_divergence_of_one_count_is_at_most_the_continuous_gaussian_s(sigma):
+    # the accounting claim (CKS 2020, Thm 4): D_alpha(N_Z(0, s^2) || N_Z(1, s^2)) <= alpha / (2 s^2)
+    ys = np.arange(-int(200 * sigma), int(200 * sigma) + 1)
+    log_z = math.log(float(np.exp(-ys ** 2 / (2 * sigma ** 2)).sum()))  # the same for both (shift)
+    log_p, log_q = -ys ** 2 / (2 * sigma ** 2) - log_z, -(ys - 1) ** 2 / (2 * sigma ** 2) - log_z
+    for alpha in (2.0, 8.0, 32.0):
+        terms = alpha * log_p + (1 - alpha) * log_q
+        renyi = (terms.max() + math.log(float(np.exp(terms - terms.max()).sum()))) / (alpha - 1)
+        assert renyi <= alpha / (2 * sigma ** 2) * (1 + 1e-9)
+
+
+def test_pair_tables_get_integer_noise():
+    from synthrecords.domain import data_domain
+    from synthrecords.models.codec import TableCodec
+    from synthrecords.models.pairs import PairTables
+
+    rng = np.random.default_rng(0)
+    import pandas as pd
+
+    data = pd.DataFrame({"a": rng.choice(list("xyz"), 500), "b": rng.choice(list("uv"), 500),
+                         "c": rng.normal(50, 10, 500).round()})
+    codec = TableCodec.from_domain(data_domain(data))
+    encoded = codec.encode(data)
+    pairs = PairTables(codec)
+    exact = pairs.counts(encoded)
+    exact[pairs.owner[:, None] == pairs.owner[None, :]] = 0.0
+    noisy = pairs.noisy_counts(encoded, PrivacyLedger(1.0, 1e-4), 0.5)
+    noise = noisy - exact
+    assert np.array_equal(noise, np.round(noise)) and np.abs(noise).max() > 0
+    seeded = [pairs.noisy_counts(encoded, PrivacyLedger(1.0, 1e-4), 0.5, torch.Generator().manual_seed(2))
+              for _ in range(2)]
+    assert np.array_equal(*seeded)
