@@ -159,7 +159,9 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
                                                              "~/.local/state/synthrecords/budgets.json)")] = None,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
+                                                        help="fit even past the dataset budget (recorded)")] = False,
+        secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise "
+                                                              "(slower; see README)")] = False) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     from .atomic import refuse_existing
     from .pipeline import synthesizer_from
@@ -170,7 +172,8 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
-                              "privacy.allow_over_budget": allow_over_budget or None})
+                              "privacy.allow_over_budget": allow_over_budget or None,
+                              "privacy.secure": secure or None})
         job = _revalidate(job)
         refuse_existing(out, overwrite)  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here.
@@ -343,7 +346,9 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
 def run(job_file: Path,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing release folder")] = False,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
+                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False,
+        secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise, as "
+                                                              "[privacy] secure = true (slower; see README)")] = False) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
     from .pipeline import run_job
@@ -352,6 +357,7 @@ def run(job_file: Path,
         job = load_job(job_file)
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
+        job.privacy.secure = job.privacy.secure or secure
         result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)

@@ -43,6 +43,8 @@ class PrivacyConfig(_Section):
     dataset_budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_file: Path | None = None
     allow_over_budget: bool = False  # fit even past dataset_budget (CLI: --allow-over-budget)
+    # Opacus secure_mode for dpctgan's DP-SGD noise and sampling (CLI: --secure); see README
+    secure: bool = False
 
 
 class ModelConfig(_Section):

@@ -89,3 +89,51 @@ def test_pair_tables_get_integer_noise():
     seeded = [pairs.noisy_counts(encoded, PrivacyLedger(1.0, 1e-4), 0.5, torch.Generator().manual_seed(2))
               for _ in range(2)]
     assert np.array_equal(*seeded)
+
+
+# -- Opacus secure mode for DP-SGD ------------------------------------------------------------
+def _tiny_private(secure: bool, generator: torch.Generator):
+    from synthrecords.models.dpctgan import private_discriminator
+
+    module = torch.nn.Linear(3, 1)
+    return private_discriminator(module, torch.optim.SGD(module.parameters(), lr=0.1), torch.randn(50, 3),
+                                 batch_size=10, noise_multiplier=1.0, max_grad_norm=1.0, generator=generator,
+                                 secure=secure)
+
+
+def test_secure_mode_takes_opacus_secure_noise_and_not_the_seeded_generator():
+    generator = torch.Generator().manual_seed(0)
+    _, optimizer, _, _, engine = _tiny_private(True, generator)
+    assert engine.secure_mode and optimizer.secure_mode
+    assert optimizer.generator is not generator and optimizer.generator is engine.secure_rng
+    _, plain, _, _, _ = _tiny_private(False, generator)
+    assert not plain.secure_mode and plain.generator is generator
+
+
+def test_secure_mode_is_stated_on_the_ledger_and_refuses_a_noise_seed():
+    import pandas as pd
+
+    from synthrecords.errors import SynthRecordsError
+    from synthrecords.models.dpctgan import DPCTGANEngine
+    from synthrecords.privacy.domain import release_domain
+
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"a": rng.choice(list("xy"), 300), "b": rng.normal(0, 1, 300)})
+    ledger = PrivacyLedger(5.0, 1e-4)
+    domain = release_domain(data, ledger)
+    DPCTGANEngine(epochs=1, secure=True, generator_steps=1).fit(data, domain, ledger, seed=0)
+    assert "secure_mode" in ledger.entries[-1].detail
+    assert ledger.epsilon_spent() <= 5.0
+    with pytest.raises(SynthRecordsError, match="noise_seed"):
+        DPCTGANEngine(epochs=1, secure=True, noise_seed=3).fit(data, domain, PrivacyLedger(5.0, 1e-4), seed=0)
+
+
+def test_secure_needs_a_dp_model(tmp_path):
+    import pandas as pd
+
+    from synthrecords import Synthesizer
+    from synthrecords.errors import SynthRecordsError
+
+    data = pd.DataFrame({"a": list("xyxyxyxyxyxy"), "b": range(12)})
+    with pytest.raises(SynthRecordsError, match="secure"):
+        Synthesizer(model="gaussian_copula", secure=True, nlp_model=None).fit(data)
