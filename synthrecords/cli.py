@@ -365,6 +365,50 @@ def run(job_file: Path,
 
 
 @app.command()
+def audit(data: Path,
+          epsilon: Annotated[float, typer.Option(help="the claimed epsilon to test (the DP model is fitted at it)")],
+          model: Annotated[str | None, typer.Option(help="dpctgan (default), or a model without DP as a control: "
+                                                         "gaussian_copula, ctgan, tvae")] = None,
+          canaries: Annotated[int, typer.Option(help="number of canary records; each joins the training table with "
+                                                     "probability 1/2")] = 1000,
+          seed: Annotated[int | None, typer.Option(help="seed of the canaries, their inclusion, the guesses and the fit "
+                                                        "(DP noise stays fresh)")] = None,
+          rows: Annotated[int | None, typer.Option(min=1, help="synthetic rows to score (default 5x the training "
+                                                               "rows)")] = None,
+          epochs: Annotated[int | None, typer.Option(min=1, help="training epochs (default: the model's)")] = None,
+          nlp_model: Annotated[str | None, typer.Option(help="spaCy model for the PII scan ('none' for patterns "
+                                                             "only)")] = None,
+          out: Annotated[Path | None, typer.Option("--out", help="folder to write audit.json into")] = None,
+          overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing audit.json")] = False) -> None:
+    """Test a privacy claim empirically: plant canaries, fit once, guess membership from the
+    synthetic rows, and print the epsilon lower bound (95 %) beside the claim."""
+    from .atomic import refuse_existing
+    from .audit import RESULT_FILE, run_audit, write_result
+    from .config import DEFAULT_NLP_MODEL
+    from .read import load_table
+
+    try:
+        if out is not None:
+            refuse_existing(out / RESULT_FILE, overwrite)  # before the fit, not after it
+        result = run_audit(load_table(data), epsilon, model=model, canaries=canaries, seed=seed, rows=rows,
+                           epochs=epochs, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+        path = write_result(result, out, overwrite=overwrite) if out is not None else None
+    except SynthRecordsError as exc:
+        _fail(exc)
+    claim = (f"epsilon spent {result.epsilon_spent:.3g} of {result.claimed_epsilon:g}, delta {result.delta:.2g}"
+             if result.private else f"no formal guarantee: tested against epsilon {result.claimed_epsilon:g}, "
+                                    f"delta {result.delta:.2g}")
+    typer.echo(f"audit of {result.model} ({claim}): {result.canaries} canaries, {result.included} trained on, "
+               f"{result.correct} of {result.guesses} guesses correct")
+    for c in result.channels:
+        typer.echo(f"  {c.channel} ({', '.join(c.columns)}): {c.correct} of {c.guesses} correct, "
+                   f"{c.canaries} canaries (alone: lower bound {c.empirical_epsilon:.3g})")
+    typer.echo(result.line())
+    if path is not None:
+        typer.echo(f"result: {path}")
+
+
+@app.command()
 def demo(out: Annotated[Path, typer.Option(help="release folder")] = Path("runs/demo")) -> None:
     """Run the full pipeline on sample_data/customers.csv."""
     from .config import load_job
