@@ -162,20 +162,22 @@ def scores(canaries: list[Canary], synthetic: pd.DataFrame) -> np.ndarray:
     """Each canary's score from the synthetic rows alone: higher means "it was trained on"."""
     out = np.zeros(len(canaries))
     n = max(len(synthetic), 1)
+    text: dict[str, np.ndarray] = {}  # each column as strings once, not once per canary
+    as_text = lambda col: text.setdefault(col, synthetic[col].astype(str).to_numpy())
     for i, c in enumerate(canaries):
         missing = [col for col in c.columns if col not in synthetic]
         if missing:
             raise SynthRecordsError(f"audit: the synthetic rows lack column(s) {missing} the canaries were planted in "
                                     "(the PII scan dropped them?); audit a table whose modelled columns include them")
         if c.channel == "categorical":
-            out[i] = (synthetic[c.columns[0]].astype(str) == str(c.values[0])).sum()
+            out[i] = (as_text(c.columns[0]) == str(c.values[0])).sum()
         elif c.channel == "numeric_tail":
             x = pd.to_numeric(synthetic[c.columns[0]], errors="coerce")
             out[i] = ((x - c.values[0]).abs() <= c.window).sum()
         else:
             hit = np.ones(len(synthetic), dtype=bool)
             for col, value in zip(c.columns, c.values):
-                hit &= synthetic[col].astype(str).to_numpy() == str(value)
+                hit &= as_text(col) == str(value)
             out[i] = hit.sum() / n - c.base_share
     return out
 

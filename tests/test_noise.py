@@ -137,3 +137,14 @@ def test_secure_needs_a_dp_model(tmp_path):
     data = pd.DataFrame({"a": list("xyxyxyxyxyxy"), "b": range(12)})
     with pytest.raises(SynthRecordsError, match="secure"):
         Synthesizer(model="gaussian_copula", secure=True, nlp_model=None).fit(data)
+
+
+def test_a_job_file_turns_secure_mode_on(tmp_path):
+    from synthrecords.config import load_job
+    from synthrecords.job import synthesizer_from
+
+    job = tmp_path / "job.toml"
+    job.write_text("[privacy]\nepsilon = 1.0\nsecure = true\n")
+    assert synthesizer_from(load_job(job)).secure is True
+    job.write_text("[privacy]\nepsilon = 1.0\n")
+    assert synthesizer_from(load_job(job)).secure is False
