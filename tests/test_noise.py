@@ -148,3 +148,28 @@ def test_a_job_file_turns_secure_mode_on(tmp_path):
     assert synthesizer_from(load_job(job)).secure is True
     job.write_text("[privacy]\nepsilon = 1.0\n")
     assert synthesizer_from(load_job(job)).secure is False
+
+
+@pytest.mark.parametrize("sigma", [1.0, 4.3, 25.0])
+def test_an_integer_threshold_keeps_the_discrete_tail_within_the_continuous_delta(sigma):
+    # release_domain rounds tau up: a lone value (count 1) survives when 1 + Y > ceil(tau), and
+    # P[Y >= ceil(tau)] <= P[N(0, s^2) > tau - 1], the probability delta_t was computed from
+    from statistics import NormalDist
+
+    ys = np.arange(-int(60 * sigma), int(60 * sigma) + 1)
+    pmf = _pmf(sigma, ys)
+    for tau in np.linspace(2 * sigma, 6 * sigma, 17):
+        survive = pmf[ys >= math.ceil(tau)].sum()
+        assert survive <= 1 - NormalDist(0, sigma).cdf(tau - 1)
+
+
+def test_the_domain_release_states_an_integer_category_threshold():
+    import pandas as pd
+
+    from synthrecords.privacy.domain import release_domain
+
+    data = pd.DataFrame({"city": np.random.default_rng(0).choice(["a", "b", "c"], 500)})
+    ledger = PrivacyLedger(1.0, 1e-4)
+    release_domain(data, ledger, noise_seed=0)
+    threshold = ledger.entries[0].detail.split("kept above ")[1].split(",")[0]
+    assert float(threshold) == int(float(threshold))

@@ -162,7 +162,9 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
     z = _calibrate(ledger, share, delta_t)
     sigma = z * math.sqrt(len(plans))
-    tau = category_threshold(sigma, delta_t, thresholded) if thresholded else math.inf
+    # Rounded up for the discrete Gaussian noise: P[N_Z >= m] <= P[N >= m - 1] (Canonne, Kamath &
+    # Steinke 2020), so an integer tau keeps a lone value's survival within delta_t.
+    tau = math.ceil(category_threshold(sigma, delta_t, thresholded)) if thresholded else math.inf
     _record(ledger, z, delta_t, plans, tau)
 
     # -- measure: the only step that reads real values; noise added at once ----------
