@@ -177,7 +177,9 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
                                                         help="fit even past the dataset budget (recorded)")] = False,
         dataset_id: Annotated[str | None, typer.Option(help="the dataset's name in the budget ledger (default: a "
-                                                            "hash of its values, whatever the row/column order)")] = None) -> None:
+                                                            "hash of its values, whatever the row/column order)")] = None,
+        secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise "
+                                                              "(slower; see README)")] = False) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     _require(*([data] if engine == "pandas" else []), config)
     from .atomic import refuse_existing
@@ -190,7 +192,7 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
                               "privacy.allow_over_budget": allow_over_budget or None,
-                              "privacy.dataset_id": dataset_id})
+                              "privacy.dataset_id": dataset_id, "privacy.secure": secure or None})
         job = _revalidate(job)
         refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here.
@@ -379,7 +381,9 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
 def run(job_file: Path,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing release folder")] = False,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
+                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False,
+        secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise, as "
+                                                              "[privacy] secure = true (slower; see README)")] = False) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
 
@@ -391,10 +395,55 @@ def run(job_file: Path,
 
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
+        job.privacy.secure = job.privacy.secure or secure
         result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)
     _print_summary(result)
+
+
+@app.command()
+def audit(data: Path,
+          epsilon: Annotated[float, typer.Option(help="the claimed epsilon to test (the DP model is fitted at it)")],
+          model: Annotated[str | None, typer.Option(help="dpctgan (default), or a model without DP as a control: "
+                                                         "gaussian_copula, ctgan, tvae")] = None,
+          canaries: Annotated[int, typer.Option(help="number of canary records; each joins the training table with "
+                                                     "probability 1/2")] = 1000,
+          seed: Annotated[int | None, typer.Option(help="seed of the canaries, their inclusion, the guesses and the fit "
+                                                        "(DP noise stays fresh)")] = None,
+          rows: Annotated[int | None, typer.Option(min=1, help="synthetic rows to score (default 5x the training "
+                                                               "rows)")] = None,
+          epochs: Annotated[int | None, typer.Option(min=1, help="training epochs (default: the model's)")] = None,
+          nlp_model: Annotated[str | None, typer.Option(help="spaCy model for the PII scan ('none' for patterns "
+                                                             "only)")] = None,
+          out: Annotated[Path | None, typer.Option("--out", help="folder to write audit.json into")] = None,
+          overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing audit.json")] = False) -> None:
+    """Test a privacy claim empirically: plant canaries, fit once, guess membership from the
+    synthetic rows, and print the epsilon lower bound (95 %) beside the claim."""
+    from .atomic import refuse_existing
+    from .audit import RESULT_FILE, run_audit, write_result
+    from .config import DEFAULT_NLP_MODEL
+    from .read import load_table
+
+    try:
+        if out is not None:
+            refuse_existing(out / RESULT_FILE, overwrite)  # before the fit, not after it
+        result = run_audit(load_table(data), epsilon, model=model, canaries=canaries, seed=seed, rows=rows,
+                           epochs=epochs, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+        path = write_result(result, out, overwrite=overwrite) if out is not None else None
+    except SynthRecordsError as exc:
+        _fail(exc)
+    claim = (f"epsilon spent {result.epsilon_spent:.3g} of {result.claimed_epsilon:g}, delta {result.delta:.2g}"
+             if result.private else f"no formal guarantee: tested against epsilon {result.claimed_epsilon:g}, "
+                                    f"delta {result.delta:.2g}")
+    typer.echo(f"audit of {result.model} ({claim}): {result.canaries} canaries, {result.included} trained on, "
+               f"{result.correct} of {result.guesses} guesses correct")
+    for c in result.channels:
+        typer.echo(f"  {c.channel} ({', '.join(c.columns)}): {c.correct} of {c.guesses} correct, "
+                   f"{c.canaries} canaries (alone: lower bound {c.empirical_epsilon:.3g})")
+    typer.echo(result.line())
+    if path is not None:
+        typer.echo(f"result: {path}")
 
 
 @app.command()

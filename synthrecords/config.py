@@ -46,6 +46,8 @@ class PrivacyConfig(_Section):
     allow_over_budget: bool = False  # fit even past dataset_budget (CLI: --allow-over-budget)
     # the dataset's name in the budget ledger (CLI: --dataset-id); default: a hash of its values
     dataset_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # Opacus secure_mode for dpctgan's DP-SGD noise and sampling (CLI: --secure); see README
+    secure: bool = False
 
 
 class ModelConfig(_Section):

@@ -45,7 +45,8 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
                        engine=job.model.engine, spark_master=job.model.spark_master,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
-                       allow_over_budget=job.privacy.allow_over_budget, dataset_id=job.privacy.dataset_id)
+                       allow_over_budget=job.privacy.allow_over_budget, dataset_id=job.privacy.dataset_id,
+                       secure=job.privacy.secure)
 
 
 def privacy_scope(synth: Synthesizer) -> list[str]:

@@ -64,6 +64,8 @@ class Synthesizer:
     budget_file: str | Path | None = None  # default budget.default_budget_file()
     allow_over_budget: bool = False
     dataset_id: str | None = None  # names the dataset for the budget; default: a hash of its values
+    # Opacus secure_mode for dpctgan's DP-SGD (floating-point-safe noise, OS randomness); slower
+    secure: bool = False
 
     @property
     def model_name(self) -> str:
@@ -91,6 +93,11 @@ class Synthesizer:
         engine = make_engine(self.model_name, self.epochs)
         if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan)
             engine.target = self.target
+        if self.secure:
+            if not hasattr(engine, "secure"):
+                raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {self.model_name} has none: use "
+                                        "model dpctgan with an epsilon, or leave secure off")
+            engine.secure = True
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
@@ -223,7 +230,7 @@ class Synthesizer:
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
-                "nlp_model": self.nlp_model, "seed": self.seed}
+                "nlp_model": self.nlp_model, "seed": self.seed, "secure": self.secure}
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the model folder atomically, with a manifest of every file's sha256 (signed when

@@ -21,7 +21,7 @@ FLOORS = [
     ("release", ["release"]),
     ("job", ["job"]),
     ("spark", ["spark"]),
-    ("pipeline", ["pipeline"]),
+    ("pipeline", ["pipeline", "audit"]),  # the audit fits models: it sits beside the pipeline
     ("face", ["cli", "dashboard", "__init__", "__main__"]),
 ]
 STAGES = ("pii", "privacy", "models", "validation", "release")

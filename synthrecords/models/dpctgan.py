@@ -75,7 +75,7 @@ class DPCTGANEngine:
                  grad_sample_mode: str = "ghost", generator_steps: int = 10, marginal_weight: float = 1.0,
                  pair_share: float = 0.5, pair_weight: float = 20.0, threads: int | None = 1,
                  noise_seed: int | None = None, target: str | None = None, target_share: float = 0.5,
-                 target_pair_share: float = 0.5) -> None:
+                 target_pair_share: float = 0.5, secure: bool = False) -> None:
         self.name = name
         self.epochs = epochs
         self.batch_size = batch_size
@@ -99,6 +99,8 @@ class DPCTGANEngine:
         self.target = target
         self.target_share = target_share
         self.target_pair_share = target_pair_share
+        # Opacus secure_mode for DP-SGD's noise and Poisson sampling (see secure_engine)
+        self.secure = secure
 
     def _params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("epochs", "batch_size", "embedding_dim", "generator_dim",
@@ -106,7 +108,7 @@ class DPCTGANEngine:
                                                "max_grad_norm", "max_noise_multiplier", "grad_sample_mode",
                                                "generator_steps", "marginal_weight", "pair_share",
                                                "pair_weight", "threads", "noise_seed", "target", "target_share",
-                                               "target_pair_share")}
+                                               "target_pair_share", "secure")}
 
     # -- fit: the only method that reads real rows -------------------------------------
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
@@ -136,6 +138,9 @@ class DPCTGANEngine:
         rng = torch.Generator().manual_seed(seed)  # initialisation, fake rows, conditions
         # The mechanism's own randomness (Poisson sampling, gradient noise) must stay secret:
         # a run's seed is public (it is saved with the model), so it never seeds these.
+        if self.secure and self.noise_seed is not None:
+            raise SynthRecordsError("dpctgan: secure mode draws its noise from the OS and refuses a noise_seed; "
+                                    "unset noise_seed (it is for tests only) or secure")
         if self.noise_seed is not None and ledger.is_private:
             log.warning("dpctgan with a fixed noise_seed: reproducible, but no privacy guarantee")
         secret = torch.Generator().manual_seed(secrets.randbits(63) if self.noise_seed is None else self.noise_seed)
@@ -153,7 +158,7 @@ class DPCTGANEngine:
         pairs = None
         if self.pair_share and len(codec.columns) > 1:  # measured before DP-SGD: it gets what is left
             pairs = PairTables(codec, self.target, self.target_pair_share)
-            pairs.measure(encoded, ledger, self.pair_share, secret)
+            pairs.measure(encoded, ledger, self.pair_share, secret if self.noise_seed is not None else None)
 
         n = len(real)
         epochs = self.epochs or DEFAULT_EPOCHS
@@ -168,11 +173,13 @@ class DPCTGANEngine:
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=self.discriminator_lr, betas=(0.5, 0.9))
         discriminator, d_opt, criterion, loader, engine = private_discriminator(
             discriminator, d_opt, real, batch_size=min(self.batch_size, n), noise_multiplier=sigma,
-            max_grad_norm=self.max_grad_norm, generator=secret, grad_sample_mode=self.grad_sample_mode)
+            max_grad_norm=self.max_grad_norm, generator=secret, grad_sample_mode=self.grad_sample_mode,
+            secure=self.secure and ledger.is_private)
         if ledger.is_private:
             ledger.record("train", noise_multiplier=sigma, sample_rate=q, steps=steps,
                           detail=f"DP-SGD on the discriminator: {epochs} epochs over {n} rows, Poisson sampling, "
-                                 f"per-sample clipping at {self.max_grad_norm}")
+                                 f"per-sample clipping at {self.max_grad_norm}"
+                                 + (f"; {secure_mode_note()}" if self.secure else ""))
 
         fakes = round(n * q)  # fixed: never the sampled batch's size
         done = 0
@@ -289,24 +296,58 @@ def _too_small(ledger: PrivacyLedger, spent, epochs: int, rows: int, per_epoch: 
 
 def private_discriminator(module: torch.nn.Module, optimizer: torch.optim.Optimizer, rows: torch.Tensor, *,
                           batch_size: int, noise_multiplier: float, max_grad_norm: float, generator: torch.Generator,
-                          grad_sample_mode: str = "ghost"):
+                          grad_sample_mode: str = "ghost", secure: bool = False):
     """Opacus-wrapped discriminator, optimizer and Poisson-sampling loader over ``rows``.
 
-    ``generator`` drives the Poisson sampling and the noise: keep its seed secret."""
+    ``generator`` drives the Poisson sampling and the noise: keep its seed secret. With
+    ``secure`` Opacus' secure mode draws both instead (``secure_engine``)."""
     loader = DataLoader(TensorDataset(rows), batch_size=batch_size, generator=generator)
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "secure RNG turned off": a seeded generator, as documented
-        engine = PrivacyEngine(accountant="rdp")
+        engine = secure_engine() if secure else PrivacyEngine(accountant="rdp")
         out = engine.make_private(module=module, optimizer=optimizer, data_loader=loader, criterion=criterion,
                                   noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
-                                  poisson_sampling=True, loss_reduction="sum", noise_generator=generator,
-                                  grad_sample_mode=grad_sample_mode)
+                                  poisson_sampling=True, loss_reduction="sum",
+                                  noise_generator=None if secure else generator, grad_sample_mode=grad_sample_mode)
     if len(out) == 4:  # ghost clipping: the loss is wrapped too (two backward passes)
         module, optimizer, criterion, loader = out
     else:
         module, optimizer, loader = out
     return module, optimizer, criterion, loader, engine
+
+
+def has_csprng() -> bool:
+    try:
+        import torchcsprng  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def secure_mode_note() -> str:
+    """What ``secure`` did in this environment, for the ledger entry and the logs."""
+    if has_csprng():
+        return "Opacus secure_mode (torchcsprng from /dev/urandom, noise robust to floating-point attacks)"
+    return ("Opacus secure_mode noise (sum of 4 Gaussians against floating-point attacks) from a torch generator "
+            "seeded with 63 bits of OS entropy; torchcsprng is not installed, so the generator itself is not a CSPRNG")
+
+
+def secure_engine() -> PrivacyEngine:
+    """Opacus' secure mode: its floating-point-safe noise (``_generate_noise(secure_mode=True)``:
+    four Gaussians summed, after a discarded draw, Mironov-style attacks cost ~2^159) and a
+    random device for noise and Poisson sampling. Opacus 1.6 takes the device from
+    torchcsprng, which has no build for torch 2.x (archived in 2023): without it we keep the
+    secure noise and hand Opacus a torch generator seeded from ``secrets`` (not a CSPRNG:
+    Mersenne Twister, though its outputs are never published directly), and say so."""
+    if has_csprng():
+        return PrivacyEngine(accountant="rdp", secure_mode=True)
+    log.warning("secure mode: torchcsprng is not installed (Opacus needs it for a cryptographic generator; it has "
+                "no build for torch 2.x); using Opacus' floating-point-safe noise from an OS-seeded torch generator")
+    engine = PrivacyEngine(accountant="rdp")
+    engine.secure_mode = True  # the optimizer's noise and the loader both follow these two attributes
+    engine.secure_rng = torch.Generator().manual_seed(secrets.randbits(63))
+    return engine
 
 
 def discriminator_step(discriminator, optimizer, criterion, generator: torch.nn.Module, codec: TableCodec,
