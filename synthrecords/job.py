@@ -64,9 +64,11 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
         "and public domains to make them public input)."),
         ("Read outside the ledger, by the PII stage: the column classification (pii.json: which columns are "
-        "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale and "
-        "format shares of groups of at least 10 rows). Identifier values are never modelled; a fake equal to a "
-        "real identifier is re-drawn, which reveals at most that some value was re-drawn."),
+        "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale, "
+        "format, variant and null shares, each kept only for a group of at least 10 rows: a floor, not DP). "
+        "Identifier values are never modelled and fakes never depend on them: invented names, value spaces no "
+        "real identifier occupies where one exists, a secret seed; formats without such a space (e.g. customer "
+        "numbers) are drawn uniformly, and the leakage check counts their chance equalities with real values."),
         ("Read outside the ledger, for the data owner's review: the validation figures in report.json/report.html "
         "(fidelity, utility and privacy metrics compare the output with real rows). synthetic.csv depends "
         "on the real data only through the ledger and the two items above; share the report only where "

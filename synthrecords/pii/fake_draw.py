@@ -24,6 +24,7 @@ rule (``leakage.check_leakage(spaces=...)``).
 from __future__ import annotations
 
 import re
+
 import numpy as np
 import pandas as pd
 
@@ -379,7 +380,7 @@ def street_address(n: int, rng: np.random.Generator, locale: str, distinct: bool
     out = np.full(n, "", dtype=object)
     for piece in re.split(r"(\{\w+\})", fmt):
         if piece:
-            out = out + (parts[piece] if piece in parts else piece)
+            out = out + parts.get(piece, piece)
     return out
 
 

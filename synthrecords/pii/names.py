@@ -19,7 +19,6 @@ import unicodedata
 from functools import cache
 
 import numpy as np
-import pandas as pd
 
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES")
 POOL_SIZE = 3000  # invented words per locale and kind: 3000 x 3000 full names
