@@ -33,7 +33,7 @@ def _report(run_dir: str, changed: tuple[float, ...]) -> dict[str, Any]:
     report = read_report(run_dir)
     for name in SECTIONS:
         if name in report and not isinstance(report[name], dict | None):
-            raise SynthRecordsError(f"{Path(run_dir) / 'report.json'}: section {name!r} holds a "
+            raise SynthRecordsError(f"{report_dir(run_dir) / 'report.json'}: section {name!r} holds a "
                                     f"{type(report[name]).__name__}, not an object; the file is from another "
                                     "synthrecords version or was edited; run the job again to rewrite it")
     return report

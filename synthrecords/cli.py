@@ -212,35 +212,36 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            condition: Annotated[list[str] | None, typer.Option(help="COL=VALUE, repeatable (fixed in every row)")] = None,
            filter_rows: Annotated[bool, typer.Option("--filter", help="drop and replace rows breaking a row-level expectation")] = False,
            seed: int | None = None,
-           avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
+           avoid: Annotated[Path | None, typer.Option(help="deprecated and ignored: fakes are drawn without the real data")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
            spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
            overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
-    _require(*([avoid] if engine == "pandas" else []), model=model_dir)
+    _require(model=model_dir)
+    if avoid is not None:
+        typer.echo("warning: --avoid is deprecated and ignored: fake identifiers come from invented names and value "
+                   "spaces no real identifier occupies, so nothing is re-drawn against the real file", err=True)
     from .atomic import refuse_existing
 
     try:  # before loading the model, not after sampling
-        refuse_existing(out, overwrite, keep=(model_dir, avoid), kind="folder" if engine == "spark" else "file")
+        refuse_existing(out, overwrite, keep=(model_dir,), kind="folder" if engine == "spark" else "file")
     except SynthRecordsError as exc:
         _fail(exc)
     if engine == "spark":
-        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, oversample or [], condition or [], filter_rows)
+        _sample_spark(model_dir, rows, out, seed, spark_master, oversample or [], condition or [], filter_rows)
         return
     if engine != "pandas":
         _fail(SynthRecordsError(f"--engine {engine!r}: use pandas or spark"))
     from .atomic import write_table
-    from .read import load_table
     from .sample import parse_conditions, parse_oversample
     from .synthesizer import Synthesizer
 
     try:
         synth = Synthesizer.load(model_dir)
-        forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
         df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
                                               conditions=parse_conditions(condition or []), filter_rows=filter_rows,
-                                              seed=seed, forbidden=forbidden)
-        write_table(out, df, overwrite=overwrite, keep=(model_dir, avoid))
+                                              seed=seed)
+        write_table(out, df, overwrite=overwrite, keep=(model_dir,))
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {len(df)} rows to {out}")
@@ -248,8 +249,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
         typer.echo(line)
 
 
-def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid: Path | None,
-                  master: str | None, oversample: list[str], condition: list[str], filter_rows: bool) -> None:
+def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, master: str | None, oversample: list[str], condition: list[str], filter_rows: bool) -> None:
     import secrets
 
     from .sample import parse_conditions, parse_oversample
@@ -264,14 +264,7 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
         synth = Synthesizer.load(model_dir)
         plan_request(rows, synth.domain_, oversample=mix, conditions=fixed)  # a bad request fails before Spark starts
         spark = get_session(master)
-        forbidden = None
-        if avoid:  # the real file is read by Spark too (CSV or Parquet, any size the driver can list)
-            from .spark.pipeline import identifier_values
-            from .spark.read import read_table
-
-            real = read_table(spark, avoid)
-            forbidden = identifier_values(real, [c for c in synth.pii_.columns_in("direct") if c in real.columns])
-        result = sample_to_parquet(spark, synth, rows, out, forbidden=forbidden,
+        result = sample_to_parquet(spark, synth, rows, out,
                                    seed=secrets.randbits(31) if seed is None else seed, oversample=mix or None,
                                    conditions=fixed or None, filter_rows=filter_rows)
     except SynthRecordsError as exc:

@@ -73,8 +73,12 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         f"[output] rows is set, the number of synthetic rows), column names, and {kinds}."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
-        "the shapes of identifier columns used for fakes (see the fakes' own statement). Free text is redacted "
-        "with each row's own identifiers plus NER and patterns only."),
+        "the shapes of identifier columns used for fakes (locale, format, variant and null shares, each kept only "
+        "for a group of at least 10 rows: a floor, not DP). Identifier values are never modelled and fakes never "
+        "depend on them: invented names, value spaces no real identifier occupies where one exists, a secret "
+        "seed; formats without such a space (e.g. customer numbers) are drawn uniformly, and the leakage check "
+        "counts their chance equalities with real values. Free text is redacted with each row's own identifiers "
+        "plus NER and patterns only."),
         ("Not in share/: the validation figures against real rows (fidelity, utility, privacy metrics, leakage check, "
         "expectations on real rows), the PII evidence, the input's path, size and sha256 and the dataset budget: "
         "they are in owner/, which is not for sharing. share/ holds the synthetic rows, this ledger, the PII "

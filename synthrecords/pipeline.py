@@ -21,6 +21,7 @@ from .job import (
     privacy_scope,
     synthesizer_from,
 )
+from .pii.fakes import chance_spaces
 from .pii.protect import LeakageCheck, check_leakage
 from .read import load_table
 from .release.folder import release
@@ -58,17 +59,16 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     real = load_table(data)
     train, holdout = split_holdout(real, job.validate_.holdout, job.model.seed)
     synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
-    forbidden = synth.identifier_values(real)
+    withheld = synth.identifier_values(real)  # kept out of the examples the validation shows
     rows = job.output.rows or len(train)
     synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,
                                                    conditions=job.sample.conditions or None,
                                                    filter_rows=job.sample.filter, seed=job.model.seed,
-                                                   filter_suites=user_suites,
-                                                   forbidden=forbidden)
-    leakage = check_leakage(real, synthetic, synth.pii_)
+                                                   filter_suites=user_suites)
+    leakage = check_leakage(real, synthetic, synth.pii_, spaces=chance_spaces(synth.fakes_))
     modelled = synth.domain_.names
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
-                          domain=synth.domain_, target=job.model.target, withheld=forbidden,
+                          domain=synth.domain_, target=job.model.target, withheld=withheld,
                           suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites])
     check_copies(validation.privacy, train)  # before anything is released
     report = build_report(job, real, synth, synthetic, leakage, validation)

@@ -176,17 +176,20 @@ class Synthesizer:
 
     # -- sample: post-processing, no budget -------------------------------------------
     def sample(self, n: int | None = None, *, oversample: dict | None = None, conditions: dict | None = None,
-               filter_rows: bool = False, seed: int | None = None, forbidden: dict[str, set] | None = None) -> pd.DataFrame:
+               filter_rows: bool = False, seed: int | None = None, forbidden: dict[str, set] | None = None,
+               fake_seed: int | None = None) -> pd.DataFrame:
         """``n`` synthetic rows in the input's column order, direct identifiers faked.
 
         ``oversample={"Status": {"bad": 0.5}}`` sets a class mix (several columns at once);
         ``conditions={"region": "west"}`` fixes values in every row; ``filter_rows`` drops and
-        replaces rows that break a row-level expectation of the schema suite. ``forbidden``
-        (real direct-identifier values, held in memory only) makes the fakes avoid every real
-        value; the pipeline passes it when it has the real data.
+        replaces rows that break a row-level expectation of the schema suite. ``seed`` makes
+        the modelled columns reproducible; faked identifiers are drawn from a secret seed
+        (fresh each call) unless ``fake_seed`` is given: keep that one private, as anyone with
+        it can replay the fakes. ``forbidden`` is deprecated and ignored (fakes never need
+        the real values: see synthrecords.pii.fakes).
         """
         return self.sample_with_report(n, oversample=oversample, conditions=conditions, filter_rows=filter_rows,
-                                       seed=seed, forbidden=forbidden)[0]
+                                       seed=seed, forbidden=forbidden, fake_seed=fake_seed)[0]
 
     # ``filter_suites``: more suites (e.g. the user's business rules) whose row-level
     # expectations the filter applies too; they are public, so filtering stays post-processing.
@@ -194,7 +197,8 @@ class Synthesizer:
     def sample_with_report(self, n: int | None = None, *, oversample: dict | None = None,
                            conditions: dict | None = None, filter_rows: bool = False, seed: int | None = None,
                            forbidden: dict[str, set] | None = None,
-                           filter_suites: list | None = None) -> tuple[pd.DataFrame, SamplingReport]:
+                           filter_suites: list | None = None,
+                           fake_seed: int | None = None) -> tuple[pd.DataFrame, SamplingReport]:
         """Like ``sample``, with the requested vs achieved mix, acceptance and filter rates."""
         self._check_fitted()
         n = n or self.training_rows_
@@ -208,16 +212,13 @@ class Synthesizer:
             keep = lambda frame: rows_passing(frame, suites)
         rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
                                    keep=keep, seed=seed)
-        out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+        out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
         return restore_timezones(out, getattr(self, "timezones_", {})), report
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
-        """The real values of each direct-identifier column, for ``sample(forbidden=...)``.
-
-        Re-drawing a fake that equals a real identifier depends on the real identifiers;
-        this is outside the DP model (which never sees those columns) and is stated in the
-        ledger note. It reveals at most that some value was re-drawn, never which.
-        """
+        """The real values of each direct-identifier column, held in memory by the owner-side
+        validation so that no example it shows is a real identifier (``validate(withheld=)``).
+        Fakes never use them."""
         return {c: set(real[c].dropna().astype(str)) for c in self.pii_.columns_in("direct") if c in real}
 
     def _check_fitted(self) -> None:
