@@ -69,6 +69,8 @@ class _Commands(TyperGroup):
             raise typer.Exit(1) from None
 
 
+_DEVICE_HELP = "where torch computes: auto (CUDA when a GPU is present), cpu, or cuda"
+
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Differentially private synthetic records, with the evidence to prove it.")
 
@@ -102,7 +104,8 @@ def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
 
 # Job-file keys the fit options set, so a bad value is reported under the option's name.
 _OPTION_OF = {"privacy.epsilon": "--epsilon", "privacy.delta": "--delta", "model.epochs": "--epochs",
-              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine"}
+              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine",
+              "model.device": "--device"}
 
 
 def _revalidate(job):
@@ -159,10 +162,10 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
                                                              "~/.local/state/synthrecords/budgets.json)")] = None,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
+                                                        help="fit even past the dataset budget (recorded)")] = False,
+        device: Annotated[str | None, typer.Option(help=_DEVICE_HELP)] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     from .atomic import refuse_existing
-    from .pipeline import synthesizer_from
     from .read import load_table
 
     try:
@@ -170,11 +173,15 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
-                              "privacy.allow_over_budget": allow_over_budget or None})
+                              "privacy.allow_over_budget": allow_over_budget or None, "model.device": device})
         job = _revalidate(job)
         refuse_existing(out, overwrite)  # before the training, not after it
-        # Spark reads the file itself, on the cluster; pandas loads it here.
-        synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
+        # Spark reads the file itself, on the cluster; pandas loads it here, before the heavy
+        # imports below (torch, Presidio, SDV): a missing or bad file is reported at once.
+        table = data if job.model.engine == "spark" else load_table(data)
+        from .pipeline import synthesizer_from
+
+        synth = synthesizer_from(job).fit(table)
         synth.save(out, overwrite=overwrite)
     except SynthRecordsError as exc:
         _fail(exc)
@@ -192,7 +199,8 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            seed: int | None = None,
            avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
-           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+           device: Annotated[str, typer.Option(help=_DEVICE_HELP)] = "auto") -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
     if engine == "spark":
         _sample_spark(model_dir, rows, out, seed, avoid, spark_master, oversample or [], condition or [], filter_rows)
@@ -205,7 +213,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
     from .synthesizer import Synthesizer
 
     try:
-        synth = Synthesizer.load(model_dir)
+        synth = Synthesizer.load(model_dir, device=device)
         forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
         df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
                                               conditions=parse_conditions(condition or []), filter_rows=filter_rows,
@@ -343,13 +351,17 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
 def run(job_file: Path,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing release folder")] = False,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
+                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False,
+        device: Annotated[str | None, typer.Option(help=_DEVICE_HELP + " (default: [model] device)")] = None) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
     from .pipeline import run_job
 
     try:
         job = load_job(job_file)
+        if device is not None:
+            job.model.device = device
+            job = _revalidate(job)
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
         result = run_job(job)

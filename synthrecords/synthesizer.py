@@ -57,6 +57,9 @@ class Synthesizer:
     # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
     engine: str = "pandas"
     spark_master: str | None = None  # default local[*], or SPARK_REMOTE
+    # Where the torch engines compute: "auto" (CUDA when present), "cpu" or "cuda"; a run-time
+    # choice, like engine: not saved with the model, which always loads on the CPU.
+    device: str = "auto"
     # A total epsilon for the dataset across every fit, kept in a ledger file (see
     # synthrecords.privacy.budget); run-time choices, like engine, not saved with the model.
     dataset_budget: float | None = None
@@ -84,11 +87,15 @@ class Synthesizer:
         if len(data) < MIN_ROWS:
             raise SynthRecordsError(f"the data has {len(data)} rows; a model needs at least {MIN_ROWS} (with fewer "
                                     "it can only repeat them); give more rows")
+        from .models.device import resolve_device
+
+        resolve_device(self.device)  # a bad device, or cuda without a GPU, fails before the scan
         # Refitting composes with what earlier fits spent: the ledger says so.
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         engine = make_engine(self.model_name, self.epochs)
         if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan)
             engine.target = self.target
+        engine.device = self.device
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
@@ -191,6 +198,8 @@ class Synthesizer:
 
             suites = [build_suite(self.domain_), *(filter_suites or [])]
             keep = lambda frame: rows_passing(frame, suites)
+        if hasattr(self.engine_, "device"):  # where dpctgan samples: this run's choice
+            self.engine_.device = self.device
         rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
                                    keep=keep, seed=seed)
         out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
@@ -241,8 +250,9 @@ class Synthesizer:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> Synthesizer:
-        """Read a model folder; every file is checked against the manifest before use."""
+    def load(cls, folder: str | Path, *, device: str = "auto") -> Synthesizer:
+        """Read a model folder; every file is checked against the manifest before use.
+        ``device``: where sampling computes (see ``device`` above)."""
         folder = Path(folder)
         verify_model_folder(folder)
         try:
@@ -254,7 +264,7 @@ class Synthesizer:
             raise SynthRecordsError(f"{folder}: model format {state.get('format')!r} is not {MODEL_FORMAT!r}")
         params = dict(state["params"])
         params["pii_policy"] = ProtectionPolicy.from_dict(params["pii_policy"])
-        synth = cls(**params)
+        synth = cls(**params, device=device)
         synth.pii_ = PiiReport.from_dict(state["pii"])
         synth.domain_ = Domain.from_dict(state["domain"])
         synth.fakes_ = [FakePlan.from_dict(f) for f in state["fakes"]]

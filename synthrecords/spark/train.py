@@ -73,6 +73,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     engine = make_engine(synth.model_name, synth.epochs)
     if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan), as in Synthesizer.fit
         engine.target = synth.target
+    engine.device = synth.device  # the Poisson sample trains on the driver, on this device
     check_privacy(engine, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
 
