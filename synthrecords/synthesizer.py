@@ -74,6 +74,9 @@ class Synthesizer:
     def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
         """Learn from ``data``. ``dataset`` is the whole dataset (or its hash) the dataset
         budget is kept for: the pipeline passes the input before the holdout split; default ``data``."""
+        from .models.device import resolve_device
+
+        resolve_device(self.device)  # a bad device, or cuda without a GPU, fails before any data is read
         if self.engine != LOCAL:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
@@ -87,9 +90,6 @@ class Synthesizer:
         if len(data) < MIN_ROWS:
             raise SynthRecordsError(f"the data has {len(data)} rows; a model needs at least {MIN_ROWS} (with fewer "
                                     "it can only repeat them); give more rows")
-        from .models.device import resolve_device
-
-        resolve_device(self.device)  # a bad device, or cuda without a GPU, fails before the scan
         # Refitting composes with what earlier fits spent: the ledger says so.
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         engine = make_engine(self.model_name, self.epochs)
