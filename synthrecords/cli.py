@@ -355,7 +355,6 @@ def run(job_file: Path,
         device: Annotated[str | None, typer.Option(help=_DEVICE_HELP + " (default: [model] device)")] = None) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
-    from .pipeline import run_job
 
     try:
         job = load_job(job_file)
@@ -364,6 +363,8 @@ def run(job_file: Path,
             job = _revalidate(job)
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
+        from .pipeline import run_job  # torch, Presidio, SDV: after the job file is known to be good
+
         result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)

@@ -51,9 +51,12 @@ def test_help_imports_no_heavy_library(args, tmp_path):
     ["fit", "missing.csv"],  # --out is missing: a usage error
     ["fit", "missing.csv", "--out", "model", "--device", "gpu"],  # a bad option value
     ["sample", "model", "--rows", "0", "--out", "x.csv"],
+    ["run", "missing.toml"],
+    ["run", "job.toml", "--device", "gpu"],  # a good job file, a bad option
     ["nosuchverb"],
 ])
 def test_argument_errors_answer_without_heavy_imports(args, tmp_path):
+    (tmp_path / "job.toml").write_text("[model]\nseed = 1\n")
     loaded, proc = heavy_imports(*args, tmp_path=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error: ")
     assert loaded == []
