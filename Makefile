@@ -20,21 +20,24 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/synthrecords demo --out runs/demo
 
-test: $(VENV)/.installed-dev
+# The Spark tests are part of `make test` (pyspark from the spark extra); they need Java 17 too
+# (`make java`, as root; .ci/run installs it) and skip with the reason where it is missing.
+test: $(VENV)/.installed-spark
 	$(PY) -m pytest -q
 
-test-all: $(VENV)/.installed-dev
+test-all: $(VENV)/.installed-spark
 	$(PY) -m pytest -q -m ''
 
-# --engine spark: pyspark (the spark extra) and a Debian JRE; never part of plain `make test`.
+# --engine spark: pyspark (the spark extra) and a Debian JRE (Java 17: pyspark 4 needs it).
 $(VENV)/.installed-spark: $(VENV)/.installed-dev
 	$(PIP) install -q -c constraints.txt -e '.[dev,spark]'
 	touch $@
 
 java:
-	command -v java >/dev/null 2>&1 || { apt-get update -qq && \
+	java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+# Every Spark test, the slow ones too.
 test-spark: $(VENV)/.installed-spark java
 	$(PY) -m pytest -q -m '' tests/test_spark.py
 

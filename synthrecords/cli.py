@@ -74,6 +74,8 @@ class _Commands(TyperGroup):
             raise typer.Exit(1) from None
 
 
+_DEVICE_HELP = "where torch computes: auto (CUDA when a GPU is present), cpu, or cuda"
+
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Differentially private synthetic records, with the evidence to prove it.")
 
@@ -116,7 +118,8 @@ def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
 
 # Job-file keys the fit options set, so a bad value is reported under the option's name.
 _OPTION_OF = {"privacy.epsilon": "--epsilon", "privacy.delta": "--delta", "model.epochs": "--epochs",
-              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine"}
+              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine",
+              "model.device": "--device"}
 
 
 def _revalidate(job):
@@ -179,11 +182,11 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         dataset_id: Annotated[str | None, typer.Option(help="the dataset's name in the budget ledger (default: a "
                                                             "hash of its values, whatever the row/column order)")] = None,
         secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise "
-                                                              "(slower; see README)")] = False) -> None:
+                                                              "(slower; see README)")] = False,
+        device: Annotated[str | None, typer.Option(help=_DEVICE_HELP)] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
     _require(*([data] if engine == "pandas" else []), config)
     from .atomic import refuse_existing
-    from .pipeline import synthesizer_from
     from .read import load_table
 
     try:
@@ -192,11 +195,16 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
                               "privacy.allow_over_budget": allow_over_budget or None,
-                              "privacy.dataset_id": dataset_id, "privacy.secure": secure or None})
+                              "privacy.dataset_id": dataset_id, "privacy.secure": secure or None,
+                              "model.device": device})
         job = _revalidate(job)
         refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
-        # Spark reads the file itself, on the cluster; pandas loads it here.
-        synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
+        # Spark reads the file itself, on the cluster; pandas loads it here, before the heavy
+        # imports below (torch, Presidio, SDV): a missing or bad file is reported at once.
+        table = data if job.model.engine == "spark" else load_table(data)
+        from .pipeline import synthesizer_from
+
+        synth = synthesizer_from(job).fit(table)
         synth.save(out, overwrite=overwrite)
     except SynthRecordsError as exc:
         _fail(exc)
@@ -215,7 +223,8 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
            avoid: Annotated[Path | None, typer.Option(help="deprecated and ignored: fakes are drawn without the real data")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
            spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
-           overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
+           overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False,
+           device: Annotated[str, typer.Option(help=_DEVICE_HELP)] = "auto") -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
     _require(model=model_dir)
     if avoid is not None:
@@ -237,7 +246,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
     from .synthesizer import Synthesizer
 
     try:
-        synth = Synthesizer.load(model_dir)
+        synth = Synthesizer.load(model_dir, device=device)
         df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
                                               conditions=parse_conditions(condition or []), filter_rows=filter_rows,
                                               seed=seed)
@@ -376,7 +385,8 @@ def run(job_file: Path,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
                                                         help="fit even past [privacy] dataset_budget (recorded)")] = False,
         secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise, as "
-                                                              "[privacy] secure = true (slower; see README)")] = False) -> None:
+                                                              "[privacy] secure = true (slower; see README)")] = False,
+        device: Annotated[str | None, typer.Option(help=_DEVICE_HELP + " (default: [model] device)")] = None) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
 
@@ -384,11 +394,16 @@ def run(job_file: Path,
         job = load_job(job_file)
         if job.model.engine == "pandas":
             _require(job.input.path)
-        from .pipeline import run_job
-
+        if device is not None:
+            job.model.device = device
+            job = _revalidate(job)
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
         job.privacy.secure = job.privacy.secure or secure
+        from .pipeline import (
+            run_job,  # torch, Presidio, SDV: after the job file is known to be good
+        )
+
         result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)

@@ -7,6 +7,7 @@ folder, so a job file works from any working directory.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +59,15 @@ class ModelConfig(_Section):
     target: str | None = None
     engine: Literal["pandas", "spark"] = "pandas"  # spark: synthrecords.spark (the spark extra)
     spark_master: str | None = None  # Spark master URL; default local[*], or SPARK_REMOTE
+    # where torch computes: auto (CUDA when torch sees a GPU), cpu, cuda or cuda:N (models/device.py)
+    device: str = "auto"
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", value.strip().lower()):
+            raise ValueError(f"device {value!r}: use auto (CUDA when a GPU is present), cpu, or cuda (cuda:N for one GPU)")
+        return value.strip().lower()
 
 
 class PublicDomain(_Section):

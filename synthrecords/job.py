@@ -43,7 +43,7 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
-                       engine=job.model.engine, spark_master=job.model.spark_master,
+                       engine=job.model.engine, spark_master=job.model.spark_master, device=job.model.device,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
                        allow_over_budget=job.privacy.allow_over_budget, dataset_id=job.privacy.dataset_id,
                        secure=job.privacy.secure)

@@ -58,6 +58,9 @@ class Synthesizer:
     # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
     engine: str = "pandas"
     spark_master: str | None = None  # default local[*], or SPARK_REMOTE
+    # Where the torch engines compute: "auto" (CUDA when present), "cpu" or "cuda"; a run-time
+    # choice, like engine: not saved with the model, which always loads on the CPU.
+    device: str = "auto"
     # A total epsilon for the dataset across every fit, kept in a ledger file (see
     # synthrecords.privacy.budget); run-time choices, like engine, not saved with the model.
     dataset_budget: float | None = None
@@ -75,6 +78,9 @@ class Synthesizer:
     def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
         """Learn from ``data``. ``dataset`` is the whole dataset (or its hash) the dataset
         budget is kept for: the pipeline passes the input before the holdout split; default ``data``."""
+        from .models.device import resolve_device
+
+        resolve_device(self.device)  # a bad device, or cuda without a GPU, fails before any data is read
         if self.engine != LOCAL:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
@@ -98,6 +104,7 @@ class Synthesizer:
                 raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {self.model_name} has none: use "
                                         "model dpctgan with an epsilon, or leave secure off")
             engine.secure = True
+        engine.device = self.device
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
@@ -210,6 +217,8 @@ class Synthesizer:
 
             suites = [build_suite(self.domain_), *(filter_suites or [])]
             keep = lambda frame: rows_passing(frame, suites)
+        if hasattr(self.engine_, "device"):  # where dpctgan samples: this run's choice
+            self.engine_.device = self.device
         rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
                                    keep=keep, seed=seed)
         out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
@@ -257,8 +266,9 @@ class Synthesizer:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> Synthesizer:
-        """Read a model folder; every file is checked against the manifest before use."""
+    def load(cls, folder: str | Path, *, device: str = "auto") -> Synthesizer:
+        """Read a model folder; every file is checked against the manifest before use.
+        ``device``: where sampling computes (see ``device`` above)."""
         folder = Path(folder)
         verify_model_folder(folder)
         try:
@@ -270,7 +280,7 @@ class Synthesizer:
             raise SynthRecordsError(f"{folder}: model format {state.get('format')!r} is not {MODEL_FORMAT!r}")
         params = dict(state["params"])
         params["pii_policy"] = ProtectionPolicy.from_dict(params["pii_policy"])
-        synth = cls(**params)
+        synth = cls(**params, device=device)
         synth.pii_ = PiiReport.from_dict(state["pii"])
         synth.domain_ = Domain.from_dict(state["domain"])
         synth.fakes_ = [FakePlan.from_dict(f) for f in state["fakes"]]

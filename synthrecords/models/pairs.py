@@ -130,6 +130,15 @@ class PairTables:
         if self.class_group is not None:
             self.conditional = self._conditional(table + table.T)
 
+    def to(self, device: torch.device) -> PairTables:
+        """The released tables and the slot grouping on ``device``, where the losses run
+        (after ``measure``: counting real rows stays on the CPU)."""
+        for name in ("matrix", "mask", "target", "class_group", "conditional"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, value.to(device))
+        return self
+
     def _conditional(self, tables: np.ndarray) -> torch.Tensor:
         """Each target group's row of every target table, normalised per column: the released
         distribution of the other columns' groups given the target's group."""

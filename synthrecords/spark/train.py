@@ -78,6 +78,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
             raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {synth.model_name} has none: use "
                                     "model dpctgan with an epsilon, or leave secure off")
         engine.secure = True
+    engine.device = synth.device  # the Poisson sample trains on the driver, on this device
     check_privacy(engine, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
 
