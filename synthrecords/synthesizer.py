@@ -26,6 +26,7 @@ from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
 from .privacy.ledger import PrivacyLedger
+from .progress import stage
 from .read import file_sha256, prepare, restore_timezones
 from .sample import SamplingReport, sample_rows
 
@@ -108,12 +109,14 @@ class Synthesizer:
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         kinds = self._kinds(protected.data)
         ledger.start_fit()
-        if ledger.is_private:  # every statistic the model sees is released under DP
-            domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
-                                    share=self.domain_share or DEFAULT_SHARE)
-        else:
-            domain = data_domain(protected.data, kinds)
-        engine.fit(protected.data, domain, ledger, seed=self.seed)
+        with stage("domain"):
+            if ledger.is_private:  # every statistic the model sees is released under DP
+                domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
+                                        share=self.domain_share or DEFAULT_SHARE)
+            else:
+                domain = data_domain(protected.data, kinds)
+        with stage(f"train {self.model_name}"):
+            engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
         self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name)
         self.notes_: list[str] = prepared.notes
@@ -191,9 +194,11 @@ class Synthesizer:
 
             suites = [build_suite(self.domain_), *(filter_suites or [])]
             keep = lambda frame: rows_passing(frame, suites)
-        rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
-                                   keep=keep, seed=seed)
-        out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+        with stage("sample", total=n, unit="rows") as progress:
+            rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
+                                       keep=keep, seed=seed)
+            out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+            progress.update(done=len(out))
         return restore_timezones(out, getattr(self, "timezones_", {})), report
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
