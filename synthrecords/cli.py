@@ -333,6 +333,7 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
         (f"privacy: membership attack AUC {_opt(mia)} (0.5 best); exact copies "
          f"{_opt(s['exact_match_share'], '.2%')}; leakage check {'passed' if report.leakage.passed else 'FAILED'}"),
         *([_spark_sample_line(report.sampling)] if engine == "spark" else []),
+        *_verdict_lines(report.report),
         f"report: {out / 'report.html'}"]))
     raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
 
@@ -466,6 +467,22 @@ def _sampling_lines(report: dict) -> list[str]:
     return lines
 
 
+def _verdict_lines(report: dict) -> list[str]:
+    """The judged headline figures (utility with its interval) and the verdict, last: the
+    same decision report.html and the dashboard show (synthrecords.release.verdict)."""
+    from .release.verdict import verdict
+
+    decided = verdict(report)
+    lines = ["headline figures, judged good / review / poor:"]
+    lines += [f"  {f.line()}" for f in decided.figures]
+    util = report.get("utility") or {}
+    if util.get("status") == "measured" and util.get("too_small"):
+        lines.append(f"  utility: {util['too_small']}")
+    lines.append(f"verdict: {decided.headline}")
+    lines += [f"  {i}. {f.page} ({f.level}): {f.text}" for i, f in enumerate(decided.findings, 1)]
+    return lines
+
+
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
@@ -476,7 +493,8 @@ def _print_summary(result) -> None:
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
              *_sampling_lines(result.report["sampling"]),
              *([_budget_line(result.synthesizer.budget_)] if getattr(result.synthesizer, "budget_", None) else []),
-             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none")]
+             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none"),
+             *_verdict_lines(result.report)]
     typer.echo("\n".join(lines))
     if not s["leakage_passed"]:
         sys.exit(1)
