@@ -39,6 +39,34 @@ MANIFEST = "manifest.json"
 MIN_ROWS = 10
 
 
+def _check_public(data: pd.DataFrame, public: dict[str, dict[str, Any]] | None, private: bool) -> None:
+    """Say when a declared public domain has no effect or does not fit the data. Logged for the
+    data owner at fit time, never written into the release (it reads real values)."""
+    if not public:
+        return
+    if not private:
+        log.warning("public domains (%s) are used only with an epsilon; without one the domain is read off the "
+                    "data and the declaration has no effect", ", ".join(public))
+        return
+    for column, declared in public.items():
+        if column not in data.columns or "categories" not in declared:
+            continue
+        known = {_key(v) for v in declared["categories"]}
+        values = data[column].dropna()
+        outside = int((~values.map(_key).isin(known)).sum())
+        if outside:  # a share, no value: logs travel further than the owner's terminal
+            log.warning("public categories of %r leave out %.1f%% of its rows: those rows become 'other' in the "
+                        "model; declare every category the column can hold", column, 100 * outside / len(values))
+
+
+def _key(value: Any) -> str:
+    """1, 1.0 and "1" compare equal; text stays text."""
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
 @dataclass
 class Synthesizer:
     epsilon: float | None = None
@@ -108,6 +136,7 @@ class Synthesizer:
             raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         kinds = self._kinds(protected.data)
+        _check_public(protected.data, self.public_domain, ledger.is_private)
         ledger.start_fit()
         with stage("domain"):
             if ledger.is_private:  # every statistic the model sees is released under DP

@@ -42,3 +42,31 @@ def test_protect_keeps_whole_numbers_with_gaps_as_integers(tmp_path):
     assert "121011," in text and "121011.0" not in text
     assert "0.5" in text or "1.5" in text  # real fractions stay fractions
     assert out["income"].isna().sum() == df["income"].isna().sum()
+
+
+def test_settings_that_would_be_ignored_are_reported(caplog):
+    import logging
+
+    from synthrecords import Synthesizer
+
+    df = pd.read_csv(SAMPLE, usecols=["state", "credit_score", "fraud_flag"]).head(300)
+    with caplog.at_level(logging.WARNING, logger="synthrecords"):
+        Synthesizer(model="gaussian_copula", epochs=50, seed=0, nlp_model=None,
+                    public_domain={"state": {"categories": ["CA"]}}).fit(df)
+    text = caplog.text
+    assert "epochs=50 is ignored" in text
+    assert "used only with an epsilon" in text
+
+
+def test_public_categories_that_miss_rows_of_the_data_are_reported(caplog):
+    import logging
+
+    from synthrecords import Synthesizer
+
+    df = pd.read_csv(SAMPLE, usecols=["state", "credit_score", "fraud_flag"]).head(300)
+    with caplog.at_level(logging.WARNING, logger="synthrecords"):
+        Synthesizer(epsilon=3, epochs=1, seed=0, nlp_model=None,
+                    public_domain={"state": {"categories": ["CA", "NY", "TX"]},
+                                   "fraud_flag": {"categories": [0, 1]}}).fit(df)
+    warned = [r.getMessage() for r in caplog.records if "public categories" in r.getMessage()]
+    assert len(warned) == 1 and "'state' leave out" in warned[0]  # fraud_flag's labels cover its rows
