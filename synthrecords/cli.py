@@ -31,6 +31,7 @@ class _Commands(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         global _debug
         _debug = False  # in-process runners call main repeatedly
+        _flags_take_no_value(self)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except NoArgsIsHelpError as exc:
@@ -43,6 +44,9 @@ class _Commands(TyperGroup):
         except typer.Abort:
             typer.echo("error: aborted", err=True)
             code = 1
+        from . import progress
+
+        progress.show("quiet")  # the display chosen for this invocation ends with it
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -76,6 +80,20 @@ class _Commands(TyperGroup):
 
 _DEVICE_HELP = "where torch computes: auto (CUDA when a GPU is present), cpu, or cuda"
 
+
+def _flags_take_no_value(group: TyperGroup) -> None:
+    # Typer's help shows every flag as `--filter <bool>`, although `--filter true` is an error.
+    from typer._click.decorators import help_option
+
+    for command in [group, *group.commands.values()]:
+        if command._help_option is None:  # built here, as click would on first use, to show it the same way
+            help_option(["--help"])(command)
+            command._help_option = command.params.pop()
+        for param in [*command.params, command._help_option]:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+
+
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Differentially private synthetic records, with the evidence to prove it.")
 
@@ -97,11 +115,19 @@ def _require(*paths: Path | None, model: Path | None = None) -> None:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log what each step did (synthrecords' "
+                                                                        "own messages; other libraries' stay quiet).")] = False,
+         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output: only results and errors.")] = False,
          debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")] = False) -> None:
+    """Long steps show progress on stderr: a bar on a terminal, else a line at least every 5 s."""
+    from . import progress
+
     global _debug
     _debug = debug
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Only our own loggers speak at -v: Great Expectations, SDV and Presidio log internals at INFO.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    progress.show(progress.auto_mode(quiet))
 
 
 def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
@@ -165,12 +191,20 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
 
 @app.command()
 def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folder to write")],
-        epsilon: float | None = None, delta: float | None = None,
+        epsilon: Annotated[float | None, typer.Option(help="privacy budget: the model is (epsilon, delta)-DP end to "
+                                                           "end; omit for no formal guarantee")] = None,
+        delta: Annotated[float | None, typer.Option(help="DP delta (default 1/(10 rows); 1/rows or more is "
+                                                         "refused)")] = None,
         model: Annotated[str | None, typer.Option(help="dpctgan (DP; the default with --epsilon), or without a formal "
                                                        "guarantee: gaussian_copula (default without), ctgan, tvae")] = None,
-        epochs: int | None = None, target: str | None = None,
+        epochs: Annotated[int | None, typer.Option(help="training epochs of dpctgan, ctgan or tvae (default: the "
+                                                       "model's own)")] = None,
+        target: Annotated[str | None, typer.Option(help="the column that matters: learned per class, for "
+                                                        "--oversample, conditions and utility")] = None,
         config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
-        seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
+        seed: Annotated[int | None, typer.Option(help="seed of the model's initialisation and sampling (the DP "
+                                                      "noise is always secret)")] = None,
+        engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
         spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False,
         dataset_budget: Annotated[float | None, typer.Option(help="total epsilon for this dataset across all fits, "
@@ -215,11 +249,12 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 
 
 @app.command()
-def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)], out: Annotated[Path, typer.Option("--out")],
+def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1, help="rows to sample")],
+           out: Annotated[Path, typer.Option("--out", help="CSV or Parquet file to write")],
            oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable (class mix)")] = None,
            condition: Annotated[list[str] | None, typer.Option(help="COL=VALUE, repeatable (fixed in every row)")] = None,
            filter_rows: Annotated[bool, typer.Option("--filter", help="drop and replace rows breaking a row-level expectation")] = False,
-           seed: int | None = None,
+           seed: Annotated[int | None, typer.Option(help="same seed and model: same rows")] = None,
            avoid: Annotated[Path | None, typer.Option(help="deprecated and ignored: fakes are drawn without the real data")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
            spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
@@ -336,6 +371,7 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
         (f"privacy: membership attack AUC {_opt(mia)} (0.5 best); exact copies "
          f"{_opt(s['exact_match_share'], '.2%')}; leakage check {'passed' if report.leakage.passed else 'FAILED'}"),
         *([_spark_sample_line(report.sampling)] if engine == "spark" else []),
+        *_verdict_lines(report.report),
         f"report: {out / 'report.html'}"]))
     raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
 
@@ -471,7 +507,9 @@ def demo(out: Annotated[Path, typer.Option(help="release folder")] = Path("runs/
 
 
 @app.command()
-def dashboard(run_dir: Path, port: int | None = None) -> None:
+def dashboard(run_dir: Path,
+              port: Annotated[int | None, typer.Option(help="local port to serve on (default: Streamlit's "
+                                                            "8501)")] = None) -> None:
     """Open the Streamlit dashboard on a run folder."""
     from .dashboard import launch
 
@@ -526,6 +564,22 @@ def _sampling_lines(report: dict) -> list[str]:
     return lines
 
 
+def _verdict_lines(report: dict) -> list[str]:
+    """The judged headline figures (utility with its interval) and the verdict, last: the
+    same decision report.html and the dashboard show (synthrecords.release.verdict)."""
+    from .release.verdict import verdict
+
+    decided = verdict(report)
+    lines = ["headline figures, judged good / review / poor:"]
+    lines += [f"  {f.line()}" for f in decided.figures]
+    util = report.get("utility") or {}
+    if util.get("status") == "measured" and util.get("too_small"):
+        lines.append(f"  utility: {util['too_small']}")
+    lines.append(f"verdict: {decided.headline}")
+    lines += [f"  {i}. {f.page} ({f.level}): {f.text}" for i, f in enumerate(decided.findings, 1)]
+    return lines
+
+
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
@@ -539,7 +593,8 @@ def _print_summary(result) -> None:
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
              *_sampling_lines(result.report["sampling"]),
              *([_budget_line(result.synthesizer.budget_)] if getattr(result.synthesizer, "budget_", None) else []),
-             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none")]
+             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none"),
+             *_verdict_lines(result.report)]
     typer.echo("\n".join(lines))
     if not s["leakage_passed"]:
         sys.exit(1)

@@ -27,6 +27,7 @@ from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
 from .privacy.ledger import PrivacyLedger
+from .progress import stage
 from .read import prepare, restore_timezones
 from .resources import check_rows_fit, row_bytes
 from .sample import SamplingReport, sample_rows
@@ -37,6 +38,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
 MIN_ROWS = 10
+
+
+def _check_public(data: pd.DataFrame, public: dict[str, dict[str, Any]] | None, private: bool) -> None:
+    """Say when a declared public domain has no effect or does not fit the data. Logged for the
+    data owner at fit time, never written into the release (it reads real values)."""
+    if not public:
+        return
+    if not private:
+        log.warning("public domains (%s) are used only with an epsilon; without one the domain is read off the "
+                    "data and the declaration has no effect", ", ".join(public))
+        return
+    for column, declared in public.items():
+        if column not in data.columns or "categories" not in declared:
+            continue
+        known = {_key(v) for v in declared["categories"]}
+        values = data[column].dropna()
+        outside = int((~values.map(_key).isin(known)).sum())
+        if outside:  # a share, no value: logs travel further than the owner's terminal
+            log.warning("public categories of %r leave out %.1f%% of its rows: those rows become 'other' in the "
+                        "model; declare every category the column can hold", column, 100 * outside / len(values))
+
+
+def _key(value: Any) -> str:
+    """1, 1.0 and "1" compare equal; text stays text."""
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 @dataclass
@@ -127,13 +156,16 @@ class Synthesizer:
             raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         kinds = self._kinds(protected.data)
+        _check_public(protected.data, self.public_domain, ledger.is_private)
         ledger.start_fit()
-        if ledger.is_private:  # every statistic the model sees is released under DP
-            domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
-                                    share=self.domain_share or DEFAULT_SHARE)
-        else:
-            domain = data_domain(protected.data, kinds)
-        engine.fit(protected.data, domain, ledger, seed=self.seed)
+        with stage("domain"):
+            if ledger.is_private:  # every statistic the model sees is released under DP
+                domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
+                                        share=self.domain_share or DEFAULT_SHARE)
+            else:
+                domain = data_domain(protected.data, kinds)
+        with stage(f"train {self.model_name}"):
+            engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
         self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name, aliases=aliases)
         self.notes_: list[str] = prepared.notes
@@ -219,9 +251,11 @@ class Synthesizer:
             keep = lambda frame: rows_passing(frame, suites)
         if hasattr(self.engine_, "device"):  # where dpctgan samples: this run's choice
             self.engine_.device = self.device
-        rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
-                                   keep=keep, seed=seed)
-        out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
+        with stage("sample", total=n, unit="rows") as progress:
+            rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
+                                       keep=keep, seed=seed)
+            out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
+            progress.update(done=len(out))
         return restore_timezones(out, getattr(self, "timezones_", {})), report
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:

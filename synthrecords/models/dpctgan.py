@@ -36,7 +36,6 @@ import json
 import logging
 import math
 import secrets
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -48,12 +47,12 @@ from opacus import PrivacyEngine
 from scipy.optimize import brentq
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
 from ..privacy.domain import exact_bins
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
+from ..progress import stage
 from .codec import TableCodec
 from .device import module_device, resolve_device, secret_generator
 from .fast_sampler import FoldedSampler
@@ -194,17 +193,16 @@ class DPCTGANEngine:
 
         fakes = round(n * q)  # fixed: never the sampled batch's size
         done = 0
-        with tqdm(total=steps, desc="dpctgan", disable=not sys.stderr.isatty(), leave=False) as bar:
+        with stage("DP-SGD" if ledger.is_private else "SGD", total=steps, unit="steps") as progress:
             while done < steps:
                 for (rows,) in loader:
-                    d_loss = discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
-                                                self.embedding_dim, rng)
+                    discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
+                                       self.embedding_dim, rng)
                     for _ in range(self.generator_steps):  # post-processing: as many as help
-                        g_loss = generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
-                                                rng, self.marginal_weight, pairs, self.pair_weight)
+                        generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
+                                       rng, self.marginal_weight, pairs, self.pair_weight)
                     done += 1
-                    bar.update()
-                    bar.set_postfix(d=f"{d_loss:.3f}", g=f"{g_loss:.3f}", refresh=False)
+                    progress.advance()
                     if done == steps:
                         break
         self.codec_ = codec

@@ -118,8 +118,19 @@ def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
         if action == "drop" or category == "direct":
             continue
         out[column] = (redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
-                                    replacements=replacements) if category == "free_text" else df[column])
+                                    replacements=replacements) if category == "free_text" else _whole(df[column]))
     return pd.DataFrame(out, index=df.index)[[c for c in df.columns if c in out]]
+
+
+def _whole(column: pd.Series) -> pd.Series:
+    """A column of whole numbers with gaps, which pandas reads as floats, back to integers:
+    pseudonymised real rows must read as they came in (121010, not 121010.0)."""
+    if column.dtype.kind != "f":
+        return column
+    present = column.dropna()
+    if len(present) and bool((present % 1 == 0).all()) and present.abs().max() < 2**53:
+        return column.astype("Int64")
+    return column
 
 
 # ---------------------------------------------------------------- helpers
