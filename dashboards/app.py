@@ -60,7 +60,12 @@ def main() -> None:
     elif run.get("created") or source.get("path"):
         st.caption(f"Created {run.get('created', '?')} from {source.get('path', '?')} "
                    f"({views.count(source.get('rows'))} rows × {views.count(source.get('columns'))} columns)")
-    page.run()
+    try:
+        page.run()
+    except Exception as exc:  # noqa: BLE001 -- a report of an unexpected shape: say so on the page
+        # (Streamlit's rerun/stop signals are BaseExceptions and pass through.)
+        st.error(f"This page cannot read {Path(run_dir) / 'report.json'}: {type(exc).__name__}: {exc}; the file is "
+                 "from another synthrecords version or was edited; run the job again to rewrite it")
 
 
 main()

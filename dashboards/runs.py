@@ -13,8 +13,12 @@ import pandas as pd
 import streamlit as st
 
 from synthrecords.dashboard import read_report, report_dir, table_dir
+from synthrecords.errors import SynthRecordsError
 
 PREVIEW_ROWS = 50
+# Sections the pages read as objects; a report.json from another version or edited by hand
+# that holds something else is refused here, with a message on the page, not a traceback.
+SECTIONS = ("run", "summary", "pii", "privacy", "utility", "sampling", "expectations", "fidelity", "validation")
 CURRENT = "current_run"  # session-state key: the folder app.py opened, for the pages
 
 
@@ -26,7 +30,13 @@ def modification_times(run_dir: str) -> tuple[float, ...]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _report(run_dir: str, changed: tuple[float, ...]) -> dict[str, Any]:
-    return read_report(run_dir)
+    report = read_report(run_dir)
+    for name in SECTIONS:
+        if name in report and not isinstance(report[name], dict | None):
+            raise SynthRecordsError(f"{report_dir(run_dir) / 'report.json'}: section {name!r} holds a "
+                                    f"{type(report[name]).__name__}, not an object; the file is from another "
+                                    "synthrecords version or was edited; run the job again to rewrite it")
+    return report
 
 
 def report(run_dir: str) -> dict[str, Any]:

@@ -43,9 +43,10 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
-                       engine=job.model.engine, spark_master=job.model.spark_master,
+                       engine=job.model.engine, spark_master=job.model.spark_master, device=job.model.device,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
-                       allow_over_budget=job.privacy.allow_over_budget)
+                       allow_over_budget=job.privacy.allow_over_budget, dataset_id=job.privacy.dataset_id,
+                       secure=job.privacy.secure)
 
 
 def privacy_scope(synth: Synthesizer) -> list[str]:
@@ -72,8 +73,12 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         f"[output] rows is set, the number of synthetic rows), column names, and {kinds}."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
-        "the shapes of identifier columns used for fakes (see the fakes' own statement). Free text is redacted "
-        "with each row's own identifiers plus NER and patterns only."),
+        "the shapes of identifier columns used for fakes (locale, format, variant and null shares, each kept only "
+        "for a group of at least 10 rows: a floor, not DP). Identifier values are never modelled and fakes never "
+        "depend on them: invented names, value spaces no real identifier occupies where one exists, a secret "
+        "seed; formats without such a space (e.g. customer numbers) are drawn uniformly, and the leakage check "
+        "counts their chance equalities with real values. Free text is redacted with each row's own identifiers "
+        "plus NER and patterns only."),
         ("Not in share/: the validation figures against real rows (fidelity, utility, privacy metrics, leakage check, "
         "expectations on real rows), the PII evidence, the input's path, size and sha256 and the dataset budget: "
         "they are in owner/, which is not for sharing. share/ holds the synthetic rows, this ledger, the PII "

@@ -47,7 +47,7 @@ def test_sample_keeps_the_input_column_order(fitted, real):
 def test_save_and_load_give_the_same_rows(fitted, tmp_path):
     fitted.save(tmp_path / "model")
     again = Synthesizer.load(tmp_path / "model")
-    pd.testing.assert_frame_equal(fitted.sample(30, seed=4), again.sample(30, seed=4))
+    pd.testing.assert_frame_equal(fitted.sample(30, seed=4, fake_seed=1), again.sample(30, seed=4, fake_seed=1))
     assert again.pii_.to_dict() == fitted.pii_.to_dict()
 
 

@@ -170,7 +170,7 @@ def test_what_to_look_at_first_lists_stops_then_reviews_naming_their_page(run_di
     assert items[0] == "1. **Expectations** (stop): 1 blocking expectation failed"
     assert "**Privacy** (review): no formal privacy guarantee" in items[1]
     text = "\n".join(items)
-    assert "**Fidelity** (review): columns whose distribution differs most: segment (61.0%)" in text
+    assert "**Fidelity** (review): columns least like the real ones (shape similarity, 100 % = same distribution): segment (61.0%)" in text
     assert "**Privacy** (review): inference of age risk 12.0% above random guessing" in text
     assert "**Utility** (review): segment = rare_vip: 25.0% of rows, 30.0% requested" in text
 

@@ -247,6 +247,7 @@ def test_fit_refuses_an_existing_out_folder_unless_overwrite(table, model, tmp_p
     out = tmp_path / "m"
     out.mkdir()
     (out / "keep.txt").write_text("earlier")
+    (out / "manifest.json").write_text('{"files": {}}')  # an earlier model: ours, so --overwrite may replace it
     line = error_line("fit", table, "--out", out, "--model", "gaussian_copula")
     assert "already exists" in line and "--overwrite" in line
     assert (out / "keep.txt").read_text() == "earlier"
@@ -277,6 +278,7 @@ def test_run_replaces_an_earlier_release_only_with_overwrite(tmp_path, table):
     out = tmp_path / "run"
     out.mkdir()
     (out / "synthetic.csv").write_text("earlier release\n")
+    (out / "manifest.json").write_text('{"run": "earlier", "files": {}}')
     job_file = tmp_path / "job.toml"
     job_file.write_text(f'[input]\npath = "{table}"\n[output]\ndir = "{out}"\nrows = 50\n'
                         '[model]\nname = "gaussian_copula"\nseed = 1\n[validate]\nholdout = 0.0\n')
@@ -292,7 +294,7 @@ def test_run_replaces_an_earlier_release_only_with_overwrite(tmp_path, table):
 def test_overwrite_true_in_the_job_file_passes_the_check(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / "report.json").write_text("{}")
+    (out / "report.json").write_text('{"run": {}}')
     job_file = tmp_path / "job.toml"
     job_file.write_text(f'[input]\npath = "missing.csv"\n[output]\ndir = "{out}"\noverwrite = true\n')
     assert "missing.csv not found" in error_line("run", job_file)  # past the output check

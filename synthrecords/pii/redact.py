@@ -13,15 +13,14 @@ assumes that one record changes one row.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from functools import lru_cache
 
 import pandas as pd
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
-from rich.progress import track
 
+from ..progress import stage
 from .engine import NER_ENTITIES, ScanEngine
 from .leakage import ValueMatcher
 from .rules import REDACT_TAGS
@@ -52,15 +51,15 @@ def redact_texts(texts: pd.Series, engine: ScanEngine, *, known: ValueMatcher | 
     present = texts.dropna().astype(str)
     distinct = list(dict.fromkeys(present))
     entities = [e for e in REDACT_ENTITIES if e not in NER_ENTITIES or e == "PERSON"]
-    results = engine.analyze(distinct, ner=True, entities=entities) if distinct else []
-    redacted = {}
-    quiet = not sys.stderr.isatty() or len(distinct) < 500
-    for text, found in track(zip(distinct, results), total=len(distinct), disable=quiet, transient=True,
-                             description=f"redacting {texts.name}"):
-        out = _anonymize(text, [r for r in found if r.score >= MIN_REDACT_SCORE], replacements)
-        if known is not None and len(known) and row_known is None:  # row_known: each row's own values only
-            out = known.sub(out, lambda v: replacements.get(v) or known_tags.get(v, FALLBACK_TAG))
-        redacted[text] = out
+    with stage(f"redact {texts.name}", total=len(distinct), unit="texts") as progress:
+        results = engine.analyze(distinct, ner=True, entities=entities, column=str(texts.name)) if distinct else []
+        redacted = {}
+        for text, found in zip(distinct, results):
+            out = _anonymize(text, [r for r in found if r.score >= MIN_REDACT_SCORE], replacements)
+            if known is not None and len(known) and row_known is None:  # row_known: each row's own values only
+                out = known.sub(out, lambda v: replacements.get(v) or known_tags.get(v, FALLBACK_TAG))
+            redacted[text] = out
+            progress.advance()
     if row_known is not None:
         return _redact_own(texts, redacted, row_known)
     return texts.map(lambda t: redacted.get(str(t), t) if pd.notna(t) else t)

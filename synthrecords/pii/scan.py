@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import textwrap
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -18,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.progress import track
 
 from ..config import DEFAULT_NLP_MODEL
 from ..errors import SynthRecordsError
+from ..progress import stage
 from .classify import STRONG, ColumnEvidence, classify
 from .engine import ScanEngine, get_engine
 from .policy import CATEGORIES, ProtectionPolicy, effective_category
@@ -121,13 +120,14 @@ def scan_pii(df: pd.DataFrame, *, policy: ProtectionPolicy | None = None,
     rows = np.sort(rng.choice(len(df), size=min(len(df), SHAPE_ROWS), replace=False))
     sample = df.iloc[rows]
     findings = []
-    quiet = not sys.stderr.isatty()
-    for column in track(list(df.columns), description="scanning columns for PII", disable=quiet, transient=True):
-        # per-column stream: a column's verdict does not depend on which other columns exist
-        column_rng = np.random.default_rng([seed, zlib.crc32(str(column).encode())])
-        evidence = gather_evidence(str(column), sample[column], engine, sample_size=sample_size, rng=column_rng)
-        findings.append(_finding(classify(evidence), str(column), policy))
-        logger.debug("scan %s -> %s", column, findings[-1])
+    with stage("scan PII", total=len(df.columns), unit="columns") as progress:
+        for column in df.columns:
+            # per-column stream: a column's verdict does not depend on which other columns exist
+            column_rng = np.random.default_rng([seed, zlib.crc32(str(column).encode())])
+            evidence = gather_evidence(str(column), sample[column], engine, sample_size=sample_size, rng=column_rng)
+            findings.append(_finding(classify(evidence), str(column), policy))
+            logger.debug("scan %s -> %s", column, findings[-1])
+            progress.advance()
     report = PiiReport(findings, engine.nlp_model, list(engine.warnings))
     logger.info("scan: %d columns, direct %s, free text %s", len(findings), report.columns_in("direct"),
                 report.columns_in("free_text"))
@@ -251,7 +251,7 @@ def _presidio_stats(ev: ColumnEvidence, values: list[str], engine: ScanEngine) -
     done = 0
     while done < len(values):
         chunk = values[done:done + CHUNK]
-        for value, results in zip(chunk, engine.analyze(chunk, ner=ner, context=context)):
+        for value, results in zip(chunk, engine.analyze(chunk, ner=ner, context=context, column=ev.column)):
             _tally(value, results, whole, embedded)
         done += len(chunk)
         if not _unclear(whole, done):
