@@ -143,6 +143,8 @@ def test_a_run_folder_has_a_share_part_and_an_owner_part(two_runs):
                                                            "report.html", "manifest.json"}
     assert "NOT FOR SHARING" in (base / "owner" / "NOT_FOR_SHARING.txt").read_text()
     assert _json(base / "owner" / "report.json")["part"] == "owner"
+    assert "NOT FOR SHARING" in (base / "owner" / "report.html").read_text()
+    assert "NOT FOR SHARING" not in (base / "share" / "report.html").read_text()
     owner_manifest = _json(base / "owner" / "manifest.json")
     assert "share/synthetic.csv" in owner_manifest["files"] and owner_manifest["input"]["sha256"]
 
