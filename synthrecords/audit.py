@@ -289,9 +289,10 @@ def run_audit(data: pd.DataFrame, epsilon: float, *, model: str | None = None, c
                        training_rows=len(table), synthetic_rows=len(synthetic), channels=counts)
 
 
-def write_result(result: AuditResult, out: Path, *, overwrite: bool = False) -> Path:
-    """``out/audit.json``, atomically; an existing one is refused unless ``overwrite``."""
+def write_result(result: AuditResult, out: Path, *, overwrite: bool = False, keep: tuple[Path, ...] = ()) -> Path:
+    """``out/audit.json``, atomically; an existing one is refused unless ``overwrite`` (as is
+    one of the ``keep`` paths, e.g. the input)."""
     path = Path(out) / RESULT_FILE
-    refuse_existing(path, overwrite)
+    refuse_existing(path, overwrite, keep=keep, kind="file")
     write_text(path, json.dumps(result.to_dict(), indent=2))
     return path

@@ -471,10 +471,10 @@ def audit(data: Path,
 
     try:
         if out is not None:
-            refuse_existing(out / RESULT_FILE, overwrite)  # before the fit, not after it
+            refuse_existing(out / RESULT_FILE, overwrite, keep=[data], kind="file")  # before the fit, not after it
         result = run_audit(load_table(data), epsilon, model=model, canaries=canaries, seed=seed, rows=rows,
                            epochs=epochs, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
-        path = write_result(result, out, overwrite=overwrite) if out is not None else None
+        path = write_result(result, out, overwrite=overwrite, keep=(data,)) if out is not None else None
     except SynthRecordsError as exc:
         _fail(exc)
     claim = (f"epsilon spent {result.epsilon_spent:.3g} of {result.claimed_epsilon:g}, delta {result.delta:.2g}"
