@@ -211,3 +211,14 @@ def test_a_giant_state_file_is_refused_before_it_is_read(tmp_path, model_dir):
         fh.truncate(MAX_JSON_BYTES + 1)  # sparse: no disk used, no memory if it is never read
     with pytest.raises(SynthRecordsError, match=r"sdv_state.json is 268,435,457 bytes, over the 268,435,456"):
         load_state(tmp_path / "m", "sdv_state")
+
+
+def test_a_model_file_cannot_set_run_time_settings_such_as_the_budget_file(tmp_path, model_dir):
+    bad = tmp_path / "bad"
+    shutil.copytree(model_dir, bad)
+    state = json.loads((bad / "synthesizer.json").read_text())
+    state["params"]["budget_file"] = "/etc/passwd"
+    (bad / "synthesizer.json").write_text(json.dumps(state))
+    _rehash(bad)
+    with pytest.raises(SynthRecordsError, match="sets 'budget_file', which a saved model never holds"):
+        Synthesizer.load(bad)
