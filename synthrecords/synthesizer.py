@@ -313,6 +313,9 @@ class Synthesizer:
         if state.get("format") != MODEL_FORMAT:
             raise SynthRecordsError(f"{folder}: model format {state.get('format')!r} is not {MODEL_FORMAT!r}")
         params = dict(state["params"])
+        if unknown := sorted(set(params) - set(cls().params())):  # only what save writes reaches the constructor
+            raise SynthRecordsError(f"{folder / 'synthesizer.json'} sets {unknown[0]!r}, which a saved model never "
+                                    "holds; the folder was altered; fit the model again")
         params["pii_policy"] = ProtectionPolicy.from_dict(params["pii_policy"])
         synth = cls(**params, device=device)
         synth.pii_ = PiiReport.from_dict(state["pii"])

@@ -201,3 +201,24 @@ def test_with_a_key_set_an_unsigned_folder_is_refused(monkeypatch, model_dir):
     monkeypatch.setenv("SYNTHRECORDS_MODEL_KEY", "s3cret")
     with pytest.raises(SynthRecordsError, match="not signed"):
         Synthesizer.load(model_dir)
+
+
+def test_a_giant_state_file_is_refused_before_it_is_read(tmp_path, model_dir):
+    from synthrecords.models.modelstate import MAX_JSON_BYTES, load_state
+
+    shutil.copytree(model_dir, tmp_path / "m")
+    with open(tmp_path / "m" / "sdv_state.json", "r+b") as fh:
+        fh.truncate(MAX_JSON_BYTES + 1)  # sparse: no disk used, no memory if it is never read
+    with pytest.raises(SynthRecordsError, match=r"sdv_state.json is 268,435,457 bytes, over the 268,435,456"):
+        load_state(tmp_path / "m", "sdv_state")
+
+
+def test_a_model_file_cannot_set_run_time_settings_such_as_the_budget_file(tmp_path, model_dir):
+    bad = tmp_path / "bad"
+    shutil.copytree(model_dir, bad)
+    state = json.loads((bad / "synthesizer.json").read_text())
+    state["params"]["budget_file"] = "/etc/passwd"
+    (bad / "synthesizer.json").write_text(json.dumps(state))
+    _rehash(bad)
+    with pytest.raises(SynthRecordsError, match="sets 'budget_file', which a saved model never holds"):
+        Synthesizer.load(bad)

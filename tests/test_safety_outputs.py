@@ -38,7 +38,8 @@ def test_validate_refuses_an_existing_out_folder_without_overwrite(tmp_path, tab
 def test_sample_refuses_an_existing_out_file_before_loading_the_model(tmp_path):
     out = tmp_path / "synthetic.csv"
     out.write_text("precious\n")
-    code, text = cli("sample", tmp_path / "no-such-model", "--rows", 5, "--out", out)
+    (tmp_path / "model").mkdir()  # loading it would fail on its missing manifest: the refusal comes first
+    code, text = cli("sample", tmp_path / "model", "--rows", 5, "--out", out)
     assert code == 2 and "already exists" in text
     assert out.read_text() == "precious\n"
 
