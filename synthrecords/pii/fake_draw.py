@@ -250,20 +250,32 @@ def _fictional_digits(width: int, lead: str) -> dict[int, str] | None:
     return None
 
 
+def _fictional_parts(mask: str) -> list[np.ndarray] | None:
+    """The mask's parts with its digits held to an unassigned range, or None: no range known, or
+    a literal of the format (a shared area code) lies outside it."""
+    tokens = mask_tokens(mask)
+    at, lead = digit_slots(tokens)
+    allowed = _fictional_digits(len(at), lead)
+    if allowed is None:
+        return None
+    parts = mask_parts(mask)
+    for k, digits in allowed.items():
+        token = tokens[at[k]]
+        if token == "9":
+            parts[at[k]] = letters(digits)
+        elif token[1] not in digits:
+            return None
+    return parts
+
+
 def phone_is_fictional(mask: str) -> bool:
     """Whether `phone` draws this format's numbers from an unassigned range."""
-    at, lead = digit_slots(mask_tokens(mask))
-    return _fictional_digits(len(at), lead) is not None
+    return _fictional_parts(mask) is not None
 
 
 def phone(mask: str, n: int, rng: np.random.Generator, distinct: bool = False) -> np.ndarray:
     """The mask filled, its digits drawn in an unassigned range where the format has one."""
-    tokens = mask_tokens(mask)
-    parts = mask_parts(mask)
-    at, lead = digit_slots(tokens)
-    for k, allowed in (_fictional_digits(len(at), lead) or {}).items():
-        parts[at[k]] = letters(allowed)
-    return draw_format(parts, n, rng, distinct)
+    return draw_format(_fictional_parts(mask) or mask_parts(mask), n, rng, distinct)
 
 
 def card(mask: str, n: int, rng: np.random.Generator, distinct: bool = False) -> np.ndarray:
