@@ -180,7 +180,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
                           suites=[build_suite(domain, fakes=fakes), *(load_suite(p) for p in suites)], target=target,
                           withheld=withheld, seed=seed)
     leak_start = time.perf_counter()
-    leakage = check_leakage(real, synthetic, pii)
+    leakage = check_leakage(real, synthetic, pii, spaces=chance_spaces(fakes))
     validation.timings = {"read": round(read_s, 3), "pii_scan": round(scan_s, 3), **validation.timings,
                           "leakage": round(time.perf_counter() - leak_start, 3)}
 

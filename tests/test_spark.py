@@ -359,11 +359,13 @@ def test_sample_oversample_condition_and_filter_match_the_request_exactly(spark,
 
 @pytest.mark.slow  # fits a model on Spark
 def test_unique_fakes_stay_unique_across_partitions(spark, fitted):
-    made = spark_sample.sample_with_report(spark, fitted, 3000, seed=11, partitions=6, chunk_rows=250)
+    # fakes come from a secret seed: 6000 rows make a cross-chunk repeat of the 7-character
+    # customer numbers (10^6 values) all but certain (about 18 expected)
+    made = spark_sample.sample_with_report(spark, fitted, 6000, seed=11, partitions=6, chunk_rows=500)
     rows = made.frame.toPandas()
     made.release()
     unique = [p.column for p in fitted.fakes_ if p.unique]
-    assert unique and len(rows) == 3000
+    assert unique and len(rows) == 6000
     for column in unique:
         values = rows[column].dropna()
         assert values.is_unique, column

@@ -24,6 +24,7 @@ rule (``leakage.check_leakage(spaces=...)``).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -79,17 +80,17 @@ def draw_indices(sizes: list[int], n: int, rng: np.random.Generator, distinct: b
 
 
 def distinct_ints(total: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n different integers below total, uniformly (draw, drop repeats, draw again)."""
+    """n different integers below total, uniformly: draw a few more than needed, keep the first
+    occurrence of each (pd.unique keeps draw order), draw again for any shortfall."""
     if n > total:
         raise ValueError(f"{n} distinct values asked of a format with {total}")
     if 2 * n > total:
         return rng.permutation(total)[:n]
-    x = rng.integers(0, total, n)
-    while True:
-        again = pd.Series(x).duplicated().to_numpy()
-        if not again.any():
-            return x
-        x[again] = rng.integers(0, total, int(again.sum()))
+    extra = int(n * n / total) + 16  # about the number of repeats a draw of n holds
+    x = pd.unique(rng.integers(0, total, n + 2 * extra))
+    while len(x) < n:
+        x = pd.unique(np.concatenate([x, rng.integers(0, total, 2 * (n - len(x)) + 16)]))
+    return x[:n]
 
 
 def render(parts: list[np.ndarray], indices: list[np.ndarray]) -> np.ndarray:
@@ -185,6 +186,7 @@ def digit_chars(values: np.ndarray) -> np.ndarray:
 DIGIT = letters(DIGITS)
 
 
+@cache
 def numbers(lo: int, hi: int, width: int) -> np.ndarray:
     """A part of the zero-padded numbers lo..hi."""
     return part([f"{i:0{width}d}" for i in range(lo, hi + 1)])
@@ -250,20 +252,32 @@ def _fictional_digits(width: int, lead: str) -> dict[int, str] | None:
     return None
 
 
+def _fictional_parts(mask: str) -> list[np.ndarray] | None:
+    """The mask's parts with its digits held to an unassigned range, or None: no range known, or
+    a literal of the format (a shared area code) lies outside it."""
+    tokens = mask_tokens(mask)
+    at, lead = digit_slots(tokens)
+    allowed = _fictional_digits(len(at), lead)
+    if allowed is None:
+        return None
+    parts = mask_parts(mask)
+    for k, digits in allowed.items():
+        token = tokens[at[k]]
+        if token == "9":
+            parts[at[k]] = letters(digits)
+        elif token[1] not in digits:
+            return None
+    return parts
+
+
 def phone_is_fictional(mask: str) -> bool:
     """Whether `phone` draws this format's numbers from an unassigned range."""
-    at, lead = digit_slots(mask_tokens(mask))
-    return _fictional_digits(len(at), lead) is not None
+    return _fictional_parts(mask) is not None
 
 
 def phone(mask: str, n: int, rng: np.random.Generator, distinct: bool = False) -> np.ndarray:
     """The mask filled, its digits drawn in an unassigned range where the format has one."""
-    tokens = mask_tokens(mask)
-    parts = mask_parts(mask)
-    at, lead = digit_slots(tokens)
-    for k, allowed in (_fictional_digits(len(at), lead) or {}).items():
-        parts[at[k]] = letters(allowed)
-    return draw_format(parts, n, rng, distinct)
+    return draw_format(_fictional_parts(mask) or mask_parts(mask), n, rng, distinct)
 
 
 def card(mask: str, n: int, rng: np.random.Generator, distinct: bool = False) -> np.ndarray:

@@ -133,17 +133,19 @@ def _masks(values: pd.Series) -> dict[str, float]:
 
 
 def _with_literals(mask: str, values: pd.Series) -> str:
-    # A character shared by every one of many distinct values is a property of the
-    # column (a prefix, a country code), not of a person; keep it, escaped.
-    distinct = values.unique()
+    # A character shared by many distinct values is a property of the column (a prefix, a
+    # country code), not of a person; keep it, escaped. Rows that differ from it are ignored
+    # when fewer than MIN_GROUP_ROWS (the floor): one odd record cannot turn a literal off.
+    distinct = pd.Series(values.unique(), dtype=object)
     keep = len(distinct) >= MIN_DISTINCT_FOR_LITERALS
     out = []
     for i, ch in enumerate(mask):
-        column_chars = {v[i] for v in distinct} if keep and ch in "9Aa" else set()
-        if len(column_chars) == 1:
-            out.append("\\" + column_chars.pop())
-        else:
-            out.append("\\\\" if ch == "\\" else ch)
+        if keep and ch in "9Aa":
+            top = distinct.str[i].value_counts()
+            if len(distinct) - top.iloc[0] < MIN_GROUP_ROWS:
+                out.append("\\" + top.index[0])
+                continue
+        out.append("\\\\" if ch == "\\" else ch)
     return "".join(out)
 
 

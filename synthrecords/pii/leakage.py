@@ -165,13 +165,13 @@ def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report: PiiReport, *
 def _chance_collisions(findings: list[dict[str, Any]], real: pd.DataFrame, output: pd.DataFrame,
                        spaces: Mapping[str, float]) -> dict[str, dict[str, float]]:
     """Columns whose exact same-column hits chance explains, with found/expected/allowed counts."""
-    from scipy.stats import poisson
-
     out = {}
     for column, space in spaces.items():
         found = sum(h["kind"] == "exact" and h["column"] == h["found_in"] == column for h in findings)
         if not found or column not in real or column not in output or space <= 0:
             continue
+        from scipy.stats import poisson  # only when there is something to explain (a slow import)
+
         expected = cell_strings(output[column]).nunique() * cell_strings(real[column]).nunique() / space
         allowed = float(poisson.ppf(1 - 1e-6, expected))
         if found <= allowed:
