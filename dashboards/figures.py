@@ -100,8 +100,24 @@ def utility_table(report: dict[str, Any]) -> pd.DataFrame:
     """TSTR (trained on synthetic) vs TRTR (trained on real), both scored on the real holdout."""
     util = section(report, "utility")
     rows = util.get("metrics") or [] if util.get("status") == "measured" else []
-    table = pd.DataFrame(rows).reindex(columns=["metric", "tstr", "trtr", "ratio"])
-    return table.rename(columns={"tstr": "TSTR", "trtr": "TRTR", "ratio": "TSTR / TRTR"})
+    rows = [{**m, "tstr_low": (m.get("tstr_ci95") or [None, None])[0], "tstr_high": (m.get("tstr_ci95") or [None, None])[1],
+             "trtr_low": (m.get("trtr_ci95") or [None, None])[0], "trtr_high": (m.get("trtr_ci95") or [None, None])[1]}
+            for m in rows]
+    table = pd.DataFrame(rows).reindex(columns=["metric", "tstr", "trtr", "ratio", "chance", "tstr_low", "tstr_high",
+                                                "trtr_low", "trtr_high"])
+    return table.rename(columns={"tstr": "TSTR", "trtr": "TRTR", "ratio": "TSTR / TRTR",
+                                 "tstr_low": "TSTR 95 % low", "tstr_high": "TSTR 95 % high",
+                                 "trtr_low": "TRTR 95 % low", "trtr_high": "TRTR 95 % high"})
+
+
+def utility_bars(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric and side, with the interval, for the chart."""
+    rows = []
+    for _, r in table.iterrows():
+        for side in ("TSTR", "TRTR"):
+            rows.append({"metric": r["metric"], "trained on": side, "score": r[side],
+                         "low": r[f"{side} 95 % low"], "high": r[f"{side} 95 % high"], "chance": r["chance"]})
+    return pd.DataFrame(rows)
 
 
 def class_mix(report: dict[str, Any]) -> pd.DataFrame:

@@ -9,10 +9,12 @@ SIDE_COLORS = alt.Scale(domain=["real", "synthetic"], range=["#4c78a8", "#f58518
 
 
 def distribution(frame: pd.DataFrame, column: str) -> alt.Chart:
-    """Real and synthetic shares per bin, overlaid (translucent bars), in bin order."""
+    """Real and synthetic shares per bin side by side, in bin order: overlaid bars hid a rare
+    class (3 % of rows) under the other side's."""
     order = list(dict.fromkeys(frame["bin"]))
-    return alt.Chart(frame, title=f"{column}: share of rows").mark_bar(opacity=0.55).encode(
+    return alt.Chart(frame, title=f"{column}: share of rows").mark_bar().encode(
         x=alt.X("bin:N", sort=order, title=column, axis=alt.Axis(labelAngle=-45)),
+        xOffset=alt.XOffset("side:N"),
         y=alt.Y("share:Q", stack=None, title="share of rows", axis=alt.Axis(format="%")),
         color=alt.Color("side:N", scale=SIDE_COLORS, title=None, legend=alt.Legend(orient="top")),
         tooltip=["side", "bin", alt.Tooltip("share:Q", format=".1%")],
@@ -66,3 +68,22 @@ def grouped(frame: pd.DataFrame, x: str, value: str, group: str, title: str, gro
         color=alt.Color(f"{group}:N", scale=colors, title=None, legend=alt.Legend(orient="top")),
         tooltip=[x, group, alt.Tooltip(f"{value}:Q", format=".1%" if percent else ".3f")],
     ).properties(height=280)
+
+
+def utility(frame: pd.DataFrame) -> alt.LayerChart:
+    """TSTR beside TRTR per metric, their 95 % intervals, and each metric's chance level as a
+    dashed tick: a TSTR bar at the tick learned nothing."""
+    groups = ["TRTR", "TSTR"]
+    colors = alt.Scale(domain=groups, range=["#4c78a8", "#f58518"])
+    base = alt.Chart(frame).encode(x=alt.X("metric:N", title=None, axis=alt.Axis(labelAngle=0)),
+                                   xOffset=alt.XOffset("trained on:N", sort=groups))
+    bars = base.mark_bar().encode(
+        y=alt.Y("score:Q", title=None, scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("trained on:N", scale=colors, title=None, legend=alt.Legend(orient="top")),
+        tooltip=["metric", "trained on", alt.Tooltip("score:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+                 alt.Tooltip("high:Q", format=".3f"), alt.Tooltip("chance:Q", format=".3f")])
+    interval = base.mark_rule(color="black").encode(y="low:Q", y2="high:Q")
+    chance = alt.Chart(frame).mark_tick(color="#b00020", strokeDash=[4, 3], thickness=2, size=60).encode(
+        x=alt.X("metric:N"), y=alt.Y("chance:Q"), tooltip=[alt.Tooltip("chance:Q", format=".3f", title="chance")])
+    return alt.layer(bars, interval, chance, title="TSTR vs TRTR, 95 % intervals; dashed: chance").properties(
+        height=280)

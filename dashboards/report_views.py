@@ -150,8 +150,9 @@ def expectation_table(report: dict[str, Any]) -> pd.DataFrame:
     rows = [{"suite": suite.get("name"), **result, "examples": _examples(result),
              "real reference": _reference(result.get("reference"))}
             for suite in suites for result in suite.get("results", [])]
-    columns = ["success", "severity", "suite", "expectation", "column", "unexpected_percent", "examples",
-               "observed", "rule", "real reference", "kwargs"]
+    # The same rule on real rows beside the synthetic result, visible without scrolling.
+    columns = ["success", "real reference", "severity", "suite", "expectation", "column", "unexpected_percent",
+               "examples", "observed", "rule", "kwargs"]
     table = pd.DataFrame(rows).reindex(columns=columns).rename(columns={"unexpected_percent": "unexpected"})
     # Nested values (kwargs, observed lists) as JSON text: the grid cannot show objects.
     for name in ("observed", "kwargs", "rule"):

@@ -130,6 +130,22 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
                     model=synth.model_name)
 
 
+def _text_as_in_domain(frame: pd.DataFrame, domain: Any) -> pd.DataFrame:
+    """Columns whose domain categories are text, read back as numbers, as text again. A sample
+    of postcodes without a leading zero reads as integers (24427), which the suite's text set
+    ("24427") would fail; with a leading zero anywhere the reader keeps the column text, so
+    the integers here print as written."""
+    fixed = {}
+    for col in domain:
+        values = frame.get(col.name)
+        if (values is not None and col.categories and values.dtype.kind in "iuf"
+                and all(isinstance(c, str) for c in col.categories if c is not None)):
+            numbers = values.dropna()
+            if len(numbers) and bool((numbers % 1 == 0).all()):
+                fixed[col.name] = values.map(lambda v: str(int(v)), na_action="ignore")
+    return frame.assign(**fixed) if fixed else frame
+
+
 def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Path | None = None,
                    model_dir: Path | None = None, suites: list[Path] = (), target: str | None = None,
                    seed: int = 0, overwrite: bool = False) -> Any:
@@ -173,6 +189,8 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     scan_s = time.perf_counter() - start - read_s
     names = domain.names
     check_compared(names, real=real, holdout=hold)
+    real, synthetic = _text_as_in_domain(real, domain), _text_as_in_domain(synthetic, domain)
+    hold = None if hold is None else _text_as_in_domain(hold, domain)
     # Real identifiers and free text: a failing example equal to one of them is withheld.
     withheld = {str(v) for c in pii.columns_in("direct", "free_text") if c in real.columns
                 for v in real[c].dropna().unique()}

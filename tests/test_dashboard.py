@@ -272,7 +272,9 @@ def test_requested_and_achieved_class_mix_are_shown_beside_the_real_share(run_di
 def test_privacy_lists_the_ledger_entries_and_the_scope(run_dir, monkeypatch):
     app = render(run_dir, monkeypatch, "privacy")
     ledger = table_with_column(app, "mechanism")
-    assert ledger.loc[0, ["stage", "epsilon", "detail"]].tolist() == ["domain", 0.1, "noisy category counts of segment"]
+    assert ledger.loc[0, ["stage", "epsilon"]].tolist() == ["domain", 0.1]
+    # The detail is prose: wrapped lines under the grid, not a cut-off cell.
+    assert "- **domain**: noisy category counts of segment" in page_text(app)
 
 
 def test_privacy_shows_the_scope_lines_of_the_guarantee(tmp_path, monkeypatch):

@@ -70,3 +70,15 @@ def test_public_categories_that_miss_rows_of_the_data_are_reported(caplog):
                                    "fraud_flag": {"categories": [0, 1]}}).fit(df)
     warned = [r.getMessage() for r in caplog.records if "public categories" in r.getMessage()]
     assert len(warned) == 1 and "'state' leave out" in warned[0]  # fraud_flag's labels cover its rows
+
+
+def test_validate_reads_text_categories_back_as_text_when_no_value_had_a_leading_zero():
+    from synthrecords.domain import ColumnDomain, Domain
+    from synthrecords.pipeline import _text_as_in_domain
+
+    domain = Domain({"postcode": ColumnDomain("postcode", "categorical", categories=["24427", "07400"]),
+                     "n": ColumnDomain("n", "numerical", lower=0, upper=9)})
+    read = pd.DataFrame({"postcode": [24427, None, 89174], "n": [1, 2, 3]})  # as load_table reads such a sample
+    fixed = _text_as_in_domain(read, domain)
+    assert fixed["postcode"].tolist()[0::2] == ["24427", "89174"] and pd.isna(fixed["postcode"][1])
+    assert fixed["n"].tolist() == [1, 2, 3]

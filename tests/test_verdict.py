@@ -89,3 +89,15 @@ def test_report_html_says_the_schema_suite_comes_from_the_released_domain_when_r
     result["reference"] = {"success": False, "unexpected_percent": 85.8}
     assert "built from the released domain" in render_report(report)
     assert "built from the released domain" not in render_report(REPORT)
+
+
+def test_the_cli_summary_ends_with_the_judged_figures_and_the_verdict():
+    from synthrecords.cli import _verdict_lines
+
+    lines = _verdict_lines(with_utility())
+    decided = verdict(with_utility())
+    assert lines[0].startswith("headline figures, judged")
+    assert any("utility roc_auc (segment): TSTR 0.740 (95 % CI 0.660–0.810) -> good (vs chance 0.5" in line
+               for line in lines)
+    assert f"verdict: {decided.headline}" in lines
+    assert len(lines) == 1 + len(decided.figures) + 1 + len(decided.findings)

@@ -23,7 +23,7 @@ if detection.get("auc") is not None:
 
 shapes, picked = st.columns([2, 3])
 with shapes:
-    st.subheader("Column shapes, worst first")
+    st.subheader("Column shapes, least similar first")
     per_column = views.fidelity_table(report)
     if per_column.empty:
         st.info("No per-column scores in this report.")
@@ -31,7 +31,7 @@ with shapes:
         # Scaled to 0-100 so every score prints with one decimal, like the summary.
         st.dataframe(per_column.assign(score=per_column["score"] * 100), hide_index=True, height=420,
                      column_config={"score": st.column_config.ProgressColumn(
-                         "score (worst first)", min_value=0.0, max_value=100.0, format="%.1f%%", color="blue")})
+                         "similarity to real (100 % = same)", min_value=0.0, max_value=100.0, format="%.1f%%", color="blue")})
 with picked:
     st.subheader("Real vs synthetic distribution")
     columns = figures.distribution_columns(report)

@@ -18,7 +18,10 @@ entries = views.ledger_table(report)
 if entries.empty:
     st.info("No mechanism touched real data under a privacy budget (the ledger is empty).")
 else:
-    st.dataframe(entries, hide_index=True, column_config={"detail": st.column_config.TextColumn(width="large")})
+    st.dataframe(entries.drop(columns=["detail"], errors="ignore"), hide_index=True)
+    if "detail" in entries:  # a grid cell cuts long text: the details as wrapped lines
+        st.markdown("\n".join(f"- **{r.get('stage', '')}**: {r['detail']}" for r in entries.to_dict("records")
+                               if isinstance(r.get("detail"), str) and r["detail"]))
 scope = ledger.get("scope") or []
 if scope:
     st.markdown("**What the guarantee covers**\n" + "\n".join(
@@ -49,9 +52,12 @@ if attacks.empty:
     reason = (views.privacy_measures(report).get("attacks") or {}).get("skipped")
     st.info(f"No attack results in this report{': ' + reason if reason else ''}.")
 else:
-    st.dataframe(attacks, hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="percent") for c in ("risk", "attack_rate", "control_rate")}
-        | {"note": st.column_config.TextColumn(width="large")})
+    st.dataframe(attacks.drop(columns=["note"]), hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="percent") for c in ("risk", "attack_rate", "control_rate")})
+    notes = [f"- **{r['attack']}{' of ' + r['column'] if r['column'] else ''}**: {r['note']}"
+             for r in attacks.to_dict("records") if r["note"]]
+    if notes:  # wrapped, not cut off in a grid cell
+        st.markdown("\n".join(notes))
     method = (views.privacy_measures(report).get("attacks") or {}).get("method")
     if method:
         st.caption(method)

@@ -5,6 +5,7 @@ import plots
 import report_views as views
 import runs
 import streamlit as st
+import verdict
 
 run_dir, report = runs.current()
 st.header("Utility: train on synthetic, test on real")
@@ -17,12 +18,14 @@ else:
                 "synthetic rows (TSTR) vs the same model trained on the real training rows (TRTR), both "
                 "scored on the real holdout the generator never saw.")
     chart, numbers = st.columns([3, 2])
-    long = table.melt(id_vars="metric", value_vars=["TSTR", "TRTR"], var_name="trained on", value_name="score")
-    chart.altair_chart(plots.grouped(long, "metric", "score", "trained on", "TSTR vs TRTR",
-                                                ["TRTR", "TSTR"]), width="stretch")
+    chart.altair_chart(plots.utility(figures.utility_bars(table)), width="stretch")
     numbers.dataframe(table, hide_index=True, column_config={
-        "TSTR": st.column_config.NumberColumn(format="%.3f"), "TRTR": st.column_config.NumberColumn(format="%.3f"),
-        "TSTR / TRTR": st.column_config.NumberColumn(format="percent")})
+        c: st.column_config.NumberColumn(format="%.3f") for c in table.columns if c not in ("metric", "TSTR / TRTR")}
+        | {"TSTR / TRTR": st.column_config.NumberColumn(format="percent")})
+    for figure in (f for f in verdict.figures(report) if f.name.startswith("utility")):
+        numbers.markdown(f"**{figure.name}: {figure.word}** ({figure.rule})")
+    if util.get("too_small"):
+        st.warning(f"Too small to judge: {util['too_small']}.")
     sizes = util.get("rows_used") or {}
     if sizes:
         numbers.caption(f"{util.get('model', '')}; rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
