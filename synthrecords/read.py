@@ -11,6 +11,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import logging
 import zipfile
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ def _read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
         raise SynthRecordsError(
             f"{path}: read as one column named {str(df.columns[0])[:60]!r}, which holds {DELIMITERS[inside[0]]}; "
             f"the rows are not consistently split by one delimiter; pass delimiter={inside[0]!r} (API) or "
-            f"[input] delimiter = {inside[0]!r} (job file), or save the file with commas")
+            f"[input] delimiter = {json.dumps(inside[0])} (job file), or save the file with commas")
     # pandas silently takes extra fields as an index, and pads short rows with nulls:
     # both are ragged rows; the csv module finds the line (only when a sign of it shows).
     suspicious = not isinstance(df.index, pd.RangeIndex) or (len(df.columns) and df.iloc[:, -1].isna().any())
