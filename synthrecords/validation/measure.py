@@ -141,8 +141,8 @@ def validate(
     log.info(
         "validate: %d of %d expectations passed (%d blocking failed); fidelity %s; detection "
         "AUC %s; utility %s; DCR median %s",
-        results.passed, results.evaluated, results.blocking_failed, fid.quality_score,
-        det and det.auc, util and util.status, priv.dcr.median,
+        results.passed, results.evaluated, results.blocking_failed, _short(fid.quality_score),
+        _short(det and det.auc), util and util.status, _short(priv.dcr.median),
     )
     return ValidationReport(
         expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,
@@ -175,6 +175,11 @@ def measure(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame |
         with _timed(timings, "privacy_attacks"):
             att = attacks(real, synthetic, holdout, domain, seed=seed)
     return fid, charts, det, util, priv, att
+
+
+def _short(value: float | None) -> str:
+    """A figure for the log: 3 decimals, not 17 digits."""
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 @contextmanager
