@@ -17,7 +17,7 @@ from synthrecords.spark.session import java_available
 
 # CI (.ci/run) sets it: there a missing pyspark or Java fails these tests instead of skipping them.
 if os.environ.get("SYNTHRECORDS_REQUIRE_SPARK"):
-    import pyspark  # noqa: F401  (fails the run: `make test` installs the spark extra)
+    import pyspark  # fails the run here: `make test` installs the spark extra
 
     assert java_available(), "no Java for Spark: apt-get install openjdk-17-jre-headless (.ci/run does)"
 pyspark = pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'synthrecords[spark]' "
