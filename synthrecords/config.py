@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import SynthRecordsError
 
@@ -26,6 +26,7 @@ class _Section(BaseModel):
 class InputConfig(_Section):
     path: Path | None = None
     format: Literal["csv", "parquet"] | None = None
+    delimiter: Literal[",", ";", "\t", "|"] | None = None  # CSV only; default: detected from the first rows
 
 
 class OutputConfig(_Section):
@@ -44,6 +45,10 @@ class PrivacyConfig(_Section):
     dataset_budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_file: Path | None = None
     allow_over_budget: bool = False  # fit even past dataset_budget (CLI: --allow-over-budget)
+    # the dataset's name in the budget ledger (CLI: --dataset-id); default: a hash of its values
+    dataset_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # Opacus secure_mode for dpctgan's DP-SGD noise and sampling (CLI: --secure); see README
+    secure: bool = False
 
 
 class ModelConfig(_Section):
@@ -130,6 +135,7 @@ class JobConfig(_Section):
     pii: PiiConfig = PiiConfig()
     sample: SampleConfig = SampleConfig()
     validate_: ValidateConfig = Field(default=ValidateConfig(), alias="validate")
+    _job_file: Path | None = PrivateAttr(default=None)  # set by load_job: never inside a replaced folder
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -157,6 +163,7 @@ def load_job(path: Path) -> JobConfig:
     except tomllib.TOMLDecodeError as exc:
         raise SynthRecordsError(f"job file {path} is not valid TOML: {exc}") from None
     job = JobConfig.from_dict(data, source=str(path))
+    job._job_file = path
     base = path.resolve().parent
     if job.input.path is not None and not job.input.path.is_absolute():
         job.input.path = base / job.input.path

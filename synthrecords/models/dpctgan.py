@@ -36,7 +36,6 @@ import json
 import logging
 import math
 import secrets
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -48,12 +47,12 @@ from opacus import PrivacyEngine
 from scipy.optimize import brentq
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
 from ..privacy.domain import exact_bins
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
+from ..progress import stage
 from .codec import TableCodec
 from .device import module_device, resolve_device, secret_generator
 from .fast_sampler import FoldedSampler
@@ -78,7 +77,7 @@ class DPCTGANEngine:
                  grad_sample_mode: str = "ghost", generator_steps: int = 10, marginal_weight: float = 1.0,
                  pair_share: float = 0.5, pair_weight: float = 20.0, threads: int | None = 1,
                  noise_seed: int | None = None, target: str | None = None, target_share: float = 0.5,
-                 target_pair_share: float = 0.5, device: str = "auto") -> None:
+                 target_pair_share: float = 0.5, secure: bool = False, device: str = "auto") -> None:
         self.name = name
         self.epochs = epochs
         self.batch_size = batch_size
@@ -102,6 +101,8 @@ class DPCTGANEngine:
         self.target = target
         self.target_share = target_share
         self.target_pair_share = target_pair_share
+        # Opacus secure_mode for DP-SGD's noise and Poisson sampling (see secure_engine)
+        self.secure = secure
         # Where fit and sample compute (``device.resolve_device``): a run-time choice, so not
         # in ``_params`` and never saved; the fitted weights are kept on the CPU.
         self.device = device
@@ -112,7 +113,7 @@ class DPCTGANEngine:
                                                "max_grad_norm", "max_noise_multiplier", "grad_sample_mode",
                                                "generator_steps", "marginal_weight", "pair_share",
                                                "pair_weight", "threads", "noise_seed", "target", "target_share",
-                                               "target_pair_share")}
+                                               "target_pair_share", "secure")}
 
     # -- fit: the only method that reads real rows -------------------------------------
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
@@ -143,6 +144,9 @@ class DPCTGANEngine:
         rng = torch.Generator().manual_seed(seed)  # initialisation, fake rows, conditions
         # The mechanism's own randomness (Poisson sampling, gradient noise) must stay secret:
         # a run's seed is public (it is saved with the model), so it never seeds these.
+        if self.secure and self.noise_seed is not None:
+            raise SynthRecordsError("dpctgan: secure mode draws its noise from the OS and refuses a noise_seed; "
+                                    "unset noise_seed (it is for tests only) or secure")
         if self.noise_seed is not None and ledger.is_private:
             log.warning("dpctgan with a fixed noise_seed: reproducible, but no privacy guarantee")
         secret = secret_generator(torch.device("cpu"), self.noise_seed)  # Poisson sampling, pair tables
@@ -162,7 +166,7 @@ class DPCTGANEngine:
         pairs = None
         if self.pair_share and len(codec.columns) > 1:  # measured before DP-SGD: it gets what is left
             pairs = PairTables(codec, self.target, self.target_pair_share)
-            pairs.measure(encoded, ledger, self.pair_share, secret)
+            pairs.measure(encoded, ledger, self.pair_share, secret if self.noise_seed is not None else None)
             pairs.to(device)
 
         n = len(real)
@@ -180,25 +184,25 @@ class DPCTGANEngine:
         discriminator, d_opt, criterion, loader, engine = private_discriminator(
             discriminator, d_opt, real, batch_size=min(self.batch_size, n), noise_multiplier=sigma,
             max_grad_norm=self.max_grad_norm, generator=secret, grad_sample_mode=self.grad_sample_mode,
-            noise_generator=noise)
+            noise_generator=noise, secure=self.secure and ledger.is_private)
         if ledger.is_private:
             ledger.record("train", noise_multiplier=sigma, sample_rate=q, steps=steps,
                           detail=f"DP-SGD on the discriminator: {epochs} epochs over {n} rows, Poisson sampling, "
-                                 f"per-sample clipping at {self.max_grad_norm}")
+                                 f"per-sample clipping at {self.max_grad_norm}"
+                                 + (f"; {secure_mode_note()}" if self.secure else ""))
 
         fakes = round(n * q)  # fixed: never the sampled batch's size
         done = 0
-        with tqdm(total=steps, desc="dpctgan", disable=not sys.stderr.isatty(), leave=False) as bar:
+        with stage("DP-SGD" if ledger.is_private else "SGD", total=steps, unit="steps") as progress:
             while done < steps:
                 for (rows,) in loader:
-                    d_loss = discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
-                                                self.embedding_dim, rng)
+                    discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
+                                       self.embedding_dim, rng)
                     for _ in range(self.generator_steps):  # post-processing: as many as help
-                        g_loss = generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
-                                                rng, self.marginal_weight, pairs, self.pair_weight)
+                        generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
+                                       rng, self.marginal_weight, pairs, self.pair_weight)
                     done += 1
-                    bar.update()
-                    bar.set_postfix(d=f"{d_loss:.3f}", g=f"{g_loss:.3f}", refresh=False)
+                    progress.advance()
                     if done == steps:
                         break
         self.codec_ = codec
@@ -301,27 +305,63 @@ def _too_small(ledger: PrivacyLedger, spent, epochs: int, rows: int, per_epoch: 
 
 def private_discriminator(module: torch.nn.Module, optimizer: torch.optim.Optimizer, rows: torch.Tensor, *,
                           batch_size: int, noise_multiplier: float, max_grad_norm: float, generator: torch.Generator,
-                          grad_sample_mode: str = "ghost", noise_generator: torch.Generator | None = None):
+                          grad_sample_mode: str = "ghost", noise_generator: torch.Generator | None = None,
+                          secure: bool = False):
     """Opacus-wrapped discriminator, optimizer and Poisson-sampling loader over ``rows``.
 
     ``generator`` drives the Poisson sampling (on the CPU, where ``rows`` are) and, unless
     ``noise_generator`` is given, the noise, which Opacus draws on the module's device: on a
-    GPU pass a generator created there. Keep both seeds secret."""
+    GPU pass a generator created there. Keep both seeds secret. With ``secure`` Opacus' secure
+    mode draws the noise instead (``secure_engine``)."""
     loader = DataLoader(TensorDataset(rows), batch_size=batch_size, generator=generator)
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "secure RNG turned off": a seeded generator, as documented
-        engine = PrivacyEngine(accountant="rdp")
+        engine = secure_engine() if secure else PrivacyEngine(accountant="rdp")
         out = engine.make_private(module=module, optimizer=optimizer, data_loader=loader, criterion=criterion,
                                   noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
                                   poisson_sampling=True, loss_reduction="sum",
-                                  noise_generator=generator if noise_generator is None else noise_generator,
+                                  noise_generator=None if secure else (
+                                      generator if noise_generator is None else noise_generator),
                                   grad_sample_mode=grad_sample_mode)
     if len(out) == 4:  # ghost clipping: the loss is wrapped too (two backward passes)
         module, optimizer, criterion, loader = out
     else:
         module, optimizer, loader = out
     return module, optimizer, criterion, loader, engine
+
+
+def has_csprng() -> bool:
+    try:
+        import torchcsprng  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def secure_mode_note() -> str:
+    """What ``secure`` did in this environment, for the ledger entry and the logs."""
+    if has_csprng():
+        return "Opacus secure_mode (torchcsprng from /dev/urandom, noise robust to floating-point attacks)"
+    return ("Opacus secure_mode noise (sum of 4 Gaussians against floating-point attacks) from a torch generator "
+            "seeded with 63 bits of OS entropy; torchcsprng is not installed, so the generator itself is not a CSPRNG")
+
+
+def secure_engine() -> PrivacyEngine:
+    """Opacus' secure mode: its floating-point-safe noise (``_generate_noise(secure_mode=True)``:
+    four Gaussians summed, after a discarded draw, Mironov-style attacks cost ~2^159) and a
+    random device for noise and Poisson sampling. Opacus 1.6 takes the device from
+    torchcsprng, which has no build for torch 2.x (archived in 2023): without it we keep the
+    secure noise and hand Opacus a torch generator seeded from ``secrets`` (not a CSPRNG:
+    Mersenne Twister, though its outputs are never published directly), and say so."""
+    if has_csprng():
+        return PrivacyEngine(accountant="rdp", secure_mode=True)
+    log.warning("secure mode: torchcsprng is not installed (Opacus needs it for a cryptographic generator; it has "
+                "no build for torch 2.x); using Opacus' floating-point-safe noise from an OS-seeded torch generator")
+    engine = PrivacyEngine(accountant="rdp")
+    engine.secure_mode = True  # the optimizer's noise and the loader both follow these two attributes
+    engine.secure_rng = torch.Generator().manual_seed(secrets.randbits(63))
+    return engine
 
 
 def discriminator_step(discriminator, optimizer, criterion, generator: torch.nn.Module, codec: TableCodec,

@@ -141,6 +141,9 @@ GUARANTEES = {"dpctgan": "differential privacy when epsilon is set (domain relea
 def make_engine(name: str, epochs: int | None = None) -> Engine:
     if name not in ENGINE_NAMES:
         raise SynthRecordsError(f"unknown model {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
+    if epochs is not None and name == "gaussian_copula":  # said, not silently ignored
+        log.warning("epochs=%s is ignored: gaussian_copula has no training epochs (they apply to dpctgan, ctgan "
+                    "and tvae)", epochs)
     return _engines()[name](name, epochs)
 
 
