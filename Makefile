@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all test-spark java bench bench-quick bench-spark lint clean
+.PHONY: demo test test-ci test-all test-spark java bench bench-quick bench-spark lint clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,6 +24,11 @@ demo: $(VENV)/.installed
 # (`make java`, as root; .ci/run installs it) and skip with the reason where it is missing.
 test: $(VENV)/.installed-spark
 	$(PY) -m pytest -q
+
+# CI (.ci/run): `make test`, then the Spark tests kept slow (each starts its own CLI and JVM), so
+# all of tests/test_spark.py runs on every change.
+test-ci: test
+	$(PY) -m pytest -q -m slow tests/test_spark.py
 
 test-all: $(VENV)/.installed-spark
 	$(PY) -m pytest -q -m ''

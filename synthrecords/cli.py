@@ -436,9 +436,8 @@ def run(job_file: Path,
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
         job.privacy.secure = job.privacy.secure or secure
-        from .pipeline import (
-            run_job,  # torch, Presidio, SDV: after the job file is known to be good
-        )
+        # torch, Presidio, SDV: imported once the job file and options are known to be good
+        from .pipeline import run_job
 
         result = run_job(job)
     except SynthRecordsError as exc:

@@ -17,7 +17,7 @@ from synthrecords.spark.session import java_available
 
 # CI (.ci/run) sets it: there a missing pyspark or Java fails these tests instead of skipping them.
 if os.environ.get("SYNTHRECORDS_REQUIRE_SPARK"):
-    import pyspark
+    import pyspark  # fails the run here: `make test` installs the spark extra
 
     assert java_available(), "no Java for Spark: apt-get install openjdk-17-jre-headless (.ci/run does)"
 pyspark = pytest.importorskip("pyspark", reason="pyspark not installed: pip install 'synthrecords[spark]' "
@@ -147,7 +147,6 @@ def test_training_sample_is_poisson_and_tells_the_true_n(sdf):
     assert rows["fraud_flag"].dtype == np.int64  # numpy dtypes, as load_table gives
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_fit_records_the_sample_and_keeps_the_pipeline_attributes(fitted):
     assert fitted.training_rows_ == 600
     assert fitted.training_sample_["rows_total"] == 600
@@ -155,7 +154,6 @@ def test_fit_records_the_sample_and_keeps_the_pipeline_attributes(fitted):
     assert set(DIRECT_COLUMNS) == {f.column for f in fitted.fakes_}
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_sample_writes_exactly_n_rows_to_partitioned_parquet(spark, fitted, tmp_path):
     out = tmp_path / "synthetic"
     result = spark_sample.sample_to_parquet(spark, fitted, 1001, out, seed=5, partitions=3)
@@ -167,7 +165,6 @@ def test_sample_writes_exactly_n_rows_to_partitioned_parquet(spark, fitted, tmp_
     assert list(back.columns) == fitted.column_order_
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_sample_is_reproducible_per_seed(spark, fitted):
     a = spark_sample.sample_frame(spark, fitted, 300, seed=9, partitions=2).toPandas()
     b = spark_sample.sample_frame(spark, fitted, 300, seed=9, partitions=2).toPandas()
@@ -175,7 +172,6 @@ def test_sample_is_reproducible_per_seed(spark, fitted):
     pd.testing.assert_frame_equal(a.drop(columns=faked), b.drop(columns=faked))
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_sample_refuses_an_existing_folder(spark, fitted, tmp_path):
     (tmp_path / "taken").mkdir()
     with pytest.raises(SynthRecordsError, match="already exists"):
@@ -187,7 +183,6 @@ def test_partition_rows_sum_to_the_request():
     assert len(set(spark_sample.partition_seeds(1, 8))) == 8
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_validate_runs_gx_on_spark_and_states_the_sample_sizes(spark, fitted, sdf):
     synthetic = spark_sample.sample_frame(spark, fitted, 500, seed=2, partitions=2)
     report = spark_validate.validate(sdf.select(fitted.domain_.names), synthetic, domain=fitted.domain_,
@@ -199,7 +194,6 @@ def test_validate_runs_gx_on_spark_and_states_the_sample_sizes(spark, fitted, sd
     assert d["sampling"]["real_rows"] == 600
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_validate_reports_a_broken_row_from_every_partition(spark, fitted):
     rows = spark_sample.sample_frame(spark, fitted, 200, seed=3, partitions=2).toPandas()
     rows.loc[150, "state"] = "NOT-A-STATE"
@@ -223,7 +217,6 @@ def test_job_file_accepts_engine_spark():
     assert (synth.engine, synth.spark_master) == ("spark", "local[2]")
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_api_engine_spark_fits_on_spark(spark, real):
     synth = Synthesizer(model="gaussian_copula", nlp_model=None, seed=1, engine="spark", spark_master="local[2]")
     synth.fit(real.head(300))
@@ -231,7 +224,7 @@ def test_api_engine_spark_fits_on_spark(spark, real):
     assert len(synth.sample(50, seed=1)) == 50
 
 
-@pytest.mark.slow  # two CLI runs with their own Spark
+@pytest.mark.slow  # two CLI runs with their own Spark; CI runs it (make test-ci)
 def test_cli_fit_and_sample_with_engine_spark(small_csv, tmp_path):
     from conftest import run_cli
 
@@ -274,7 +267,7 @@ def test_spark_leakage_finds_what_the_pandas_check_finds(spark, real, pandas_mod
             ("email", "email", "exact")} <= set(found)
 
 
-@pytest.mark.slow  # the CLI with its own Spark
+@pytest.mark.slow  # the CLI with its own Spark; CI runs it (make test-ci)
 def test_cli_validate_engine_spark_reports_a_leak_and_withholds_the_real_value(small_csv, pandas_model, tmp_path):
     from conftest import run_cli
 
@@ -301,7 +294,7 @@ def test_cli_validate_engine_spark_reports_a_leak_and_withholds_the_real_value(s
     assert (tmp_path / "rep" / "expectations" / "schema.json").exists()
 
 
-@pytest.mark.slow  # the CLI with its own Spark
+@pytest.mark.slow  # the CLI with its own Spark; CI runs it (make test-ci)
 def test_cli_validate_engine_spark_without_a_model_reads_the_exact_domain(small_csv, pandas_model, tmp_path):
     from conftest import run_cli
 
@@ -335,7 +328,6 @@ def test_slices_split_every_cell_exactly_across_partitions_and_chunks():
     assert sum(1 for part in counts if sum(c[2] for c in part)) == 3  # the odd rows of a cell spread out
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_sample_oversample_condition_and_filter_match_the_request_exactly(spark, fitted, tmp_path):
     from synthrecords.validation.expectations import suite_from_dict
 
@@ -357,7 +349,6 @@ def test_sample_oversample_condition_and_filter_match_the_request_exactly(spark,
     assert sum(c["rows"] for c in s["cells"]) == 1000 and all(c["filled_without_condition"] == 0 for c in s["cells"])
 
 
-@pytest.mark.slow  # fits a model on Spark
 def test_unique_fakes_stay_unique_across_partitions(spark, fitted):
     # fakes come from a secret seed: 6000 rows make a cross-chunk repeat of the 7-character
     # customer numbers (10^6 values) all but certain (about 18 expected)
@@ -372,7 +363,7 @@ def test_unique_fakes_stay_unique_across_partitions(spark, fitted):
     assert sum(made.unique_redrawn.values()) > 0  # chunks did collide: the redraw was exercised
 
 
-@pytest.mark.slow  # the CLI with its own Spark
+@pytest.mark.slow  # the CLI with its own Spark; CI runs it (make test-ci)
 def test_cli_sample_engine_spark_oversamples_and_reports_requested_vs_achieved(small_csv, pandas_model, tmp_path):
     from conftest import run_cli
 
@@ -392,7 +383,7 @@ def test_cli_sample_engine_spark_oversamples_and_reports_requested_vs_achieved(s
 # ---------------------------------------------------------------- run with [model] engine = "spark"
 
 
-@pytest.mark.slow  # a whole run on Spark, beside the pandas run of release_dir
+@pytest.mark.slow  # a whole run on Spark beside the pandas one; CI runs it (make test-ci)
 def test_run_engine_spark_writes_the_release_folder_of_a_pandas_run(small_csv, release_dir, tmp_path):
     from conftest import run_cli
 

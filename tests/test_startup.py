@@ -23,7 +23,8 @@ app({args!r}, prog_name="synthrecords")
 
 def heavy_imports(*args: str, tmp_path) -> tuple[list[str], subprocess.CompletedProcess]:
     code = PROBE.format(heavy=HEAVY, args=list(args))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, check=False)
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc
 
 
