@@ -25,6 +25,8 @@ from .pii.policy import ProtectionPolicy
 from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
+from .privacy.hierarchy import POSTCODE_NAME, POSTCODE_RULE
+from .privacy.hierarchy import parse as parse_hierarchy
 from .privacy.ledger import PrivacyLedger
 from .read import file_sha256, prepare, restore_timezones
 from .sample import SamplingReport, sample_rows
@@ -50,6 +52,13 @@ class Synthesizer:
     # user vouches are public ({"age": {"lower": 0, "upper": 120}}), which cost nothing.
     domain_share: float | None = None  # default dp_domain.DEFAULT_SHARE
     public_domain: dict[str, dict[str, Any]] | None = None
+    # Public generalisation hierarchies of categorical columns, used under DP: a rule
+    # ("prefix 3, prefix 1"), a lookup CSV path (value,parent,...) or a DataFrame; columns
+    # named like a postcode get "prefix 3, prefix 1" unless declared (privacy.hierarchy).
+    hierarchy: dict[str, Any] | None = None
+    # Public domains read from the job's expectation suites (between bounds, value sets):
+    # applied to modelled columns that public_domain does not declare.
+    suite_domain: dict[str, dict[str, Any]] | None = None
     pii_policy: ProtectionPolicy | None = None
     nlp_model: str | None = DEFAULT_NLP_MODEL
     seed: int | None = None
@@ -109,8 +118,10 @@ class Synthesizer:
         kinds = self._kinds(protected.data)
         ledger.start_fit()
         if ledger.is_private:  # every statistic the model sees is released under DP
-            domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
-                                    share=self.domain_share or DEFAULT_SHARE)
+            domain = release_domain(protected.data, ledger, kinds=kinds, public=self._public(protected.data),
+                                    share=self.domain_share or DEFAULT_SHARE,
+                                    hierarchy=self._hierarchy(protected.data, kinds))
+            self._check_target_classes(domain)
         else:
             domain = data_domain(protected.data, kinds)
         engine.fit(protected.data, domain, ledger, seed=self.seed)
@@ -127,6 +138,37 @@ class Synthesizer:
         self.actions_: dict[str, str] = protected.actions
         self.training_rows_ = len(data)
         return self
+
+    def _public(self, data: pd.DataFrame) -> dict[str, dict[str, Any]] | None:
+        suites = {c: d for c, d in (self.suite_domain or {}).items() if c in data.columns}
+        return {**suites, **(self.public_domain or {})} or None
+
+    def _hierarchy(self, data: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, Any] | None:
+        """Declared hierarchies plus the built-in one of text columns named like a postcode."""
+        out = dict(self.hierarchy or {})
+        declared = set(self.public_domain or {}) | set(self.suite_domain or {})
+        for name in data.columns:
+            if name in out or name in declared or not POSTCODE_NAME.search(str(name)):
+                continue
+            kind = (kinds or {}).get(name) or infer_kind(data[name])[0]
+            if kind == "categorical" and not pd.api.types.is_numeric_dtype(data[name]):
+                out[name] = POSTCODE_RULE
+        return out or None
+
+    def _check_target_classes(self, domain: Domain) -> None:
+        """A target whose classes did not all survive the release is refused: a model that
+        never emits the rare class is worse than no model. Reads released figures only."""
+        if self.target is None or self.target not in domain.names:
+            return
+        col = domain[self.target]
+        other = next((g["share"] for g in col.granularity or [] if g["level"] == "other"), 0.0)
+        if col.kind == "categorical" and (len(col.categories or []) < 2 or other > 0.0):
+            lost = f"{other:.1%} of its rows" if other > 0 else "all but one class"
+            raise SynthRecordsError(
+                f"target {self.target!r}: {lost} hold classes too rare to release under DP at epsilon "
+                f"{self.epsilon:g}, so the model could never produce them. Declare its labels public, e.g. "
+                f"public_domain={{{self.target!r}: {{'categories': [...]}}}} ([columns.public] {self.target} = "
+                "{ categories = [...] } in a job file), or raise epsilon or the domain share")
 
     def _budget(self) -> DatasetBudget | None:
         if self.dataset_budget is None and self.budget_file is None:
@@ -214,6 +256,9 @@ class Synthesizer:
         return {"epsilon": self.epsilon, "delta": self.delta, "model": self.model_name, "epochs": self.epochs,
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,
+                "hierarchy": {c: h if isinstance(h, str) else parse_hierarchy(c, h)
+                              for c, h in (self.hierarchy or {}).items()} or None,
+                "suite_domain": self.suite_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
                 "nlp_model": self.nlp_model, "seed": self.seed}
 

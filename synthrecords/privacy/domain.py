@@ -33,6 +33,24 @@ resolve to single bins, sparse tails to wider groups, and a lone outlier never c
 bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on purpose:
 the noise of hundreds of empty bins adds up and swamps them.
 
+**Where suppressed mass goes.** A thresholded column's mass below the threshold is never
+spread over the surviving categories. With a public hierarchy (``privacy.hierarchy``;
+postcode -> prefix 3 -> prefix 1, city -> state -> region) each level is one more
+histogram in the same mechanism (a record adds 1 to one bin of each level too, so the
+sensitivity is sqrt(columns + levels)). Post-processing walks up the levels: a value is
+released as itself if its noisy count clears ``tau``; at each coarser level a key's noisy
+count minus the mass already released below it is released as a generalised value
+("221**", "TX*") if it clears the same bar (so the key itself cleared it). What no level
+releases is "other": the public row count minus the released masses and nulls, emitted as
+``*`` for text columns (the report's ``granularity`` says which share sits at each level).
+
+**Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
+e.g. 0-9 answers) are counted on the public integer grid ``CODE_GRID``: no key is read off
+the data, so no threshold applies, only the dyadic support rule of ranges below; a wide
+table of such codes no longer loses them to a threshold that grows with sqrt(columns).
+Declared integer bounds on a categorical column (``{"lower": 0, "upper": 9}``) make every
+integer in them a category.
+
 Besides bounds and categories each column's released ``histogram`` holds its noisy null
 share (``null_share``; for categories it is the only key) and, for ranged columns, the
 encoder's bins with their noisy masses. Bins under one noise std count as empty, and a
@@ -48,8 +66,10 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from statistics import NormalDist
 from typing import Any
 
@@ -58,6 +78,7 @@ import pandas as pd
 
 from ..domain import KINDS, ColumnDomain, Domain, _decimals, infer_kind
 from ..errors import SynthRecordsError
+from . import hierarchy as hier
 from .ledger import LedgerEntry, PrivacyLedger
 
 log = logging.getLogger(__name__)
@@ -76,6 +97,9 @@ YEARS = (1900, 2100)
 YEARS_PER_BIN = 5  # wide enough that a few thousand rows clear the noise at epsilon 1
 EPOCH = pd.Timestamp("1970-01-01")
 NULL, OTHER = "null", "other"
+MAX_CODES = 20  # a categorical column of at most this many distinct integers is a code
+CODE_GRID = list(range(-10, 100))  # the public keys of integer codes; the rest is "other"
+MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 # The measuring step: plans in, one (keys, exact counts) pair per plan out.
 Histograms = Callable[[list["_Plan"]], list[tuple[list[Any], np.ndarray]]]
 
@@ -122,6 +146,9 @@ class _Plan:
     public: dict[str, Any] = field(default_factory=dict)
     integer: bool = False
     decimals: int | None = None
+    grid: bool = False  # keys are the public integer grid: released within the noisy support
+    column: str | None = None  # for a hierarchy level: the column it generalises
+    level: dict[str, Any] | None = None
 
     @property
     def thresholded(self) -> bool:
@@ -130,7 +157,8 @@ class _Plan:
 
 def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = DEFAULT_SHARE,
-                   noise_seed: int | None = None, histograms: Histograms | None = None) -> Domain:
+                   noise_seed: int | None = None, histograms: Histograms | None = None,
+                   hierarchy: dict[str, Any] | None = None) -> Domain:
     """Release the domain of every column of ``data`` under DP, charged to ``ledger``.
 
     ``public`` declares columns' domains the user vouches are public, e.g.
@@ -145,18 +173,27 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     ``histograms`` swaps the measuring step: given the plans it returns what
     ``_exact_histograms`` would (e.g. ``synthrecords.spark.domain`` counts on executors;
     ``data`` then only needs to be a sample for the schema). Noise is still added here, once.
+
+    ``hierarchy`` maps categorical columns to their public generalisation hierarchy (a rule
+    such as ``"prefix 3, prefix 1"``, a lookup CSV path or DataFrame; see ``privacy.hierarchy``).
     """
     if not ledger.is_private:
         raise SynthRecordsError("release_domain needs a ledger with an epsilon; without DP use domain.data_domain")
     if not 0 < share < 1:
         raise SynthRecordsError(f"domain share must be in (0, 1), got {share}; the default is {DEFAULT_SHARE}")
-    kinds, public = dict(kinds or {}), dict(public or {})
-    for option, names in (("column_types", kinds), ("public", public)):
+    kinds, public, hierarchy = dict(kinds or {}), dict(public or {}), dict(hierarchy or {})
+    for option, names in (("column_types", kinds), ("public", public), ("hierarchy", hierarchy)):
         unknown = set(names) - set(data.columns)
         if unknown:
             raise SynthRecordsError(f"{option} names columns not in the data: {sorted(unknown)}; "
                                     f"available columns: {list(data.columns)}")
+    if hierarchy and histograms is not None:
+        raise SynthRecordsError("hierarchies are not released by this measuring step (Spark) yet; fit with the "
+                                "pandas engine or leave hierarchy unset")
+    for name in hierarchy:
+        kinds.setdefault(name, "categorical")  # a generalised column is categorical
     plans = [_plan(data[name], kinds.get(name), public.get(name)) for name in data.columns]
+    plans += _level_plans(plans, hierarchy)
     thresholded = sum(p.thresholded for p in plans)
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
     z = _calibrate(ledger, share, delta_t)
@@ -168,13 +205,21 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     if noise_seed is not None:
         log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
     rng = np.random.default_rng(noise_seed)  # None: fresh OS entropy
+    rows: list[float] = []  # the row count (public schema, see the module docstring), read as counts pass
+    histograms = _noting_rows(histograms or partial(_exact_histograms, data), rows)
     measured = [(keys, counts + rng.normal(0.0, sigma, len(counts)))
                 for keys, counts in (histograms(plans) if histograms else _exact_histograms(data, plans))]
     # -- everything below is post-processing of the noisy counts -----------------------
     columns = {}
+    levels = defaultdict(list)
     for plan, (keys, noisy) in zip(plans, measured):
+        if plan.column is not None:
+            levels[plan.column].append((plan, keys, noisy))
+    for plan, (keys, noisy) in zip(plans, measured):
+        if plan.column is not None:
+            continue
         if plan.kind in ("categorical", "boolean"):
-            columns[plan.name] = _categorical(plan, keys, noisy, sigma, tau)
+            columns[plan.name] = _categorical(plan, keys, noisy, sigma, tau, rows[0], levels.get(plan.name, []))
         else:
             columns[plan.name] = _ranged(plan, noisy, sigma)
     log.info("domain released under DP: noise std %.3g per count, category threshold %.3g", sigma, tau)
@@ -193,7 +238,8 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
     if kind == "boolean":
         plan.keys = [False, True]
     elif kind == "categorical":
-        plan.keys = list(public["categories"]) if "categories" in public else None
+        plan.keys = list(public["categories"]) if "categories" in public else _code_keys(series, public)
+        plan.grid = plan.keys is not None and "categories" not in public and "lower" not in public
     elif kind == "numerical":
         numbers = _numbers(series)
         plan.integer = bool(public.get("integer", bool(np.all(np.mod(numbers.dropna(), 1) == 0))))
@@ -205,6 +251,56 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
         plan.edges = _public_grid(plan, lambda v: float(to_days(pd.Series([pd.Timestamp(v)]))[0]), date_grid()) \
             if "lower" in public else date_grid()
     return plan
+
+
+def _code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
+    """Public integer keys of a categorical column: every integer in its declared bounds, or
+    the public code grid when it holds few distinct integers (schema, like its kind); None:
+    its categories are read off the data (thresholded)."""
+    if "lower" in public:
+        lo, hi = public.get("lower"), public.get("upper")
+        if not all(isinstance(b, (int, float)) and float(b).is_integer() for b in (lo, hi)) or not lo <= hi \
+                or hi - lo >= MAX_DECLARED_CODES:
+            raise SynthRecordsError(f"public domain of categorical column {series.name!r}: lower {lo!r} and upper "
+                                    f"{hi!r} must be integers, lower <= upper, at most {MAX_DECLARED_CODES} apart; "
+                                    "declare 'categories' instead, or the column numerical")
+        return list(range(int(lo), int(hi) + 1))
+    values = series.dropna()
+    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series) or values.empty:
+        return None
+    numbers = values.to_numpy(dtype=float)
+    if np.all(np.mod(numbers, 1) == 0) and values.nunique() <= MAX_CODES:
+        return list(CODE_GRID)
+    return None
+
+
+def _level_plans(plans: list[_Plan], hierarchy: dict[str, Any]) -> list[_Plan]:
+    """One more categorical histogram per level of each declared hierarchy. Lookup parents
+    are public keys (from the user's file); prefixes are read off the data (thresholded)."""
+    out = []
+    for plan in plans:
+        if plan.name not in hierarchy:
+            continue
+        if plan.kind != "categorical" or plan.keys is not None:
+            raise SynthRecordsError(f"hierarchy of {plan.name!r}: only a categorical column whose categories are "
+                                    "released under DP can be generalised; drop its public categories or its "
+                                    "hierarchy")
+        plan.level = {"levels": hier.parse(plan.name, hierarchy[plan.name])}
+        for level in plan.level["levels"]:
+            keys = sorted(set(level["lookup"].values())) if "lookup" in level else None
+            out.append(_Plan(f"{plan.name}@{level['name']}", "categorical", "dp", keys=keys,
+                             column=plan.name, level=level))
+    return out
+
+
+def _noting_rows(histograms: Histograms, rows: list[float]) -> Histograms:
+    """The measuring step, noting the row count (every record adds 1 to one bin of a
+    column's histogram) before noise is added."""
+    def measure(plans: list[_Plan]) -> list[tuple[list[Any], np.ndarray]]:
+        out = histograms(plans)
+        rows.append(float(out[0][1].sum()) if out else 0.0)
+        return out
+    return measure
 
 
 def _public_grid(plan: _Plan, parse, default: np.ndarray) -> np.ndarray:
@@ -252,7 +348,9 @@ def _entry(z: float, delta_t: float) -> LedgerEntry:
 
 def _record(ledger: PrivacyLedger, z: float, delta_t: float, plans: list[_Plan], tau: float) -> None:
     names = ", ".join(p.name for p in plans)
-    detail = f"noisy histograms of {len(plans)} columns ({names}), L2 sensitivity sqrt({len(plans)})"
+    levels = sum(p.column is not None for p in plans)
+    what = f"{len(plans)} columns" if not levels else f"{len(plans) - levels} columns and {levels} hierarchy levels"
+    detail = f"noisy histograms of {what} ({names}), L2 sensitivity sqrt({len(plans)})"
     if delta_t:
         detail += f"; categories read off the data kept above {tau:.4g}, which fails with probability {delta_t:.3g}"
         ledger.record("domain", noise_multiplier=z, detail=detail, delta=delta_t)
@@ -292,7 +390,7 @@ def _exact_histograms(data: pd.DataFrame, plans: list[_Plan]) -> list[tuple[list
     """Exact counts per column: one bin per key, then "other" and null. Reads real values."""
     out = []
     for plan in plans:
-        series = data[plan.name]
+        series = data[plan.name] if plan.column is None else hier.keys(data[plan.column], plan.level)
         nulls = int(series.isna().sum())
         values = series.dropna()
         if plan.kind in ("categorical", "boolean"):
@@ -314,20 +412,75 @@ def _exact_histograms(data: pd.DataFrame, plans: list[_Plan]) -> list[tuple[list
     return out
 
 
-def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float) -> ColumnDomain:
+def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float, rows: float,
+                 levels: list[tuple[_Plan, list[Any], np.ndarray]]) -> ColumnDomain:
+    """Released categories and their shares, from noisy counts only (post-processing)."""
     counts = noisy[: len(keys)]
-    kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
-    freqs = np.clip(counts[kept], 0, None)
-    freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(kept), 1 / max(len(kept), 1))
+    if plan.grid:  # public integer grid: the noisy support, then every key in it with mass
+        span = _support(counts, sigma)
+        kept = [] if span is None else [i for i in range(*span) if counts[i] > 0]
+    else:
+        kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
+    # (label, mass, level, key): the released values, then generalised ones level by level
+    entries = [(keys[i], max(float(counts[i]), 0.0), None, keys[i]) for i in kept]
+    width = _width([k for k, *_ in entries]) if levels else None
+    for level_plan, level_keys, level_noisy in levels:
+        level, below = level_plan.level, Counter()
+        for _, mass, finer, key in entries:
+            below[hier.up(key, finer, level)] += mass
+        bar = tau if level_plan.thresholded else NULLABLE_Z * sigma
+        for key, count in zip(level_keys, level_noisy[: len(level_keys)]):
+            rest = float(count) - below.get(key, 0.0)
+            if rest > bar:  # then the key's own noisy count cleared the bar too
+                entries.append((hier.label(key, level, width), rest, level, key))
     nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
-    if not kept:
+    mass = sum(m for _, m, *_ in entries)
+    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
+    # Values outside the released keys: the public row count minus what was released (a
+    # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
+    derived = plan.thresholded or plan.grid
+    other = max(rows - nulls - mass, 0.0) if derived else max(float(noisy[len(keys)]), 0.0)
+    # Within the noise (that of every count it was derived from): taken as none.
+    other = other if other > NULLABLE_Z * sigma * math.sqrt(len(entries) + 1 if derived else 1) else 0.0
+    emit = (plan.thresholded and other > 0
+            and all(isinstance(k, str) and k != hier.OTHER_LABEL for k, *_ in entries))
+    if emit:
+        entries.append((hier.OTHER_LABEL, other, "other", None))
+        mass += other
+    if not entries:
         log.warning("column %r: no category is frequent enough to release under DP; its synthetic values will be "
                     "empty. Declare its categories public, raise epsilon or the domain share, or drop it", plan.name)
         nullable = True
-    mass = float(np.clip(counts[kept], 0, None).sum())
-    return ColumnDomain(plan.name, plan.kind, categories=[keys[i] for i in kept], nullable=nullable,
+    elif other > 0 and not emit and (plan.thresholded or plan.grid):
+        log.warning("column %r: %.0f%% of its rows hold values too rare to release, and its categories are not text, "
+                    "so no '*' stands for them; declare its categories public to keep them", plan.name,
+                    100 * other / (mass + other))
+    freqs = np.array([m for _, m, *_ in entries], dtype=float)
+    freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(entries), 1 / max(len(entries), 1))
+    return ColumnDomain(plan.name, plan.kind, categories=[_native(k) for k, *_ in entries], nullable=nullable,
                         source=plan.source, frequencies=[float(f) for f in freqs],
-                        histogram={"null_share": _null_share(noisy[-1], mass, nullable)})
+                        histogram={"null_share": _null_share(noisy[-1], mass, nullable)},
+                        hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
+                        granularity=_granularity(entries, levels, other, emit))
+
+
+def _width(values: list[Any]) -> int | None:
+    """Width of generalised prefix values: the commonest length of released values."""
+    lengths = Counter(len(str(v)) for v in values)
+    return lengths.most_common(1)[0][0] if lengths else None
+
+
+def _granularity(entries: list[tuple], levels: list[tuple], other: float, emitted: bool) -> list[dict[str, Any]]:
+    """Share of the non-null rows released at each level, finest first, then "other"."""
+    total = sum(m for _, m, level, _ in entries if level != "other") + other
+    share = lambda mass: round(mass / total, 4) if total > 0 else 0.0
+    out = [{"level": "value", "values": sum(level is None for _, _, level, _ in entries),
+            "share": share(sum(m for _, m, level, _ in entries if level is None))}]
+    for level_plan, *_ in levels:
+        mine = [m for _, m, level, _ in entries if level is level_plan.level]
+        out.append({"level": level_plan.level["name"], "values": len(mine), "share": share(sum(mine))})
+    out.append({"level": "other", "share": share(other), "emitted": emitted})
+    return out
 
 
 def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
