@@ -46,7 +46,7 @@ releases is "other": the public row count minus the released masses and nulls, e
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers) are counted on the public integer grid ``CODE_GRID``: no key is read off
-the data, so no threshold applies, only the dyadic support rule of ranges below; a wide
+the data, so no threshold applies, only a cut against noise (``_code_support``); a wide
 table of such codes no longer loses them to a threshold that grows with sqrt(columns).
 Declared integer bounds on a categorical column (``{"lower": 0, "upper": 9}``) make every
 integer in them a category.
@@ -98,7 +98,11 @@ YEARS_PER_BIN = 5  # wide enough that a few thousand rows clear the noise at eps
 EPOCH = pd.Timestamp("1970-01-01")
 NULL, OTHER = "null", "other"
 MAX_CODES = 20  # a categorical column of at most this many distinct integers is a code
-CODE_GRID = list(range(-10, 100))  # the public keys of integer codes; the rest is "other"
+CODE_GRID = list(range(-1, 21))  # the public keys of integer codes; the rest is "other"
+# Codes are mostly runs of adjacent integers (0-9, 1-5): a code clearing CODE_ALONE_Z std is
+# released with the adjacent codes that clear CODE_RUN_Z std (an empty code: 7 % per edge, a
+# 5 % code at epsilon 1 on 6,000 rows and 86 columns, about 2.8 std: 90 %).
+CODE_RUN_Z, CODE_ALONE_Z = 1.5, 3.5
 MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 # The measuring step: plans in, one (keys, exact counts) pair per plan out.
 Histograms = Callable[[list["_Plan"]], list[tuple[list[Any], np.ndarray]]]
@@ -416,9 +420,8 @@ def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, 
                  levels: list[tuple[_Plan, list[Any], np.ndarray]]) -> ColumnDomain:
     """Released categories and their shares, from noisy counts only (post-processing)."""
     counts = noisy[: len(keys)]
-    if plan.grid:  # public integer grid: the noisy support, then every key in it with mass
-        span = _support(counts, sigma)
-        kept = [] if span is None else [i for i in range(*span) if counts[i] > 0]
+    if plan.grid:  # public integer grid: no threshold, only a cut against noise
+        kept = _code_support(counts, sigma)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
@@ -462,6 +465,21 @@ def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, 
                         histogram={"null_share": _null_share(noisy[-1], mass, nullable)},
                         hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
                         granularity=_granularity(entries, levels, other, emit))
+
+
+def _code_support(counts: np.ndarray, sigma: float) -> list[int]:
+    """Keys of an integer-code grid to release (post-processing of public keys): every code
+    clearing CODE_ALONE_Z sigma alone, grown over adjacent codes that clear CODE_RUN_Z sigma.
+    A 5 % code next to a common one survives where a per-key cut at 3 std would drop it, and
+    empty codes far from the data stay out."""
+    kept = set(np.flatnonzero(counts > CODE_ALONE_Z * sigma).tolist())
+    for anchor in sorted(kept):
+        for step in (-1, 1):
+            i = anchor + step
+            while 0 <= i < len(counts) and counts[i] > CODE_RUN_Z * sigma:
+                kept.add(i)
+                i += step
+    return sorted(kept)
 
 
 def _width(values: list[Any]) -> int | None:
