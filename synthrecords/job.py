@@ -34,7 +34,8 @@ class RunResult:
         return self.report
 
 
-def synthesizer_from(job: JobConfig) -> Synthesizer:
+def synthesizer_from(job: JobConfig, suite_domain: dict[str, dict[str, Any]] | None = None) -> Synthesizer:
+    """The job's Synthesizer; ``suite_domain``: public domains read from its expectation suites."""
     pii = job.pii
     policy = ProtectionPolicy(direct=pii.direct, free_text=pii.free_text, quasi=pii.quasi,
                               columns=dict(pii.columns))
@@ -42,7 +43,7 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
-                       hierarchy=dict(job.columns.hierarchy) or None,
+                       hierarchy=dict(job.columns.hierarchy) or None, suite_domain=suite_domain or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
                        engine=job.model.engine, spark_master=job.model.spark_master,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,

@@ -45,7 +45,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
 
         return spark_run_job(job, data, write=write)
     from .validation.class_fidelity import class_fidelity
-    from .validation.expectations import build_suite, load_suite
+    from .validation.expectations import build_suite, load_suite, public_domains
     from .validation.measure import validate
 
     if write:  # refuse before the work, not after it
@@ -57,7 +57,8 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
         data = load_table(job.input.path, format=job.input.format)
     real = load_table(data)
     train, holdout = split_holdout(real, job.validate_.holdout, job.model.seed)
-    synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
+    # The suites' between-bounds and value sets are public rules: the DP domain uses them for free.
+    synth = synthesizer_from(job, public_domains(user_suites)).fit(train, dataset=real)  # budget: the whole input
     forbidden = synth.identifier_values(real)
     rows = job.output.rows or len(train)
     synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,

@@ -118,7 +118,7 @@ class Synthesizer:
         kinds = self._kinds(protected.data)
         ledger.start_fit()
         if ledger.is_private:  # every statistic the model sees is released under DP
-            domain = release_domain(protected.data, ledger, kinds=kinds, public=self._public(protected.data),
+            domain = release_domain(protected.data, ledger, kinds=kinds, public=self._public(protected.data, kinds),
                                     share=self.domain_share or DEFAULT_SHARE,
                                     hierarchy=self._hierarchy(protected.data, kinds))
             self._check_target_classes(domain)
@@ -139,8 +139,20 @@ class Synthesizer:
         self.training_rows_ = len(data)
         return self
 
-    def _public(self, data: pd.DataFrame) -> dict[str, dict[str, Any]] | None:
-        suites = {c: d for c, d in (self.suite_domain or {}).items() if c in data.columns}
+    def _public(self, data: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, dict[str, Any]] | None:
+        """Declared public domains, plus the suites' rules for modelled columns they fit: value
+        sets for categories, bounds for numbers, dates and integer codes."""
+        suites = {}
+        for name, spec in (self.suite_domain or {}).items():
+            if name not in data.columns:
+                continue
+            kind = (kinds or {}).get(name) or infer_kind(data[name])[0]
+            numeric = pd.api.types.is_numeric_dtype(data[name]) and not pd.api.types.is_bool_dtype(data[name])
+            fits = ("categories" in spec and kind == "categorical") or ("lower" in spec and (
+                kind in ("numerical", "datetime")
+                or (kind == "categorical" and numeric and all(float(spec[b]).is_integer() for b in ("lower", "upper")))))
+            if fits:
+                suites[name] = spec
         return {**suites, **(self.public_domain or {})} or None
 
     def _hierarchy(self, data: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, Any] | None:
