@@ -90,6 +90,12 @@ class Domain:
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [_jsonable(asdict(c)) for c in self.columns.values()]}
 
+    def granularity(self) -> dict[str, Any]:
+        """Per categorical column released under DP: its hierarchy's levels and the share of
+        rows released at each (the report's "domain" section)."""
+        return {c.name: {"levels": [level["name"] for level in (c.hierarchy or {}).get("levels", [])],
+                         "granularity": _jsonable(c.granularity)} for c in self if c.granularity}
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Domain:
         return cls({c["name"]: ColumnDomain(**c) for c in data["columns"]})

@@ -58,13 +58,14 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
                 "covered by a formal guarantee.")]
     return [
-        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
-        "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
+        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms and the "
+        "levels of public hierarchies: one Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
         "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
         "sampler use only those releases. Sampling is post-processing."),
         ("Read outside the ledger, as schema: the row count (sets the sample rate and default delta), column "
-        "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
-        "and public domains to make them public input)."),
+        "names, and column types, integer-ness (a categorical column of at most 20 distinct integers is a code "
+        "on the public integer grid) and date formats inferred from values (declare [columns] types and public "
+        "domains to make them public input)."),
         ("Read outside the ledger, by the PII stage: the column classification (pii.json: which columns are "
         "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale and "
         "format shares of groups of at least 10 rows). Identifier values are never modelled; a fake equal to a "

@@ -104,8 +104,10 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     ledger = synth.ledger_.to_dict()
     ledger["scope"] = privacy_scope(synth)
     run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
-    return assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
-                    model=synth.model_name)
+    report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
+                      model=synth.model_name)
+    report["domain"] = synth.domain_.granularity()  # DP-released figures only
+    return report
 
 
 def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Path | None = None,

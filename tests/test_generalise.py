@@ -225,3 +225,11 @@ def test_suite_bounds_keep_the_released_range_inside_the_business_range():
     declared = Synthesizer(epsilon=1.0, suite_domain={"credit_score": {"lower": 300, "upper": 850}},
                            public_domain={"credit_score": {"lower": 250, "upper": 900}})
     assert declared._public(data, None)["credit_score"] == {"lower": 250, "upper": 900}  # declared wins
+
+
+def test_the_report_section_lists_each_columns_granularity(customers):
+    domain = release_domain(customers, ledger(3.0, len(customers)), hierarchy={"postcode": "prefix 3, prefix 1"})
+    section = json.loads(json.dumps(domain.granularity()))
+    assert section["postcode"]["levels"] == ["prefix 3", "prefix 1"]
+    assert [g["level"] for g in section["postcode"]["granularity"]] == ["value", "prefix 3", "prefix 1", "other"]
+    assert section["city"]["levels"] == [] and section["city"]["granularity"][-1]["emitted"]
