@@ -233,3 +233,18 @@ def test_the_report_section_lists_each_columns_granularity(customers):
     assert section["postcode"]["levels"] == ["prefix 3", "prefix 1"]
     assert [g["level"] for g in section["postcode"]["granularity"]] == ["value", "prefix 3", "prefix 1", "other"]
     assert section["city"]["levels"] == [] and section["city"]["granularity"][-1]["emitted"]
+
+
+@pytest.mark.slow
+def test_a_dp_fit_on_the_customers_keeps_every_geography_share_within_five_points(customers):
+    data = prepare(pd.read_csv(SAMPLE, dtype={"postcode": str})).data
+    data = data[["gender", "postcode", "city", "state", "region", "education", "credit_score", "fraud_flag"]]
+    synth = Synthesizer(epsilon=3.0, epochs=3, nlp_model=None, seed=0,
+                        public_domain={"fraud_flag": {"categories": [0, 1]}}).fit(data)
+    out = synth.sample(len(data), seed=0)
+    for name in ("postcode", "city"):
+        col = synth.domain_[name]
+        real = real_shares_at_released_granularity(data[name], col)
+        fake = out[name].value_counts(normalize=True)
+        excess = {c: fake.get(c, 0.0) - real.get(c, 0.0) for c in fake.index}
+        assert max(excess.values()) <= 0.05, (name, sorted(excess.items(), key=lambda kv: -kv[1])[:3])
