@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SAMPLE
 
 from synthrecords.config import load_job
 from synthrecords.domain import Domain
@@ -18,8 +19,6 @@ from synthrecords.privacy.domain import default_delta, release_domain
 from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.read import prepare
 from synthrecords.synthesizer import Synthesizer
-
-from conftest import SAMPLE
 
 GEOGRAPHY = ["postcode", "city", "state", "region"]
 

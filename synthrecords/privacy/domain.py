@@ -46,7 +46,7 @@ releases is "other": the public row count minus the released masses and nulls, e
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers) are counted on the public integer grid ``CODE_GRID``: no key is read off
-the data, so no threshold applies, only a cut against noise (``_code_support``); a wide
+the data, so no threshold applies, only a cut against noise (``privacy.codes``); a wide
 table of such codes no longer loses them to a threshold that grows with sqrt(columns).
 Declared integer bounds on a categorical column (``{"lower": 0, "upper": 9}``) make every
 integer in them a category.
@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -79,6 +79,7 @@ import pandas as pd
 from ..domain import KINDS, ColumnDomain, Domain, _decimals, infer_kind
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
+from .codes import code_keys, code_support
 from .ledger import LedgerEntry, PrivacyLedger
 
 log = logging.getLogger(__name__)
@@ -97,13 +98,6 @@ YEARS = (1900, 2100)
 YEARS_PER_BIN = 5  # wide enough that a few thousand rows clear the noise at epsilon 1
 EPOCH = pd.Timestamp("1970-01-01")
 NULL, OTHER = "null", "other"
-MAX_CODES = 20  # a categorical column of at most this many distinct integers is a code
-CODE_GRID = list(range(-1, 21))  # the public keys of integer codes; the rest is "other"
-# Codes are mostly runs of adjacent integers (0-9, 1-5): a code clearing CODE_ALONE_Z std is
-# released with the adjacent codes that clear CODE_RUN_Z std (an empty code: 7 % per edge, a
-# 5 % code at epsilon 1 on 6,000 rows and 86 columns, about 2.8 std: 90 %).
-CODE_RUN_Z, CODE_ALONE_Z = 1.5, 3.5
-MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 # The measuring step: plans in, one (keys, exact counts) pair per plan out.
 Histograms = Callable[[list["_Plan"]], list[tuple[list[Any], np.ndarray]]]
 
@@ -242,7 +236,7 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
     if kind == "boolean":
         plan.keys = [False, True]
     elif kind == "categorical":
-        plan.keys = list(public["categories"]) if "categories" in public else _code_keys(series, public)
+        plan.keys = list(public["categories"]) if "categories" in public else code_keys(series, public)
         plan.grid = plan.keys is not None and "categories" not in public and "lower" not in public
     elif kind == "numerical":
         numbers = _numbers(series)
@@ -255,27 +249,6 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
         plan.edges = _public_grid(plan, lambda v: float(to_days(pd.Series([pd.Timestamp(v)]))[0]), date_grid()) \
             if "lower" in public else date_grid()
     return plan
-
-
-def _code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
-    """Public integer keys of a categorical column: every integer in its declared bounds, or
-    the public code grid when it holds few distinct integers (schema, like its kind); None:
-    its categories are read off the data (thresholded)."""
-    if "lower" in public:
-        lo, hi = public.get("lower"), public.get("upper")
-        if not all(isinstance(b, (int, float)) and float(b).is_integer() for b in (lo, hi)) or not lo <= hi \
-                or hi - lo >= MAX_DECLARED_CODES:
-            raise SynthRecordsError(f"public domain of categorical column {series.name!r}: lower {lo!r} and upper "
-                                    f"{hi!r} must be integers, lower <= upper, at most {MAX_DECLARED_CODES} apart; "
-                                    "declare 'categories' instead, or the column numerical")
-        return list(range(int(lo), int(hi) + 1))
-    values = series.dropna()
-    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series) or values.empty:
-        return None
-    numbers = values.to_numpy(dtype=float)
-    if np.all(np.mod(numbers, 1) == 0) and values.nunique() <= MAX_CODES:
-        return list(CODE_GRID)
-    return None
 
 
 def _level_plans(plans: list[_Plan], hierarchy: dict[str, Any]) -> list[_Plan]:
@@ -421,21 +394,14 @@ def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, 
     """Released categories and their shares, from noisy counts only (post-processing)."""
     counts = noisy[: len(keys)]
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
-        kept = _code_support(counts, sigma)
+        kept = code_support(counts, sigma)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
     entries = [(keys[i], max(float(counts[i]), 0.0), None, keys[i]) for i in kept]
-    width = _width([k for k, *_ in entries]) if levels else None
-    for level_plan, level_keys, level_noisy in levels:
-        level, below = level_plan.level, Counter()
-        for _, mass, finer, key in entries:
-            below[hier.up(key, finer, level)] += mass
-        bar = tau if level_plan.thresholded else NULLABLE_Z * sigma
-        for key, count in zip(level_keys, level_noisy[: len(level_keys)]):
-            rest = float(count) - below.get(key, 0.0)
-            if rest > bar:  # then the key's own noisy count cleared the bar too
-                entries.append((hier.label(key, level, width), rest, level, key))
+    # Level by level: read-off keys must clear tau, a lookup's public parents only the noise.
+    width = hier.walk_up(entries, [(p.level, k, n, tau if p.thresholded else NULLABLE_Z * sigma)
+                                   for p, k, n in levels])
     nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
     mass = sum(m for _, m, *_ in entries)
     nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
@@ -464,41 +430,7 @@ def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, 
                         source=plan.source, frequencies=[float(f) for f in freqs],
                         histogram={"null_share": _null_share(noisy[-1], mass, nullable)},
                         hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
-                        granularity=_granularity(entries, levels, other, emit))
-
-
-def _code_support(counts: np.ndarray, sigma: float) -> list[int]:
-    """Keys of an integer-code grid to release (post-processing of public keys): every code
-    clearing CODE_ALONE_Z sigma alone, grown over adjacent codes that clear CODE_RUN_Z sigma.
-    A 5 % code next to a common one survives where a per-key cut at 3 std would drop it, and
-    empty codes far from the data stay out."""
-    kept = set(np.flatnonzero(counts > CODE_ALONE_Z * sigma).tolist())
-    for anchor in sorted(kept):
-        for step in (-1, 1):
-            i = anchor + step
-            while 0 <= i < len(counts) and counts[i] > CODE_RUN_Z * sigma:
-                kept.add(i)
-                i += step
-    return sorted(kept)
-
-
-def _width(values: list[Any]) -> int | None:
-    """Width of generalised prefix values: the commonest length of released values."""
-    lengths = Counter(len(str(v)) for v in values)
-    return lengths.most_common(1)[0][0] if lengths else None
-
-
-def _granularity(entries: list[tuple], levels: list[tuple], other: float, emitted: bool) -> list[dict[str, Any]]:
-    """Share of the non-null rows released at each level, finest first, then "other"."""
-    total = sum(m for _, m, level, _ in entries if level != "other") + other
-    share = lambda mass: round(mass / total, 4) if total > 0 else 0.0
-    out = [{"level": "value", "values": sum(level is None for _, _, level, _ in entries),
-            "share": share(sum(m for _, m, level, _ in entries if level is None))}]
-    for level_plan, *_ in levels:
-        mine = [m for _, m, level, _ in entries if level is level_plan.level]
-        out.append({"level": level_plan.level["name"], "values": len(mine), "share": share(sum(mine))})
-    out.append({"level": "other", "share": share(other), "emitted": emitted})
-    return out
+                        granularity=hier.granularity(entries, [p.level for p, *_ in levels], other, emit))
 
 
 def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:

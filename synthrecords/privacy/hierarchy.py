@@ -20,6 +20,7 @@ or, in the API, as a DataFrame of that shape.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -124,10 +125,46 @@ def released(values: pd.Series, categories: list[Any], levels: list[Level] | Non
     for level in levels or []:
         if not todo.any():
             break
-        labels = keys(values[todo], level).map(lambda k: label(k, level, width) if isinstance(k, str) else None)
+        labels = keys(values[todo], level).map(lambda k, at=level: label(k, at, width) if isinstance(k, str) else None)
         hit = labels.where(index.get_indexer(labels.astype(object)) >= 0)
         out.loc[hit.dropna().index] = hit.dropna()
         todo = out.isna() & values.notna()
     if OTHER_LABEL in categories:
         out[todo] = OTHER_LABEL
+    return out
+
+
+# -- post-processing of the noisy level counts (privacy.domain measures them) -------------------
+Entry = tuple  # (label, mass, level or None for a value or "other", key)
+
+
+def walk_up(entries: list[Entry], levels: list[tuple[Level, list[Any], Any, float]]) -> int | None:
+    """Append to ``entries`` (the released values) the generalised values of each coarser
+    level: a key's noisy count minus the mass already released below it, where that clears
+    the level's bar (so the key's own count cleared it too). Returns the prefix width."""
+    if not levels:
+        return None
+    lengths = Counter(len(str(label)) for label, *_ in entries)
+    width = lengths.most_common(1)[0][0] if lengths else None  # the commonest released length
+    for level, level_keys, noisy, bar in levels:
+        below = Counter()
+        for _, mass, finer, key in entries:
+            below[up(key, finer, level)] += mass
+        for key, count in zip(level_keys, noisy[: len(level_keys)]):
+            rest = float(count) - below.get(key, 0.0)
+            if rest > bar:
+                entries.append((label(key, level, width), rest, level, key))
+    return width
+
+
+def granularity(entries: list[Entry], levels: list[Level], other: float, emitted: bool) -> list[dict[str, Any]]:
+    """Share of the non-null rows released at each level, finest first, then "other"."""
+    total = sum(m for _, m, level, _ in entries if level != "other") + other
+    share = lambda mass: round(mass / total, 4) if total > 0 else 0.0
+    out = [{"level": "value", "values": sum(level is None for _, _, level, _ in entries),
+            "share": share(sum(m for _, m, level, _ in entries if level is None))}]
+    for level in levels:
+        mine = [m for _, m, at, _ in entries if at is level]
+        out.append({"level": level["name"], "values": len(mine), "share": share(sum(mine))})
+    out.append({"level": "other", "share": share(other), "emitted": emitted})
     return out
