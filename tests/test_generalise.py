@@ -247,3 +247,20 @@ def test_a_dp_fit_on_the_customers_keeps_every_geography_share_within_five_point
         fake = out[name].value_counts(normalize=True)
         excess = {c: fake.get(c, 0.0) - real.get(c, 0.0) for c in fake.index}
         assert max(excess.values()) <= 0.05, (name, sorted(excess.items(), key=lambda kv: -kv[1])[:3])
+
+
+@pytest.mark.slow  # a whole run (scan, fit, sample, validate): ~1-2 minutes on 2 busy cores
+def test_a_job_takes_public_bounds_from_its_suites(small_csv, tmp_path):
+    from synthrecords.config import JobConfig
+    from synthrecords.pipeline import run_job
+
+    suite = SAMPLE.parents[1] / "expectations" / "customers.json"
+    job = JobConfig.from_dict({"input": {"path": str(small_csv)}, "output": {"dir": str(tmp_path / "run"), "rows": 50},
+                               "privacy": {"epsilon": 3.0}, "model": {"epochs": 1, "seed": 0},
+                               "pii": {"nlp_model": "none", "columns": {"notes": "drop"}},
+                               "validate": {"suites": [str(suite)], "holdout": 0}})
+    result = run_job(job, write=False)
+    domain = result.synthesizer.domain_
+    assert (domain["credit_score"].lower, domain["credit_score"].upper) == (300, 850)
+    assert domain["num_products"].categories == [1, 2, 3, 4, 5, 6]
+    assert result.report["domain"]["postcode"]["levels"] == ["prefix 3", "prefix 1"]  # built in
