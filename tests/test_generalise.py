@@ -264,3 +264,14 @@ def test_a_job_takes_public_bounds_from_its_suites(small_csv, tmp_path):
     assert (domain["credit_score"].lower, domain["credit_score"].upper) == (300, 850)
     assert domain["num_products"].categories == [1, 2, 3, 4, 5, 6]
     assert result.report["domain"]["postcode"]["levels"] == ["prefix 3", "prefix 1"]  # built in
+
+
+def test_the_customers_suite_accepts_generalised_postcodes_and_still_refuses_bad_ones():
+    from synthrecords.validation.expectations import load_suite, run_suites
+
+    suite = load_suite(SAMPLE.parents[1] / "expectations" / "customers.json")
+    good = pd.DataFrame({"postcode": ["02109", "221**", "2****", "*"]})
+    bad = pd.DataFrame({"postcode": ["1234", "22*1*", "******"]})
+    failing = lambda frame: {f["column"] for f in run_suites(frame, [suite]).failures()}  # other columns: absent
+    assert "postcode" not in failing(good)
+    assert "postcode" in failing(bad)
