@@ -275,3 +275,13 @@ def test_the_customers_suite_accepts_generalised_postcodes_and_still_refuses_bad
     failing = lambda frame: {f["column"] for f in run_suites(frame, [suite]).failures()}  # other columns: absent
     assert "postcode" not in failing(good)
     assert "postcode" in failing(bad)
+
+
+def test_an_integer_target_left_with_one_class_is_refused_at_fit():
+    rng = np.random.default_rng(2)
+    n = 1500
+    data = pd.DataFrame({"amount": rng.normal(100, 20, n).round(2), "flag": (rng.random(n) < 0.004).astype(int)})
+    synth = Synthesizer(epsilon=0.3, target="flag", nlp_model=None, epochs=1)
+    with pytest.raises(SynthRecordsError, match=r"target 'flag': all but one class.*declare its labels public|"
+                                                r"target 'flag'.*Declare its labels public"):
+        synth.fit(data)
