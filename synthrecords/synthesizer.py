@@ -120,7 +120,8 @@ class Synthesizer:
         if ledger.is_private:  # every statistic the model sees is released under DP
             domain = release_domain(protected.data, ledger, kinds=kinds, public=self._public(protected.data, kinds),
                                     share=self.domain_share or DEFAULT_SHARE,
-                                    hierarchy=self._hierarchy(protected.data, kinds))
+                                    hierarchy=self._hierarchy(protected.data, kinds),
+                                    anchored=[self.target] if self.target is not None else ())
             self._check_target_classes(domain)
         else:
             domain = data_domain(protected.data, kinds)

@@ -192,11 +192,11 @@ def test_an_integer_coded_rare_target_keeps_every_class_on_the_public_grid():
     rng = np.random.default_rng(1)
     n = 3000
     data = pd.DataFrame({"amount": rng.normal(100, 20, n).round(2), "fraud_flag": (rng.random(n) < 0.03).astype(int)})
-    domain = release_domain(data, ledger(1.0, n), kinds={"fraud_flag": "categorical"})
-    shares = dict(zip(domain["fraud_flag"].categories, domain["fraud_flag"].frequencies))
-    assert abs(shares[1] - 0.03) < 0.01 and abs(shares[0] - 0.97) < 0.02
-    # An empty code next to the data passes the 1.5 std cut 7 % of the time, with a small share.
-    assert all(share < 0.02 for code, share in shares.items() if code not in (0, 1))
+    for _ in range(3):  # fresh noise
+        domain = release_domain(data, ledger(1.0, n), kinds={"fraud_flag": "categorical"}, anchored=["fraud_flag"])
+        col = domain["fraud_flag"]
+        assert col.categories == [0, 1]  # anchored: no invented class next to them
+        assert abs(col.frequencies[1] - 0.03) < 0.02  # noise std ~0.005 of the rows
 
 
 def test_expectation_suites_declare_public_bounds_and_value_sets():

@@ -46,13 +46,14 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
     return None
 
 
-def code_support(counts: np.ndarray, sigma: float) -> list[int]:
+def code_support(counts: np.ndarray, sigma: float, grow: bool = True) -> list[int]:
     """Keys of an integer-code grid to release (post-processing of public keys): every code
-    clearing CODE_ALONE_Z sigma alone, grown over adjacent codes that clear CODE_RUN_Z sigma.
-    A 5 % code next to a common one survives where a per-key cut at 3 std would drop it, and
-    empty codes far from the data stay out."""
+    clearing CODE_ALONE_Z sigma alone, grown (``grow``) over adjacent codes that clear
+    CODE_RUN_Z sigma. A 5 % code next to a common one survives where a per-key cut at 3 std
+    would drop it, and empty codes far from the data stay out. Without growth (a target: an
+    invented class is worse than a refusal) an empty code passes with probability 2e-4."""
     kept = set(np.flatnonzero(counts > CODE_ALONE_Z * sigma).tolist())
-    for anchor in sorted(kept):
+    for anchor in sorted(kept) if grow else ():
         for step in (-1, 1):
             i = anchor + step
             while 0 <= i < len(counts) and counts[i] > CODE_RUN_Z * sigma:

@@ -67,7 +67,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from functools import partial
 from statistics import NormalDist
@@ -145,6 +145,7 @@ class _Plan:
     integer: bool = False
     decimals: int | None = None
     grid: bool = False  # keys are the public integer grid: released within the noisy support
+    anchored: bool = False  # grid codes released only where they clear the noise alone (a target)
     column: str | None = None  # for a hierarchy level: the column it generalises
     level: dict[str, Any] | None = None
 
@@ -156,7 +157,7 @@ class _Plan:
 def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = DEFAULT_SHARE,
                    noise_seed: int | None = None, histograms: Histograms | None = None,
-                   hierarchy: dict[str, Any] | None = None) -> Domain:
+                   hierarchy: dict[str, Any] | None = None, anchored: Collection[str] = ()) -> Domain:
     """Release the domain of every column of ``data`` under DP, charged to ``ledger``.
 
     ``public`` declares columns' domains the user vouches are public, e.g.
@@ -174,6 +175,8 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
 
     ``hierarchy`` maps categorical columns to their public generalisation hierarchy (a rule
     such as ``"prefix 3, prefix 1"``, a lookup CSV path or DataFrame; see ``privacy.hierarchy``).
+    ``anchored`` names integer-code columns (the target) whose codes are released only where
+    each clears the noise alone (``privacy.codes.code_support``): no invented class.
     """
     if not ledger.is_private:
         raise SynthRecordsError("release_domain needs a ledger with an epsilon; without DP use domain.data_domain")
@@ -192,6 +195,8 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
         kinds.setdefault(name, "categorical")  # a generalised column is categorical
     plans = [_plan(data[name], kinds.get(name), public.get(name)) for name in data.columns]
     plans += _level_plans(plans, hierarchy)
+    for plan in plans:
+        plan.anchored = plan.name in set(anchored)
     thresholded = sum(p.thresholded for p in plans)
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
     z = _calibrate(ledger, share, delta_t)
@@ -394,7 +399,7 @@ def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, 
     """Released categories and their shares, from noisy counts only (post-processing)."""
     counts = noisy[: len(keys)]
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
-        kept = code_support(counts, sigma)
+        kept = code_support(counts, sigma, grow=not plan.anchored)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
