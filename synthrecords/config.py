@@ -89,6 +89,9 @@ class PublicDomain(_Section):
 class ColumnsConfig(_Section):
     types: dict[str, Literal["categorical", "numerical", "datetime", "boolean"]] = {}
     public: dict[str, PublicDomain] = {}  # e.g. [columns.public.age] lower = 0, upper = 120
+    # public generalisation hierarchies under DP: a rule, or a lookup CSV (value,parent,...) path,
+    # e.g. [columns.hierarchy] postcode = "prefix 3, prefix 1", city = "cities.csv"
+    hierarchy: dict[str, str] = {}
 
 
 class PiiConfig(_Section):
@@ -170,6 +173,8 @@ def load_job(path: Path) -> JobConfig:
     if not job.output.dir.is_absolute():
         job.output.dir = base / job.output.dir
     job.validate_.suites = [p if p.is_absolute() else base / p for p in job.validate_.suites]
+    job.columns.hierarchy = {c: str(base / h) if not h.strip().lower().startswith("prefix") and not Path(h).is_absolute()
+                             else h for c, h in job.columns.hierarchy.items()}
     if job.privacy.budget_file is not None and not job.privacy.budget_file.is_absolute():
         job.privacy.budget_file = base / job.privacy.budget_file
     return job

@@ -49,6 +49,14 @@ class ColumnDomain:
     # (noisy counts, clipped at 0; datetime edges in days since 1970-01-01).
     frequencies: list[float] | None = None
     histogram: dict[str, Any] | None = None
+    # A categorical column's public generalisation hierarchy, as released with the domain:
+    # {"levels": [{"name": "prefix 3", "prefix": 3}, ...], "width": 5} (see privacy.hierarchy).
+    # Generalised values ("221**", "TX*") and "*" (any value) are ordinary categories.
+    hierarchy: dict[str, Any] | None = None
+    # Under DP, what granularity each share of the non-null rows was released at:
+    # [{"level": "value", "values": 4, "share": 0.15}, {"level": "prefix 3", ...},
+    #  {"level": "other", "share": 0.05, "emitted": true}] (see privacy.domain).
+    granularity: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -81,6 +89,12 @@ class Domain:
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [_jsonable(asdict(c)) for c in self.columns.values()]}
+
+    def granularity(self) -> dict[str, Any]:
+        """Per categorical column released under DP: its hierarchy's levels and the share of
+        rows released at each (the report's "domain" section)."""
+        return {c.name: {"levels": [level["name"] for level in (c.hierarchy or {}).get("levels", [])],
+                         "granularity": _jsonable(c.granularity)} for c in self if c.granularity}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Domain:

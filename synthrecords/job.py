@@ -34,7 +34,8 @@ class RunResult:
         return self.report
 
 
-def synthesizer_from(job: JobConfig) -> Synthesizer:
+def synthesizer_from(job: JobConfig, suite_domain: dict[str, dict[str, Any]] | None = None) -> Synthesizer:
+    """The job's Synthesizer; ``suite_domain``: public domains read from its expectation suites."""
     pii = job.pii
     policy = ProtectionPolicy(direct=pii.direct, free_text=pii.free_text, quasi=pii.quasi,
                               columns=dict(pii.columns))
@@ -42,6 +43,7 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
+                       hierarchy=dict(job.columns.hierarchy) or None, suite_domain=suite_domain or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
                        engine=job.model.engine, spark_master=job.model.spark_master, device=job.model.device,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
@@ -64,13 +66,14 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
              "(one record can flip them; declare [columns] types or public domains to make them public input)"
              if inferred else "no column type: every modelled column's type was declared")
     return [
-        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
-        "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
+        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms and the "
+        "levels of public hierarchies: one Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
         "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
         "sampler use only those releases. Sampling is post-processing."),
         ("Neighbouring datasets differ by adding or removing one record. Read outside the ledger, as schema: the "
         "row count (it sets the default delta, the DP-SGD sample rate and steps, the ledger's details and, unless "
-        f"[output] rows is set, the number of synthetic rows), column names, and {kinds}."),
+        f"[output] rows is set, the number of synthetic rows), column names, and {kinds} (a categorical column "
+        "of at most 20 distinct integers is a code on the public integer grid)."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
         "the shapes of identifier columns used for fakes (locale, format, variant and null shares, each kept only "

@@ -46,7 +46,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
 
         return spark_run_job(job, data, write=write)
     from .validation.class_fidelity import class_fidelity
-    from .validation.expectations import build_suite, load_suite
+    from .validation.expectations import build_suite, load_suite, public_domains
     from .validation.measure import validate
 
     if write:  # refuse before the work, not after it; never over the input or the job file
@@ -58,7 +58,8 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
         data = load_table(job.input.path, format=job.input.format, delimiter=job.input.delimiter)
     real = load_table(data)
     train, holdout = split_holdout(real, job.validate_.holdout, job.model.seed)
-    synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
+    # The suites' between-bounds and value sets are public rules: the DP domain uses them for free.
+    synth = synthesizer_from(job, public_domains(user_suites)).fit(train, dataset=real)  # budget: the whole input
     withheld = synth.identifier_values(real)  # kept out of the examples the validation shows
     rows = job.output.rows or len(train)
     synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,
@@ -126,8 +127,10 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     ledger = synth.ledger_.to_dict()
     ledger["scope"] = privacy_scope(synth)
     run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
-    return assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
-                    model=synth.model_name)
+    report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
+                      model=synth.model_name)
+    report["domain"] = synth.domain_.granularity()  # DP-released figures only
+    return report
 
 
 def _text_as_in_domain(frame: pd.DataFrame, domain: Any) -> pd.DataFrame:

@@ -26,6 +26,8 @@ from .pii.policy import ProtectionPolicy
 from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
+from .privacy.hierarchy import POSTCODE_NAME, POSTCODE_RULE
+from .privacy.hierarchy import parse as parse_hierarchy
 from .privacy.ledger import PrivacyLedger
 from .progress import stage
 from .read import prepare, restore_timezones
@@ -80,6 +82,13 @@ class Synthesizer:
     # user vouches are public ({"age": {"lower": 0, "upper": 120}}), which cost nothing.
     domain_share: float | None = None  # default dp_domain.DEFAULT_SHARE
     public_domain: dict[str, dict[str, Any]] | None = None
+    # Public generalisation hierarchies of categorical columns, used under DP: a rule
+    # ("prefix 3, prefix 1"), a lookup CSV path (value,parent,...) or a DataFrame; columns
+    # named like a postcode get "prefix 3, prefix 1" unless declared (privacy.hierarchy).
+    hierarchy: dict[str, Any] | None = None
+    # Public domains read from the job's expectation suites (between bounds, value sets):
+    # applied to modelled columns that public_domain does not declare.
+    suite_domain: dict[str, dict[str, Any]] | None = None
     pii_policy: ProtectionPolicy | None = None
     nlp_model: str | None = DEFAULT_NLP_MODEL
     seed: int | None = None
@@ -160,8 +169,12 @@ class Synthesizer:
         ledger.start_fit()
         with stage("domain"):
             if ledger.is_private:  # every statistic the model sees is released under DP
-                domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
-                                        share=self.domain_share or DEFAULT_SHARE)
+                domain = release_domain(protected.data, ledger, kinds=kinds,
+                                        public=self._public(protected.data, kinds),
+                                        share=self.domain_share or DEFAULT_SHARE,
+                                        hierarchy=self._hierarchy(protected.data, kinds),
+                                        anchored=[self.target] if self.target is not None else ())
+                self._check_target_classes(domain)
             else:
                 domain = data_domain(protected.data, kinds)
         with stage(f"train {self.model_name}"):
@@ -179,6 +192,49 @@ class Synthesizer:
         self.actions_: dict[str, str] = protected.actions
         self.training_rows_ = len(data)
         return self
+
+    def _public(self, data: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, dict[str, Any]] | None:
+        """Declared public domains, plus the suites' rules for modelled columns they fit: value
+        sets for categories, bounds for numbers, dates and integer codes."""
+        suites = {}
+        for name, spec in (self.suite_domain or {}).items():
+            if name not in data.columns:
+                continue
+            kind = (kinds or {}).get(name) or infer_kind(data[name])[0]
+            numeric = pd.api.types.is_numeric_dtype(data[name]) and not pd.api.types.is_bool_dtype(data[name])
+            fits = ("categories" in spec and kind == "categorical") or ("lower" in spec and (
+                kind in ("numerical", "datetime")
+                or (kind == "categorical" and numeric and all(float(spec[b]).is_integer() for b in ("lower", "upper")))))
+            if fits:
+                suites[name] = spec
+        return {**suites, **(self.public_domain or {})} or None
+
+    def _hierarchy(self, data: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, Any] | None:
+        """Declared hierarchies plus the built-in one of text columns named like a postcode."""
+        out = dict(self.hierarchy or {})
+        declared = set(self.public_domain or {}) | set(self.suite_domain or {})
+        for name in data.columns:
+            if name in out or name in declared or not POSTCODE_NAME.search(str(name)):
+                continue
+            kind = (kinds or {}).get(name) or infer_kind(data[name])[0]
+            if kind == "categorical" and not pd.api.types.is_numeric_dtype(data[name]):
+                out[name] = POSTCODE_RULE
+        return out or None
+
+    def _check_target_classes(self, domain: Domain) -> None:
+        """A target whose classes did not all survive the release is refused: a model that
+        never emits the rare class is worse than no model. Reads released figures only."""
+        if self.target is None or self.target not in domain.names:
+            return
+        col = domain[self.target]
+        other = next((g["share"] for g in col.granularity or [] if g["level"] == "other"), 0.0)
+        if col.kind == "categorical" and (len(col.categories or []) < 2 or other > 0.0):
+            lost = f"{other:.1%} of its rows" if other > 0 else "all but one class"
+            raise SynthRecordsError(
+                f"target {self.target!r}: {lost} hold classes too rare to release under DP at epsilon "
+                f"{self.epsilon:g}, so the model could never produce them. Declare its labels public, e.g. "
+                f"public_domain={{{self.target!r}: {{'categories': [...]}}}} ([columns.public] {self.target} = "
+                "{ categories = [...] } in a job file), or raise epsilon or the domain share")
 
     def _budget(self) -> DatasetBudget | None:
         if self.dataset_budget is None and self.budget_file is None:
@@ -273,6 +329,9 @@ class Synthesizer:
         return {"epsilon": self.epsilon, "delta": self.delta, "model": self.model_name, "epochs": self.epochs,
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,
+                "hierarchy": {c: h if isinstance(h, str) else parse_hierarchy(c, h)
+                              for c, h in (self.hierarchy or {}).items()} or None,
+                "suite_domain": self.suite_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
                 "nlp_model": self.nlp_model, "seed": self.seed, "secure": self.secure}
 

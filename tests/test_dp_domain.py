@@ -232,3 +232,60 @@ def test_the_null_share_is_released_with_the_domain():
     assert domain["income"].histogram["null_share"] == pytest.approx(0.25, abs=0.03)
     assert domain["city"].histogram["null_share"] == pytest.approx(0.1, abs=0.03)
     assert domain["active"].histogram["null_share"] == 0.0
+
+
+def wide_table(n: int = 6000, seed: int = 0) -> pd.DataFrame:
+    """86 columns: 60 small integer codes (2-9 values, each >= 5 % of rows), 14 skewed
+    numbers, 8 text categories with a 8 % value, 4 declared ranges."""
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for i in range(60):
+        k = int(rng.integers(2, 10))
+        p = 0.05 + rng.dirichlet(np.ones(k)) * (1 - 0.05 * k)
+        cols[f"code{i}"] = rng.choice(k, n, p=p / p.sum())
+    for i in range(14):
+        cols[f"amount{i}"] = rng.lognormal(3, 1, n).round(2)
+    for i in range(8):
+        cols[f"grade{i}"] = rng.choice(["a", "b", "c", "d"], n, p=[0.55, 0.25, 0.12, 0.08])
+    for i in range(4):
+        cols[f"score{i}"] = rng.choice([1, 2, 3, 4, 5], n, p=[0.05, 0.1, 0.2, 0.3, 0.35])
+    return pd.DataFrame(cols)
+
+
+def released_values(col) -> int:
+    if col.kind in ("categorical", "boolean"):
+        return sum(f > 0 for c, f in zip(col.categories, col.frequencies) if c != "*")
+    return 2 if col.lower is not None and col.upper is not None and col.upper > col.lower else 0
+
+
+@pytest.mark.parametrize("epsilon", [1.0, 3.0])
+def test_a_wide_table_loses_no_column_with_two_values_of_five_percent(epsilon):
+    data = wide_table()
+    public = {f"score{i}": {"lower": 1, "upper": 5} for i in range(4)}
+    for seed in range(2):  # fresh noise each time
+        domain = release_domain(data, ledger(epsilon, len(data)), public=public)
+        collapsed = [c for c in data.columns if released_values(domain[c]) < 2]
+        assert not collapsed, f"epsilon {epsilon}: {collapsed}"
+    assert domain["score0"].categories == [1, 2, 3, 4, 5]  # declared support kept whole
+
+
+def test_small_integer_codes_are_released_on_the_public_grid_without_a_threshold():
+    rng = np.random.default_rng(3)
+    n = 2000
+    data = pd.DataFrame({"answer": rng.choice([0, 1, 2, 3], n, p=[0.4, 0.3, 0.2, 0.1]),
+                         "label": rng.choice(["x", "y"], n)})
+    led = ledger(1.0, n)
+    domain = release_domain(data, led)
+    shares = dict(zip(domain["answer"].categories, domain["answer"].frequencies))
+    assert {0, 1, 2, 3} <= set(shares)
+    # An empty code next to the data passes the 1.5 std growth cut 7 % of the time, with a small share.
+    assert all(share < 0.03 for code, share in shares.items() if code not in (0, 1, 2, 3))
+    # The grid's keys are public: only the text column is thresholded (one column in delta_t).
+    tau = category_threshold(led.entries[0].noise_multiplier * math.sqrt(2), led.entries[0].delta, 1)
+    assert f"kept above {tau:.4g}" in led.entries[0].detail
+
+
+def test_declared_integer_bounds_of_a_categorical_column_must_be_integers():
+    data = pd.DataFrame({"score": [1, 2, 3] * 10})
+    with pytest.raises(SynthRecordsError, match="'score': lower 0.5 and upper 5 must be integers"):
+        release_domain(data, ledger(1.0, 30), kinds={"score": "categorical"}, public={"score": {"lower": 0.5, "upper": 5}})

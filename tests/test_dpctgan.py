@@ -231,11 +231,11 @@ def test_an_all_categorical_table_trains_and_samples():
     assert set(out.segment) <= {"a", "b", "c"} and engine.codec_.cond_dim == 5
 
 
-def test_a_column_that_released_nothing_comes_out_empty():
+def test_a_column_that_released_no_value_comes_out_as_the_star():
     data = table(300).assign(code=[f"x{i}" for i in range(300)])  # every value unique
     engine, domain, _ = fit(data)
-    assert domain["code"].categories == []
-    assert engine.sample(50, seed=0).code.isna().all()
+    assert domain["code"].categories == ["*"]  # its mass, released as "some value", not as any value
+    assert (engine.sample(50, seed=0).code == "*").all()
 
 
 def test_too_small_an_epsilon_names_the_option_to_change():

@@ -4,7 +4,9 @@ A DP stand-in for CTGAN's mode-specific normalisation (which fits a Gaussian mix
 the real values, and so leaks): a numeric or date column becomes a one-hot over the bins
 of its released histogram plus an in-bin offset in [-1, 1]; a categorical column a
 one-hot over its released categories plus an "other" slot (real values that were not
-released) that is never emitted. Every column has a null slot, emitted only when the
+released) that is never emitted. A real value that was not released but whose generalised
+value was ("221**" for postcode 22109, "*" for any value; see ``privacy.hierarchy``) is
+encoded as that released category, so training sees the same granularity sampling emits. Every column has a null slot, emitted only when the
 domain is nullable. The conditional vector covers released categories and histogram
 bins, drawn for fake rows from the released (noisy) frequencies.
 """
@@ -22,6 +24,7 @@ from torch.nn import functional as F
 
 from ..domain import Domain
 from ..errors import SynthRecordsError
+from ..privacy import hierarchy as hier
 from ..privacy.domain import bounds_in_days, from_days, to_days
 
 EQUAL_WIDTH_BINS = 10  # bins for a column whose domain carries no released histogram
@@ -44,6 +47,7 @@ class ColumnCodec:
     datetime_format: str | None = None
     cond_start: int = -1  # first slot in the conditional vector; -1: not conditioned on
     null_share: float = 0.0  # released share of nulls (0 unless nullable)
+    hierarchy: dict[str, Any] | None = None  # the domain's generalisation levels and width
 
     @property
     def ranged(self) -> bool:
@@ -105,6 +109,7 @@ class TableCodec:
                                null_share=float((col.histogram or {}).get("null_share", 0.0)) if col.nullable else 0.0)
             if col.kind in ("categorical", "boolean"):
                 spec.categories = list(col.categories or [])
+                spec.hierarchy = col.hierarchy
                 spec.size = len(spec.categories) + 2
                 n = len(spec.categories)
                 spec.frequencies = list(col.frequencies) if col.frequencies and len(col.frequencies) == n else [1 / max(n, 1)] * n
@@ -157,6 +162,9 @@ class TableCodec:
             series = data[c.name].reset_index(drop=True)
             null = series.isna().to_numpy()
             if not c.ranged:
+                if c.hierarchy or hier.OTHER_LABEL in c.categories:  # generalised value, or "*"
+                    levels = (c.hierarchy or {}).get("levels")
+                    series = hier.released(series, c.categories, levels, (c.hierarchy or {}).get("width"))
                 slot = pd.Index(c.categories, dtype=object).get_indexer(series.astype(object))
                 slot = np.where(null, c.null_slot, np.where(slot < 0, len(c.categories), slot))  # -1: "other"
                 out[rows, c.start + slot] = 1.0

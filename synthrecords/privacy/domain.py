@@ -33,6 +33,24 @@ resolve to single bins, sparse tails to wider groups, and a lone outlier never c
 bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on purpose:
 the noise of hundreds of empty bins adds up and swamps them.
 
+**Where suppressed mass goes.** A thresholded column's mass below the threshold is never
+spread over the surviving categories. With a public hierarchy (``privacy.hierarchy``;
+postcode -> prefix 3 -> prefix 1, city -> state -> region) each level is one more
+histogram in the same mechanism (a record adds 1 to one bin of each level too, so the
+sensitivity is sqrt(columns + levels)). Post-processing walks up the levels: a value is
+released as itself if its noisy count clears ``tau``; at each coarser level a key's noisy
+count minus the mass already released below it is released as a generalised value
+("221**", "TX*") if it clears the same bar (so the key itself cleared it). What no level
+releases is "other": the public row count minus the released masses and nulls, emitted as
+``*`` for text columns (the report's ``granularity`` says which share sits at each level).
+
+**Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
+e.g. 0-9 answers) are counted on the public integer grid ``CODE_GRID``: no key is read off
+the data, so no threshold applies, only a cut against noise (``privacy.codes``); a wide
+table of such codes no longer loses them to a threshold that grows with sqrt(columns).
+Declared integer bounds on a categorical column (``{"lower": 0, "upper": 9}``) make every
+integer in them a category.
+
 Besides bounds and categories each column's released ``histogram`` holds its noisy null
 share (``null_share``; for categories it is the only key) and, for ranged columns, the
 encoder's bins with their noisy masses. Bins under one noise std count as empty, and a
@@ -48,8 +66,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from functools import partial
 from statistics import NormalDist
 from typing import Any
 
@@ -58,6 +78,8 @@ import pandas as pd
 
 from ..domain import KINDS, ColumnDomain, Domain, _decimals, infer_kind
 from ..errors import SynthRecordsError
+from . import hierarchy as hier
+from .codes import code_keys, code_support
 from .ledger import LedgerEntry, PrivacyLedger
 from .noise import discrete_gaussian
 
@@ -123,6 +145,10 @@ class _Plan:
     public: dict[str, Any] = field(default_factory=dict)
     integer: bool = False
     decimals: int | None = None
+    grid: bool = False  # keys are the public integer grid: released within the noisy support
+    anchored: bool = False  # grid codes released only where they clear the noise alone (a target)
+    column: str | None = None  # for a hierarchy level: the column it generalises
+    level: dict[str, Any] | None = None
 
     @property
     def thresholded(self) -> bool:
@@ -131,7 +157,8 @@ class _Plan:
 
 def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = DEFAULT_SHARE,
-                   noise_seed: int | None = None, histograms: Histograms | None = None) -> Domain:
+                   noise_seed: int | None = None, histograms: Histograms | None = None,
+                   hierarchy: dict[str, Any] | None = None, anchored: Collection[str] = ()) -> Domain:
     """Release the domain of every column of ``data`` under DP, charged to ``ledger``.
 
     ``public`` declares columns' domains the user vouches are public, e.g.
@@ -146,18 +173,31 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     ``histograms`` swaps the measuring step: given the plans it returns what
     ``_exact_histograms`` would (e.g. ``synthrecords.spark.domain`` counts on executors;
     ``data`` then only needs to be a sample for the schema). Noise is still added here, once.
+
+    ``hierarchy`` maps categorical columns to their public generalisation hierarchy (a rule
+    such as ``"prefix 3, prefix 1"``, a lookup CSV path or DataFrame; see ``privacy.hierarchy``).
+    ``anchored`` names integer-code columns (the target) whose codes are released only where
+    each clears the noise alone (``privacy.codes.code_support``): no invented class.
     """
     if not ledger.is_private:
         raise SynthRecordsError("release_domain needs a ledger with an epsilon; without DP use domain.data_domain")
     if not 0 < share < 1:
         raise SynthRecordsError(f"domain share must be in (0, 1), got {share}; the default is {DEFAULT_SHARE}")
-    kinds, public = dict(kinds or {}), dict(public or {})
-    for option, names in (("column_types", kinds), ("public", public)):
+    kinds, public, hierarchy = dict(kinds or {}), dict(public or {}), dict(hierarchy or {})
+    for option, names in (("column_types", kinds), ("public", public), ("hierarchy", hierarchy)):
         unknown = set(names) - set(data.columns)
         if unknown:
             raise SynthRecordsError(f"{option} names columns not in the data: {sorted(unknown)}; "
                                     f"available columns: {list(data.columns)}")
+    if hierarchy and histograms is not None:
+        raise SynthRecordsError("hierarchies are not released by this measuring step (Spark) yet; fit with the "
+                                "pandas engine or leave hierarchy unset")
+    for name in hierarchy:
+        kinds.setdefault(name, "categorical")  # a generalised column is categorical
     plans = [_plan(data[name], kinds.get(name), public.get(name)) for name in data.columns]
+    plans += _level_plans(plans, hierarchy)
+    for plan in plans:
+        plan.anchored = plan.name in set(anchored)
     thresholded = sum(p.thresholded for p in plans)
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
     z = _calibrate(ledger, share, delta_t)
@@ -171,13 +211,21 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     if noise_seed is not None:
         log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
     rng = None if noise_seed is None else np.random.default_rng(noise_seed)  # None: secrets (the OS CSPRNG)
+    rows: list[float] = []  # the row count (public schema, see the module docstring), read as counts pass
+    histograms = _noting_rows(histograms or partial(_exact_histograms, data), rows)
     measured = [(keys, counts + discrete_gaussian(sigma, len(counts), rng))  # integer counts, integer noise
                 for keys, counts in (histograms(plans) if histograms else _exact_histograms(data, plans))]
     # -- everything below is post-processing of the noisy counts -----------------------
     columns = {}
+    levels = defaultdict(list)
     for plan, (keys, noisy) in zip(plans, measured):
+        if plan.column is not None:
+            levels[plan.column].append((plan, keys, noisy))
+    for plan, (keys, noisy) in zip(plans, measured):
+        if plan.column is not None:
+            continue
         if plan.kind in ("categorical", "boolean"):
-            columns[plan.name] = _categorical(plan, keys, noisy, sigma, tau)
+            columns[plan.name] = _categorical(plan, keys, noisy, sigma, tau, rows[0], levels.get(plan.name, []))
         else:
             columns[plan.name] = _ranged(plan, noisy, sigma)
     log.info("domain released under DP: noise std %.3g per count, category threshold %.3g", sigma, tau)
@@ -196,7 +244,8 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
     if kind == "boolean":
         plan.keys = [False, True]
     elif kind == "categorical":
-        plan.keys = list(public["categories"]) if "categories" in public else None
+        plan.keys = list(public["categories"]) if "categories" in public else code_keys(series, public)
+        plan.grid = plan.keys is not None and "categories" not in public and "lower" not in public
     elif kind == "numerical":
         numbers = _numbers(series)
         plan.integer = bool(public.get("integer", bool(np.all(np.mod(numbers.dropna(), 1) == 0))))
@@ -208,6 +257,35 @@ def _plan(series: pd.Series, kind: str | None, public: dict[str, Any] | None) ->
         plan.edges = _public_grid(plan, lambda v: float(to_days(pd.Series([pd.Timestamp(v)]))[0]), date_grid()) \
             if "lower" in public else date_grid()
     return plan
+
+
+def _level_plans(plans: list[_Plan], hierarchy: dict[str, Any]) -> list[_Plan]:
+    """One more categorical histogram per level of each declared hierarchy. Lookup parents
+    are public keys (from the user's file); prefixes are read off the data (thresholded)."""
+    out = []
+    for plan in plans:
+        if plan.name not in hierarchy:
+            continue
+        if plan.kind != "categorical" or plan.keys is not None:
+            raise SynthRecordsError(f"hierarchy of {plan.name!r}: only a categorical column whose categories are "
+                                    "released under DP can be generalised; drop its public categories or its "
+                                    "hierarchy")
+        plan.level = {"levels": hier.parse(plan.name, hierarchy[plan.name])}
+        for level in plan.level["levels"]:
+            keys = sorted(set(level["lookup"].values())) if "lookup" in level else None
+            out.append(_Plan(f"{plan.name}@{level['name']}", "categorical", "dp", keys=keys,
+                             column=plan.name, level=level))
+    return out
+
+
+def _noting_rows(histograms: Histograms, rows: list[float]) -> Histograms:
+    """The measuring step, noting the row count (every record adds 1 to one bin of a
+    column's histogram) before noise is added."""
+    def measure(plans: list[_Plan]) -> list[tuple[list[Any], np.ndarray]]:
+        out = histograms(plans)
+        rows.append(float(out[0][1].sum()) if out else 0.0)
+        return out
+    return measure
 
 
 def _public_grid(plan: _Plan, parse, default: np.ndarray) -> np.ndarray:
@@ -255,7 +333,9 @@ def _entry(z: float, delta_t: float) -> LedgerEntry:
 
 def _record(ledger: PrivacyLedger, z: float, delta_t: float, plans: list[_Plan], tau: float) -> None:
     names = ", ".join(p.name for p in plans)
-    detail = f"noisy histograms of {len(plans)} columns ({names}), L2 sensitivity sqrt({len(plans)})"
+    levels = sum(p.column is not None for p in plans)
+    what = f"{len(plans)} columns" if not levels else f"{len(plans) - levels} columns and {levels} hierarchy levels"
+    detail = f"noisy histograms of {what} ({names}), L2 sensitivity sqrt({len(plans)})"
     if delta_t:
         detail += f"; categories read off the data kept above {tau:.4g}, which fails with probability {delta_t:.3g}"
         ledger.record("domain", noise_multiplier=z, detail=detail, delta=delta_t)
@@ -295,7 +375,7 @@ def _exact_histograms(data: pd.DataFrame, plans: list[_Plan]) -> list[tuple[list
     """Exact counts per column: one bin per key, then "other" and null. Reads real values."""
     out = []
     for plan in plans:
-        series = data[plan.name]
+        series = data[plan.name] if plan.column is None else hier.keys(data[plan.column], plan.level)
         nulls = int(series.isna().sum())
         values = series.dropna()
         if plan.kind in ("categorical", "boolean"):
@@ -317,20 +397,48 @@ def _exact_histograms(data: pd.DataFrame, plans: list[_Plan]) -> list[tuple[list
     return out
 
 
-def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float) -> ColumnDomain:
+def _categorical(plan: _Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float, rows: float,
+                 levels: list[tuple[_Plan, list[Any], np.ndarray]]) -> ColumnDomain:
+    """Released categories and their shares, from noisy counts only (post-processing)."""
     counts = noisy[: len(keys)]
-    kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
-    freqs = np.clip(counts[kept], 0, None)
-    freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(kept), 1 / max(len(kept), 1))
+    if plan.grid:  # public integer grid: no threshold, only a cut against noise
+        kept = code_support(counts, sigma, grow=not plan.anchored)
+    else:
+        kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
+    # (label, mass, level, key): the released values, then generalised ones level by level
+    entries = [(keys[i], max(float(counts[i]), 0.0), None, keys[i]) for i in kept]
+    # Level by level: read-off keys must clear tau, a lookup's public parents only the noise.
+    width = hier.walk_up(entries, [(p.level, k, n, tau if p.thresholded else NULLABLE_Z * sigma)
+                                   for p, k, n in levels])
     nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
-    if not kept:
+    mass = sum(m for _, m, *_ in entries)
+    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
+    # Values outside the released keys: the public row count minus what was released (a
+    # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
+    derived = plan.thresholded or plan.grid
+    other = max(rows - nulls - mass, 0.0) if derived else max(float(noisy[len(keys)]), 0.0)
+    # Within the noise (that of every count it was derived from): taken as none.
+    other = other if other > NULLABLE_Z * sigma * math.sqrt(len(entries) + 1 if derived else 1) else 0.0
+    emit = (plan.thresholded and other > 0
+            and all(isinstance(k, str) and k != hier.OTHER_LABEL for k, *_ in entries))
+    if emit:
+        entries.append((hier.OTHER_LABEL, other, "other", None))
+        mass += other
+    if not entries:
         log.warning("column %r: no category is frequent enough to release under DP; its synthetic values will be "
                     "empty. Declare its categories public, raise epsilon or the domain share, or drop it", plan.name)
         nullable = True
-    mass = float(np.clip(counts[kept], 0, None).sum())
-    return ColumnDomain(plan.name, plan.kind, categories=[keys[i] for i in kept], nullable=nullable,
+    elif other > 0 and not emit and (plan.thresholded or plan.grid):
+        log.warning("column %r: %.0f%% of its rows hold values too rare to release, and its categories are not text, "
+                    "so no '*' stands for them; declare its categories public to keep them", plan.name,
+                    100 * other / (mass + other))
+    freqs = np.array([m for _, m, *_ in entries], dtype=float)
+    freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(entries), 1 / max(len(entries), 1))
+    return ColumnDomain(plan.name, plan.kind, categories=[_native(k) for k, *_ in entries], nullable=nullable,
                         source=plan.source, frequencies=[float(f) for f in freqs],
-                        histogram={"null_share": _null_share(noisy[-1], mass, nullable)})
+                        histogram={"null_share": _null_share(noisy[-1], mass, nullable)},
+                        hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
+                        granularity=hier.granularity(entries, [p.level for p, *_ in levels], other, emit))
 
 
 def _ranged(plan: _Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:

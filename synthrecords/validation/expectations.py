@@ -242,6 +242,28 @@ def severity_of(config: Any, suite: Any) -> str:
     return own or (getattr(suite, "meta", None) or {}).get("severity") or "blocking"
 
 
+def public_domains(suites: list[Any]) -> dict[str, dict[str, Any]]:
+    """Column domains the suites' blocking rules declare: ``expect_column_values_to_be_between``
+    with both bounds gives ``{"lower", "upper"}``, ``..._to_be_in_set`` gives ``{"categories"}``.
+    A rule with ``mostly`` below 1 or a ``row_condition`` does not bound every row and is skipped.
+    The suites are the user's public business rules, so the DP domain may use them for free."""
+    out: dict[str, dict[str, Any]] = {}
+    for suite in suites:
+        for expectation in suite.expectations:
+            config = expectation.configuration
+            kwargs = config.kwargs
+            column = kwargs.get("column")
+            if (column is None or severity_of(config, suite) != "blocking" or kwargs.get("row_condition")
+                    or (kwargs.get("mostly") is not None and kwargs["mostly"] < 1)):
+                continue
+            if config.type == "expect_column_values_to_be_in_set" and kwargs.get("value_set"):
+                out[column] = {"categories": list(kwargs["value_set"])}
+            elif config.type == "expect_column_values_to_be_between" and column not in out \
+                    and kwargs.get("min_value") is not None and kwargs.get("max_value") is not None:
+                out[column] = {"lower": kwargs["min_value"], "upper": kwargs["max_value"]}
+    return out
+
+
 def _explain(exc: Exception) -> str:
     """GX's pydantic errors as one line: 'min_vale: extra fields not permitted; ...'."""
     errors = getattr(exc, "errors", None)
