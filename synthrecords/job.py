@@ -45,7 +45,26 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
                        engine=job.model.engine, spark_master=job.model.spark_master,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
-                       allow_over_budget=job.privacy.allow_over_budget)
+                       allow_over_budget=job.privacy.allow_over_budget, constraints=job_constraints(job) or None)
+
+
+def job_constraints(job: JobConfig) -> list:
+    """The job's [constraints] as constraint objects (lookups read now, so they are saved with the model)."""
+    from .constraints import Derived, Inequality, constraints_from_suite, hierarchy
+
+    spec = job.constraints
+    out: list = [hierarchy(h.columns, h.lookup, anchor=h.anchor) for h in spec.hierarchy]
+    out += [hierarchy(f.columns, f.lookup, anchor=f.anchor, kind="fixed_combinations")
+            for f in spec.fixed_combinations]
+    out += [Inequality(i.column, i.at_least, i.at_most, i.strict, i.repair) for i in spec.inequality]
+    if spec.from_suites:
+        from .validation.expectations import load_suite
+
+        filled = {c for k in out for c in k.writes()} | set(spec.derived)
+        # a suite's rule on a column a constraint fills in is already met by construction, or is the formula's
+        out += [c for path in job.validate_.suites for c in constraints_from_suite(load_suite(path))
+                if not filled & set(c.reads())]
+    return out + [Derived(column, formula) for column, formula in spec.derived.items()]
 
 
 def privacy_scope(synth: Synthesizer) -> list[str]:

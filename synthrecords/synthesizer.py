@@ -17,6 +17,7 @@ import pandas as pd
 from . import __version__
 from .atomic import atomic_dir
 from .config import DEFAULT_NLP_MODEL
+from .constraints import ConstrainedEngine, ConstraintSet
 from .domain import Domain, data_domain, infer_kind
 from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
@@ -53,6 +54,9 @@ class Synthesizer:
     pii_policy: ProtectionPolicy | None = None
     nlp_model: str | None = DEFAULT_NLP_MODEL
     seed: int | None = None
+    # Declared structure (synthrecords.constraints: derived columns, hierarchies, inequalities):
+    # public knowledge, enforced on the synthetic rows; the columns they fill in are never read.
+    constraints: list | None = None
     # "spark": scan, protect and the DP domain run on Spark over every row, training on a
     # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
     engine: str = "pandas"
@@ -75,9 +79,19 @@ class Synthesizer:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
                                         "pandas engine, or leave dataset_budget unset")
+            if self.constraints:
+                raise SynthRecordsError(f"constraints are not applied with engine {self.engine} yet; fit with the "
+                                        "pandas engine, or leave constraints unset")
             return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data
+        constraints = ConstraintSet.of(self.constraints)
+        constraints.check(list(data.columns))
+        if self.target in constraints.filled:
+            raise SynthRecordsError(f"target column {self.target!r} is filled in by a constraint, so it is not "
+                                    "modelled; choose a modelled target or drop the constraint")
+        order = list(data.columns)
+        data = data.drop(columns=constraints.filled)  # public structure: those values are never read
         # Settings are checked before any real data is read.
         if self.target is not None and self.target not in data.columns:
             raise SynthRecordsError(f"target column {self.target!r} is not in the data; choose one of {list(data.columns)}")
@@ -106,6 +120,7 @@ class Synthesizer:
         if self.target is not None and self.target not in protected.data.columns:
             raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
+        constraints.check(order, list(protected.data.columns))
         kinds = self._kinds(protected.data)
         ledger.start_fit()
         if ledger.is_private:  # every statistic the model sees is released under DP
@@ -119,11 +134,14 @@ class Synthesizer:
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
-        self.domain_: Domain = domain
+        # The release order keeps the filled-in columns where the input had them.
+        column_order = [c for c in order if c in set(protected.column_order) | set(constraints.filled)]
+        self.domain_: Domain = constraints.domain(domain, column_order) if constraints else domain
+        self.constraints_ = constraints
         self.ledger_ = ledger
         self.engine_: Engine = engine
         self.fakes_: list[FakePlan] = protected.fakes
-        self.column_order_: list[str] = protected.column_order
+        self.column_order_: list[str] = column_order + [c for c in protected.column_order if c not in column_order]
         self.actions_: dict[str, str] = protected.actions
         self.training_rows_ = len(data)
         return self
@@ -191,8 +209,12 @@ class Synthesizer:
 
             suites = [build_suite(self.domain_), *(filter_suites or [])]
             keep = lambda frame: rows_passing(frame, suites)
-        rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
+        constraints = getattr(self, "constraints_", None)
+        engine = ConstrainedEngine(self.engine_, constraints, self.domain_) if constraints else self.engine_
+        rows, report = sample_rows(engine, n, self.domain_, oversample=oversample, conditions=conditions,
                                    keep=keep, seed=seed)
+        if constraints:
+            report.constraints = engine.report()
         out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
         return restore_timezones(out, getattr(self, "timezones_", {})), report
 
@@ -215,7 +237,8 @@ class Synthesizer:
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
-                "nlp_model": self.nlp_model, "seed": self.seed}
+                "nlp_model": self.nlp_model, "seed": self.seed,
+                "constraints": ConstraintSet.of(self.constraints).to_dicts() or None}
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the model folder atomically, with a manifest of every file's sha256.
@@ -265,6 +288,7 @@ class Synthesizer:
         synth.timezones_ = state.get("timezones", {})
         synth.ledger_ = PrivacyLedger.from_dict(ledger)
         synth.engine_ = load_engine(folder)
+        synth.constraints_ = ConstraintSet.of(params.get("constraints"))
         return synth
 
 
