@@ -371,7 +371,9 @@ class ConstrainedEngine:
         inner = {c: v for c, v in (conditions or {}).items() if c not in self.constraints.filled} or None
         parts, have = [], 0
         for _ in range(self.max_rounds):
-            rows = self.engine.sample(max(n - have, 1), seed=int(rng.integers(2**31 - 1)), conditions=inner)
+            # Ask for more than is missing once acceptance is known to be low.
+            size = n - have if not self.drawn else int(np.ceil((n - have) * self.drawn / max(self.kept, 1))) + 8
+            rows = self.engine.sample(min(size, 50 * (n - have)), seed=int(rng.integers(2**31 - 1)), conditions=inner)
             rows, rejected, done = self.constraints.apply(rows.reset_index(drop=True), self.domain, rng)
             self._count(done, len(rows), int((~rejected).sum()))
             parts.append(rows[~rejected])

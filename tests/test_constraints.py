@@ -1,0 +1,240 @@
+"""Declared structure: derived columns, hierarchies, inequalities, enforced on every synthetic row
+by construction, saved with the model, and never read from the real data."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthrecords import Synthesizer
+from synthrecords.config import load_job
+from synthrecords.constraints import (
+    Combinations,
+    ConstraintSet,
+    Derived,
+    Inequality,
+    constraints_from_suite,
+    hierarchy,
+)
+from synthrecords.domain import ColumnDomain, Domain
+from synthrecords.errors import SynthRecordsError
+from synthrecords.formula import parse
+from synthrecords.job import job_constraints
+
+AS_OF = dt.date(2025, 12, 31)
+PLACES = [  # postcode, city, state, region: 12345 spans two cities, as real ZIP codes can
+    ("10001", "Alpha", "NY", "Northeast"), ("10002", "Alpha", "NY", "Northeast"),
+    ("12345", "Beta", "NY", "Northeast"), ("12345", "Gamma", "NY", "Northeast"),
+    ("75001", "Delta", "TX", "South"), ("75002", "Delta", "TX", "South"), ("75003", "Delta", "TX", "South"),
+    ("94101", "Epsilon", "CA", "West"), ("94102", "Zeta", "CA", "West"),
+]
+TENURE = 'months_between(signup_date, "2025-12-31")'
+
+
+def calendar_months(start: str) -> int:
+    day = dt.date.fromisoformat(start)
+    return (AS_OF.year - day.year) * 12 + AS_OF.month - day.month
+
+
+@pytest.fixture(scope="module")
+def lookup(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lookup") / "places.csv"
+    pd.DataFrame(PLACES, columns=["postcode", "city", "state", "region"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def table():
+    rng = np.random.default_rng(0)
+    n = 400
+    birth = [AS_OF - dt.timedelta(days=int(d)) for d in rng.integers(19 * 365, 80 * 365, n)]
+    signup = [max(b.replace(year=b.year + 18) if (b.month, b.day) != (2, 29) else b.replace(year=b.year + 18, day=28),
+                  dt.date(2010, 1, 1)) + dt.timedelta(days=int(rng.integers(0, 1500))) for b in birth]
+    signup = [min(s, AS_OF) for s in signup]
+    place = [PLACES[i] for i in rng.choice(len(PLACES), n)]
+    low = rng.normal(100, 20, n).round(1)
+    return pd.DataFrame({
+        "birth_date": [b.isoformat() for b in birth], "signup_date": [s.isoformat() for s in signup],
+        "tenure_months": [calendar_months(s.isoformat()) for s in signup],
+        "postcode": [p[0] for p in place], "city": [p[1] for p in place], "state": [p[2] for p in place],
+        "region": [p[3] for p in place], "low": low, "high": (low + rng.gamma(2, 10, n)).round(1),
+        "segment": rng.choice(["a", "b", "c"], n),
+    })
+
+
+def constraints(lookup):
+    return [hierarchy(["postcode", "city", "state", "region"], lookup, anchor="city"), Derived("tenure_months", TENURE),
+            Inequality("signup_date", at_least="add_years(birth_date, 18)"),
+            Inequality("high", at_least="low", repair="swap")]
+
+
+@pytest.fixture(scope="module")
+def fitted(table, lookup):
+    return Synthesizer(model="gaussian_copula", seed=1, nlp_model=None, constraints=constraints(lookup)).fit(table)
+
+
+@pytest.fixture(scope="module")
+def sampled(fitted):
+    return fitted.sample_with_report(600, seed=2)
+
+
+def test_derived_values_are_exact_on_every_synthetic_row(sampled):
+    out, _ = sampled
+    assert out.tenure_months.notna().all()
+    assert out.tenure_months.tolist() == [calendar_months(s) for s in out.signup_date]
+
+
+def test_hierarchy_rows_are_rows_of_the_lookup(sampled):
+    out, _ = sampled
+    rows = set(map(tuple, out[["postcode", "city", "state", "region"]].astype(str).to_numpy()))
+    assert rows <= set(PLACES)
+    assert {c for c in out.city} > {"Alpha"}  # the modelled anchor still varies
+
+
+def test_inequalities_hold_on_every_row(sampled):
+    out, report = sampled
+    birth = pd.to_datetime(out.birth_date)
+    assert (pd.to_datetime(out.signup_date) >= birth + pd.DateOffset(years=18)).all()
+    assert (out.high >= out.low).all()
+    done = report.to_dict()["constraints"]["constraints"]
+    assert [d["constraint"].split()[1] for d in done] == ["hierarchy", "inequality", "inequality", "derived"]
+    assert all(d["repaired"] == d["broken"] for d in done if "broken" in d)
+
+
+def test_filled_in_columns_are_in_the_domain_and_the_release_order(fitted, table):
+    assert fitted.column_order_ == list(table.columns)
+    assert fitted.domain_["state"].categories == ["CA", "NY", "TX"]
+    tenure = fitted.domain_["tenure_months"]
+    assert tenure.kind == "numerical" and tenure.integer and tenure.source == "constraint"
+    assert tenure.lower >= 0 and tenure.upper <= calendar_months("2010-01-01")
+
+
+def test_no_real_data_is_read_for_the_columns_a_constraint_fills_in(table, lookup, sampled):
+    garbled = table.assign(tenure_months=-7, postcode="00000", state="ZZ", region="nowhere")
+    again = Synthesizer(model="gaussian_copula", seed=1, nlp_model=None, constraints=constraints(lookup)).fit(garbled)
+    out, _ = again.sample_with_report(600, seed=2)
+    pd.testing.assert_frame_equal(out, sampled[0])
+
+
+def test_constraints_survive_save_and_load_without_the_lookup_file(fitted, tmp_path):
+    fitted.save(tmp_path / "model")
+    loaded = Synthesizer.load(tmp_path / "model")
+    assert loaded.params()["constraints"] == fitted.params()["constraints"]
+    out = loaded.sample(300, seed=5)
+    assert out.tenure_months.tolist() == [calendar_months(s) for s in out.signup_date]
+    assert set(map(tuple, out[["postcode", "city", "state", "region"]].astype(str).to_numpy())) <= set(PLACES)
+
+
+def test_a_filter_inequality_drops_rows_and_states_its_acceptance_rate(table):
+    synth = Synthesizer(model="gaussian_copula", seed=1, nlp_model=None,
+                        constraints=[Inequality("low", at_most=95, repair="filter")]).fit(table[["low", "segment"]])
+    out, report = synth.sample_with_report(200, seed=3)
+    assert len(out) == 200 and (out.low <= 95).all()
+    rate = report.to_dict()["constraints"]["acceptance_rate"]
+    assert 0 < rate < 0.9  # about 40 % of the rows lie below 95
+
+
+@pytest.mark.parametrize("formula, says", [
+    ("__import__('os').system('true')", "is not allowed"),
+    ("signup_date.year", "is not allowed"),
+    ("months_between(signup_date)", "takes two arguments"),
+    ("add_years(birth_date, age)", "must be a whole number"),
+    ("signup_date +", "is not valid"),
+    ('months_between(signup_date, "soon")', "is not a date"),
+])
+def test_a_bad_formula_is_a_one_line_error_naming_the_constraint(formula, says):
+    with pytest.raises(SynthRecordsError, match=says) as caught:
+        Derived("tenure_months", formula)
+    message = str(caught.value)
+    assert message.startswith("constraint derived 'tenure_months'") and "\n" not in message
+
+
+@pytest.mark.parametrize("constraint, says", [
+    (lambda lk: Derived("tenure", TENURE), "constraint derived 'tenure': column 'tenure' is not in the data"),
+    (lambda lk: Derived("tenure_months", 'months_between(signed_up, "2025-12-31")'), "column 'signed_up'"),
+    (lambda lk: hierarchy(["zip", "city"], lk), "has no column 'zip'"),
+    (lambda lk: Inequality("high", at_least="tenure_months"), "reads 'tenure_months', which constraint derived"),
+])
+def test_an_unknown_or_filled_in_column_is_refused_before_the_fit(table, lookup, constraint, says):
+    extra = [] if "tenure_months" not in says else [Derived("tenure_months", TENURE)]
+    with pytest.raises(SynthRecordsError, match=says):
+        Synthesizer(model="gaussian_copula", nlp_model=None, constraints=[constraint(lookup), *extra]).fit(table)
+
+
+def test_a_hierarchy_needs_one_parent_per_level_from_the_anchor_up():
+    rows = [["a", "X", "R1"], ["a", "Y", "R2"], ["b", "Y", "R3"]]
+    Combinations(["zip", "city", "region"], [["1", *r[1:]] for r in rows[:1]], "city")
+    with pytest.raises(SynthRecordsError, match="city='Y' has several region values"):
+        Combinations(["zip", "city", "region"], rows, "city")
+    Combinations(["zip", "city", "region"], rows, "city", kind="fixed_combinations")  # no nesting asked
+
+
+def test_generalised_and_suppressed_anchor_values_still_give_lookup_rows():
+    places = Combinations(["postcode", "city", "state", "region"], [list(p) for p in PLACES], "city")
+    released = Domain({"city": ColumnDomain("city", "categorical", categories=["Alpha", "Delta"], nullable=True)})
+    frame = pd.DataFrame({"city": ["Alpha", "TX", "other", None] * 50})
+    counts = places.apply(frame, released, np.random.default_rng(0))
+    assert counts == {"exact": 50, "coarser": 50, "other": 50, "missing": 50, "unresolved": 0}
+    known = frame.dropna()
+    assert set(map(tuple, known[["postcode", "city", "state", "region"]].to_numpy())) <= set(PLACES)
+    assert set(frame.city[1::4]) == {"Delta"} and set(frame.state[1::4]) == {"TX"}  # the generalised value kept
+    assert set(frame.city[2::4]) <= {"Beta", "Gamma", "Epsilon", "Zeta"}  # "other": never a released city
+    assert frame.iloc[3::4].isna().all().all()
+
+
+def test_date_helpers_count_calendar_months_and_completed_years():
+    frame = pd.DataFrame({"d": ["2025-01-31", "2007-12-31", "2008-01-01", "2004-02-29"]})
+    assert parse('months_between(d, "2025-02-01")', "t").evaluate(frame).tolist()[0] == 1
+    assert parse('years_between(d, "2025-12-31")', "t").evaluate(frame).tolist()[1:] == [18, 17, 21]
+    assert parse("add_years(d, 1)", "t").evaluate(frame).dt.strftime("%Y-%m-%d").tolist()[3] == "2005-02-28"
+
+
+def test_a_derived_domain_comes_from_the_released_bounds_of_what_it_reads():
+    domain = Domain({"signup_date": ColumnDomain("signup_date", "datetime", lower="2010-01-01", upper="2025-12-31",
+                                                 datetime_format="%Y-%m-%d")})
+    col = Derived("tenure_months", TENURE).domain_of(domain)
+    assert (col.lower, col.upper, col.integer) == (0.0, 191.0, True)
+
+
+def test_a_suites_pair_and_range_rules_become_constraints_in_one_line():
+    suite = {"name": "rules", "expectations": [
+        {"type": "expect_column_pair_values_a_to_be_greater_than_b",
+         "kwargs": {"column_A": "high", "column_B": "low", "or_equal": True}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "score", "min_value": 300,
+                                                                   "max_value": 850}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "income", "min_value": 0,
+                                                                   "mostly": 0.99}},
+    ]}
+    made = constraints_from_suite(suite)
+    assert [k.to_dict() for k in made] == [
+        {"kind": "inequality", "column": "high", "at_least": "low", "at_most": None, "strict": False, "repair": "swap"},
+        {"kind": "inequality", "column": "score", "at_least": 300, "at_most": 850, "strict": False, "repair": "clip"},
+    ]
+    frame = pd.DataFrame({"low": [1.0, 5.0], "high": [2.0, 3.0], "score": [200, 900]})
+    out, rejected, _ = ConstraintSet(made).apply(frame, Domain(), np.random.default_rng(0))
+    assert out.to_dict("list") == {"low": [1.0, 3.0], "high": [2.0, 5.0], "score": [300, 850]} and not rejected.any()
+
+
+def test_the_job_file_declares_constraints_with_lookup_paths_beside_it(tmp_path, lookup):
+    (tmp_path / "places.csv").write_bytes(lookup.read_bytes())
+    (tmp_path / "job.toml").write_text(
+        '[constraints]\nderived = { tenure_months = "months_between(signup_date, \'2025-12-31\')" }\n'
+        '[[constraints.hierarchy]]\ncolumns = ["postcode", "city", "state", "region"]\nlookup = "places.csv"\n'
+        'anchor = "city"\n[[constraints.inequality]]\ncolumn = "high"\nat_least = "low"\nrepair = "swap"\n')
+    made = job_constraints(load_job(tmp_path / "job.toml"))
+    assert [k.kind for k in made] == ["hierarchy", "inequality", "derived"]
+    assert made[0].lookup == str(tmp_path / "places.csv") and len(made[0].rows) == len(PLACES)
+    (tmp_path / "bad.toml").write_text('[[constraints.inequality]]\ncolumn = "high"\nrepair = "bounce"\n')
+    with pytest.raises(SynthRecordsError, match=r"constraints.inequality.0.repair"):
+        load_job(tmp_path / "bad.toml")
+
+
+def test_the_demo_lookup_holds_every_place_of_the_sample_table():
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "sample_data"
+    places = pd.read_csv(data / "geography_lookup.csv", dtype=str)
+    real = pd.read_csv(data / "customers.csv", dtype=str)[list(places.columns)].drop_duplicates()
+    assert len(real.merge(places)) == len(real)
+    hierarchy(list(places.columns), data / "geography_lookup.csv", anchor="city")  # nested from city up
