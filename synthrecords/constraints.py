@@ -135,12 +135,17 @@ class Combinations:
         text = anchor.astype(str).where(anchor.notna())
         chosen = np.full(len(frame), -1)
         counts = {"exact": 0, "coarser": 0, "other": 0, "missing": int(anchor.isna().sum())}
+        # A generalised or "other" value stands for an anchor value the domain did not release.
+        released = set(map(str, (domain[self.anchor].categories or []) if self.anchor in domain.columns else []))
+        unreleased = ~self.table[self.anchor].astype(str).isin(released).to_numpy()
         # Finest first: a value is read at the anchor's level, else at a coarser level of a hierarchy.
         levels = [self.anchor] + ([c for c in self.columns[self.columns.index(self.anchor) + 1:]]
                                   if self.kind == "hierarchy" else [])
         for level in levels:
             open_rows = (chosen < 0) & text.notna().to_numpy()
             groups = self.table.groupby(self.table[level].astype(str)).indices
+            if level != self.anchor:  # under a coarser value, the unreleased anchor values where there are any
+                groups = {v: rows[unreleased[rows]] if unreleased[rows].any() else rows for v, rows in groups.items()}
             for value, where in pd.Series(np.flatnonzero(open_rows)).groupby(text.to_numpy()[open_rows]).groups.items():
                 if value in groups:
                     rows = np.flatnonzero(open_rows)[np.asarray(where)]
@@ -148,8 +153,7 @@ class Combinations:
                     counts["exact" if level == self.anchor else "coarser"] += len(rows)
         rest = (chosen < 0) & text.notna().to_numpy()
         if rest.any():  # "other" or a suppressed value: one of the lookup values not released
-            released = set(map(str, (domain[self.anchor].categories or []) if self.anchor in domain.columns else []))
-            pool = np.flatnonzero(~self.table[self.anchor].astype(str).isin(released).to_numpy())
+            pool = np.flatnonzero(unreleased)
             if released and len(pool):
                 chosen[rest] = rng.choice(pool, size=int(rest.sum()))
                 counts["other"] = int(rest.sum())

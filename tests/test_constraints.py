@@ -178,9 +178,12 @@ def test_generalised_and_suppressed_anchor_values_still_give_lookup_rows():
     assert counts == {"exact": 50, "coarser": 50, "other": 50, "missing": 50, "unresolved": 0}
     known = frame.dropna()
     assert set(map(tuple, known[["postcode", "city", "state", "region"]].to_numpy())) <= set(PLACES)
-    assert set(frame.city[1::4]) == {"Delta"} and set(frame.state[1::4]) == {"TX"}  # the generalised value kept
+    assert set(frame.state[1::4]) == {"TX"} and set(frame.city[1::4]) == {"Delta"}  # TX's one city
     assert set(frame.city[2::4]) <= {"Beta", "Gamma", "Epsilon", "Zeta"}  # "other": never a released city
     assert frame.iloc[3::4].isna().all().all()
+    frame = pd.DataFrame({"city": ["NY"] * 40})
+    places.apply(frame, released, np.random.default_rng(0))  # a generalised value: NY's unreleased cities
+    assert set(frame.city) == {"Beta", "Gamma"} and set(frame.state) == {"NY"}
 
 
 def test_date_helpers_count_calendar_months_and_completed_years():
