@@ -1,5 +1,7 @@
 """Write sample_data/geography_lookup.csv: every (postcode, city, state, region) the generator
-of customers.csv can produce, one row per postcode of a city.
+of customers.csv can produce, one row per postcode of a city; and city_lookup.csv, one row per
+city (city, state, region: the city -> state -> region hierarchy in the value,parent,... form
+of privacy.hierarchy).
 
     python sample_data/make_geography_lookup.py [--rows N] [--seed S] [--out PATH]
 
@@ -43,7 +45,12 @@ def main() -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["postcode", "city", "state", "region"])
         writer.writerows(pool)
-    print(f"wrote {len(pool)} places to {args.out}")
+    cities = sorted({place[1:] for place in pool})
+    with open(args.out.with_name("city_lookup.csv"), "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["city", "state", "region"])
+        writer.writerows(cities)
+    print(f"wrote {len(pool)} places to {args.out} and {len(cities)} cities beside it")
 
 
 if __name__ == "__main__":

@@ -138,21 +138,24 @@ class Combinations:
         # A generalised or "other" value stands for an anchor value the domain did not release.
         released = set(map(str, (domain[self.anchor].categories or []) if self.anchor in domain.columns else []))
         unreleased = ~self.table[self.anchor].astype(str).isin(released).to_numpy()
-        # Finest first: a value is read at the anchor's level, else at a coarser level of a hierarchy.
-        levels = [self.anchor] + ([c for c in self.columns[self.columns.index(self.anchor) + 1:]]
-                                  if self.kind == "hierarchy" else [])
+        # A generalised value ends in "*" (privacy.hierarchy: "TX*" is some city of TX, "221**" some
+        # postcode starting 221, "*" any value): its stem is read at the coarser levels or as a prefix.
+        starred = text.str.endswith("*").fillna(False).astype(bool)
+        stem = text.str.rstrip("*").where(starred, text)
+        levels = [self.anchor] + (self.columns[self.columns.index(self.anchor) + 1:] if self.kind == "hierarchy" else [])
         for level in levels:
-            open_rows = (chosen < 0) & text.notna().to_numpy()
+            keys = (text if level == self.anchor else stem).to_numpy()
             groups = self.table.groupby(self.table[level].astype(str)).indices
-            if level != self.anchor:  # under a coarser value, the unreleased anchor values where there are any
-                groups = {v: rows[unreleased[rows]] if unreleased[rows].any() else rows for v, rows in groups.items()}
-            for value, where in pd.Series(np.flatnonzero(open_rows)).groupby(text.to_numpy()[open_rows]).groups.items():
-                if value in groups:
-                    rows = np.flatnonzero(open_rows)[np.asarray(where)]
-                    chosen[rows] = rng.choice(groups[value], size=len(rows))
-                    counts["exact" if level == self.anchor else "coarser"] += len(rows)
+            self._draw(chosen, keys, groups, unreleased, level != self.anchor, rng, counts,
+                       "exact" if level == self.anchor else "coarser")
+        prefixed = (chosen < 0) & starred.to_numpy() & (stem.str.len() > 0).fillna(False).to_numpy()
+        if prefixed.any():
+            anchors = self.table[self.anchor].astype(str)
+            groups = {p: np.flatnonzero(anchors.str.startswith(p).to_numpy()) for p in set(stem[prefixed])}
+            self._draw(chosen, np.where(prefixed, stem.to_numpy(), None), groups, unreleased, True, rng, counts,
+                       "coarser")
         rest = (chosen < 0) & text.notna().to_numpy()
-        if rest.any():  # "other" or a suppressed value: one of the lookup values not released
+        if rest.any():  # "*", "other" or a suppressed value: one of the lookup values not released
             pool = np.flatnonzero(unreleased)
             if released and len(pool):
                 chosen[rest] = rng.choice(pool, size=int(rest.sum()))
@@ -166,6 +169,22 @@ class Combinations:
             frame[column] = values
         counts["unresolved"] = int((~picked).sum()) - counts["missing"]
         return counts
+
+    @staticmethod
+    def _draw(chosen: np.ndarray, keys: np.ndarray, groups: dict[str, np.ndarray], unreleased: np.ndarray,
+              generalised: bool, rng: np.random.Generator, counts: dict[str, int], outcome: str) -> None:
+        """For each open row whose key names a group of lookup rows, one of them at random;
+        under a generalised value, one whose anchor value was not released where there is one."""
+        open_rows = np.flatnonzero((chosen < 0) & pd.notna(keys))
+        for value, where in pd.Series(open_rows).groupby(keys[open_rows]).groups.items():
+            rows = groups.get(value)
+            if rows is None or not len(rows):
+                continue
+            if generalised and unreleased[rows].any():
+                rows = rows[unreleased[rows]]
+            targets = open_rows[np.asarray(where)]
+            chosen[targets] = rng.choice(rows, size=len(targets))
+            counts[outcome] += len(targets)
 
     def domain_of(self, column: str, domain: Domain) -> ColumnDomain:
         nullable = domain[self.anchor].nullable if self.anchor in domain.columns else True

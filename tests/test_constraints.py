@@ -186,6 +186,22 @@ def test_generalised_and_suppressed_anchor_values_still_give_lookup_rows():
     assert set(frame.city) == {"Beta", "Gamma"} and set(frame.state) == {"NY"}
 
 
+def test_values_generalised_by_the_dp_domain_map_to_lookup_rows_under_them():
+    # privacy.hierarchy writes "TX*" for "some city of TX", "750**" for "some postcode starting 750"
+    places = Combinations(["postcode", "city", "state", "region"], [list(p) for p in PLACES], "city")
+    released = Domain({"city": ColumnDomain("city", "categorical", categories=["Alpha", "TX*", "NY*", "*"])})
+    frame = pd.DataFrame({"city": ["TX*", "NY*", "*"] * 30})
+    assert places.apply(frame, released, np.random.default_rng(1))["coarser"] == 60
+    assert set(frame.state[0::3]) == {"TX"} and set(frame.city[1::3]) == {"Beta", "Gamma"}
+    assert "Alpha" not in set(frame.city)
+    assert set(map(tuple, frame[["postcode", "city", "state", "region"]].to_numpy())) <= set(PLACES)
+    codes = Combinations(["postcode", "city"], [[p[0], p[1]] for p in PLACES], "postcode", kind="fixed_combinations")
+    frame = pd.DataFrame({"postcode": ["750**"] * 20})
+    codes.apply(frame, Domain({"postcode": ColumnDomain("postcode", "categorical", categories=["750**"])}),
+                np.random.default_rng(2))
+    assert set(frame.postcode) == {"75001", "75002", "75003"} and set(frame.city) == {"Delta"}
+
+
 def test_date_helpers_count_calendar_months_and_completed_years():
     frame = pd.DataFrame({"d": ["2025-01-31", "2007-12-31", "2008-01-01", "2004-02-29"]})
     assert parse('months_between(d, "2025-02-01")', "t").evaluate(frame).tolist()[0] == 1
