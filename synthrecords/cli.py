@@ -430,12 +430,18 @@ def _sampling_lines(report: dict) -> list[str]:
     return lines
 
 
+def _fidelity_scope(report: dict) -> str:
+    """Which columns the fidelity figure covers: every compared column, declared ones included."""
+    columns = (report.get("fidelity") or {}).get("columns") or []
+    return f" (SDMetrics quality over the whole table: {len(columns)} columns)" if columns else ""
+
+
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
              f"rows: {s['rows']} synthetic x {s['columns']} columns, model {s['model']}",
              *_privacy_lines(result.report["privacy"]),
-             f"fidelity score: {s['fidelity_score']:.1%}",
+             f"fidelity score: {s['fidelity_score']:.1%}{_fidelity_scope(result.report)}",
              f"expectations: {s['expectations_passed']} passed, {s['expectations_failed']} failed",
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
              *_sampling_lines(result.report["sampling"]),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,7 @@ class Combinations:
         chosen = np.full(len(frame), -1)
         counts = {"exact": 0, "coarser": 0, "other": 0, "missing": int(anchor.isna().sum())}
         # A generalised or "other" value stands for an anchor value the domain did not release.
-        released = set(map(str, (domain[self.anchor].categories or []) if self.anchor in domain.columns else []))
+        released = _released(domain[self.anchor]) if self.anchor in domain.columns else set()
         unreleased = ~self.table[self.anchor].astype(str).isin(released).to_numpy()
         # A generalised value ends in "*" (privacy.hierarchy: "TX*" is some city of TX, "221**" some
         # postcode starting 221, "*" any value): its stem is read at the coarser levels or as a prefix.
@@ -357,6 +357,8 @@ class ConstraintSet:
         for k in self.constraints:
             for column in k.writes():
                 extra[column] = k.domain_of(modelled) if isinstance(k, Derived) else k.domain_of(column, modelled)
+            if isinstance(k, Combinations) and k.anchor in modelled.columns:
+                extra[k.anchor] = _widen(modelled[k.anchor], list(k.table[k.anchor].astype(str).unique()))
         every = {**modelled.columns, **extra}
         return Domain({c: every[c] for c in [*(c for c in order if c in every), *every]})
 
@@ -442,6 +444,25 @@ def constraints_from_suite(suite: Any) -> list[Constraint]:
             out.append(Inequality(kw["column"], at_least=kw.get("min_value"), at_most=kw.get("max_value"),
                                   strict=bool(kw.get("strict_min") or kw.get("strict_max"))))
     return out
+
+
+def _widen(col: ColumnDomain, values: list[str]) -> ColumnDomain:
+    """An anchor's domain after the hierarchy: the released categories plus the lookup's values
+    (a generalised value becomes one of them), each added at released frequency 0."""
+    if col.categories is None:
+        return col
+    known = set(map(str, col.categories))
+    new = [v for v in values if v not in known]
+    frequencies = None if col.frequencies is None else [*col.frequencies, *([0.0] * len(new))]
+    return replace(col, categories=[*col.categories, *new], frequencies=frequencies)
+
+
+def _released(col: ColumnDomain) -> set[str]:
+    """The anchor values the domain released as themselves (not the lookup's, added at frequency 0)."""
+    categories = col.categories or []
+    if col.frequencies is None:
+        return set(map(str, categories))
+    return {str(c) for c, f in zip(categories, col.frequencies) if f > 0}
 
 
 # -- values of a column as numbers or dates, and back in the column's own form -------------------

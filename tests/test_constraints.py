@@ -108,6 +108,7 @@ def test_filled_in_columns_are_in_the_domain_and_the_release_order(fitted, table
     tenure = fitted.domain_["tenure_months"]
     assert tenure.kind == "numerical" and tenure.integer and tenure.source == "constraint"
     assert tenure.lower >= 0 and tenure.upper <= calendar_months("2010-01-01")
+    assert set(fitted.domain_["city"].categories) >= {p[1] for p in PLACES}
 
 
 def test_no_real_data_is_read_for_the_columns_a_constraint_fills_in(table, lookup, sampled):
@@ -117,7 +118,13 @@ def test_no_real_data_is_read_for_the_columns_a_constraint_fills_in(table, looku
     pd.testing.assert_frame_equal(out, sampled[0])
 
 
-def test_constraints_survive_save_and_load_without_the_lookup_file(fitted, tmp_path):
+def test_constraints_survive_save_and_load_without_the_lookup_file(table, lookup, tmp_path):
+    copy = tmp_path / "places.csv"
+    copy.write_bytes(lookup.read_bytes())
+    fitted = Synthesizer(model="gaussian_copula", seed=1, nlp_model=None,
+                         constraints=[hierarchy(["postcode", "city", "state", "region"], copy, anchor="city"),
+                                      Derived("tenure_months", TENURE)]).fit(table)
+    copy.unlink()
     fitted.save(tmp_path / "model")
     loaded = Synthesizer.load(tmp_path / "model")
     assert loaded.params()["constraints"] == fitted.params()["constraints"]
@@ -202,6 +209,19 @@ def test_values_generalised_by_the_dp_domain_map_to_lookup_rows_under_them():
     assert set(frame.postcode) == {"75001", "75002", "75003"} and set(frame.city) == {"Delta"}
 
 
+def test_the_anchors_domain_takes_the_lookup_values_so_the_schema_suite_keeps_filled_rows():
+    places = Combinations(["postcode", "city", "state", "region"], [list(p) for p in PLACES], "city")
+    released = Domain({"city": ColumnDomain("city", "categorical", categories=["Alpha", "TX*"], frequencies=[0.6, 0.4],
+                                            source="dp")})
+    domain = ConstraintSet([places]).domain(released, ["postcode", "city", "state", "region"])
+    city = domain["city"]
+    assert city.categories[:2] == ["Alpha", "TX*"] and set(city.categories) >= {p[1] for p in PLACES}
+    assert city.frequencies[:2] == [0.6, 0.4] and set(city.frequencies[2:]) == {0.0}
+    frame = pd.DataFrame({"city": ["TX*", "*"] * 20})
+    places.apply(frame, domain, np.random.default_rng(3))  # still reads what was released as itself
+    assert "Alpha" not in set(frame.city) and set(frame.city) <= set(city.categories)
+
+
 def test_date_helpers_count_calendar_months_and_completed_years():
     frame = pd.DataFrame({"d": ["2025-01-31", "2007-12-31", "2008-01-01", "2004-02-29"]})
     assert parse('months_between(d, "2025-02-01")', "t").evaluate(frame).tolist()[0] == 1
@@ -247,6 +267,21 @@ def test_the_job_file_declares_constraints_with_lookup_paths_beside_it(tmp_path,
     (tmp_path / "bad.toml").write_text('[[constraints.inequality]]\ncolumn = "high"\nrepair = "bounce"\n')
     with pytest.raises(SynthRecordsError, match=r"constraints.inequality.0.repair"):
         load_job(tmp_path / "bad.toml")
+
+
+def test_from_suites_turns_the_jobs_business_rules_into_constraints(tmp_path):
+    from pathlib import Path
+
+    suite = Path(__file__).resolve().parents[1] / "expectations" / "customers.json"
+    (tmp_path / "job.toml").write_text(
+        f'[validate]\nsuites = ["{suite}"]\n[constraints]\nfrom_suites = true\n'
+        'derived = { tenure_months = "months_between(signup_date, \'2025-12-31\')" }\n')
+    made = {k.column: k.to_dict() for k in job_constraints(load_job(tmp_path / "job.toml"))}
+    # credit_score 300-850 and num_products 1-6 are rules; income's has a tolerance (mostly 0.99), and
+    # tenure_months >= 0 is left to its formula
+    assert made["credit_score"] == {"kind": "inequality", "column": "credit_score", "at_least": 300,
+                                    "at_most": 850, "strict": False, "repair": "clip"}
+    assert set(made) == {"credit_score", "num_products", "tenure_months"} and made["tenure_months"]["kind"] == "derived"
 
 
 def test_the_demo_lookup_holds_every_place_of_the_sample_table():
