@@ -7,8 +7,8 @@ fills in or repairs the synthetic rows (post-processing). Three kinds, applied i
 
 - ``hierarchy`` / ``fixed_combinations``: columns whose combinations come from a public lookup
   (a CSV file or inline rows). Only the ``anchor`` column is modelled; the others are taken
-  from a lookup row holding the sampled anchor value (drawn uniformly among such rows: a
-  hierarchy's parents are then exact, its children spread evenly). An anchor value that is
+  from a lookup row holding the sampled anchor value (a hierarchy's parents are then exact;
+  its finer levels are drawn level by level, each child equally likely). An anchor value that is
   no value of the anchor column but one of a coarser column of a hierarchy (a generalised
   value) fixes that level and the levels above; the finer ones are drawn from the lookup
   under it. Any other value ("other", a suppressed category) draws among the lookup rows
@@ -146,19 +146,19 @@ class Combinations:
         for level in levels:
             keys = (text if level == self.anchor else stem).to_numpy()
             groups = self.table.groupby(self.table[level].astype(str)).indices
-            self._draw(chosen, keys, groups, unreleased, level != self.anchor, rng, counts,
+            self._draw(chosen, keys, groups, unreleased, level, rng, counts,
                        "exact" if level == self.anchor else "coarser")
         prefixed = (chosen < 0) & starred.to_numpy() & (stem.str.len() > 0).fillna(False).to_numpy()
         if prefixed.any():
             anchors = self.table[self.anchor].astype(str)
             groups = {p: np.flatnonzero(anchors.str.startswith(p).to_numpy()) for p in set(stem[prefixed])}
-            self._draw(chosen, np.where(prefixed, stem.to_numpy(), None), groups, unreleased, True, rng, counts,
+            self._draw(chosen, np.where(prefixed, stem.to_numpy(), None), groups, unreleased, None, rng, counts,
                        "coarser")
         rest = (chosen < 0) & text.notna().to_numpy()
         if rest.any():  # "*", "other" or a suppressed value: one of the lookup values not released
             pool = np.flatnonzero(unreleased)
             if released and len(pool):
-                chosen[rest] = rng.choice(pool, size=int(rest.sum()))
+                chosen[rest] = rng.choice(pool, size=int(rest.sum()), p=self._chances(pool, self.anchor))
                 counts["other"] = int(rest.sum())
         picked = chosen >= 0
         for column in self.columns:
@@ -170,21 +170,36 @@ class Combinations:
         counts["unresolved"] = int((~picked).sum()) - counts["missing"]
         return counts
 
-    @staticmethod
-    def _draw(chosen: np.ndarray, keys: np.ndarray, groups: dict[str, np.ndarray], unreleased: np.ndarray,
-              generalised: bool, rng: np.random.Generator, counts: dict[str, int], outcome: str) -> None:
-        """For each open row whose key names a group of lookup rows, one of them at random;
-        under a generalised value, one whose anchor value was not released where there is one."""
+    def _draw(self, chosen: np.ndarray, keys: np.ndarray, groups: dict[str, np.ndarray], unreleased: np.ndarray,
+              level: str | None, rng: np.random.Generator, counts: dict[str, int], outcome: str) -> None:
+        """For each open row whose key names a group of lookup rows, one of them at random (see
+        ``_chances``); under a generalised value (``level`` not the anchor's; None for a prefix),
+        one whose anchor value was not released where there is one."""
         open_rows = np.flatnonzero((chosen < 0) & pd.notna(keys))
         for value, where in pd.Series(open_rows).groupby(keys[open_rows]).groups.items():
             rows = groups.get(value)
             if rows is None or not len(rows):
                 continue
-            if generalised and unreleased[rows].any():
+            if level != self.anchor and unreleased[rows].any():
                 rows = rows[unreleased[rows]]
             targets = open_rows[np.asarray(where)]
-            chosen[targets] = rng.choice(rows, size=len(targets))
+            chosen[targets] = rng.choice(rows, size=len(targets), p=self._chances(rows, level or self.anchor))
             counts[outcome] += len(targets)
+
+    def _chances(self, rows: np.ndarray, level: str) -> np.ndarray:
+        """Each candidate lookup row's chance when the levels below ``level`` are drawn one at a
+        time, each child of a parent equally likely (a state's cities, then the city's postcodes):
+        no city weighs more for having more postcodes. Combinations that are not nested: each
+        anchor value equally likely, then each of its rows."""
+        sub = self.table.iloc[rows]
+        chance = np.ones(len(rows))
+        if self.kind != "hierarchy":
+            chance = 1.0 / sub.groupby(self.anchor)[self.anchor].transform("size").to_numpy()
+            return chance / chance.sum()
+        top = self.columns.index(level)  # from the anchor's level, each anchor value ends up alike
+        for child, parent in zip(self.columns[:top][::-1], self.columns[1:top + 1][::-1]):
+            chance /= sub.groupby(parent)[child].transform("nunique").to_numpy()
+        return chance / chance.sum()
 
     def domain_of(self, column: str, domain: Domain) -> ColumnDomain:
         nullable = domain[self.anchor].nullable if self.anchor in domain.columns else True

@@ -222,6 +222,18 @@ def test_the_anchors_domain_takes_the_lookup_values_so_the_schema_suite_keeps_fi
     assert "Alpha" not in set(frame.city) and set(frame.city) <= set(city.categories)
 
 
+def test_below_a_generalised_value_each_child_is_equally_likely_level_by_level():
+    # NY holds Alpha (2 postcodes), Beta and Gamma (1 each): each city a third, not by postcode count
+    places = Combinations(["postcode", "city", "state", "region"], [list(p) for p in PLACES], "city")
+    frame = pd.DataFrame({"city": ["NY*"] * 3000})
+    places.apply(frame, Domain({"city": ColumnDomain("city", "categorical", categories=["NY*"])}),
+                 np.random.default_rng(4))
+    shares = frame.city.value_counts(normalize=True)
+    assert shares.to_dict() == pytest.approx({"Alpha": 1 / 3, "Beta": 1 / 3, "Gamma": 1 / 3}, abs=0.03)
+    assert frame.postcode[frame.city == "Alpha"].value_counts(normalize=True).to_dict() == pytest.approx(
+        {"10001": 0.5, "10002": 0.5}, abs=0.05)
+
+
 def test_date_helpers_count_calendar_months_and_completed_years():
     frame = pd.DataFrame({"d": ["2025-01-31", "2007-12-31", "2008-01-01", "2004-02-29"]})
     assert parse('months_between(d, "2025-02-01")', "t").evaluate(frame).tolist()[0] == 1
