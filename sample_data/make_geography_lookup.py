@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 from faker import Faker
-
 from make_customers import STATE_POP_M, STATE_REGION, make_people
 
 
