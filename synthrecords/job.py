@@ -73,7 +73,7 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
 
     if not synth.ledger_.is_private:
         return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
-                "covered by a formal guarantee.")]
+                "covered by a formal guarantee."), *_declared_scope(synth)]
     return [
         ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
         "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
@@ -90,7 +90,17 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "(fidelity, utility and privacy metrics compare the output with real rows). synthetic.csv depends "
         "on the real data only through the ledger and the two items above; share the report only where "
         "that is acceptable."),
+        *_declared_scope(synth),
     ]
+
+
+def _declared_scope(synth: Synthesizer) -> list[str]:
+    constraints = getattr(synth, "constraints_", None)
+    if not constraints:
+        return []
+    return [(f"Declared by the user, public input, not read from the data: {', '.join(constraints.filled) or 'no'} "
+             "column(s) filled in on the synthetic rows, and the rules "
+             f"{'; '.join(k.name for k in constraints.constraints)} (synthrecords.constraints). Post-processing.")]
 
 
 def check_target(target: str | None, columns: Any, path: Path) -> None:

@@ -111,6 +111,13 @@ def test_filled_in_columns_are_in_the_domain_and_the_release_order(fitted, table
     assert set(fitted.domain_["city"].categories) >= {p[1] for p in PLACES}
 
 
+def test_the_privacy_scope_states_the_declared_columns_and_rules(fitted):
+    from synthrecords.job import privacy_scope
+
+    line = privacy_scope(fitted)[-1]
+    assert "postcode, state, region, tenure_months" in line and "constraint derived 'tenure_months'" in line
+
+
 def test_no_real_data_is_read_for_the_columns_a_constraint_fills_in(table, lookup, sampled):
     garbled = table.assign(tenure_months=-7, postcode="00000", state="ZZ", region="nowhere")
     again = Synthesizer(model="gaussian_copula", seed=1, nlp_model=None, constraints=constraints(lookup)).fit(garbled)
