@@ -102,6 +102,17 @@ def test_inequalities_hold_on_every_row(sampled):
     assert all(d["repaired"] == d["broken"] for d in done if "broken" in d)
 
 
+def test_a_condition_on_a_filled_in_column_is_met_by_the_sampler(fitted):
+    out, report = fitted.sample_with_report(120, conditions={"state": "TX"}, seed=6)
+    assert len(out) == 120 and set(out.state) == {"TX"} and set(out.city) == {"Delta"}
+    assert report.to_dict()["acceptance_rate"] < 1  # the model does not know state: rows are drawn and kept
+
+
+def test_constraints_need_the_pandas_engine_for_now(table, lookup):
+    with pytest.raises(SynthRecordsError, match="constraints are not applied with engine spark"):
+        Synthesizer(engine="spark", constraints=[Derived("tenure_months", TENURE)]).fit(table)
+
+
 def test_filled_in_columns_are_in_the_domain_and_the_release_order(fitted, table):
     assert fitted.column_order_ == list(table.columns)
     assert fitted.domain_["state"].categories == ["CA", "NY", "TX"]
