@@ -101,7 +101,7 @@ class Inequality:
         for side in ("at_least", "at_most"):
             bound = getattr(self, side)
             if bound is not None:
-                self.bounds[side] = parse(str(bound), self.name)
+                self.bounds[side] = parse(str(bound), self.name, bound=True)
                 if self.repair == "swap" and self.bounds[side].columns != (str(bound).strip(),):
                     raise SynthRecordsError(f"{self.name}: repair 'swap' needs a plain column as {side}, got "
                                             f"{bound!r}; use repair 'clip' or 'filter'")

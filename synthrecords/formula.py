@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import itertools
 import operator
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from .errors import SynthRecordsError
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
-_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _dates(value: Any) -> Any:
@@ -100,15 +101,18 @@ class Formula:
         return (values.min(), values.max()) if len(values) else None
 
 
-def parse(text: str, where: str) -> Formula:
-    """Parse ``text``; ``where`` names the constraint in any error (one line, with what to do)."""
+def parse(text: str, where: str, *, bound: bool = False) -> Formula:
+    """Parse ``text``; ``where`` names the constraint in any error (one line, with what to do).
+    A ``bound`` (of an inequality) may also be a bare date, ``2010-01-01``."""
+    if bound and _ISO_DATE.fullmatch(str(text).strip()):
+        text = f'"{str(text).strip()}"'
     try:
         tree = ast.parse(str(text).strip(), mode="eval").body
     except SyntaxError as exc:
         raise SynthRecordsError(f"{where}: formula {text!r} is not valid ({exc.msg}); write e.g. "
                                 "months_between(signup_date, \"2025-12-31\") or price * quantity") from None
     columns: list[str] = []
-    _check(tree, text, where, columns)
+    _check(tree, text, where, columns, in_call=bound)
     return Formula(str(text), tree, tuple(dict.fromkeys(columns)))
 
 

@@ -151,6 +151,13 @@ def test_constraints_survive_save_and_load_without_the_lookup_file(table, lookup
     assert set(map(tuple, out[["postcode", "city", "state", "region"]].astype(str).to_numpy())) <= set(PLACES)
 
 
+def test_an_inequality_bound_may_be_a_bare_date():
+    frame = pd.DataFrame({"signup_date": ["2009-05-01", "2012-01-01"]})
+    domain = Domain({"signup_date": ColumnDomain("signup_date", "datetime", datetime_format="%Y-%m-%d")})
+    Inequality("signup_date", at_least="2010-01-01").apply(frame, domain, np.random.default_rng(0))
+    assert frame.signup_date.tolist() == ["2010-01-01", "2012-01-01"]
+
+
 def test_a_filter_inequality_drops_rows_and_states_its_acceptance_rate(table):
     synth = Synthesizer(model="gaussian_copula", seed=1, nlp_model=None,
                         constraints=[Inequality("low", at_most=95, repair="filter")]).fit(table[["low", "segment"]])
