@@ -29,7 +29,7 @@ from .errors import SynthRecordsError
 
 @dataclass
 class Combinations:
-    """``hierarchy`` (columns finest first, each a function of the one before) or
+    """``hierarchy`` (columns finest first; from the anchor up, each level has one parent) or
     ``fixed_combinations``: only combinations listed in ``rows`` (the lookup) occur."""
 
     columns: list[str]
@@ -44,8 +44,11 @@ class Combinations:
             raise SynthRecordsError(f"{self.name}: give at least two distinct columns, got {self.columns}")
         if self.anchor not in self.columns:
             raise SynthRecordsError(f"{self.name}: anchor {self.anchor!r} is not one of its columns {self.columns}")
-        if not self.rows:
-            raise SynthRecordsError(f"{self.name}: the lookup {self.lookup or ''} has no rows")
+        if self.kind not in ("hierarchy", "fixed_combinations"):
+            raise SynthRecordsError(f"{self.name}: kind {self.kind!r} is not hierarchy or fixed_combinations")
+        if not self.rows or any(len(row) != len(self.columns) for row in self.rows):
+            raise SynthRecordsError(f"{self.name}: the lookup{' ' + self.lookup if self.lookup else ''} needs rows of "
+                                    f"{len(self.columns)} values, one per column, and at least one row")
         self.table = pd.DataFrame(self.rows, columns=self.columns, dtype=object)
         if self.kind == "hierarchy":  # from the anchor up, each level determines the next (below it,
             # a child may sit under several parents: a ZIP code can span two cities)

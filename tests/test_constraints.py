@@ -200,6 +200,10 @@ def test_a_hierarchy_needs_one_parent_per_level_from_the_anchor_up():
     with pytest.raises(SynthRecordsError, match="city='Y' has several region values"):
         Combinations(["zip", "city", "region"], rows, "city")
     Combinations(["zip", "city", "region"], rows, "city", kind="fixed_combinations")  # no nesting asked
+    with pytest.raises(SynthRecordsError, match="needs rows of 3 values, one per column"):
+        Combinations(["zip", "city", "region"], [["1", "X"]], "city")
+    with pytest.raises(SynthRecordsError, match="anchor 'state' is not one of its columns"):
+        Combinations(["zip", "city", "region"], rows, "state")
 
 
 def test_generalised_and_suppressed_anchor_values_still_give_lookup_rows():
