@@ -333,3 +333,14 @@ def test_the_demo_lookup_holds_every_place_of_the_sample_table():
     real = pd.read_csv(data / "customers.csv", dtype=str)[list(places.columns)].drop_duplicates()
     assert len(real.merge(places)) == len(real)
     hierarchy(list(places.columns), data / "geography_lookup.csv", anchor="city")  # nested from city up
+
+
+def test_under_dp_filled_in_columns_cost_nothing_and_still_hold(table, lookup):
+    dp = Synthesizer(epsilon=3.0, epochs=1, seed=0, nlp_model=None, constraints=constraints(lookup)).fit(table)
+    measured = " ".join(e["detail"] for e in dp.ledger_.to_dict()["entries"] if e["stage"] == "domain")
+    assert "noisy histograms of 6 columns (birth_date, signup_date, city, low, high, segment)" in measured
+    assert dp.ledger_.to_dict()["epsilon_spent"] <= 3.0 + 1e-9
+    out = dp.sample(300, seed=1)
+    assert out.tenure_months.tolist() == [calendar_months(s) for s in out.signup_date]
+    assert set(map(tuple, out[["postcode", "city", "state", "region"]].astype(str).to_numpy())) <= set(PLACES)
+    assert (pd.to_datetime(out.signup_date) >= pd.to_datetime(out.birth_date) + pd.DateOffset(years=18)).all()
