@@ -424,6 +424,9 @@ def _sampling_lines(report: dict) -> list[str]:
         lines.append("conditions: " + ", ".join(f"{c}={v}" for c, v in report["conditions"].items()))
     if report["acceptance_rate"] is not None and (report["requested"] or report["conditions"]):
         lines.append(f"acceptance rate {report['acceptance_rate']:.1%}")
+    for done in (report.get("constraints") or {}).get("constraints", []):
+        counts = ", ".join(f"{k} {v}" for k, v in done.items() if k != "constraint" and v)
+        lines.append(f"{done['constraint']}: {counts or 'nothing to do'}")
     if report["filter"]["rejection_rate"] is not None:
         lines.append(f"filter: {report['filter']['rejected']} of {report['filter']['checked']} rows broke a "
                      f"row-level expectation and were replaced ({report['filter']['rejection_rate']:.1%})")

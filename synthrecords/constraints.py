@@ -63,7 +63,7 @@ class Derived:
             if len(whole) and bool((whole % 1 == 0).all()) and np.isfinite(whole).all():
                 value = value.astype("Int64") if value.isna().any() else value.astype("int64")
             frame[self.column] = value
-        return {"rows": len(frame), "missing": int(frame[self.column].isna().sum())}
+        return {"drawn": len(frame), "missing": int(frame[self.column].isna().sum())}
 
     def domain_of(self, domain: Domain) -> ColumnDomain:
         """The derived column's domain from the domains of the columns it reads: post-processing."""
@@ -131,7 +131,7 @@ class Inequality:
 
     def apply(self, frame: pd.DataFrame, domain: Domain, rng: np.random.Generator) -> dict[str, Any]:
         broken = self.broken(frame, domain)
-        report = {"rows": len(frame), "broken": int(np.logical_or.reduce(list(broken.values())).sum())}
+        report = {"drawn": len(frame), "broken": int(np.logical_or.reduce(list(broken.values())).sum())}
         if self.repair == "filter":
             return report
         for side, bad in broken.items():

@@ -113,6 +113,15 @@ def test_constraints_need_the_pandas_engine_for_now(table, lookup):
         Synthesizer(engine="spark", constraints=[Derived("tenure_months", TENURE)]).fit(table)
 
 
+def test_the_cli_summary_says_what_each_constraint_did(sampled):
+    from synthrecords.cli import _sampling_lines
+
+    lines = _sampling_lines(sampled[1].to_dict())
+    assert "constraint derived 'tenure_months': drawn 600" in lines
+    assert any(line.startswith("constraint hierarchy ['postcode', 'city', 'state', 'region']: exact 600")
+               for line in lines)
+
+
 def test_filled_in_columns_are_in_the_domain_and_the_release_order(fitted, table):
     assert fitted.column_order_ == list(table.columns)
     assert fitted.domain_["state"].categories == ["CA", "NY", "TX"]
