@@ -353,3 +353,15 @@ def test_under_dp_filled_in_columns_cost_nothing_and_still_hold(table, lookup):
     assert out.tenure_months.tolist() == [calendar_months(s) for s in out.signup_date]
     assert set(map(tuple, out[["postcode", "city", "state", "region"]].astype(str).to_numpy())) <= set(PLACES)
     assert (pd.to_datetime(out.signup_date) >= pd.to_datetime(out.birth_date) + pd.DateOffset(years=18)).all()
+
+
+def test_regenerating_the_lookups_reproduces_the_committed_files(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "sample_data"
+    subprocess.run([sys.executable, "make_geography_lookup.py", "--out", str(tmp_path / "geography_lookup.csv")],
+                   cwd=data, check=True, capture_output=True, timeout=120)
+    for name in ("geography_lookup.csv", "city_lookup.csv"):
+        assert (tmp_path / name).read_bytes() == (data / name).read_bytes()
