@@ -20,21 +20,24 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/synthrecords demo --out runs/demo
 
-test: $(VENV)/.installed-dev
+# The Spark tests are part of `make test` (pyspark from the spark extra); they need Java 17 too
+# (`make java`, as root; .ci/run installs it) and skip with the reason where it is missing.
+test: $(VENV)/.installed-spark
 	$(PY) -m pytest -q
 
-test-all: $(VENV)/.installed-dev
+test-all: $(VENV)/.installed-spark
 	$(PY) -m pytest -q -m ''
 
-# --engine spark: pyspark (the spark extra) and a Debian JRE; never part of plain `make test`.
+# --engine spark: pyspark (the spark extra) and a Debian JRE (Java 17: pyspark 4 needs it).
 $(VENV)/.installed-spark: $(VENV)/.installed-dev
 	$(PIP) install -q -c constraints.txt -e '.[dev,spark]'
 	touch $@
 
 java:
-	command -v java >/dev/null 2>&1 || { apt-get update -qq && \
+	java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
+# Every Spark test, the slow ones too.
 test-spark: $(VENV)/.installed-spark java
 	$(PY) -m pytest -q -m '' tests/test_spark.py
 
@@ -54,13 +57,23 @@ $(SN_VENV)/.installed:
 	$(SN_VENV)/bin/python -m pip install -q smartnoise-synth==1.0.8 && touch $@ || \
 		echo "smartnoise-synth did not install: bench_peers will report MST/AIM as unavailable"
 
+# TabularARGN (mostlyai-engine) in its own venv too: torch 2.13.0 (the local CPU wheel) first and held
+# there, and without torchvision/torchaudio, whose wheels do not import beside that torch.
+MA_VENV := bench/.venv-mostlyai
+$(MA_VENV)/.installed:
+	test -x $(MA_VENV)/bin/python || $(PYTHON) -m venv $(MA_VENV) || python3 -m venv $(MA_VENV)
+	$(MA_VENV)/bin/python -m pip install -q torch==2.13.0 && \
+		$(MA_VENV)/bin/python -m pip install -q torch==2.13.0 mostlyai-engine==2.7.3 && \
+		{ $(MA_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio; touch $@; } || \
+		echo "mostlyai-engine did not install: bench_peers will report TabularARGN as unavailable"
+
 # Under 20 minutes on 2 cores: 2 tables x (dpctgan eps 1, GaussianCopula, CTGAN, MST eps 1); scale to 100k rows.
-bench-quick: $(VENV)/.installed-bench $(SN_VENV)/.installed
+bench-quick: $(VENV)/.installed-bench $(SN_VENV)/.installed $(MA_VENV)/.installed
 	$(PY) -m bench.bench_peers --quick
 	$(PY) -m bench.bench_scale --quick
 
 # Every bench_*.py in full (bench_spark skips without the spark extra; see bench-spark). Hours on 2 cores.
-bench: $(VENV)/.installed-bench $(SN_VENV)/.installed
+bench: $(VENV)/.installed-bench $(SN_VENV)/.installed $(MA_VENV)/.installed
 	$(PY) -m bench
 
 lint: $(VENV)/.installed-dev

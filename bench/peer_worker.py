@@ -2,14 +2,17 @@
 
     python bench/peer_worker.py METHOD EPSILON TRAIN_CSV META_JSON OUT_CSV OUT_JSON [SEED]
 
-Reads the training split, fits METHOD (dpctgan, dpctgan_target, gaussian_copula, ctgan, mst, aim), samples
+Reads the training split, fits METHOD (dpctgan, dpctgan_target, gaussian_copula, ctgan, mst, aim, argn,
+argn_dp), samples
 ``rows`` rows (from META_JSON), writes them to OUT_CSV and to OUT_JSON the fit seconds, sample
 seconds and the process's peak resident memory (``ru_maxrss``: imports included, torch's
 allocations too, unlike tracemalloc). A process per method so one method's peak is not
 another's. Numeric bounds come from META_JSON's ``bounds``: public metadata (the whole table's
 min and max), given to every DP method alike (dpctgan's DP domain and MST/AIM's bins), so no
-method spends epsilon on bounds. Runs under the main venv (synthrecords, SDV) or under bench/.venv-smartnoise
-(mst, aim): it imports nothing from synthrecords at module level.
+method spends epsilon on bounds (TabularARGN takes no bounds: with DP it spends a tenth of epsilon on its
+own value protection and the rest on DP-SGD, so its total is the same epsilon). Runs under the main venv
+(synthrecords, SDV), bench/.venv-smartnoise (mst, aim) or bench/.venv-mostlyai (argn, argn_dp): it imports
+nothing from synthrecords at module level.
 """
 
 from __future__ import annotations
@@ -69,6 +72,22 @@ def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, met
     return out, fit_s, time.perf_counter() - t0, epsilon
 
 
+def _argn(epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, minutes: float):
+    from mostlyai.engine import TabularARGN
+    from mostlyai.engine.domain import DifferentialPrivacyConfig
+
+    # The full budget (issue 20): up to 100 epochs, capped by wall time only as a safety net.
+    dp = None if epsilon is None else DifferentialPrivacyConfig(
+        max_epsilon=0.9 * epsilon, value_protection_epsilon=0.1 * epsilon, delta=1 / (10 * len(train)))
+    t0 = time.perf_counter()
+    model = TabularARGN(max_training_time=minutes, differential_privacy=dp, random_state=seed, device="cpu")
+    model.fit(train)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = model.sample(n_samples=rows)
+    return out, fit_s, time.perf_counter() - t0, epsilon
+
+
 def main(argv: list[str]) -> None:
     method, eps, train_csv, meta_json, out_csv, out_json, *seed = argv
     epsilon = None if eps == "none" else float(eps)
@@ -79,6 +98,9 @@ def main(argv: list[str]) -> None:
     rows = meta["rows"]
     if method in ("mst", "aim"):
         synth, fit_s, sample_s, spent = _smartnoise(method, epsilon, train, rows, meta)
+    elif method in ("argn", "argn_dp"):
+        synth, fit_s, sample_s, spent = _argn(epsilon if method == "argn_dp" else None, train, rows, seed,
+                                              meta.get("argn_minutes", 60))
     else:
         synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, seed, meta["bounds"],
                                               meta["target"], meta["target_classes"])

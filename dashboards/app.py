@@ -18,7 +18,7 @@ import report_views as views  # beside this file: Streamlit puts the script's fo
 import runs
 import streamlit as st
 
-from synthrecords.dashboard import WHAT_TO_DO
+from synthrecords.dashboard import PARTS, WHAT_TO_DO, part_of
 from synthrecords.errors import SynthRecordsError
 
 PAGES = [  # (file, title, icon); the first is the default page
@@ -52,11 +52,20 @@ def main() -> None:
                           for i, (file, title, icon) in enumerate(PAGES)], position="top")
     run = report.get("run", {})
     st.title(f"Synthetic data run: {run.get('id', Path(run_dir).name)}")
+    part = part_of(report)
+    st.markdown(f"**{PARTS[part]}**" if part == "share" else f":red[**{PARTS[part]}**]")
     source = run.get("input", {})
-    if run.get("created") or source.get("path"):
+    if not source and run.get("created"):  # the shareable part names no input
+        st.caption(f"Created {run['created']}")
+    elif run.get("created") or source.get("path"):
         st.caption(f"Created {run.get('created', '?')} from {source.get('path', '?')} "
                    f"({views.count(source.get('rows'))} rows × {views.count(source.get('columns'))} columns)")
-    page.run()
+    try:
+        page.run()
+    except Exception as exc:  # noqa: BLE001 -- a report of an unexpected shape: say so on the page
+        # (Streamlit's rerun/stop signals are BaseExceptions and pass through.)
+        st.error(f"This page cannot read {Path(run_dir) / 'report.json'}: {type(exc).__name__}: {exc}; the file is "
+                 "from another synthrecords version or was edited; run the job again to rewrite it")
 
 
 main()

@@ -84,10 +84,13 @@ def run_label(run_dir: str, report: dict[str, Any]) -> str:
 
 
 def sibling_runs(run_dir: str) -> list[str]:
-    """Run folders beside `run_dir` (its parent's subfolders holding a report.json), for the pickers."""
+    """Run folders beside `run_dir` (its parent's subfolders holding a report.json, or a part with
+    one: share/ or owner/), for the pickers."""
     here = Path(run_dir).resolve()
     try:
-        found = sorted(str(p.parent) for p in here.parent.glob("*/report.json"))
+        found = sorted({str(p.parent) for p in here.parent.glob("*/report.json")}
+                       | {str(p.parent.parent) for pattern in ("*/owner/report.json", "*/share/report.json")
+                          for p in here.parent.glob(pattern)})
     except OSError:
         found = []
     return found if str(here) in found else [str(here), *found]

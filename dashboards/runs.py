@@ -7,26 +7,36 @@ of the first synthetic rows, whatever the page.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from synthrecords.dashboard import read_report
+from synthrecords.dashboard import read_report, report_dir, table_dir
+from synthrecords.errors import SynthRecordsError
 
 PREVIEW_ROWS = 50
+# Sections the pages read as objects; a report.json from another version or edited by hand
+# that holds something else is refused here, with a message on the page, not a traceback.
+SECTIONS = ("run", "summary", "pii", "privacy", "utility", "sampling", "expectations", "fidelity", "validation")
 CURRENT = "current_run"  # session-state key: the folder app.py opened, for the pages
 
 
 def modification_times(run_dir: str) -> tuple[float, ...]:
-    paths = (Path(run_dir) / name for name in ("report.json", "synthetic.csv", "synthetic.parquet"))
+    paths = (report_dir(run_dir) / "report.json", table_dir(run_dir) / "synthetic.csv",
+             table_dir(run_dir) / "synthetic.parquet")
     return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _report(run_dir: str, changed: tuple[float, ...]) -> dict[str, Any]:
-    return read_report(run_dir)
+    report = read_report(run_dir)
+    for name in SECTIONS:
+        if name in report and not isinstance(report[name], dict | None):
+            raise SynthRecordsError(f"{report_dir(run_dir) / 'report.json'}: section {name!r} holds a "
+                                    f"{type(report[name]).__name__}, not an object; the file is from another "
+                                    "synthrecords version or was edited; run the job again to rewrite it")
+    return report
 
 
 def report(run_dir: str) -> dict[str, Any]:
@@ -40,15 +50,15 @@ def _preview(run_dir: str, changed: tuple[float, ...], rows: int) -> pd.DataFram
     if table_name(run_dir) == "synthetic.parquet":  # an engine-spark run
         import pyarrow.dataset as ds
 
-        head = ds.dataset(Path(run_dir) / "synthetic.parquet", format="parquet").head(rows).to_pandas()
+        head = ds.dataset(table_dir(run_dir) / "synthetic.parquet", format="parquet").head(rows).to_pandas()
         return head.astype(str).where(head.notna(), "")
-    return pd.read_csv(Path(run_dir) / "synthetic.csv", nrows=rows, dtype=str, keep_default_na=False)
+    return pd.read_csv(table_dir(run_dir) / "synthetic.csv", nrows=rows, dtype=str, keep_default_na=False)
 
 
 def table_name(run_dir: str) -> str:
     """The synthetic table's file: synthetic.csv, or an engine-spark run's Parquet folder."""
-    csv = Path(run_dir) / "synthetic.csv"
-    return "synthetic.parquet" if not csv.exists() and (Path(run_dir) / "synthetic.parquet").is_dir() else csv.name
+    csv = table_dir(run_dir) / "synthetic.csv"
+    return "synthetic.parquet" if not csv.exists() and (csv.parent / "synthetic.parquet").is_dir() else csv.name
 
 
 def preview(run_dir: str, rows: int = PREVIEW_ROWS) -> pd.DataFrame:

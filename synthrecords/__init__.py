@@ -4,7 +4,6 @@ __version__ = "0.1.0"
 
 from . import engines
 from .errors import NotFittedError, SynthRecordsError
-from .read import load_table
 
 __all__ = [
     "NotFittedError",
@@ -30,7 +29,7 @@ engines.register("spark", _fit_on_spark)
 
 
 def __getattr__(name: str):
-    # Heavy stages (torch, SDV, Presidio, GE) load on first use, so `synthrecords --help` is fast.
+    # Heavy stages (torch, SDV, Presidio, GE, even pandas) load on first use, so `synthrecords --help` is fast.
     if name == "Synthesizer":
         from .synthesizer import Synthesizer
         return Synthesizer
@@ -40,6 +39,9 @@ def __getattr__(name: str):
     if name == "scan_pii":
         from .pii.scan import scan_pii
         return scan_pii
+    if name == "load_table":  # pandas: not needed for `synthrecords --help`
+        from .read import load_table
+        return load_table
     if name == "validate":
         from .validation.measure import validate
         return validate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -30,6 +31,7 @@ class _Commands(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         global _debug
         _debug = False  # in-process runners call main repeatedly
+        _flags_take_no_value(self)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except NoArgsIsHelpError as exc:
@@ -42,6 +44,9 @@ class _Commands(TyperGroup):
         except typer.Abort:
             typer.echo("error: aborted", err=True)
             code = 1
+        from . import progress
+
+        progress.show("quiet")  # the display chosen for this invocation ends with it
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -64,9 +69,29 @@ class _Commands(TyperGroup):
         except Exception as exc:
             if _debug:
                 raise
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):  # outside atomic writes too
+                typer.echo(f"error: no space left on the device while writing {exc.filename or 'an output'}; free "
+                           "some space or write to another disk", err=True)
+                raise typer.Exit(2) from None
             typer.echo(f"error: unexpected {type(exc).__name__}: {_one_line(exc)[:300]}; rerun with --debug for "
                        "the full trace (and report it if the input looks valid)", err=True)
             raise typer.Exit(1) from None
+
+
+_DEVICE_HELP = "where torch computes: auto (CUDA when a GPU is present), cpu, or cuda"
+
+
+def _flags_take_no_value(group: TyperGroup) -> None:
+    # Typer's help shows every flag as `--filter <bool>`, although `--filter true` is an error.
+    from typer._click.decorators import help_option
+
+    for command in [group, *group.commands.values()]:
+        if command._help_option is None:  # built here, as click would on first use, to show it the same way
+            help_option(["--help"])(command)
+            command._help_option = command.params.pop()
+        for param in [*command.params, command._help_option]:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
 
 
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -80,12 +105,29 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(2)
 
 
+def _require(*paths: Path | None, model: Path | None = None) -> None:
+    """Name a missing input before the heavy libraries load (a typo should not cost minutes)."""
+    for path in paths:
+        if path is not None and not Path(path).exists():
+            _fail(SynthRecordsError(f"input file {path} not found; check the path"))
+    if model is not None and not Path(model).is_dir():
+        _fail(SynthRecordsError(f"model folder {model} not found; create one with `synthrecords fit --out {model}`"))
+
+
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log what each step did (synthrecords' "
+                                                                        "own messages; other libraries' stay quiet).")] = False,
+         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output: only results and errors.")] = False,
          debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of any error.")] = False) -> None:
+    """Long steps show progress on stderr: a bar on a terminal, else a line at least every 5 s."""
+    from . import progress
+
     global _debug
     _debug = debug
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Only our own loggers speak at -v: Great Expectations, SDV and Presidio log internals at INFO.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    progress.show(progress.auto_mode(quiet))
 
 
 def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
@@ -102,7 +144,8 @@ def _job(config: Path | None, **overrides) -> JobConfig:  # noqa: F821
 
 # Job-file keys the fit options set, so a bad value is reported under the option's name.
 _OPTION_OF = {"privacy.epsilon": "--epsilon", "privacy.delta": "--delta", "model.epochs": "--epochs",
-              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine"}
+              "privacy.dataset_budget": "--dataset-budget", "model.name": "--model", "model.engine": "--engine",
+              "model.device": "--device"}
 
 
 def _revalidate(job):
@@ -121,6 +164,8 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
          engine: Annotated[str, typer.Option(help="pandas, or spark: sample and Presidio on the cluster")] = "pandas",
          spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
     """Find personal data: category, entities, confidence and planned action per column."""
+    if engine == "pandas":
+        _require(data)
     from .config import DEFAULT_NLP_MODEL
     from .pii.scan import scan_pii
     from .read import load_table
@@ -146,12 +191,20 @@ def scan(data: Path, format: Annotated[str, typer.Option("--format", help="table
 
 @app.command()
 def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folder to write")],
-        epsilon: float | None = None, delta: float | None = None,
+        epsilon: Annotated[float | None, typer.Option(help="privacy budget: the model is (epsilon, delta)-DP end to "
+                                                           "end; omit for no formal guarantee")] = None,
+        delta: Annotated[float | None, typer.Option(help="DP delta (default 1/(10 rows); 1/rows or more is "
+                                                         "refused)")] = None,
         model: Annotated[str | None, typer.Option(help="dpctgan (DP; the default with --epsilon), or without a formal "
                                                        "guarantee: gaussian_copula (default without), ctgan, tvae")] = None,
-        epochs: int | None = None, target: str | None = None,
+        epochs: Annotated[int | None, typer.Option(help="training epochs of dpctgan, ctgan or tvae (default: the "
+                                                       "model's own)")] = None,
+        target: Annotated[str | None, typer.Option(help="the column that matters: learned per class, for "
+                                                        "--oversample, conditions and utility")] = None,
         config: Annotated[Path | None, typer.Option(help="job TOML for the remaining settings")] = None,
-        seed: int | None = None, engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
+        seed: Annotated[int | None, typer.Option(help="seed of the model's initialisation and sampling (the DP "
+                                                      "noise is always secret)")] = None,
+        engine: Annotated[str, typer.Option(help="data engine: pandas or spark")] = "pandas",
         spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False,
         dataset_budget: Annotated[float | None, typer.Option(help="total epsilon for this dataset across all fits, "
@@ -159,10 +212,15 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         budget_file: Annotated[Path | None, typer.Option(help="dataset budget ledger (default "
                                                              "~/.local/state/synthrecords/budgets.json)")] = None,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past the dataset budget (recorded)")] = False) -> None:
+                                                        help="fit even past the dataset budget (recorded)")] = False,
+        dataset_id: Annotated[str | None, typer.Option(help="the dataset's name in the budget ledger (default: a "
+                                                            "hash of its values, whatever the row/column order)")] = None,
+        secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise "
+                                                              "(slower; see README)")] = False,
+        device: Annotated[str | None, typer.Option(help=_DEVICE_HELP)] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
+    _require(*([data] if engine == "pandas" else []), config)
     from .atomic import refuse_existing
-    from .pipeline import synthesizer_from
     from .read import load_table
 
     try:
@@ -170,11 +228,17 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "model.epochs": epochs, "model.target": target, "model.seed": seed, "model.engine": engine,
                               "model.spark_master": spark_master, "privacy.dataset_budget": dataset_budget,
                               "privacy.budget_file": budget_file,
-                              "privacy.allow_over_budget": allow_over_budget or None})
+                              "privacy.allow_over_budget": allow_over_budget or None,
+                              "privacy.dataset_id": dataset_id, "privacy.secure": secure or None,
+                              "model.device": device})
         job = _revalidate(job)
-        refuse_existing(out, overwrite)  # before the training, not after it
-        # Spark reads the file itself, on the cluster; pandas loads it here.
-        synth = synthesizer_from(job).fit(data if job.model.engine == "spark" else load_table(data))
+        refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
+        # Spark reads the file itself, on the cluster; pandas loads it here, before the heavy
+        # imports below (torch, Presidio, SDV): a missing or bad file is reported at once.
+        table = data if job.model.engine == "spark" else load_table(data)
+        from .pipeline import synthesizer_from
+
+        synth = synthesizer_from(job).fit(table)
         synth.save(out, overwrite=overwrite)
     except SynthRecordsError as exc:
         _fail(exc)
@@ -185,32 +249,43 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
 
 
 @app.command()
-def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)], out: Annotated[Path, typer.Option("--out")],
+def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1, help="rows to sample")],
+           out: Annotated[Path, typer.Option("--out", help="CSV or Parquet file to write")],
            oversample: Annotated[list[str] | None, typer.Option(help="COL=VALUE:SHARE, repeatable (class mix)")] = None,
            condition: Annotated[list[str] | None, typer.Option(help="COL=VALUE, repeatable (fixed in every row)")] = None,
            filter_rows: Annotated[bool, typer.Option("--filter", help="drop and replace rows breaking a row-level expectation")] = False,
-           seed: int | None = None,
-           avoid: Annotated[Path | None, typer.Option(help="real data file: fakes never repeat its identifiers")] = None,
+           seed: Annotated[int | None, typer.Option(help="same seed and model: same rows")] = None,
+           avoid: Annotated[Path | None, typer.Option(help="deprecated and ignored: fakes are drawn without the real data")] = None,
            engine: Annotated[str, typer.Option(help="pandas, or spark: --out becomes a partitioned Parquet folder")] = "pandas",
-           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+           spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+           overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False,
+           device: Annotated[str, typer.Option(help=_DEVICE_HELP)] = "auto") -> None:
     """Sample synthetic rows from a saved model (costs no privacy budget)."""
+    _require(model=model_dir)
+    if avoid is not None:
+        typer.echo("warning: --avoid is deprecated and ignored: fake identifiers come from invented names and value "
+                   "spaces no real identifier occupies, so nothing is re-drawn against the real file", err=True)
+    from .atomic import refuse_existing
+
+    try:  # before loading the model, not after sampling
+        refuse_existing(out, overwrite, keep=(model_dir,), kind="folder" if engine == "spark" else "file")
+    except SynthRecordsError as exc:
+        _fail(exc)
     if engine == "spark":
-        _sample_spark(model_dir, rows, out, seed, avoid, spark_master, oversample or [], condition or [], filter_rows)
+        _sample_spark(model_dir, rows, out, seed, spark_master, oversample or [], condition or [], filter_rows)
         return
     if engine != "pandas":
         _fail(SynthRecordsError(f"--engine {engine!r}: use pandas or spark"))
     from .atomic import write_table
-    from .read import load_table
     from .sample import parse_conditions, parse_oversample
     from .synthesizer import Synthesizer
 
     try:
-        synth = Synthesizer.load(model_dir)
-        forbidden = synth.identifier_values(load_table(avoid)) if avoid else None
+        synth = Synthesizer.load(model_dir, device=device)
         df, report = synth.sample_with_report(rows, oversample=parse_oversample(oversample or []),
                                               conditions=parse_conditions(condition or []), filter_rows=filter_rows,
-                                              seed=seed, forbidden=forbidden)
-        write_table(out, df)
+                                              seed=seed)
+        write_table(out, df, overwrite=overwrite, keep=(model_dir,))
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"wrote {len(df)} rows to {out}")
@@ -218,8 +293,7 @@ def sample(model_dir: Path, rows: Annotated[int, typer.Option("--rows", min=1)],
         typer.echo(line)
 
 
-def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid: Path | None,
-                  master: str | None, oversample: list[str], condition: list[str], filter_rows: bool) -> None:
+def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, master: str | None, oversample: list[str], condition: list[str], filter_rows: bool) -> None:
     import secrets
 
     from .sample import parse_conditions, parse_oversample
@@ -234,14 +308,7 @@ def _sample_spark(model_dir: Path, rows: int, out: Path, seed: int | None, avoid
         synth = Synthesizer.load(model_dir)
         plan_request(rows, synth.domain_, oversample=mix, conditions=fixed)  # a bad request fails before Spark starts
         spark = get_session(master)
-        forbidden = None
-        if avoid:  # the real file is read by Spark too (CSV or Parquet, any size the driver can list)
-            from .spark.pipeline import identifier_values
-            from .spark.read import read_table
-
-            real = read_table(spark, avoid)
-            forbidden = identifier_values(real, [c for c in synth.pii_.columns_in("direct") if c in real.columns])
-        result = sample_to_parquet(spark, synth, rows, out, forbidden=forbidden,
+        result = sample_to_parquet(spark, synth, rows, out,
                                    seed=secrets.randbits(31) if seed is None else seed, oversample=mix or None,
                                    conditions=fixed or None, filter_rows=filter_rows)
     except SynthRecordsError as exc:
@@ -269,12 +336,17 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
              seed: Annotated[int, typer.Option(help="seed of the samples and models the metrics use")] = 0,
              engine: Annotated[str, typer.Option(help="pandas, or spark: CSV/Parquet read by Spark, expectations and "
                                                       "leakage on every row, metrics on stated samples")] = "pandas",
-             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None) -> None:
+             spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*] or SPARK_REMOTE)")] = None,
+             overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out folder")] = False) -> None:
     """Validate SYNTH against REAL: expectations, fidelity, utility, privacy; exit 1 when a
     blocking expectation or the leakage check fails."""
+    if engine == "pandas":
+        _require(real, synth, holdout, *(suite or []), model=model)
+    from .atomic import refuse_existing
     from .pipeline import validate_files
 
     try:
+        refuse_existing(out, overwrite, keep=(real, synth, holdout, model, *(suite or [])))
         if engine == "spark":
             from .spark.pipeline import validate_files as spark_validate_files
 
@@ -282,7 +354,7 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
                                           target=target, seed=seed, master=spark_master)
         elif engine == "pandas":
             report = validate_files(real, synth, out, holdout=holdout, model_dir=model, suites=suite or [],
-                                    target=target, seed=seed)
+                                    target=target, seed=seed, overwrite=overwrite)
         else:
             raise SynthRecordsError(f"--engine {engine!r}: use pandas or spark")
     except SynthRecordsError as exc:
@@ -299,6 +371,7 @@ def validate(real: Annotated[Path, typer.Argument(help="the real rows the model 
         (f"privacy: membership attack AUC {_opt(mia)} (0.5 best); exact copies "
          f"{_opt(s['exact_match_share'], '.2%')}; leakage check {'passed' if report.leakage.passed else 'FAILED'}"),
         *([_spark_sample_line(report.sampling)] if engine == "spark" else []),
+        *_verdict_lines(report.report),
         f"report: {out / 'report.html'}"]))
     raise typer.Exit(0 if report.passed and report.leakage.passed else 1)
 
@@ -316,12 +389,14 @@ def _opt(value: float | None, fmt: str = ".3f") -> str:
 @app.command()
 def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudonymised CSV/Parquet to write")],
             secret_env: Annotated[str, typer.Option(help="environment variable holding the secret key")] = "SYNTHRECORDS_SECRET",
-            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None) -> None:
+            nlp_model: Annotated[str | None, typer.Option(help="spaCy model for NER ('none' for patterns only)")] = None,
+            overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing --out file")] = False) -> None:
     """Pseudonymise real rows: keyed fakes for identifiers (same value -> same fake), redacted free text.
 
     Not synthetic data: only identifiers change. With no secret in the environment a random
     one is used for this run only (consistent within the run, never written anywhere).
     """
+    _require(data)
     import os
     import secrets
 
@@ -331,7 +406,8 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
     key = os.environ.get(secret_env)
     secret = key.encode() if key else secrets.token_bytes(32)
     try:
-        report = pseudonymize_file(data, out, secret=secret, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+        report = pseudonymize_file(data, out, secret=secret, overwrite=overwrite,
+                                   nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
     except SynthRecordsError as exc:
         _fail(exc)
     direct = report.columns_in("direct")
@@ -343,19 +419,75 @@ def protect(data: Path, out: Annotated[Path, typer.Option("--out", help="pseudon
 def run(job_file: Path,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing release folder")] = False,
         allow_over_budget: Annotated[bool, typer.Option("--allow-over-budget",
-                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False) -> None:
+                                                        help="fit even past [privacy] dataset_budget (recorded)")] = False,
+        secure: Annotated[bool, typer.Option("--secure", help="Opacus secure mode for dpctgan's DP-SGD noise, as "
+                                                              "[privacy] secure = true (slower; see README)")] = False,
+        device: Annotated[str | None, typer.Option(help=_DEVICE_HELP + " (default: [model] device)")] = None) -> None:
     """Run a whole job file and write its release folder."""
     from .config import load_job
-    from .pipeline import run_job
 
     try:
         job = load_job(job_file)
+        if job.model.engine == "pandas":
+            _require(job.input.path)
+        if device is not None:
+            job.model.device = device
+            job = _revalidate(job)
         job.output.overwrite = job.output.overwrite or overwrite
         job.privacy.allow_over_budget = job.privacy.allow_over_budget or allow_over_budget
+        job.privacy.secure = job.privacy.secure or secure
+        from .pipeline import (
+            run_job,  # torch, Presidio, SDV: after the job file is known to be good
+        )
+
         result = run_job(job)
     except SynthRecordsError as exc:
         _fail(exc)
     _print_summary(result)
+
+
+@app.command()
+def audit(data: Path,
+          epsilon: Annotated[float, typer.Option(help="the claimed epsilon to test (the DP model is fitted at it)")],
+          model: Annotated[str | None, typer.Option(help="dpctgan (default), or a model without DP as a control: "
+                                                         "gaussian_copula, ctgan, tvae")] = None,
+          canaries: Annotated[int, typer.Option(help="number of canary records; each joins the training table with "
+                                                     "probability 1/2")] = 1000,
+          seed: Annotated[int | None, typer.Option(help="seed of the canaries, their inclusion, the guesses and the fit "
+                                                        "(DP noise stays fresh)")] = None,
+          rows: Annotated[int | None, typer.Option(min=1, help="synthetic rows to score (default 5x the training "
+                                                               "rows)")] = None,
+          epochs: Annotated[int | None, typer.Option(min=1, help="training epochs (default: the model's)")] = None,
+          nlp_model: Annotated[str | None, typer.Option(help="spaCy model for the PII scan ('none' for patterns "
+                                                             "only)")] = None,
+          out: Annotated[Path | None, typer.Option("--out", help="folder to write audit.json into")] = None,
+          overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing audit.json")] = False) -> None:
+    """Test a privacy claim empirically: plant canaries, fit once, guess membership from the
+    synthetic rows, and print the epsilon lower bound (95 %) beside the claim."""
+    from .atomic import refuse_existing
+    from .audit import RESULT_FILE, run_audit, write_result
+    from .config import DEFAULT_NLP_MODEL
+    from .read import load_table
+
+    try:
+        if out is not None:
+            refuse_existing(out / RESULT_FILE, overwrite)  # before the fit, not after it
+        result = run_audit(load_table(data), epsilon, model=model, canaries=canaries, seed=seed, rows=rows,
+                           epochs=epochs, nlp_model=None if nlp_model == "none" else (nlp_model or DEFAULT_NLP_MODEL))
+        path = write_result(result, out, overwrite=overwrite) if out is not None else None
+    except SynthRecordsError as exc:
+        _fail(exc)
+    claim = (f"epsilon spent {result.epsilon_spent:.3g} of {result.claimed_epsilon:g}, delta {result.delta:.2g}"
+             if result.private else f"no formal guarantee: tested against epsilon {result.claimed_epsilon:g}, "
+                                    f"delta {result.delta:.2g}")
+    typer.echo(f"audit of {result.model} ({claim}): {result.canaries} canaries, {result.included} trained on, "
+               f"{result.correct} of {result.guesses} guesses correct")
+    for c in result.channels:
+        typer.echo(f"  {c.channel} ({', '.join(c.columns)}): {c.correct} of {c.guesses} correct, "
+                   f"{c.canaries} canaries (alone: lower bound {c.empirical_epsilon:.3g})")
+    typer.echo(result.line())
+    if path is not None:
+        typer.echo(f"result: {path}")
 
 
 @app.command()
@@ -375,7 +507,9 @@ def demo(out: Annotated[Path, typer.Option(help="release folder")] = Path("runs/
 
 
 @app.command()
-def dashboard(run_dir: Path, port: int | None = None) -> None:
+def dashboard(run_dir: Path,
+              port: Annotated[int | None, typer.Option(help="local port to serve on (default: Streamlit's "
+                                                            "8501)")] = None) -> None:
     """Open the Streamlit dashboard on a run folder."""
     from .dashboard import launch
 
@@ -439,9 +573,28 @@ def _fidelity_scope(report: dict) -> str:
     return f" (SDMetrics quality over the whole table: {len(columns)} columns)" if columns else ""
 
 
+def _verdict_lines(report: dict) -> list[str]:
+    """The judged headline figures (utility with its interval) and the verdict, last: the
+    same decision report.html and the dashboard show (synthrecords.release.verdict)."""
+    from .release.verdict import verdict
+
+    decided = verdict(report)
+    lines = ["headline figures, judged good / review / poor:"]
+    lines += [f"  {f.line()}" for f in decided.figures]
+    util = report.get("utility") or {}
+    if util.get("status") == "measured" and util.get("too_small"):
+        lines.append(f"  utility: {util['too_small']}")
+    lines.append(f"verdict: {decided.headline}")
+    lines += [f"  {i}. {f.page} ({f.level}): {f.text}" for i, f in enumerate(decided.findings, 1)]
+    return lines
+
+
 def _print_summary(result) -> None:
     s = result.summary
     lines = [f"release: {result.out_dir}",
+             *([f"  share: {result.out_dir / 'share'} (what you may hand over)",
+                f"  owner: {result.out_dir / 'owner'} (full validation against real rows: NOT FOR SHARING)"]
+               if result.out_dir is not None else []),
              f"rows: {s['rows']} synthetic x {s['columns']} columns, model {s['model']}",
              *_privacy_lines(result.report["privacy"]),
              f"fidelity score: {s['fidelity_score']:.1%}{_fidelity_scope(result.report)}",
@@ -449,7 +602,8 @@ def _print_summary(result) -> None:
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
              *_sampling_lines(result.report["sampling"]),
              *([_budget_line(result.synthesizer.budget_)] if getattr(result.synthesizer, "budget_", None) else []),
-             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none")]
+             "PII columns: " + (", ".join(f"{p['column']} ({p['category']}: {p['action']})" for p in s["pii_columns"]) or "none"),
+             *_verdict_lines(result.report)]
     typer.echo("\n".join(lines))
     if not s["leakage_passed"]:
         sys.exit(1)

@@ -7,11 +7,12 @@ folder, so a job file works from any working directory.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import SynthRecordsError
 
@@ -25,6 +26,7 @@ class _Section(BaseModel):
 class InputConfig(_Section):
     path: Path | None = None
     format: Literal["csv", "parquet"] | None = None
+    delimiter: Literal[",", ";", "\t", "|"] | None = None  # CSV only; default: detected from the first rows
 
 
 class OutputConfig(_Section):
@@ -43,6 +45,10 @@ class PrivacyConfig(_Section):
     dataset_budget: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     budget_file: Path | None = None
     allow_over_budget: bool = False  # fit even past dataset_budget (CLI: --allow-over-budget)
+    # the dataset's name in the budget ledger (CLI: --dataset-id); default: a hash of its values
+    dataset_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # Opacus secure_mode for dpctgan's DP-SGD noise and sampling (CLI: --secure); see README
+    secure: bool = False
 
 
 class ModelConfig(_Section):
@@ -53,6 +59,15 @@ class ModelConfig(_Section):
     target: str | None = None
     engine: Literal["pandas", "spark"] = "pandas"  # spark: synthrecords.spark (the spark extra)
     spark_master: str | None = None  # Spark master URL; default local[*], or SPARK_REMOTE
+    # where torch computes: auto (CUDA when torch sees a GPU), cpu, cuda or cuda:N (models/device.py)
+    device: str = "auto"
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", value.strip().lower()):
+            raise ValueError(f"device {value!r}: use auto (CUDA when a GPU is present), cpu, or cuda (cuda:N for one GPU)")
+        return value.strip().lower()
 
 
 class PublicDomain(_Section):
@@ -146,6 +161,7 @@ class JobConfig(_Section):
     sample: SampleConfig = SampleConfig()
     validate_: ValidateConfig = Field(default=ValidateConfig(), alias="validate")
     constraints: ConstraintsConfig = ConstraintsConfig()
+    _job_file: Path | None = PrivateAttr(default=None)  # set by load_job: never inside a replaced folder
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -173,6 +189,7 @@ def load_job(path: Path) -> JobConfig:
     except tomllib.TOMLDecodeError as exc:
         raise SynthRecordsError(f"job file {path} is not valid TOML: {exc}") from None
     job = JobConfig.from_dict(data, source=str(path))
+    job._job_file = path
     base = path.resolve().parent
     if job.input.path is not None and not job.input.path.is_absolute():
         job.input.path = base / job.input.path

@@ -19,6 +19,15 @@ from .errors import SynthRecordsError
 # What the page cannot do without; every other file and report key is optional to it.
 REQUIRED_FILES = ("report.json", "synthetic.csv")
 WHAT_TO_DO = "run `synthrecords run JOB.toml` or `synthrecords demo` first"
+# A run folder has two parts (release/folder.py): share/ (synthetic table, covered by epsilon)
+# and owner/ (full validation). The page opens either, or the run folder (then the owner's
+# part, which holds every section), or a folder written before the split ("legacy").
+PARTS = {
+    "share": "Shareable part (share/): covered by the privacy ledger; real-side figures are absent",
+    "owner": "Owner's part (owner/): full validation against real rows, NOT FOR SHARING",
+    "validate": "Validation report (synthrecords validate): it compares with real rows, NOT FOR SHARING",
+    "legacy": "Run folder from before the share/owner split: it compares with real rows, treat it as not for sharing",
+}
 
 
 def app_path() -> Path:
@@ -32,13 +41,34 @@ def app_path() -> Path:
     return app
 
 
+def report_dir(run_dir: str | Path) -> Path:
+    """The folder whose report.json the page shows: a part, or the owner's part of a run folder."""
+    run_dir = Path(run_dir)
+    for part in ("owner", "share"):
+        if not (run_dir / "report.json").is_file() and (run_dir / part / "report.json").is_file():
+            return run_dir / part
+    return run_dir
+
+
+def table_dir(run_dir: str | Path) -> Path:
+    """The folder holding the synthetic table: share/ for a run folder or its owner part."""
+    folder = report_dir(run_dir)
+    if folder.name == "owner" and not _has_table(folder) and _has_table(folder.parent / "share"):
+        return folder.parent / "share"
+    return folder
+
+
+def _has_table(folder: Path) -> bool:
+    return (folder / "synthetic.csv").is_file() or (folder / "synthetic.parquet").is_dir()  # engine spark
+
+
 def check_run_dir(run_dir: str | Path) -> Path:
     """`run_dir` as a Path, or an error naming what is missing and what to do."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise SynthRecordsError(f"run folder {run_dir} does not exist; {WHAT_TO_DO}")
-    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()
-               and not (name == "synthetic.csv" and (run_dir / "synthetic.parquet").is_dir())]  # engine spark
+    missing = [name for name, ok in (("report.json", (report_dir(run_dir) / "report.json").is_file()),
+                                     ("synthetic.csv", _has_table(table_dir(run_dir)))) if not ok]
     if missing:
         raise SynthRecordsError(
             f"{run_dir} is not a synthrecords run folder: {' and '.join(missing)} missing; {WHAT_TO_DO}"
@@ -46,9 +76,17 @@ def check_run_dir(run_dir: str | Path) -> Path:
     return run_dir
 
 
+def part_of(report: dict[str, Any]) -> str:
+    """Which part a report is: "share", "owner", "validate" (the validate verb's) or "legacy"
+    (a run folder written before the split)."""
+    if report.get("part") in PARTS:
+        return report["part"]
+    return "validate" if (report.get("run") or {}).get("kind") == "validate" else "legacy"
+
+
 def read_report(run_dir: str | Path) -> dict[str, Any]:
-    """report.json of a run folder (read only), with a clear error when it is not one."""
-    path = check_run_dir(run_dir) / "report.json"
+    """report.json of a run folder or one of its parts (read only), with a clear error when it is none."""
+    path = report_dir(check_run_dir(run_dir)) / "report.json"
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:

@@ -43,9 +43,11 @@ def synthesizer_from(job: JobConfig) -> Synthesizer:
                        domain_share=job.privacy.domain_share,
                        public_domain={c: d.to_spec() for c, d in job.columns.public.items()} or None,
                        pii_policy=policy, nlp_model=pii.nlp_model, seed=job.model.seed,
-                       engine=job.model.engine, spark_master=job.model.spark_master,
+                       engine=job.model.engine, spark_master=job.model.spark_master, device=job.model.device,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
-                       allow_over_budget=job.privacy.allow_over_budget, constraints=job_constraints(job) or None)
+                       allow_over_budget=job.privacy.allow_over_budget, dataset_id=job.privacy.dataset_id,
+                       secure=job.privacy.secure,
+                       constraints=job_constraints(job) or None)
 
 
 def job_constraints(job: JobConfig) -> list:
@@ -68,28 +70,39 @@ def job_constraints(job: JobConfig) -> list:
 
 
 def privacy_scope(synth: Synthesizer) -> list[str]:
-    """What the (epsilon, delta) covers and, exactly, what reads real data outside it."""
+    """What the (epsilon, delta) covers and, exactly, what reads real data outside it.
+
+    The same list is README's "What epsilon covers"; share/ holds nothing else."""
     from .models.train import GUARANTEES
 
     if not synth.ledger_.is_private:
         return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
                 "covered by a formal guarantee."), *_declared_scope(synth)]
+    declared = set(synth.column_types or {}) | set(synth.public_domain or {})
+    inferred = [c for c in synth.domain_.names if c not in declared]
+    kinds = (f"column types, integer-ness and date formats inferred from the values of {', '.join(inferred)} "
+             "(one record can flip them; declare [columns] types or public domains to make them public input)"
+             if inferred else "no column type: every modelled column's type was declared")
     return [
         ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms: one "
         "Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
         "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
         "sampler use only those releases. Sampling is post-processing."),
-        ("Read outside the ledger, as schema: the row count (sets the sample rate and default delta), column "
-        "names, and column types, integer-ness and date formats inferred from values (declare [columns] types "
-        "and public domains to make them public input)."),
-        ("Read outside the ledger, by the PII stage: the column classification (pii.json: which columns are "
-        "identifiers, entity types, confidence) and the shapes of identifier columns used for fakes (locale and "
-        "format shares of groups of at least 10 rows). Identifier values are never modelled; a fake equal to a "
-        "real identifier is re-drawn, which reveals at most that some value was re-drawn."),
-        ("Read outside the ledger, for the data owner's review: the validation figures in report.json/report.html "
-        "(fidelity, utility and privacy metrics compare the output with real rows). synthetic.csv depends "
-        "on the real data only through the ledger and the two items above; share the report only where "
-        "that is acceptable."),
+        ("Neighbouring datasets differ by adding or removing one record. Read outside the ledger, as schema: the "
+        "row count (it sets the default delta, the DP-SGD sample rate and steps, the ledger's details and, unless "
+        f"[output] rows is set, the number of synthetic rows), column names, and {kinds}."),
+        ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
+        "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
+        "the shapes of identifier columns used for fakes (locale, format, variant and null shares, each kept only "
+        "for a group of at least 10 rows: a floor, not DP). Identifier values are never modelled and fakes never "
+        "depend on them: invented names, value spaces no real identifier occupies where one exists, a secret "
+        "seed; formats without such a space (e.g. customer numbers) are drawn uniformly, and the leakage check "
+        "counts their chance equalities with real values. Free text is redacted with each row's own identifiers "
+        "plus NER and patterns only."),
+        ("Not in share/: the validation figures against real rows (fidelity, utility, privacy metrics, leakage check, "
+        "expectations on real rows), the PII evidence, the input's path, size and sha256 and the dataset budget: "
+        "they are in owner/, which is not for sharing. share/ holds the synthetic rows, this ledger, the PII "
+        "actions, the expectation outcomes on synthetic rows and the sampling figures."),
         *_declared_scope(synth),
     ]
 

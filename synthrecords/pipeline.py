@@ -21,6 +21,7 @@ from .job import (
     privacy_scope,
     synthesizer_from,
 )
+from .pii.fakes import chance_spaces
 from .pii.protect import LeakageCheck, check_leakage
 from .read import load_table
 from .release.folder import release
@@ -48,28 +49,28 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     from .validation.expectations import build_suite, load_suite
     from .validation.measure import validate
 
-    if write:  # refuse before the work, not after it
-        refuse_existing(job.output.dir, job.output.overwrite)
+    if write:  # refuse before the work, not after it; never over the input or the job file
+        refuse_existing(job.output.dir, job.output.overwrite, keep=(job.input.path, job._job_file))
     user_suites = [load_suite(p) for p in job.validate_.suites]  # a bad suite fails before training
     if data is None:
         if job.input.path is None:
             raise SynthRecordsError("no input: set [input] path in the job file or pass a DataFrame")
-        data = load_table(job.input.path, format=job.input.format)
+        data = load_table(job.input.path, format=job.input.format, delimiter=job.input.delimiter)
     real = load_table(data)
     train, holdout = split_holdout(real, job.validate_.holdout, job.model.seed)
     synth = synthesizer_from(job).fit(train, dataset=real)  # the budget counts the whole input
-    forbidden = synth.identifier_values(real)
+    withheld = synth.identifier_values(real)  # kept out of the examples the validation shows
     rows = job.output.rows or len(train)
     synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,
                                                    conditions=job.sample.conditions or None,
                                                    filter_rows=job.sample.filter, seed=job.model.seed,
-                                                   filter_suites=user_suites,
-                                                   forbidden=forbidden)
-    leakage = check_leakage(real, synthetic, synth.pii_)
+                                                   filter_suites=user_suites)
+    leakage = check_leakage(real, synthetic, synth.pii_, spaces=chance_spaces(synth.fakes_))
     modelled = synth.domain_.names
     validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
-                          domain=synth.domain_, target=job.model.target, withheld=forbidden,
+                          domain=synth.domain_, target=job.model.target, withheld=withheld,
                           suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites])
+    check_copies(validation.privacy, train)  # before anything is released
     report = build_report(job, real, synth, synthetic, leakage, validation)
     report["sampling"] = {**sampling.to_dict(),
                           "class_fidelity": class_fidelity(train, synthetic, sampling.requested, synth.domain_)}
@@ -80,6 +81,28 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     if not leakage.passed:
         log.error("leakage check failed: %d real identifier values found in the output", len(leakage.findings))
     return result
+
+
+def check_copies(privacy: Any, train: pd.DataFrame) -> None:
+    """Refuse a release whose rows copy training rows far more often than chance gives.
+
+    Chance: the share of holdout rows equal to some training row (real rows repeat anyway,
+    more so in low-cardinality tables); without a holdout, the share of training rows that
+    repeat another one. Far above: more than 5 points plus twice that share.
+    """
+    share = privacy.exact_match_share
+    if share is None or not privacy.columns:
+        return
+    chance = privacy.holdout_exact_match_share
+    basis = "holdout rows equal to a training row"
+    if chance is None:
+        chance = float(train[privacy.columns].astype(str).duplicated(keep=False).mean()) if len(train) else 0.0
+        basis = "training rows repeating another"
+    if share > 0.05 + 2 * chance:
+        raise SynthRecordsError(
+            f"{share:.1%} of the synthetic rows are exact copies of a training row, against {chance:.1%} by chance "
+            f"({basis}); nothing was released; check that the input was read as intended (delimiter, one value "
+            "per column), drop columns that identify a row, or train with an epsilon (a DP model)")
 
 
 def synthesize(data: pd.DataFrame | str | Path, *, rows: int | None = None, out: str | Path | None = None,
@@ -109,7 +132,7 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
 
 def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Path | None = None,
                    model_dir: Path | None = None, suites: list[Path] = (), target: str | None = None,
-                   seed: int = 0) -> Any:
+                   seed: int = 0, overwrite: bool = False) -> Any:
     """The `validate` verb: compare a synthetic file with the real one; write report.json,
     report.html and the suites used to ``out`` (atomically).
 
@@ -133,6 +156,8 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     from .validation.expectations import build_suite, load_suite, save_suite
     from .validation.measure import validate
 
+    inputs = (real_path, synth_path, holdout, model_dir, *suites)
+    refuse_existing(Path(out), overwrite, keep=inputs)  # before the work, not after it
     start = time.perf_counter()
     real, synthetic = load_table(real_path), load_table(synth_path)
     hold = load_table(holdout) if holdout else None
@@ -170,7 +195,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
            "versions": versions()}
     report = assemble(run=run, validation=validation, pii=pii.to_dict(), leakage=leakage, ledger=ledger,
                       model=model)
-    with atomic_dir(Path(out)) as tmp:
+    with atomic_dir(Path(out), overwrite=overwrite, keep=inputs) as tmp:
         (tmp / "report.json").write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
         (tmp / "report.html").write_text(render_report(report))
         (tmp / "expectations").mkdir()
@@ -180,7 +205,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
     return validation
 
 
-def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | None) -> Any:
+def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | None, overwrite: bool = False) -> Any:
     """The `protect` verb: real rows with keyed fakes (same input -> same fake) and redacted text.
 
     This is pseudonymised real data, not a synthetic release: every non-identifier value is real.
@@ -189,11 +214,12 @@ def pseudonymize_file(data: Path, out: Path, *, secret: bytes, nlp_model: str | 
     from .pii.protect import pseudonymize
     from .pii.scan import scan_pii
 
+    refuse_existing(out, overwrite, keep=(data,), kind="file")  # never over its own input
     real = load_table(data)
     report = scan_pii(real, nlp_model=nlp_model)
     protected = pseudonymize(real, report, secret=secret)
     leakage = check_leakage(real, protected, report)
     if not leakage.passed:
         raise SynthRecordsError(f"pseudonymised output still holds {leakage.total} real identifier values; nothing written")
-    write_table(out, protected)
+    write_table(out, protected, overwrite=overwrite, keep=(data,))
     return report

@@ -8,8 +8,11 @@ change is logged and kept as a note (``df.attrs["notes"]``, the model's ``notes_
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
+import io
 import logging
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +22,28 @@ import pandas as pd
 from .errors import SynthRecordsError
 
 log = logging.getLogger(__name__)
-SOURCE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+SOURCE_FORMATS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+# What a file really holds, by its first bytes, and what to do about it.
+_MAGIC = [
+    (b"\x1f\x8b", "gzip-compressed data", "name it .csv.gz (read as is) or decompress it"),
+    (b"PK\x03\x04", "a zip archive", "extract the table from it"),
+    (b"PAR1", "Parquet", 'name it .parquet, or set format="parquet" ([input] format in a job file)'),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other Office file", "save the sheet as CSV UTF-8 or Parquet"),
+    (b"SQLite format 3\x00", "an SQLite database", "export the table to CSV or Parquet"),
+    (b"\xff\xfe", "UTF-16 text", "save the file as UTF-8"),
+    (b"\xfe\xff", "UTF-16 text", "save the file as UTF-8"),
+]
 
 
-def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None) -> pd.DataFrame:
-    """Read a table. CSV columns that look like identifiers (leading zeros) stay strings."""
+def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None,
+               delimiter: str | None = None) -> pd.DataFrame:
+    """Read a table. CSV columns that look like identifiers (leading zeros) stay strings.
+
+    The CSV delimiter (comma, semicolon, tab or pipe) is detected from the first rows unless
+    given; a file whose bytes say it is not what its name says (gzip, xlsx, Parquet named
+    .csv) is refused naming its real format.
+    """
     if isinstance(source, pd.DataFrame):
         df, name = source.copy(), "DataFrame"
     else:
@@ -32,13 +52,16 @@ def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None) 
             raise SynthRecordsError(f"input file {path} not found; check the path")
         if path.is_dir():
             raise SynthRecordsError(f"{path} is a folder; give a .csv or .parquet file")
-        fmt = format or SOURCE_FORMATS.get(path.suffix.lower())
+        fmt = format or SOURCE_FORMATS.get(_suffix(path))
         if fmt is None:
             raise SynthRecordsError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; use .csv or .parquet, or set input.format")
         if path.stat().st_size == 0:
             raise SynthRecordsError(f"{path} is empty (0 bytes); give a file with a header row and at least one data row")
+        _check_content(path, fmt)
+        if delimiter is not None and delimiter not in DELIMITERS:
+            raise SynthRecordsError(f"delimiter {delimiter!r}: use one of {', '.join(map(repr, DELIMITERS))}")
         try:
-            df = pd.read_parquet(path) if fmt == "parquet" else _read_csv(path)
+            df = pd.read_parquet(path) if fmt == "parquet" else _read_csv(path, delimiter)
         except SynthRecordsError:
             raise
         except UnicodeDecodeError as exc:
@@ -46,7 +69,7 @@ def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None) 
         except pd.errors.EmptyDataError:
             raise SynthRecordsError(f"{path} has no header row (only blank lines); give a header row and at least one data row") from None
         except pd.errors.ParserError as exc:
-            raise SynthRecordsError(f"{path}: {_csv_problem(path) or exc}") from None
+            raise SynthRecordsError(f"{path}: {_csv_problem(path, delimiter or detect_delimiter(path)) or exc}") from None
         except (ValueError, OSError) as exc:
             raise SynthRecordsError(f"{path}: cannot read as {fmt}: {_one_line(exc)}; check that it is a valid {fmt} file") from None
     df = _rename_duplicates(df, name)
@@ -69,22 +92,89 @@ def _one_line(exc: BaseException) -> str:
     return text[:300] + ("..." if len(text) > 300 else "")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _suffix(path: Path) -> str:
+    return ".csv.gz" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
+
+
+def _check_content(path: Path, fmt: str) -> None:
+    """Refuse a file whose first bytes say it is not ``fmt``, naming what it is."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    found = next(((what, todo) for magic, what, todo in _MAGIC if head.startswith(magic)), None)
+    if found and found[0] == "a zip archive" and _is_xlsx(path):
+        found = ("an Excel workbook (xlsx)", "save the sheet as CSV UTF-8 or Parquet")
+    gz = _suffix(path) == ".csv.gz"
+    if fmt == "csv" and gz and (found is None or found[0] != "gzip-compressed data"):
+        raise SynthRecordsError(f"{path} is named .csv.gz but is not gzip-compressed; name it .csv")
+    if fmt == "csv" and not gz and found is not None:
+        raise SynthRecordsError(f"{path} is named {path.suffix or 'without a suffix'} but holds {found[0]}, not CSV "
+                                f"text; {found[1]}")
+    if fmt == "parquet" and (found is None or found[0] != "Parquet"):
+        what, todo = found or ("text, not Parquet", 'name it .csv (or set format="csv") if it is CSV text')
+        raise SynthRecordsError(f"{path} is read as Parquet but holds {what}; {todo}")
+
+
+def _is_xlsx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.startswith("xl/") for n in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if _suffix(path) == ".csv.gz":
+        return gzip.open(path, "rt", newline="", encoding="utf-8")
+    return open(path, newline="", encoding="utf-8")
+
+
+def detect_delimiter(path: Path) -> str:
+    """The delimiter that splits the first rows into the most fields, the same number on every row.
+
+    Comma unless another candidate does strictly better, so a ragged comma file is still
+    reported as ragged rather than re-read with another delimiter.
+    """
+    with _open_text(path) as fh:
+        sample = fh.read(1 << 16)
+        truncated = bool(fh.read(1))
+    best, fields = ",", 1
+    for candidate in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        except csv.Error:
+            continue
+        rows = rows[:-1] if truncated and len(rows) > 1 else rows  # the last row may be cut short
+        if rows and len(rows[0]) > fields and all(len(r) == len(rows[0]) for r in rows[:200]):
+            best, fields = candidate, len(rows[0])
+    return best
+
+
+def _read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     # pandas' own type inference, then columns it made numeric are re-read as text when
     # any value has a leading zero (postcodes, account numbers stay text, "02134" != 2134).
-    df = pd.read_csv(path, low_memory=False)
+    sep = delimiter or detect_delimiter(path)
+    df = pd.read_csv(path, low_memory=False, sep=sep)
+    if sep != "," and delimiter is None:
+        note(df, f"{path}: fields separated by {DELIMITERS[sep]} (detected from the first rows)")
+    if len(df.columns) == 1 and (inside := [d for d in DELIMITERS if d != sep and d in str(df.columns[0])]):
+        # One column whose name holds a delimiter: rows were not split, and a model would
+        # learn (and emit) whole real records as single values.
+        raise SynthRecordsError(
+            f"{path}: read as one column named {str(df.columns[0])[:60]!r}, which holds {DELIMITERS[inside[0]]}; "
+            f"the rows are not consistently split by one delimiter; pass delimiter={inside[0]!r} (API) or "
+            f"[input] delimiter = {inside[0]!r} (job file), or save the file with commas")
     # pandas silently takes extra fields as an index, and pads short rows with nulls:
     # both are ragged rows; the csv module finds the line (only when a sign of it shows).
     suspicious = not isinstance(df.index, pd.RangeIndex) or (len(df.columns) and df.iloc[:, -1].isna().any())
-    if suspicious and (problem := _csv_problem(path)):
+    if suspicious and (problem := _csv_problem(path, sep)):
         raise SynthRecordsError(f"{path}: {problem}")
-    header = _csv_header(path)
+    header = _csv_header(path, sep)
     if header is not None and len(header) == len(df.columns) and len(set(header)) < len(header):
         df.columns = header  # pandas renames a repeated "a" to "a.1" silently; we say so
         df = _rename_duplicates(df, str(path))
     numeric = df.select_dtypes("number").columns.tolist()
     if numeric:
-        raw = pd.read_csv(path, usecols=[df.columns.get_loc(c) for c in numeric], dtype=str)
+        raw = pd.read_csv(path, usecols=[df.columns.get_loc(c) for c in numeric], dtype=str, sep=sep)
         raw.columns = numeric
         for column in numeric:
             if raw[column].str.match(r"^-?0\d", na=False).any():
@@ -92,18 +182,18 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return df
 
 
-def _csv_header(path: Path) -> list[str] | None:
-    with open(path, newline="", encoding="utf-8") as fh:
+def _csv_header(path: Path, sep: str = ",") -> list[str] | None:
+    with _open_text(path) as fh:
         try:
-            return next(csv.reader(fh))
+            return next(csv.reader(fh, delimiter=sep))
         except (StopIteration, csv.Error):
             return None
 
 
-def _csv_problem(path: Path) -> str | None:
+def _csv_problem(path: Path, sep: str = ",") -> str | None:
     """The first ragged or unterminated row of a CSV file, by line number, or None."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh, strict=True)
+    with _open_text(path) as fh:
+        reader = csv.reader(fh, strict=True, delimiter=sep)
         start = 1
         try:
             header = next(reader)

@@ -21,13 +21,16 @@ from .constraints import ConstrainedEngine, ConstraintSet
 from .domain import Domain, data_domain, infer_kind
 from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
+from .models.modelfolder import verify_model_folder, write_manifest
 from .models.train import Engine, check_privacy, load_engine, make_engine
 from .pii.policy import ProtectionPolicy
 from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
 from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
 from .privacy.ledger import PrivacyLedger
-from .read import file_sha256, prepare, restore_timezones
+from .progress import stage
+from .read import prepare, restore_timezones
+from .resources import check_rows_fit, row_bytes
 from .sample import SamplingReport, sample_rows
 
 if TYPE_CHECKING:
@@ -35,8 +38,35 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthrecords-model/1"
-MANIFEST = "manifest.json"
 MIN_ROWS = 10
+
+
+def _check_public(data: pd.DataFrame, public: dict[str, dict[str, Any]] | None, private: bool) -> None:
+    """Say when a declared public domain has no effect or does not fit the data. Logged for the
+    data owner at fit time, never written into the release (it reads real values)."""
+    if not public:
+        return
+    if not private:
+        log.warning("public domains (%s) are used only with an epsilon; without one the domain is read off the "
+                    "data and the declaration has no effect", ", ".join(public))
+        return
+    for column, declared in public.items():
+        if column not in data.columns or "categories" not in declared:
+            continue
+        known = {_key(v) for v in declared["categories"]}
+        values = data[column].dropna()
+        outside = int((~values.map(_key).isin(known)).sum())
+        if outside:  # a share, no value: logs travel further than the owner's terminal
+            log.warning("public categories of %r leave out %.1f%% of its rows: those rows become 'other' in the "
+                        "model; declare every category the column can hold", column, 100 * outside / len(values))
+
+
+def _key(value: Any) -> str:
+    """1, 1.0 and "1" compare equal; text stays text."""
+    try:
+        return repr(float(value))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 @dataclass
@@ -61,11 +91,17 @@ class Synthesizer:
     # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
     engine: str = "pandas"
     spark_master: str | None = None  # default local[*], or SPARK_REMOTE
+    # Where the torch engines compute: "auto" (CUDA when present), "cpu" or "cuda"; a run-time
+    # choice, like engine: not saved with the model, which always loads on the CPU.
+    device: str = "auto"
     # A total epsilon for the dataset across every fit, kept in a ledger file (see
     # synthrecords.privacy.budget); run-time choices, like engine, not saved with the model.
     dataset_budget: float | None = None
     budget_file: str | Path | None = None  # default budget.default_budget_file()
     allow_over_budget: bool = False
+    dataset_id: str | None = None  # names the dataset for the budget; default: a hash of its values
+    # Opacus secure_mode for dpctgan's DP-SGD (floating-point-safe noise, OS randomness); slower
+    secure: bool = False
 
     @property
     def model_name(self) -> str:
@@ -75,6 +111,9 @@ class Synthesizer:
     def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
         """Learn from ``data``. ``dataset`` is the whole dataset (or its hash) the dataset
         budget is kept for: the pipeline passes the input before the holdout split; default ``data``."""
+        from .models.device import resolve_device
+
+        resolve_device(self.device)  # a bad device, or cuda without a GPU, fails before any data is read
         if self.engine != LOCAL:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
@@ -103,18 +142,28 @@ class Synthesizer:
         engine = make_engine(self.model_name, self.epochs)
         if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan)
             engine.target = self.target
+        if self.secure:
+            if not hasattr(engine, "secure"):
+                raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {self.model_name} has none: use "
+                                        "model dpctgan with an epsilon, or leave secure off")
+            engine.secure = True
+        engine.device = self.device
         check_privacy(engine, ledger)
         budget = self._budget()
         if budget is not None:
-            from .privacy.budget import dataset_sha256
+            from .privacy.budget import dataset_sha256, legacy_dataset_sha256
 
-            dataset = dataset_sha256(data if dataset is None else dataset) if not isinstance(dataset, str) else dataset
-            budget.check(dataset, self.epsilon)
+            source, aliases = (data if dataset is None else dataset), ()
+            if self.dataset_id is not None:  # a name the user gave holds across edits of the data
+                dataset = self.dataset_id
+            elif not isinstance(source, str):  # budgets kept under the older identity still count
+                dataset, aliases = dataset_sha256(source), (legacy_dataset_sha256(source),)
+            budget.check(dataset, self.epsilon, aliases=aliases)
         policy = self.pii_policy or ProtectionPolicy()
 
         # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
         pii = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
-        protected = protect(data, pii, policy=policy)
+        protected = protect(data, pii, policy=policy, own_row=ledger.is_private)  # one record, one row
         if protected.data.shape[1] == 0:
             raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
         if self.target is not None and self.target not in protected.data.columns:
@@ -122,15 +171,18 @@ class Synthesizer:
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         constraints.check(order, list(protected.data.columns))
         kinds = self._kinds(protected.data)
+        _check_public(protected.data, self.public_domain, ledger.is_private)
         ledger.start_fit()
-        if ledger.is_private:  # every statistic the model sees is released under DP
-            domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
-                                    share=self.domain_share or DEFAULT_SHARE)
-        else:
-            domain = data_domain(protected.data, kinds)
-        engine.fit(protected.data, domain, ledger, seed=self.seed)
+        with stage("domain"):
+            if ledger.is_private:  # every statistic the model sees is released under DP
+                domain = release_domain(protected.data, ledger, kinds=kinds, public=self.public_domain,
+                                        share=self.domain_share or DEFAULT_SHARE)
+            else:
+                domain = data_domain(protected.data, kinds)
+        with stage(f"train {self.model_name}"):
+            engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
-        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name)
+        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name, aliases=aliases)
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
@@ -181,17 +233,20 @@ class Synthesizer:
 
     # -- sample: post-processing, no budget -------------------------------------------
     def sample(self, n: int | None = None, *, oversample: dict | None = None, conditions: dict | None = None,
-               filter_rows: bool = False, seed: int | None = None, forbidden: dict[str, set] | None = None) -> pd.DataFrame:
+               filter_rows: bool = False, seed: int | None = None, forbidden: dict[str, set] | None = None,
+               fake_seed: int | None = None) -> pd.DataFrame:
         """``n`` synthetic rows in the input's column order, direct identifiers faked.
 
         ``oversample={"Status": {"bad": 0.5}}`` sets a class mix (several columns at once);
         ``conditions={"region": "west"}`` fixes values in every row; ``filter_rows`` drops and
-        replaces rows that break a row-level expectation of the schema suite. ``forbidden``
-        (real direct-identifier values, held in memory only) makes the fakes avoid every real
-        value; the pipeline passes it when it has the real data.
+        replaces rows that break a row-level expectation of the schema suite. ``seed`` makes
+        the modelled columns reproducible; faked identifiers are drawn from a secret seed
+        (fresh each call) unless ``fake_seed`` is given: keep that one private, as anyone with
+        it can replay the fakes. ``forbidden`` is deprecated and ignored (fakes never need
+        the real values: see synthrecords.pii.fakes).
         """
         return self.sample_with_report(n, oversample=oversample, conditions=conditions, filter_rows=filter_rows,
-                                       seed=seed, forbidden=forbidden)[0]
+                                       seed=seed, forbidden=forbidden, fake_seed=fake_seed)[0]
 
     # ``filter_suites``: more suites (e.g. the user's business rules) whose row-level
     # expectations the filter applies too; they are public, so filtering stays post-processing.
@@ -199,32 +254,36 @@ class Synthesizer:
     def sample_with_report(self, n: int | None = None, *, oversample: dict | None = None,
                            conditions: dict | None = None, filter_rows: bool = False, seed: int | None = None,
                            forbidden: dict[str, set] | None = None,
-                           filter_suites: list | None = None) -> tuple[pd.DataFrame, SamplingReport]:
+                           filter_suites: list | None = None,
+                           fake_seed: int | None = None) -> tuple[pd.DataFrame, SamplingReport]:
         """Like ``sample``, with the requested vs achieved mix, acceptance and filter rates."""
         self._check_fitted()
         n = n or self.training_rows_
+        # Up front, not after minutes of sampling: the peak of n rows must fit in memory.
+        check_rows_fit(n, row_bytes([c.kind for c in self.domain_] + ["fake"] * len(self.fakes_)))
         keep = None
         if filter_rows:
             from .validation.expectations import build_suite, rows_passing
 
             suites = [build_suite(self.domain_), *(filter_suites or [])]
             keep = lambda frame: rows_passing(frame, suites)
-        constraints = getattr(self, "constraints_", None)
-        engine = ConstrainedEngine(self.engine_, constraints, self.domain_) if constraints else self.engine_
-        rows, report = sample_rows(engine, n, self.domain_, oversample=oversample, conditions=conditions,
-                                   keep=keep, seed=seed)
-        if constraints:
-            report.constraints = engine.report()
-        out = add_fakes(rows, self.fakes_, self.column_order_, seed=seed, forbidden=forbidden)
+        if hasattr(self.engine_, "device"):  # where dpctgan samples: this run's choice
+            self.engine_.device = self.device
+        with stage("sample", total=n, unit="rows") as progress:
+            constraints = getattr(self, "constraints_", None)
+            engine = ConstrainedEngine(self.engine_, constraints, self.domain_) if constraints else self.engine_
+            rows, report = sample_rows(engine, n, self.domain_, oversample=oversample, conditions=conditions,
+                                       keep=keep, seed=seed)
+            if constraints:
+                report.constraints = engine.report()
+            out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
+            progress.update(done=len(out))
         return restore_timezones(out, getattr(self, "timezones_", {})), report
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
-        """The real values of each direct-identifier column, for ``sample(forbidden=...)``.
-
-        Re-drawing a fake that equals a real identifier depends on the real identifiers;
-        this is outside the DP model (which never sees those columns) and is stated in the
-        ledger note. It reveals at most that some value was re-drawn, never which.
-        """
+        """The real values of each direct-identifier column, held in memory by the owner-side
+        validation so that no example it shows is a real identifier (``validate(withheld=)``).
+        Fakes never use them."""
         return {c: set(real[c].dropna().astype(str)) for c in self.pii_.columns_in("direct") if c in real}
 
     def _check_fitted(self) -> None:
@@ -237,11 +296,12 @@ class Synthesizer:
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
-                "nlp_model": self.nlp_model, "seed": self.seed,
+                "nlp_model": self.nlp_model, "seed": self.seed, "secure": self.secure,
                 "constraints": ConstraintSet.of(self.constraints).to_dicts() or None}
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the model folder atomically, with a manifest of every file's sha256.
+        """Write the model folder atomically, with a manifest of every file's sha256 (signed when
+        ``SYNTHRECORDS_MODEL_KEY`` is set).
 
         An existing folder is refused unless ``overwrite``; an interrupted save leaves none.
         """
@@ -251,21 +311,21 @@ class Synthesizer:
             self.engine_.save(tmp)
             state = {
                 "format": MODEL_FORMAT, "synthrecords": __version__, "params": self.params(),
-                "pii": self.pii_.to_dict(), "domain": self.domain_.to_dict(),
+                # A model folder is shared: PII decisions without the statistics behind them.
+                "pii": self.pii_.to_dict(statistics=False), "domain": self.domain_.to_dict(),
                 "fakes": [f.to_dict() for f in self.fakes_], "column_order": self.column_order_,
                 "actions": self.actions_, "training_rows": self.training_rows_,
                 "notes": getattr(self, "notes_", []), "timezones": getattr(self, "timezones_", {}),
-                "dataset_budget": getattr(self, "budget_", None),
-            }
+            }  # the dataset budget (it names the input's sha256) stays in the owner's budget file
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
             (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
-            files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-            (tmp / MANIFEST).write_text(json.dumps({"format": MODEL_FORMAT, "files": files}, indent=2))
+            write_manifest(tmp, MODEL_FORMAT)
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> Synthesizer:
-        """Read a model folder; every file is checked against the manifest before use."""
+    def load(cls, folder: str | Path, *, device: str = "auto") -> Synthesizer:
+        """Read a model folder; every file is checked against the manifest before use.
+        ``device``: where sampling computes (see ``device`` above)."""
         folder = Path(folder)
         verify_model_folder(folder)
         try:
@@ -277,7 +337,7 @@ class Synthesizer:
             raise SynthRecordsError(f"{folder}: model format {state.get('format')!r} is not {MODEL_FORMAT!r}")
         params = dict(state["params"])
         params["pii_policy"] = ProtectionPolicy.from_dict(params["pii_policy"])
-        synth = cls(**params)
+        synth = cls(**params, device=device)
         synth.pii_ = PiiReport.from_dict(state["pii"])
         synth.domain_ = Domain.from_dict(state["domain"])
         synth.fakes_ = [FakePlan.from_dict(f) for f in state["fakes"]]
@@ -290,22 +350,3 @@ class Synthesizer:
         synth.engine_ = load_engine(folder)
         synth.constraints_ = ConstraintSet.of(params.get("constraints"))
         return synth
-
-
-def verify_model_folder(folder: Path) -> None:
-    """Check every file of a model folder against its manifest (sha256), naming any that differ."""
-    if not folder.is_dir():
-        raise SynthRecordsError(f"model folder {folder} not found; create one with `synthrecords fit --out {folder}`")
-    try:
-        files = json.loads((folder / MANIFEST).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise SynthRecordsError(f"{folder / MANIFEST} is missing or unreadable ({type(exc).__name__}); the folder was "
-                                "not written by this version of synthrecords or was altered; fit the model again") from None
-    for name, digest in files.items():
-        path = folder / name
-        if ".." in Path(name).parts or not path.is_file():
-            raise SynthRecordsError(f"{path} is listed in the manifest but missing; the model folder is incomplete; "
-                                    "fit the model again")
-        if file_sha256(path) != digest:
-            raise SynthRecordsError(f"{path} does not match its sha256 in {MANIFEST}: the file was changed or truncated "
-                                    "after saving; restore it or fit the model again")

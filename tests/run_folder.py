@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from synthrecords.release.report import ledger_part
+from synthrecords.release.share import NOT_FOR_SHARING, share_pii, share_report
 
 SYNTHETIC = pd.DataFrame({
     "customer_id": [f"C{90000 + i}" for i in range(60)],
@@ -104,8 +105,25 @@ def legacy_layout(report: dict[str, Any]) -> dict[str, Any]:
                            "privacy": {k: report["privacy"][k] for k in measured}}}
 
 
+def write_release(path: Path, report: dict[str, Any] | None = None) -> Path:
+    """A run folder in two parts as release/folder.py writes it: share/ (table, shareable report)
+    and owner/ (the full report, not for sharing)."""
+    report = REPORT if report is None else report
+    share, owner = path / "share", path / "owner"
+    share.mkdir(parents=True)
+    owner.mkdir()
+    SYNTHETIC.to_csv(share / "synthetic.csv", index=False)
+    for folder, content in ((share, share_report(report)), (owner, {"part": "owner", "note": NOT_FOR_SHARING,
+                                                                     **report})):
+        (folder / "report.json").write_text(json.dumps(content, indent=2))
+        (folder / "ledger.json").write_text(json.dumps(ledger_part(report.get("privacy", {})), indent=2))
+    (share / "pii.json").write_text(json.dumps(share_pii(report["pii"]), indent=2))
+    (owner / "pii.json").write_text(json.dumps(report["pii"], indent=2))
+    return path
+
+
 def write_run_folder(path: Path, report: dict[str, Any] | None = None) -> Path:
-    """A small run folder in the release stage's format (see synthrecords/release.py)."""
+    """A small run folder in the one-folder layout written before the share/owner split (issue 19)."""
     report = REPORT if report is None else report
     path.mkdir(parents=True, exist_ok=True)
     SYNTHETIC.to_csv(path / "synthetic.csv", index=False)

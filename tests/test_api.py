@@ -47,8 +47,9 @@ def test_sample_keeps_the_input_column_order(fitted, real):
 def test_save_and_load_give_the_same_rows(fitted, tmp_path):
     fitted.save(tmp_path / "model")
     again = Synthesizer.load(tmp_path / "model")
-    pd.testing.assert_frame_equal(fitted.sample(30, seed=4), again.sample(30, seed=4))
-    assert again.pii_.to_dict() == fitted.pii_.to_dict()
+    pd.testing.assert_frame_equal(fitted.sample(30, seed=4, fake_seed=1), again.sample(30, seed=4, fake_seed=1))
+    # a model folder is shared: it keeps the PII decisions, not the scan's statistics
+    assert again.pii_.to_dict(statistics=False) == fitted.pii_.to_dict(statistics=False)
 
 
 def test_unknown_target_is_named_before_any_work(real):

@@ -49,19 +49,26 @@ def test_fit_refuses_epsilon_with_a_non_private_model(small_csv, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
-def test_sample_writes_rows_in_input_order_with_fakes_avoiding_real_identifiers(model_dir, small_csv, tmp_path):
+def test_sample_writes_rows_in_input_order_with_fakes_no_real_identifier_can_equal(model_dir, small_csv, tmp_path):
     out = tmp_path / "synth.csv"
-    run_cli("sample", model_dir, "--rows", "150", "--out", out, "--seed", "3", "--avoid", small_csv)
+    run_cli("sample", model_dir, "--rows", "150", "--out", out, "--seed", "3")
     synth, real = pd.read_csv(out, dtype=str), pd.read_csv(small_csv, dtype=str)
     assert len(synth) == 150 and list(synth.columns) == list(real.columns)
-    for column in DIRECT_COLUMNS:
+    for column in ("full_name", "email", "phone", "ssn", "street_address"):  # drawn from unused spaces
         assert not set(synth[column]) & set(real[column]), column
 
 
-def test_sample_with_the_same_seed_is_reproducible(model_dir, tmp_path):
+def test_sample_avoid_is_deprecated_and_ignored(model_dir, small_csv, tmp_path):
+    proc = run_cli("sample", model_dir, "--rows", "20", "--out", tmp_path / "s.csv", "--avoid", small_csv)
+    assert "--avoid is deprecated and ignored" in proc.stderr and "wrote 20 rows" in proc.stdout
+
+
+def test_sample_with_the_same_seed_repeats_the_modelled_columns_and_draws_fresh_fakes(model_dir, tmp_path):
     for name in ("a.csv", "b.csv"):
         run_cli("sample", model_dir, "--rows", "50", "--out", tmp_path / name, "--seed", "9")
-    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+    a, b = (pd.read_csv(tmp_path / name, dtype=str) for name in ("a.csv", "b.csv"))
+    pd.testing.assert_frame_equal(a.drop(columns=DIRECT_COLUMNS), b.drop(columns=DIRECT_COLUMNS))
+    assert not a["email"].equals(b["email"])  # fakes: a secret seed per call, not the public one
 
 
 def test_sample_oversamples_the_rare_class_to_the_requested_share(model_dir, tmp_path):
@@ -77,9 +84,9 @@ def test_sample_from_a_missing_model_folder_says_what_to_do(tmp_path):
 
 @pytest.fixture(scope="module")
 def synth_csv(model_dir, small_csv, tmp_path_factory):
-    """300 rows sampled from the model, fakes avoiding the real identifiers."""
+    """300 rows sampled from the model."""
     synth = tmp_path_factory.mktemp("synth") / "s.csv"
-    run_cli("sample", model_dir, "--rows", "300", "--out", synth, "--seed", "2", "--avoid", small_csv)
+    run_cli("sample", model_dir, "--rows", "300", "--out", synth, "--seed", "2")
     return synth
 
 
@@ -132,11 +139,14 @@ def test_run_writes_a_complete_release(small_csv, tmp_path):
                    '[model]\nname = "gaussian_copula"\nseed = 4\n')
     proc = run_cli("run", job)
     release = tmp_path / "release"
-    assert {"synthetic.csv", "report.json", "report.html", "ledger.json", "pii.json", "manifest.json",
-            "validation.json"} <= {p.name for p in release.iterdir()}
-    report = json.loads((release / "report.json").read_text())
+    assert {"synthetic.csv", "report.json", "report.html", "ledger.json", "pii.json",
+            "manifest.json"} == {p.name for p in (release / "share").iterdir()}
+    assert {"report.json", "report.html", "ledger.json", "pii.json", "manifest.json", "validation.json",
+            "NOT_FOR_SHARING.txt"} <= {p.name for p in (release / "owner").iterdir()}
+    report = json.loads((release / "owner" / "report.json").read_text())
     assert report["summary"]["rows"] == 300 and report["summary"]["leakage_passed"] is True
     assert "fidelity score" in proc.stdout and "leakage check: passed" in proc.stdout
+    assert f"share: {release / 'share'}" in proc.stdout and "NOT FOR SHARING" in proc.stdout
 
 
 def test_run_with_a_typo_in_the_job_names_the_key(tmp_path):

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pytest
-from run_folder import REPORT, SYNTHETIC, legacy_layout, write_run_folder
+from run_folder import REPORT, SYNTHETIC, legacy_layout, write_release, write_run_folder
 from streamlit.testing.v1 import AppTest
 
 from synthrecords import dashboard
@@ -84,7 +84,7 @@ def test_title_names_the_run_id(run_dir, monkeypatch):
 
 @pytest.mark.parametrize("page", ["overview", "fidelity", "utility", "privacy", "pii", "expectations", "compare"])
 def test_every_page_opens_on_a_run_folder_written_by_the_pipeline(release_dir, monkeypatch, page):
-    report = json.loads((release_dir / "report.json").read_text())
+    report = json.loads((release_dir / "owner" / "report.json").read_text())
     app = render(release_dir, monkeypatch, page)
     assert report["run"]["id"] in app.title[0].value
 
@@ -170,7 +170,7 @@ def test_what_to_look_at_first_lists_stops_then_reviews_naming_their_page(run_di
     assert items[0] == "1. **Expectations** (stop): 1 blocking expectation failed"
     assert "**Privacy** (review): no formal privacy guarantee" in items[1]
     text = "\n".join(items)
-    assert "**Fidelity** (review): columns whose distribution differs most: segment (61.0%)" in text
+    assert "**Fidelity** (review): columns least like the real ones (shape similarity, 100 % = same distribution): segment (61.0%)" in text
     assert "**Privacy** (review): inference of age risk 12.0% above random guessing" in text
     assert "**Utility** (review): segment = rare_vip: 25.0% of rows, 30.0% requested" in text
 
@@ -345,6 +345,44 @@ def test_compare_runs_names_a_folder_that_is_not_a_run(run_dir, tmp_path, monkey
     app.selectbox(key="compare_B").set_value("another folder…").run()
     app.text_input(key="compare_B_path").set_value(str(tmp_path / "nowhere")).run()
     assert "Run B:" in app.error[0].value and "does not exist" in app.error[0].value
+
+
+# ---------------------------------------------------------------- the two parts of a release (issue 19)
+
+
+def test_a_run_folder_opens_its_owner_part_and_says_it_is_not_for_sharing(tmp_path, monkeypatch):
+    app = render(write_release(tmp_path / "run"), monkeypatch, "fidelity")
+    assert "Owner's part (owner/)" in page_text(app) and "NOT FOR SHARING" in page_text(app)
+    assert table_with_column(app, "score")["column"].tolist() == ["segment", "age"]  # the full validation
+
+
+@pytest.mark.parametrize("page", ["overview", "fidelity", "utility", "privacy", "pii", "expectations", "compare"])
+def test_every_page_opens_on_the_share_part_and_says_which_part_it_is(tmp_path, monkeypatch, page):
+    app = render(write_release(tmp_path / "run") / "share", monkeypatch, page)
+    assert "Shareable part (share/)" in page_text(app) and "NOT FOR SHARING" not in page_text(app)
+
+
+def test_the_share_parts_verdict_points_to_the_owners_checks(tmp_path, monkeypatch):
+    clean = copy.deepcopy(with_epsilon(REPORT))
+    clean["summary"]["expectations_blocking_failed"] = 0
+    clean["expectations"]["blocking_failed"] = 0
+    clean.pop("sampling")
+    app = render(write_release(tmp_path / "run", clean) / "share", monkeypatch)
+    assert app.success[0].value.startswith("No blocking issue in the shareable part; the checks against real rows")
+
+
+def test_the_share_part_shows_no_pii_evidence(tmp_path, monkeypatch):
+    text = page_text(render(write_release(tmp_path / "run") / "share", monkeypatch, "pii"))
+    assert "5000 distinct values" not in text
+
+
+def test_the_owner_part_previews_the_synthetic_rows_kept_in_share(tmp_path, monkeypatch):
+    app = render(write_release(tmp_path / "run") / "owner", monkeypatch)
+    assert len(table_with_column(app, "customer_id")) == 50 and "NOT FOR SHARING" in page_text(app)
+
+
+def test_a_folder_from_before_the_split_says_so(run_dir, monkeypatch):
+    assert "before the share/owner split" in page_text(render(run_dir, monkeypatch))
 
 
 # ---------------------------------------------------------------- older reports

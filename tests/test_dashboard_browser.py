@@ -19,7 +19,7 @@ GRIDS_DRAWN = "document.querySelectorAll('[data-testid=data-grid-canvas]').lengt
 
 
 def test_dashboard_shows_the_overview_and_fidelity_of_a_pipeline_run_in_chromium(release_dir, tmp_path):
-    report = json.loads((release_dir / "report.json").read_text())
+    report = json.loads((release_dir / "owner" / "report.json").read_text())  # the run folder opens its owner part
     summary = report["summary"]
     with browser.dashboard_server(release_dir) as url, browser.chromium_page() as page:
         page.goto(url, wait_until="domcontentloaded")

@@ -65,7 +65,7 @@ def test_an_outlier_does_not_stretch_the_output_range_through_the_pipeline():
 def test_direct_identifiers_are_never_modelled_under_dp(private):
     synth, data = private
     assert "email" not in synth.domain_.names
-    out = synth.sample(500, seed=3, forbidden=synth.identifier_values(data))
+    out = synth.sample(500, seed=3)
     assert not set(out["email"]) & set(data["email"])
 
 
@@ -74,7 +74,7 @@ def test_a_saved_dp_model_keeps_its_ledger_and_samples_the_same_rows(private, tm
     synth.save(tmp_path / "m")
     again = Synthesizer.load(tmp_path / "m")
     assert again.ledger_.to_dict() == synth.ledger_.to_dict()
-    pd.testing.assert_frame_equal(again.sample(200, seed=5), synth.sample(200, seed=5))
+    pd.testing.assert_frame_equal(again.sample(200, seed=5, fake_seed=2), synth.sample(200, seed=5, fake_seed=2))
     saved = json.loads((tmp_path / "m" / "ledger.json").read_text())
     assert saved["delta_reserved"] > 0 and saved["entries"][0]["delta"] == saved["delta_reserved"]
 

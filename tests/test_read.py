@@ -46,6 +46,7 @@ def test_failed_atomic_dir_leaves_the_old_folder_untouched(tmp_path):
     target = tmp_path / "run"
     target.mkdir()
     (target / "keep.txt").write_text("old")
+    (target / "manifest.json").write_text('{"files": {}}')  # a folder this tool wrote
     with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
         (tmp / "half.txt").write_text("new")
         raise RuntimeError("crash mid-write")
@@ -56,7 +57,7 @@ def test_failed_atomic_dir_leaves_the_old_folder_untouched(tmp_path):
 def test_atomic_dir_replaces_the_folder_on_success(tmp_path):
     target = tmp_path / "run"
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    (target / "manifest.json").write_text('{"files": {}}')  # a folder this tool wrote
     with atomic_dir(target) as tmp:
         (tmp / "new.txt").write_text("new")
     assert [p.name for p in target.iterdir()] == ["new.txt"]

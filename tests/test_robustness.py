@@ -239,7 +239,7 @@ def test_notes_travel_with_the_saved_model_and_into_the_release(tmp_path):
                                "model": {"name": "gaussian_copula", "seed": 1}, "pii": {"nlp_model": None}})
     result = run_job(job, data)
     assert any("infinite" in n for n in result.report["run"]["notes"])
-    assert any("infinite" in n for n in json.loads((tmp_path / "run" / "report.json").read_text())["run"]["notes"])
+    assert any("infinite" in n for n in json.loads((tmp_path / "run" / "owner" / "report.json").read_text())["run"]["notes"])
 
 
 # -- nothing half-written ---------------------------------------------------------------------
@@ -247,6 +247,7 @@ def test_fit_refuses_an_existing_out_folder_unless_overwrite(table, model, tmp_p
     out = tmp_path / "m"
     out.mkdir()
     (out / "keep.txt").write_text("earlier")
+    (out / "manifest.json").write_text('{"files": {}}')  # an earlier model: ours, so --overwrite may replace it
     line = error_line("fit", table, "--out", out, "--model", "gaussian_copula")
     assert "already exists" in line and "--overwrite" in line
     assert (out / "keep.txt").read_text() == "earlier"
@@ -277,6 +278,7 @@ def test_run_replaces_an_earlier_release_only_with_overwrite(tmp_path, table):
     out = tmp_path / "run"
     out.mkdir()
     (out / "synthetic.csv").write_text("earlier release\n")
+    (out / "manifest.json").write_text('{"run": "earlier", "files": {}}')
     job_file = tmp_path / "job.toml"
     job_file.write_text(f'[input]\npath = "{table}"\n[output]\ndir = "{out}"\nrows = 50\n'
                         '[model]\nname = "gaussian_copula"\nseed = 1\n[validate]\nholdout = 0.0\n')
@@ -284,14 +286,15 @@ def test_run_replaces_an_earlier_release_only_with_overwrite(tmp_path, table):
     assert (out / "synthetic.csv").read_text() == "earlier release\n"
     code, _, err = cli("run", job_file, "--overwrite")
     assert code == 0, err
-    assert len(pd.read_csv(out / "synthetic.csv")) == 50 and (out / "manifest.json").exists()
+    assert len(pd.read_csv(out / "share" / "synthetic.csv")) == 50 and (out / "owner" / "manifest.json").exists()
+    assert not (out / "synthetic.csv").exists()  # the earlier release is gone, not mixed in
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_overwrite_true_in_the_job_file_passes_the_check(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    (out / "report.json").write_text("{}")
+    (out / "report.json").write_text('{"run": {}}')
     job_file = tmp_path / "job.toml"
     job_file.write_text(f'[input]\npath = "missing.csv"\n[output]\ndir = "{out}"\noverwrite = true\n')
     assert "missing.csv not found" in error_line("run", job_file)  # past the output check

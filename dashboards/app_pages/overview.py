@@ -3,7 +3,7 @@
 import report_views as views
 import runs
 import streamlit as st
-from verdict import verdict
+from verdict import figure_table, verdict
 
 run_dir, report = runs.current()
 summary = report.get("summary", {})
@@ -14,6 +14,10 @@ result = verdict(report)
 if result.findings:
     st.subheader("What to look at first")
     st.markdown("\n".join(f"{i}. **{f.page}** ({f.level}): {f.text}" for i, f in enumerate(result.findings, 1)))
+if result.figures:
+    st.subheader("Headline figures, judged")
+    st.dataframe(figure_table(result.figures), hide_index=True,
+                 column_config={"rule": st.column_config.TextColumn(width="large")})
 
 st.subheader("Release summary")
 metrics = views.summary_metrics(report)

@@ -203,7 +203,8 @@ class TableCodec:
         Free under DP: it compares the generator's output with released statistics only.
         Fake conditions are drawn from the same released frequencies, so a generator that
         honours them and matches this loss reproduces every released marginal."""
-        t = torch.as_tensor(np.concatenate([c.marginal() for c in self.columns]), dtype=torch.float32)
+        t = torch.as_tensor(np.concatenate([c.marginal() for c in self.columns]), dtype=torch.float32,
+                            device=raw.device)
         mean = (self.slot_probs(raw) if probs is None else probs).mean(dim=0)
         return (t * (torch.log(t.clamp_min(1e-12)) - torch.log(mean.clamp_min(1e-12)))).sum() / len(self.columns)
 
@@ -313,8 +314,8 @@ class TableCodec:
         """CTGAN's conditional loss: cross-entropy of the conditioned column's logits."""
         if not self.cond_dim:
             return raw.new_zeros(())
-        starts = torch.tensor([c.start for c in self.columns])
-        ends = starts + torch.tensor([c.size for c in self.columns])
+        starts = torch.tensor([c.start for c in self.columns], device=target.device)
+        ends = starts + torch.tensor([c.size for c in self.columns], device=target.device)
         owner = torch.searchsorted(ends, target, right=True)
         loss = raw.new_zeros(())
         for i, c in enumerate(self.columns):

@@ -26,6 +26,8 @@ The privacy story, in the order the code follows it:
   precisely, and each generator step also conditions rows on every target class (rare
   ones as often as common ones) and asks them for that class's released distribution of
   the other columns (``PairTables.class_loss``): post-processing too.
+- On a GPU (``device``) the same story runs: Poisson sampling stays on the CPU, the noise
+  is drawn on the GPU from a secret generator that lives there (``device``).
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import json
 import logging
 import math
 import secrets
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,14 @@ from opacus import PrivacyEngine
 from scipy.optimize import brentq
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
-from tqdm.auto import tqdm
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
 from ..privacy.domain import exact_bins
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
+from ..progress import stage
 from .codec import TableCodec
+from .device import module_device, resolve_device, secret_generator
 from .fast_sampler import FoldedSampler
 from .modelstate import load_state, save_state
 from .pairs import PairTables
@@ -75,7 +77,7 @@ class DPCTGANEngine:
                  grad_sample_mode: str = "ghost", generator_steps: int = 10, marginal_weight: float = 1.0,
                  pair_share: float = 0.5, pair_weight: float = 20.0, threads: int | None = 1,
                  noise_seed: int | None = None, target: str | None = None, target_share: float = 0.5,
-                 target_pair_share: float = 0.5) -> None:
+                 target_pair_share: float = 0.5, secure: bool = False, device: str = "auto") -> None:
         self.name = name
         self.epochs = epochs
         self.batch_size = batch_size
@@ -99,6 +101,11 @@ class DPCTGANEngine:
         self.target = target
         self.target_share = target_share
         self.target_pair_share = target_pair_share
+        # Opacus secure_mode for DP-SGD's noise and Poisson sampling (see secure_engine)
+        self.secure = secure
+        # Where fit and sample compute (``device.resolve_device``): a run-time choice, so not
+        # in ``_params`` and never saved; the fitted weights are kept on the CPU.
+        self.device = device
 
     def _params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("epochs", "batch_size", "embedding_dim", "generator_dim",
@@ -106,7 +113,7 @@ class DPCTGANEngine:
                                                "max_grad_norm", "max_noise_multiplier", "grad_sample_mode",
                                                "generator_steps", "marginal_weight", "pair_share",
                                                "pair_weight", "threads", "noise_seed", "target", "target_share",
-                                               "target_pair_share")}
+                                               "target_pair_share", "secure")}
 
     # -- fit: the only method that reads real rows -------------------------------------
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
@@ -131,14 +138,20 @@ class DPCTGANEngine:
             if not 0 <= getattr(self, name) < 1:
                 raise SynthRecordsError(f"dpctgan: {name} must be in [0, 1), got {getattr(self, name)}; the default "
                                         "is 0.5 (0: the target is weighted like any column)")
+        device = resolve_device(self.device)  # a missing GPU fails before any real row is read
         seed = secrets.randbits(31) if seed is None else seed
         seed_everything(seed)
         rng = torch.Generator().manual_seed(seed)  # initialisation, fake rows, conditions
         # The mechanism's own randomness (Poisson sampling, gradient noise) must stay secret:
         # a run's seed is public (it is saved with the model), so it never seeds these.
+        if self.secure and self.noise_seed is not None:
+            raise SynthRecordsError("dpctgan: secure mode draws its noise from the OS and refuses a noise_seed; "
+                                    "unset noise_seed (it is for tests only) or secure")
         if self.noise_seed is not None and ledger.is_private:
             log.warning("dpctgan with a fixed noise_seed: reproducible, but no privacy guarantee")
-        secret = torch.Generator().manual_seed(secrets.randbits(63) if self.noise_seed is None else self.noise_seed)
+        secret = secret_generator(torch.device("cpu"), self.noise_seed)  # Poisson sampling, pair tables
+        # Opacus draws the gradient noise beside the gradients: on a GPU from a generator there
+        noise = secret if device.type == "cpu" else secret_generator(device, self.noise_seed)
         if not ledger.is_private:  # no DP: exact bins too (a DP fit's come from its domain release)
             domain = exact_bins(data, domain)
         codec = TableCodec.from_domain(domain)
@@ -149,11 +162,12 @@ class DPCTGANEngine:
         encoded = codec.encode(data[domain.names])
         if not ledger.is_private:  # no DP: the conditional sampler may read the real frequencies
             codec.observe_frequencies(encoded)
-        real = torch.from_numpy(encoded)
+        real = torch.from_numpy(encoded)  # stays on the CPU: the Poisson sampler picks rows there
         pairs = None
         if self.pair_share and len(codec.columns) > 1:  # measured before DP-SGD: it gets what is left
             pairs = PairTables(codec, self.target, self.target_pair_share)
-            pairs.measure(encoded, ledger, self.pair_share, secret)
+            pairs.measure(encoded, ledger, self.pair_share, secret if self.noise_seed is not None else None)
+            pairs.to(device)
 
         n = len(real)
         epochs = self.epochs or DEFAULT_EPOCHS
@@ -162,38 +176,39 @@ class DPCTGANEngine:
         sigma = calibrate_noise(ledger, sample_rate=q, steps=steps, epochs=epochs, rows=n,
                                 max_noise_multiplier=self.max_noise_multiplier) if ledger.is_private else 0.0
 
-        generator = Generator(self.embedding_dim + codec.cond_dim, self.generator_dim, codec.data_dim)
-        discriminator = Discriminator(codec.data_dim + codec.cond_dim, self.discriminator_dim, pac=1)
+        # initialised on the CPU (the seeded global stream), then moved: the same weights on any device
+        generator = Generator(self.embedding_dim + codec.cond_dim, self.generator_dim, codec.data_dim).to(device)
+        discriminator = Discriminator(codec.data_dim + codec.cond_dim, self.discriminator_dim, pac=1).to(device)
         g_opt = torch.optim.Adam(generator.parameters(), lr=self.generator_lr, betas=(0.5, 0.9), weight_decay=1e-6)
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=self.discriminator_lr, betas=(0.5, 0.9))
         discriminator, d_opt, criterion, loader, engine = private_discriminator(
             discriminator, d_opt, real, batch_size=min(self.batch_size, n), noise_multiplier=sigma,
-            max_grad_norm=self.max_grad_norm, generator=secret, grad_sample_mode=self.grad_sample_mode)
+            max_grad_norm=self.max_grad_norm, generator=secret, grad_sample_mode=self.grad_sample_mode,
+            noise_generator=noise, secure=self.secure and ledger.is_private)
         if ledger.is_private:
             ledger.record("train", noise_multiplier=sigma, sample_rate=q, steps=steps,
                           detail=f"DP-SGD on the discriminator: {epochs} epochs over {n} rows, Poisson sampling, "
-                                 f"per-sample clipping at {self.max_grad_norm}")
+                                 f"per-sample clipping at {self.max_grad_norm}"
+                                 + (f"; {secure_mode_note()}" if self.secure else ""))
 
         fakes = round(n * q)  # fixed: never the sampled batch's size
         done = 0
-        with tqdm(total=steps, desc="dpctgan", disable=not sys.stderr.isatty(), leave=False) as bar:
+        with stage("DP-SGD" if ledger.is_private else "SGD", total=steps, unit="steps") as progress:
             while done < steps:
                 for (rows,) in loader:
-                    d_loss = discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
-                                                self.embedding_dim, rng)
+                    discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
+                                       self.embedding_dim, rng)
                     for _ in range(self.generator_steps):  # post-processing: as many as help
-                        g_loss = generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
-                                                rng, self.marginal_weight, pairs, self.pair_weight)
+                        generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
+                                       rng, self.marginal_weight, pairs, self.pair_weight)
                     done += 1
-                    bar.update()
-                    bar.set_postfix(d=f"{d_loss:.3f}", g=f"{g_loss:.3f}", refresh=False)
+                    progress.advance()
                     if done == steps:
                         break
-        generator.eval()
         self.codec_ = codec
-        self.generator_ = generator
+        self.generator_ = generator.cpu().eval()  # as a loaded model's: sample moves it where it runs
         # In memory only, for membership audits; never saved (sampling needs no discriminator).
-        self.discriminator_ = getattr(discriminator, "_module", discriminator).eval()
+        self.discriminator_ = getattr(discriminator, "_module", discriminator).cpu().eval()
         self.privacy_ = {"noise_multiplier": sigma, "sample_rate": q, "steps": steps,
                          "max_grad_norm": self.max_grad_norm, "rows": n, "delta": ledger.delta,
                          "opacus_rdp_epsilon": engine.accountant.get_epsilon(ledger.delta) if ledger.is_private else None}
@@ -236,7 +251,8 @@ class DPCTGANEngine:
     def _generate(self, n: int, rng: torch.Generator, steer: tuple[str, Any] | None = None,
                   workers: int = 1) -> pd.DataFrame:
         # Rebuilt per call (a few small matrix products): never stale after a refit.
-        return FoldedSampler(self.generator_, self.codec_, self.embedding_dim).sample(n, rng, steer, workers)
+        sampler = FoldedSampler(self.generator_, self.codec_, self.embedding_dim, resolve_device(self.device))
+        return sampler.sample(n, rng, steer, workers)
 
     # -- persistence: JSON + safetensors; the discriminator is not kept ---------------
     def save(self, folder: Path) -> None:
@@ -289,18 +305,24 @@ def _too_small(ledger: PrivacyLedger, spent, epochs: int, rows: int, per_epoch: 
 
 def private_discriminator(module: torch.nn.Module, optimizer: torch.optim.Optimizer, rows: torch.Tensor, *,
                           batch_size: int, noise_multiplier: float, max_grad_norm: float, generator: torch.Generator,
-                          grad_sample_mode: str = "ghost"):
+                          grad_sample_mode: str = "ghost", noise_generator: torch.Generator | None = None,
+                          secure: bool = False):
     """Opacus-wrapped discriminator, optimizer and Poisson-sampling loader over ``rows``.
 
-    ``generator`` drives the Poisson sampling and the noise: keep its seed secret."""
+    ``generator`` drives the Poisson sampling (on the CPU, where ``rows`` are) and, unless
+    ``noise_generator`` is given, the noise, which Opacus draws on the module's device: on a
+    GPU pass a generator created there. Keep both seeds secret. With ``secure`` Opacus' secure
+    mode draws the noise instead (``secure_engine``)."""
     loader = DataLoader(TensorDataset(rows), batch_size=batch_size, generator=generator)
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "secure RNG turned off": a seeded generator, as documented
-        engine = PrivacyEngine(accountant="rdp")
+        engine = secure_engine() if secure else PrivacyEngine(accountant="rdp")
         out = engine.make_private(module=module, optimizer=optimizer, data_loader=loader, criterion=criterion,
                                   noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
-                                  poisson_sampling=True, loss_reduction="sum", noise_generator=generator,
+                                  poisson_sampling=True, loss_reduction="sum",
+                                  noise_generator=None if secure else (
+                                      generator if noise_generator is None else noise_generator),
                                   grad_sample_mode=grad_sample_mode)
     if len(out) == 4:  # ghost clipping: the loss is wrapped too (two backward passes)
         module, optimizer, criterion, loader = out
@@ -309,14 +331,53 @@ def private_discriminator(module: torch.nn.Module, optimizer: torch.optim.Optimi
     return module, optimizer, criterion, loader, engine
 
 
+def has_csprng() -> bool:
+    try:
+        import torchcsprng  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def secure_mode_note() -> str:
+    """What ``secure`` did in this environment, for the ledger entry and the logs."""
+    if has_csprng():
+        return "Opacus secure_mode (torchcsprng from /dev/urandom, noise robust to floating-point attacks)"
+    return ("Opacus secure_mode noise (sum of 4 Gaussians against floating-point attacks) from a torch generator "
+            "seeded with 63 bits of OS entropy; torchcsprng is not installed, so the generator itself is not a CSPRNG")
+
+
+def secure_engine() -> PrivacyEngine:
+    """Opacus' secure mode: its floating-point-safe noise (``_generate_noise(secure_mode=True)``:
+    four Gaussians summed, after a discarded draw, Mironov-style attacks cost ~2^159) and a
+    random device for noise and Poisson sampling. Opacus 1.6 takes the device from
+    torchcsprng, which has no build for torch 2.x (archived in 2023): without it we keep the
+    secure noise and hand Opacus a torch generator seeded from ``secrets`` (not a CSPRNG:
+    Mersenne Twister, though its outputs are never published directly), and say so."""
+    if has_csprng():
+        return PrivacyEngine(accountant="rdp", secure_mode=True)
+    log.warning("secure mode: torchcsprng is not installed (Opacus needs it for a cryptographic generator; it has "
+                "no build for torch 2.x); using Opacus' floating-point-safe noise from an OS-seeded torch generator")
+    engine = PrivacyEngine(accountant="rdp")
+    engine.secure_mode = True  # the optimizer's noise and the loader both follow these two attributes
+    engine.secure_rng = torch.Generator().manual_seed(secrets.randbits(63))
+    return engine
+
+
 def discriminator_step(discriminator, optimizer, criterion, generator: torch.nn.Module, codec: TableCodec,
                        rows: torch.Tensor, fakes: int, embedding_dim: int, rng: torch.Generator) -> float:
-    """One DP-SGD step on real rows (each with its own condition) and ``fakes`` fake rows."""
+    """One DP-SGD step on real rows (each with its own condition) and ``fakes`` fake rows.
+
+    Rows, conditions and noise are drawn on the CPU (``rng`` is a CPU generator) and moved to
+    the models' device."""
+    device = module_device(generator)
     with torch.no_grad():  # fake rows are inputs here: no gradient reaches the generator
         cond, _ = codec.fake_cond(fakes, rng)
-        fake = codec.activate(generator(torch.cat([torch.randn(fakes, embedding_dim, generator=rng), cond], dim=1)))
-    inputs = torch.cat([torch.cat([rows, codec.real_cond(rows, rng)], dim=1), torch.cat([fake, cond], dim=1)])
-    labels = torch.cat([torch.ones(len(rows)), torch.zeros(fakes)])
+        z = torch.cat([torch.randn(fakes, embedding_dim, generator=rng), cond], dim=1).to(device)
+        fake = torch.cat([codec.activate(generator(z)), cond.to(device)], dim=1)
+    real = torch.cat([rows, codec.real_cond(rows, rng)], dim=1).to(device)
+    inputs = torch.cat([real, fake])
+    labels = torch.cat([torch.ones(len(rows)), torch.zeros(fakes)]).to(device)
     optimizer.zero_grad(set_to_none=True)
     loss = criterion(discriminator(inputs).squeeze(1), labels)
     with warnings.catch_warnings():
@@ -335,9 +396,10 @@ def generator_step(generator: torch.nn.Module, optimizer: torch.optim.Optimizer,
     discriminator.disable_hooks()  # no per-sample gradients, no discriminator update
     for p in params:
         p.requires_grad_(False)
+    device = module_device(generator)  # draws on the CPU (``rng``), arithmetic on the device
     try:
-        cond, target = codec.fake_cond(n, rng)
-        raw = generator(torch.cat([torch.randn(n, embedding_dim, generator=rng), cond], dim=1))
+        cond, target = (t.to(device) for t in codec.fake_cond(n, rng))
+        raw = generator(torch.cat([torch.randn(n, embedding_dim, generator=rng).to(device), cond], dim=1))
         logits = discriminator(torch.cat([codec.activate(raw), cond], dim=1)).squeeze(1)
         loss = F.softplus(-logits).mean() + codec.cond_loss(raw, target, cond)  # -log D(fake): non-saturating
         probs = codec.slot_probs(raw)  # released statistics to match: free post-processing
@@ -346,8 +408,8 @@ def generator_step(generator: torch.nn.Module, optimizer: torch.optim.Optimizer,
             loss = loss + pair_weight * pairs.loss(probs)
             classes = codec.class_cond(n, rng) if pairs.conditional is not None else None
             if classes is not None:  # rows of every target class, rare ones included
-                cond, target, cls = classes
-                raw = generator(torch.cat([torch.randn(n, embedding_dim, generator=rng), cond], dim=1))
+                cond, target, cls = (t.to(device) for t in classes)
+                raw = generator(torch.cat([torch.randn(n, embedding_dim, generator=rng).to(device), cond], dim=1))
                 loss = loss + codec.cond_loss(raw, target, cond) + pair_weight * pairs.class_loss(codec.slot_probs(raw), cls)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -21,6 +21,10 @@ trained network is rewritten once into an equivalent that is cheap to run:
   the columns on the same threads.
 
 ``decode`` (raw outputs in the codec's own layout) goes through the same draw.
+
+On a GPU (``device``) only the arithmetic moves: conditions, noise and the uniforms of the
+draw come from the same CPU generators and are copied over, so a seed gives the same rows
+on either device, up to floating-point rounding at the edge of a slot.
 """
 
 from __future__ import annotations
@@ -80,21 +84,23 @@ class SlotLayout:
 
     def from_codec_layout(self, raw: torch.Tensor) -> torch.Tensor:
         """Raw generator outputs (the codec's layout) in this layout, masked."""
-        return raw[:, self.index] + self.mask.to(raw.dtype)
+        return raw[:, self.index.to(raw.device)] + self.mask.to(raw.device, raw.dtype)
 
     def draw(self, out: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Each column's slot (softmax of its logits; the masked ones have none of the mass)
-        and the tanh offsets of the ranged columns: ``[rows, columns]``, ``[rows, ranged]``."""
+        and the tanh offsets of the ranged columns: ``[rows, columns]``, ``[rows, ranged]``.
+        ``generator`` is a CPU generator whatever ``out``'s device: the uniforms are moved."""
         n, parts = len(out), []
         for first, members, width in self.groups:
             logits = out[:, first:first + len(members) * width].reshape(n, len(members), width)
             # contiguous first: softmax's fast kernel (1.4x the max-exp-sum by hand) wants it
             cum = torch.softmax(logits.contiguous(), dim=2).cumsum_(dim=2)
             # u in (0, total]: the first slot whose cumulative mass reaches u has mass > 0
-            u = (1 - torch.rand((n, len(members), 1), generator=generator, dtype=cum.dtype)) * cum[:, :, -1:]
+            u = torch.rand((n, len(members), 1), generator=generator, dtype=cum.dtype).to(cum.device)
+            u = (1 - u) * cum[:, :, -1:]
             parts.append(torch.searchsorted(cum, u).squeeze(2))
         offsets = out[:, self.offsets_at:self.offsets_at + len(self.ranged)]
-        return torch.cat(parts, dim=1)[:, self.unsort], torch.tanh(offsets)
+        return torch.cat(parts, dim=1)[:, self.unsort.to(out.device)], torch.tanh(offsets)
 
     def frame(self, slots: np.ndarray, offsets: np.ndarray, workers: int = 1) -> pd.DataFrame:
         """Rows from drawn slots and offsets (NumPy, every chunk at once), a column per task on
@@ -119,7 +125,7 @@ def decode(codec: TableCodec, raw: torch.Tensor, generator: torch.Generator) -> 
     domain; the same draw as the folded sampler's."""
     layout = SlotLayout(codec)
     slots, offsets = layout.draw(layout.from_codec_layout(raw.detach()), generator)
-    return layout.frame(slots.numpy(), offsets.numpy())
+    return layout.frame(slots.cpu().numpy(), offsets.cpu().numpy())
 
 
 def _column(c: ColumnCodec, slot: np.ndarray, offset: np.ndarray | None) -> pd.Series:
@@ -130,10 +136,13 @@ def _column(c: ColumnCodec, slot: np.ndarray, offset: np.ndarray | None) -> pd.S
 
 
 class FoldedSampler:
-    """A trained ctgan ``Generator`` (eval mode) and its codec, rewritten for sampling."""
+    """A trained ctgan ``Generator`` (eval mode) and its codec, rewritten for sampling; the
+    rewritten weights live on ``device`` (default: the CPU)."""
 
-    def __init__(self, generator: torch.nn.Module, codec: TableCodec, embedding_dim: int) -> None:
+    def __init__(self, generator: torch.nn.Module, codec: TableCodec, embedding_dim: int,
+                 device: torch.device | str = "cpu") -> None:
         self.codec = codec
+        self.device = torch.device(device)
         self.layout = SlotLayout(codec)
         self.embedding_dim = embedding_dim
         cond_dim = codec.cond_dim
@@ -150,11 +159,14 @@ class FoldedSampler:
             weight, bias = _split(last.weight, last.bias, cond_dim)
             idx = self.layout.index
             self.last = (weight[:, idx] * torch.isfinite(self.layout.mask), bias[:, idx] + self.layout.mask)
+        self.hidden = [(w.to(self.device), t.to(self.device)) for w, t in self.hidden]
+        self.last = tuple(t.to(self.device) for t in self.last)
         self.cond_cdf = _cond_cdf(codec)
 
     def conditions(self, n: int, generator: torch.Generator, steer: tuple[str, Any] | None = None) -> torch.Tensor:
         """Each row's condition slot (``cond_dim``: none): as ``TableCodec.fake_cond`` draws
-        them (a conditioned column, then a released category), or the steered one."""
+        them (a conditioned column, then a released category), or the steered one. On the
+        CPU, like ``generator``."""
         if steer is not None:
             c = next(c for c in self.codec.conditioned if c.name == steer[0])
             return torch.full((n,), c.cond_start + c.categories.index(steer[1]), dtype=torch.long)
@@ -183,11 +195,12 @@ class FoldedSampler:
         def chunk(start: int) -> None:
             size, rng = min(CHUNK, n - start), torch.Generator().manual_seed(base + start)
             with torch.inference_mode():  # thread-local: entered in the worker
-                cond = self.conditions(size, rng, steer)
-                noise = torch.randn(size, self.embedding_dim, generator=rng)
+                # drawn on the CPU whatever the device: the same rows for a seed on either
+                cond = self.conditions(size, rng, steer).to(self.device)
+                noise = torch.randn(size, self.embedding_dim, generator=rng).to(self.device)
                 s, o = self.layout.draw(self.forward(noise, cond), rng)
-                slots[start:start + size] = s.numpy()
-                offsets[start:start + size] = o.numpy()
+                slots[start:start + size] = s.cpu().numpy()
+                offsets[start:start + size] = o.cpu().numpy()
 
         starts = range(0, n, CHUNK)
         if workers > 1 and len(starts) > 1:

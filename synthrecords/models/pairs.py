@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
+from ..privacy.noise import discrete_gaussian
 from .codec import TableCodec
 
 PAIR_GROUPS = 6  # groups per column besides null: 7 x 7 cells per table at most
@@ -87,7 +88,7 @@ class PairTables:
         return (onehot.T @ onehot).numpy().astype(float)
 
     def noisy_counts(self, encoded: np.ndarray, ledger: PrivacyLedger, share: float,
-                     generator: torch.Generator) -> np.ndarray:
+                     generator: torch.Generator | None = None) -> np.ndarray:
         """The pair tables (a symmetric matrix of group x group counts, zero within a column)
         with noise calibrated to ``share`` of the budget left: one ledger entry."""
         exact = self.counts(encoded)
@@ -106,11 +107,16 @@ class PairTables:
                              f"groups a column), {how}")
         # weight w: a record adds w to its cell, so the table divided by w has noise z * S / w
         sigma = z * self.sensitivity / self.cell_weight
-        noise = torch.randn(exact.shape, generator=generator, dtype=torch.float64).numpy() * sigma
+        # Integer counts get discrete Gaussian noise from secrets (privacy.noise); per-cell sigma
+        # z S / w on the unweighted counts is the same mechanism (sum of w^2 / (z S)^2 = 1 / z^2,
+        # CKS 2020 Thm 14). A seeded generator is for tests only.
+        rng = None if generator is None else np.random.default_rng(int(torch.randint(2 ** 62, (1,), generator=generator)))
+        noise = discrete_gaussian(sigma, sigma.size, rng).reshape(exact.shape).astype(float)
         noise = np.triu(noise, 1) * (self.owner[:, None] != self.owner[None, :])
         return exact + noise + noise.T
 
-    def measure(self, encoded: np.ndarray, ledger: PrivacyLedger, share: float, generator: torch.Generator) -> None:
+    def measure(self, encoded: np.ndarray, ledger: PrivacyLedger, share: float,
+                generator: torch.Generator | None = None) -> None:
         """Release the tables (``noisy_counts``) and keep them, normalised, as the target."""
         # -- post-processing: non-negative, each table normalised on its own --------------
         table = np.clip(self.noisy_counts(encoded, ledger, share, generator), 0, None) * self.mask.numpy()
@@ -123,6 +129,15 @@ class PairTables:
         self.target = torch.as_tensor(table, dtype=torch.float32)
         if self.class_group is not None:
             self.conditional = self._conditional(table + table.T)
+
+    def to(self, device: torch.device) -> PairTables:
+        """The released tables and the slot grouping on ``device``, where the losses run
+        (after ``measure``: counting real rows stays on the CPU)."""
+        for name in ("matrix", "mask", "target", "class_group", "conditional"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, value.to(device))
+        return self
 
     def _conditional(self, tables: np.ndarray) -> torch.Tensor:
         """Each target group's row of every target table, normalised per column: the released

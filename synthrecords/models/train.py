@@ -42,17 +42,20 @@ class SDVEngine:
     private = False
     # SDV attributes rebuilt from our own metadata at load time instead of being stored.
     _REBUILT = ("_input_metadata", "metadata", "_original_metadata", "_data_processor")
+    _gpu = False  # set by fit from ``device``; a loaded model samples on the CPU (modelstate)
 
     def __init__(self, name: str, epochs: int | None = None) -> None:
         self.name = name
         self.epochs = epochs
+        self.device = "auto"  # ctgan/tvae train on a GPU only when it resolves to CUDA (not saved)
         self.synthesizer_: Any = None
         self.metadata_: Any = None
 
     def _params(self) -> dict[str, Any]:
         if self.name == "gaussian_copula":
             return {"enforce_min_max_values": True, "enforce_rounding": True}
-        return {"epochs": self.epochs or 300, "enforce_min_max_values": True, "enforce_rounding": True}
+        return {"epochs": self.epochs or 300, "enforce_min_max_values": True, "enforce_rounding": True,
+                "enable_gpu": self._gpu}
 
     def _new(self, metadata: Any) -> Any:
         from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
@@ -63,6 +66,9 @@ class SDVEngine:
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
         check_privacy(self, ledger)
         seed_everything(seed)
+        from .device import resolve_device
+
+        self._gpu = resolve_device(self.device).type == "cuda"
         self.metadata_ = domain.to_sdv_metadata(TABLE)
         self.synthesizer_ = self._new(self.metadata_)
         self.synthesizer_.fit({TABLE: data[domain.names]})
@@ -135,6 +141,9 @@ GUARANTEES = {"dpctgan": "differential privacy when epsilon is set (domain relea
 def make_engine(name: str, epochs: int | None = None) -> Engine:
     if name not in ENGINE_NAMES:
         raise SynthRecordsError(f"unknown model {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
+    if epochs is not None and name == "gaussian_copula":  # said, not silently ignored
+        log.warning("epochs=%s is ignored: gaussian_copula has no training epochs (they apply to dpctgan, ctgan "
+                    "and tvae)", epochs)
     return _engines()[name](name, epochs)
 
 

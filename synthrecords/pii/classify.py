@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .rules import CHECK_NAMES, NATIONAL_IDS, NameHint
+from .rules import CHECK_NAMES, NATIONAL_IDS, NameHint, name_tokens
 
 STRONG = ("EMAIL_ADDRESS", "IBAN_CODE", "CREDIT_CARD", "IP_ADDRESS", "NATIONAL_ID")
 MEDIUM = ("PHONE_NUMBER", "PERSON", "STREET_ADDRESS", "URL", "LICENSE_PLATE")
@@ -220,8 +220,23 @@ def _quasi(ev: ColumnEvidence, notes: list[str]) -> Verdict | None:
     return None
 
 
+# A date column named for an event in an account's life is not a birth date, however wide
+# its span of years ("signup_date" 2010-2025 read as DATE_OF_BIRTH before).
+EVENT_DATE_WORDS = ("signup", "sign", "registered", "registration", "created", "creation", "joined", "join",
+                    "opened", "open", "enrolled", "enrollment", "subscribed", "activated", "updated",
+                    "modified", "purchase", "order", "transaction", "last", "first", "start", "end", "since")
+
+
+def _event_date(column: str) -> bool:
+    tokens = name_tokens(column)
+    return not any(t.startswith(("birth", "dob", "geburt", "nacimiento", "naissance")) for t in tokens) and any(
+        t in EVENT_DATE_WORDS or t.startswith(("signup", "signon")) for t in tokens)
+
+
 def _quasi_support(ev: ColumnEvidence, entity: str) -> tuple[float, str | None]:
     if entity == "DATE_OF_BIRTH":
+        if _event_date(ev.column):
+            return 0.0, None
         if ev.years and not ev.has_time and ev.date_share >= 0.9 and 1900 <= ev.years[0] and ev.years[1] - ev.years[0] >= 15:
             return ev.date_share, f"date values without time of day spanning {ev.years[0]}-{ev.years[1]}, like birth dates"
         return 0.0, None

@@ -78,18 +78,52 @@ class ScanEngine:
         return self.nlp_model is not None
 
     def analyze(self, texts: Sequence[str], *, ner: bool = True, context: list[str] | None = None,
-                entities: Iterable[str] | None = None) -> list[list[RecognizerResult]]:
-        """Presidio results for each text; spaCy runs once over the batch, not per text."""
+                entities: Iterable[str] | None = None, column: str | None = None) -> list[list[RecognizerResult]]:
+        """Presidio results for each text; spaCy runs once over the batch, not per text.
+
+        A text longer than spaCy accepts (``max_length``, and far less than its memory
+        needs) is analysed in windows split at whitespace, results shifted back: every part
+        of a long cell is still scanned and redacted. ``column`` names it in the warning.
+        """
         wanted = list(entities) if entities is not None else self.entities(ner=ner)
         nlp = self.analyzer.nlp_engine if ner and self.has_ner else self.tokenizer
-        out = []
-        for text, artifacts in nlp.process_batch(list(texts), language=LANGUAGE, batch_size=128):
-            out.append(self.analyzer.analyze(text, language=LANGUAGE, entities=wanted,
-                                             nlp_artifacts=artifacts, context=context))
+        texts = list(texts)
+        pieces = [(i, start, piece) for i, text in enumerate(texts) for start, piece in _windows(text, MAX_TEXT)]
+        if len(pieces) > len(texts):
+            logger.warning("column %r: %d cells longer than %s characters analysed in windows of that size",
+                           column or "?", sum(len(t) > MAX_TEXT for t in texts), f"{MAX_TEXT:,}")
+        out: list[list[RecognizerResult]] = [[] for _ in texts]
+        batch = [piece for _, _, piece in pieces]
+        for (i, start, _), (text, artifacts) in zip(pieces, nlp.process_batch(batch, language=LANGUAGE, batch_size=128),
+                                                    strict=True):
+            for result in self.analyzer.analyze(text, language=LANGUAGE, entities=wanted, nlp_artifacts=artifacts,
+                                                context=context):
+                result.start, result.end = result.start + start, result.end + start
+                out[i].append(result)
         return out
 
     def entities(self, *, ner: bool = True) -> list[str]:
         return list(PATTERN_ENTITIES) + (list(NER_ENTITIES) if ner and self.has_ner else [])
+
+
+# spaCy refuses texts over nlp.max_length (1,000,000) and needs about 1 GB per 100,000
+# characters for NER: longer cells are cut into windows of this many characters.
+MAX_TEXT = 100_000
+
+
+def _windows(text: str, size: int) -> list[tuple[int, str]]:
+    """(offset, piece) covering ``text``; cuts at the last whitespace before ``size`` when there is one."""
+    if len(text) <= size:
+        return [(0, text)]
+    out, start = [], 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            space = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            end = space + 1 if space > start + size // 2 else end
+        out.append((start, text[start:end]))
+        start = end
+    return out
 
 
 def get_engine(nlp_model: str | None) -> ScanEngine:

@@ -5,12 +5,22 @@ their first two word tokens, so the cost grows with the length of the text, not 
 number of values (5,000 rows x 20 columns checks in well under a second). A value counts
 as found when its words occur in a cell as whole words (case-insensitive): "Anna" inside
 "Annabelle" is not a leak of "Anna", "anna.smith@example.org" inside a sentence is.
+
+Chance collisions. Fakes never read real values (pii/fakes.py). Where a format has no
+space that real identifiers leave unused (customer numbers, passports, Spanish NIFs),
+fakes are drawn uniformly over it, and a fake equals a real value of its own column by
+chance: about (distinct fakes x distinct real values) / (size of the format) of them.
+Given those sizes (``spaces``: column -> number of values of its format), equal cells of
+such a column count as chance collisions, not findings, as long as their number stays
+within what chance explains (the Poisson 1 - 1e-6 quantile of that expectation); beyond
+it, every one is a finding. Names, e-mails and everything drawn from an unused space get
+no such allowance; nor does any match in another column or inside text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -109,17 +119,20 @@ class LeakageCheck:
     ignored_short_values: int = 0
     excused: int = 0
     notes: list[str] = field(default_factory=list)
+    chance_collisions: dict[str, dict[str, float]] = field(default_factory=dict)  # column -> found, expected, allowed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report: PiiReport) -> LeakageCheck:
+def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report: PiiReport, *,
+                  spaces: Mapping[str, float] | None = None) -> LeakageCheck:
     """Search `output` for every value of every direct column of `real` (exact cells and inside text).
 
     A cell of a quasi/none column that is also a cell of the same real column is a
     modelled category, not a leaked identifier ("León" the city vs "León" the first
-    name); such matches are counted as excused, not as findings.
+    name); such matches are counted as excused, not as findings. ``spaces``: the format
+    sizes of fake columns drawn uniformly (``fakes.chance_spaces``), for the chance rule above.
     """
     direct = [c for c in report.columns_in("direct") if c in real.columns]
     owners: dict[str, set[str]] = {}
@@ -137,11 +150,33 @@ def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report: PiiReport) -
             excused += 1
         else:
             findings.append(hit)
+    chance = _chance_collisions(findings, real, output, spaces or {})
+    findings = [h for h in findings if not (h["kind"] == "exact" and h["column"] == h["found_in"] in chance)]
     notes = [f"values shorter than {MIN_LENGTH} characters are not searched ({matcher.ignored} such values)",
              f"digit-only values under {MIN_CROSS_DIGITS} digits are compared only with their own column",
              "substring matches are whole-word and case-insensitive",
              f"{excused} matches excused: the output cell is also a value of the same real quasi/none column"]
-    return LeakageCheck(not findings, direct, findings[:MAX_FINDINGS], len(findings), matcher.ignored, excused, notes)
+    notes += [f"{c}: {int(v['found'])} fakes equal a real value by chance (expected {v['expected']:.1f} for a "
+              f"format of {v['space']:.3g} values; allowed up to {int(v['allowed'])})" for c, v in chance.items()]
+    return LeakageCheck(not findings, direct, findings[:MAX_FINDINGS], len(findings), matcher.ignored, excused, notes,
+                        chance)
+
+
+def _chance_collisions(findings: list[dict[str, Any]], real: pd.DataFrame, output: pd.DataFrame,
+                       spaces: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """Columns whose exact same-column hits chance explains, with found/expected/allowed counts."""
+    from scipy.stats import poisson
+
+    out = {}
+    for column, space in spaces.items():
+        found = sum(h["kind"] == "exact" and h["column"] == h["found_in"] == column for h in findings)
+        if not found or column not in real or column not in output or space <= 0:
+            continue
+        expected = cell_strings(output[column]).nunique() * cell_strings(real[column]).nunique() / space
+        allowed = float(poisson.ppf(1 - 1e-6, expected))
+        if found <= allowed:
+            out[column] = {"found": float(found), "expected": expected, "allowed": allowed, "space": float(space)}
+    return out
 
 
 def _allowed(value: str, source: str, found_in: str) -> bool:

@@ -2,7 +2,8 @@
 
 `protect` splits the real table into what the model may learn from (`Protected.data`)
 and plans for re-creating the direct columns afterwards (`FakePlan`s, shape only).
-`add_fakes` fills those columns into synthetic rows. `pseudonymize` is the consistent
+`add_fakes` fills those columns into synthetic rows, independently of the real data
+(secret seed, unused value spaces; see fakes.py). `pseudonymize` is the consistent
 mode: real rows, each direct value replaced by a surrogate derived from HMAC(secret,
 value). `check_leakage` proves that no real direct value made it into the output.
 """
@@ -10,7 +11,7 @@ value). `check_leakage` proves that no real direct value made it into the output
 from __future__ import annotations
 
 import logging
-import random
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from ..errors import SynthRecordsError
 from .engine import get_engine
-from .fakes import FakePlan, NamePools, cast_like, consistent_value, generate_column, learn_plan
+from .fakes import FakePlan, cast_like, consistent_value, fake_rng, generate_columns, learn_plan
 from .leakage import LeakageCheck, ValueMatcher, cell_strings, check_leakage
 from .policy import ProtectionPolicy, effective_category
 from .redact import FALLBACK_TAG, redact_texts
@@ -39,10 +40,16 @@ class Protected:
     actions: dict[str, str]
 
 
-def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | None = None) -> Protected:
-    """The modelling frame (no direct identifiers, redacted text) plus plans for the fakes."""
+def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | None = None,
+            own_row: bool = False) -> Protected:
+    """The modelling frame (no direct identifiers, redacted text) plus plans for the fakes.
+
+    ``own_row`` (set under an epsilon): free text is redacted with its own row's direct
+    values plus NER and patterns, never with other rows' values (see redact.py).
+    """
     decisions = _decisions(df, report, policy)
     known, tags = _known_values(df, decisions)
+    row_known = _row_values(df, decisions) if own_row else None
     data, fakes, order = {}, [], []
     for column, (category, action, entities) in decisions.items():
         if action == "drop":
@@ -51,7 +58,8 @@ def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | N
         if category == "direct":
             fakes.append(learn_plan(column, df[column], entities, action))
         elif category == "free_text":
-            data[column] = redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags)
+            data[column] = redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
+                                        row_known=row_known)
         else:
             data[column] = df[column]
     frame = pd.DataFrame(data, index=df.index)
@@ -61,19 +69,21 @@ def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | N
 
 
 def add_fakes(synthetic: pd.DataFrame, fakes: list[FakePlan], column_order: list[str], *,
-              seed: int | None = None, forbidden: Mapping[str, set] | None = None) -> pd.DataFrame:
+              fake_seed: int | None = None, forbidden: Mapping[str, set] | None = None) -> pd.DataFrame:
     """Synthetic rows with the direct columns re-created as surrogates, in release order.
 
-    forbidden: real values per direct column, kept in memory only; no surrogate equals one
-    or contains one as whole words.
+    Fakes are drawn from a `secrets` seed unless ``fake_seed`` (keep it private: with it,
+    anyone can replay the fakes) is given. E-mails are built from the same row's fake name
+    when the table has a person column. ``forbidden`` is deprecated and ignored: fakes come
+    from spaces real identifiers do not occupy, and re-drawing against real values would
+    itself reveal which values are real.
     """
-    rng = random.Random(seed)
-    reject = _rejector(forbidden) if forbidden else None
-    pools = NamePools(reject)
+    if forbidden is not None:
+        warnings.warn("add_fakes(forbidden=...) is ignored: fakes are drawn independently of the real data "
+                      "(see synthrecords.pii.fakes); stop passing it", DeprecationWarning, stacklevel=2)
     columns = {c: synthetic[c] for c in synthetic.columns}
-    for plan in fakes:
-        columns[plan.column] = pd.Series(generate_column(plan, len(synthetic), rng, reject, pools).to_numpy(),
-                                         index=synthetic.index)
+    for column, series in generate_columns(fakes, len(synthetic), fake_rng(fake_seed)).items():
+        columns[column] = pd.Series(series.to_numpy(), index=synthetic.index)
     missing = [c for c in column_order if c not in columns]
     if missing:
         raise SynthRecordsError(f"columns {missing} of the release order are neither in the synthetic rows nor "
@@ -93,7 +103,6 @@ def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
     known, tags = _known_values(df, decisions)
     reject = _rejector({c: set(cell_strings(df[c])) for c, (cat, _, _) in decisions.items() if cat == "direct"})
     out, replacements = {}, {}
-    pools = NamePools(reject)
     for column, (category, action, entities) in decisions.items():
         if action == "drop" or category != "direct":
             continue
@@ -101,7 +110,7 @@ def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
         taken: set[str] = set()
         mapping = {}
         for value in sorted(cell_strings(df[column]).unique()):
-            mapping[value] = consistent_value(plan, value, bytes(secret), taken, reject, pools)
+            mapping[value] = consistent_value(plan, value, bytes(secret), taken, reject)
             taken.add(mapping[value])
         out[column] = cast_like(_map_cells(df[column], mapping), plan)
         replacements.update({k.casefold(): v for k, v in mapping.items()})
@@ -109,8 +118,19 @@ def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
         if action == "drop" or category == "direct":
             continue
         out[column] = (redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
-                                    replacements=replacements) if category == "free_text" else df[column])
+                                    replacements=replacements) if category == "free_text" else _whole(df[column]))
     return pd.DataFrame(out, index=df.index)[[c for c in df.columns if c in out]]
+
+
+def _whole(column: pd.Series) -> pd.Series:
+    """A column of whole numbers with gaps, which pandas reads as floats, back to integers:
+    pseudonymised real rows must read as they came in (121010, not 121010.0)."""
+    if column.dtype.kind != "f":
+        return column
+    present = column.dropna()
+    if len(present) and bool((present % 1 == 0).all()) and present.abs().max() < 2**53:
+        return column.astype("Int64")
+    return column
 
 
 # ---------------------------------------------------------------- helpers
@@ -148,6 +168,20 @@ def _known_values(df: pd.DataFrame, decisions) -> tuple[ValueMatcher, dict[str, 
         for value in cell_strings(df[column]).unique():
             tags.setdefault(value.casefold(), tag)
     return ValueMatcher(tags), tags
+
+
+def _row_values(df: pd.DataFrame, decisions) -> pd.Series:
+    """Per row: its own direct values (case-folded) -> the tag each becomes in text."""
+    rows: dict = {index: {} for index in df.index}
+    for column, (category, _, entities) in decisions.items():
+        if category != "direct":
+            continue
+        entity = "US_SSN" if set(entities) & set(NATIONAL_IDS) else (entities[0] if entities else "")
+        tag = REDACT_TAGS.get(entity, FALLBACK_TAG)
+        present = df[column].notna()
+        for index, value in zip(df.index[present], cell_strings(df[column][present]), strict=True):
+            rows[index].setdefault(value.casefold(), tag)
+    return pd.Series(rows, dtype=object)
 
 
 def _rejector(forbidden: Mapping[str, set]):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 import textwrap
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -18,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.progress import track
 
 from ..config import DEFAULT_NLP_MODEL
 from ..errors import SynthRecordsError
+from ..progress import stage
 from .classify import STRONG, ColumnEvidence, classify
 from .engine import ScanEngine, get_engine
 from .policy import CATEGORIES, ProtectionPolicy, effective_category
@@ -40,12 +39,17 @@ class ColumnFinding:
     column: str
     category: str
     entities: list[str]
-    confidence: float
-    action: str
-    evidence: list[str]
+    # Both read off the real values (shares matched, ranges, distinct counts): one record can
+    # move them, so they stay with the data owner and are left out of what is shared.
+    confidence: float | None = None
+    action: str = "keep"
+    evidence: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self, *, statistics: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        if not statistics:
+            d.pop("confidence"), d.pop("evidence")
+        return d
 
 
 @dataclass
@@ -54,9 +58,11 @@ class PiiReport:
     nlp_model: str | None
     warnings: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"columns": [c.to_dict() for c in self.columns], "nlp_model": self.nlp_model,
-                "warnings": list(self.warnings)}
+    def to_dict(self, *, statistics: bool = True) -> dict[str, Any]:
+        """With ``statistics`` False (what is shared, e.g. in a model folder): categories, entity
+        types and actions only; no confidence, evidence or scan warnings."""
+        return {"columns": [c.to_dict(statistics=statistics) for c in self.columns], "nlp_model": self.nlp_model,
+                "warnings": list(self.warnings) if statistics else []}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PiiReport:
@@ -88,7 +94,7 @@ class PiiReport:
         for c in self.columns:
             evidence = textwrap.wrap("; ".join(c.evidence), wrap) or [""]
             lines.append(f"{c.column[:22]:<22} {c.category:<10} {', '.join(c.entities)[:24]:<24} "
-                         f"{c.confidence:>5.2f}  {c.action:<7} {evidence[0]}")
+                         f"{'' if c.confidence is None else format(c.confidence, '.2f'):>5}  {c.action:<7} {evidence[0]}")
             lines += [" " * 73 + more for more in evidence[1:]]
         lines.append(f"NER model: {self.nlp_model or 'none (patterns and column names only)'}")
         lines += [f"warning: {w}" for w in self.warnings]
@@ -114,13 +120,14 @@ def scan_pii(df: pd.DataFrame, *, policy: ProtectionPolicy | None = None,
     rows = np.sort(rng.choice(len(df), size=min(len(df), SHAPE_ROWS), replace=False))
     sample = df.iloc[rows]
     findings = []
-    quiet = not sys.stderr.isatty()
-    for column in track(list(df.columns), description="scanning columns for PII", disable=quiet, transient=True):
-        # per-column stream: a column's verdict does not depend on which other columns exist
-        column_rng = np.random.default_rng([seed, zlib.crc32(str(column).encode())])
-        evidence = gather_evidence(str(column), sample[column], engine, sample_size=sample_size, rng=column_rng)
-        findings.append(_finding(classify(evidence), str(column), policy))
-        logger.debug("scan %s -> %s", column, findings[-1])
+    with stage("scan PII", total=len(df.columns), unit="columns") as progress:
+        for column in df.columns:
+            # per-column stream: a column's verdict does not depend on which other columns exist
+            column_rng = np.random.default_rng([seed, zlib.crc32(str(column).encode())])
+            evidence = gather_evidence(str(column), sample[column], engine, sample_size=sample_size, rng=column_rng)
+            findings.append(_finding(classify(evidence), str(column), policy))
+            logger.debug("scan %s -> %s", column, findings[-1])
+            progress.advance()
     report = PiiReport(findings, engine.nlp_model, list(engine.warnings))
     logger.info("scan: %d columns, direct %s, free text %s", len(findings), report.columns_in("direct"),
                 report.columns_in("free_text"))
@@ -244,7 +251,7 @@ def _presidio_stats(ev: ColumnEvidence, values: list[str], engine: ScanEngine) -
     done = 0
     while done < len(values):
         chunk = values[done:done + CHUNK]
-        for value, results in zip(chunk, engine.analyze(chunk, ner=ner, context=context)):
+        for value, results in zip(chunk, engine.analyze(chunk, ner=ner, context=context, column=ev.column)):
             _tally(value, results, whole, embedded)
         done += len(chunk)
         if not _unclear(whole, done):

@@ -2,9 +2,23 @@
 
 A model's own ledger covers one model. Fitting again on the same data spends again, so a
 data owner can cap the total: ``dataset_budget`` (job file ``[privacy] dataset_budget``,
-CLI ``--dataset-budget``). Each fit on a dataset (identified by the sha256 of its column
-names and values) appends its ledger entries to a JSON file, written atomically under a
-file lock. The spent total is every entry of every fit composed in RDP
+CLI ``--dataset-budget``). Each fit on a dataset appends its ledger entries to a JSON file,
+written atomically under a file lock.
+
+The dataset's identity is its values, not its layout: a sorted multiset of per-column
+multisets of normalised values, so shuffling rows, reordering or renaming columns, or
+re-saving CSV as Parquet does not start a fresh budget (``dataset_sha256``). A user can
+name the dataset instead (``dataset_id``, CLI ``--dataset-id``, job ``[privacy] dataset_id``),
+which holds across edits of the data too.
+
+The file is tamper-evident: every fit carries a sequence number, the previous fit's link
+and its own link, a sha256 (or, with ``$SYNTHRECORDS_BUDGET_KEY`` set, an HMAC-SHA256) over
+all of that; a seal covers the head and the count. An edited, removed or reordered fit
+breaks the chain and every later fit is refused until the file is restored. Without a key
+this catches edits by hand and by tools that do not know the scheme; with a key only its
+holders can write a valid file. Neither can tell a whole file replaced by an older copy of
+itself, nor a deleted file, from the real thing: keep it where users of the data cannot
+write. The spent total is every entry of every fit composed in RDP
 (``synthrecords.privacy.ledger``), converted once at the sum of the fits' deltas, not a sum of
 per-fit epsilons. A fit that would take the total past the cap is refused unless
 ``allow_over_budget`` is set; a fit without epsilon on a budgeted dataset spends an
@@ -19,7 +33,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import hmac
 import json
+import logging
 import math
 import os
 from collections.abc import Iterator
@@ -29,13 +45,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..atomic import write_text
 from ..errors import SynthRecordsError
 from .ledger import BudgetExceededError, LedgerEntry, PrivacyLedger
 
-FORMAT = "synthrecords-budget/1"
+FORMAT = "synthrecords-budget/2"
+LEGACY_FORMAT = "synthrecords-budget/1"  # no chain: read, and chained from the next write on
+KEY_VARIABLE = "SYNTHRECORDS_BUDGET_KEY"
+log = logging.getLogger(__name__)
 OVER_HINT = "pass --allow-over-budget (job file: allow_over_budget = true under [privacy]) to go over knowingly"
 
 
@@ -47,10 +67,71 @@ def default_budget_file() -> Path:
 
 
 def dataset_sha256(df: pd.DataFrame) -> str:
-    """The dataset's identity: column names and values (not the file name or format)."""
+    """The dataset's identity: its values, whatever the row order, column order or names.
+
+    Each column becomes the sha256 of its sorted value hashes (a multiset); the dataset the
+    sha256 of its row count and its sorted column digests. Values are normalised first:
+    numbers (and numeric text, booleans) as float64, text stripped, so a CSV and a Parquet
+    copy agree. Two tables with equal columns in a different row pairing share an identity:
+    the safe direction for a budget.
+    """
+    columns = sorted(_column_digest(df.iloc[:, i]) for i in range(df.shape[1]))
+    digest = hashlib.sha256(f"synthrecords-dataset/2:{len(df)}:".encode())
+    for column in columns:
+        digest.update(column)
+    return digest.hexdigest()
+
+
+def legacy_dataset_sha256(df: pd.DataFrame) -> str:
+    """The identity before synthrecords-dataset/2 (names and values in order): budgets kept
+    under it are still counted, and moved to the new identity at the next fit."""
     digest = hashlib.sha256(json.dumps([str(c) for c in df.columns]).encode())
     digest.update(pd.util.hash_pandas_object(df, index=False).values.tobytes())
     return digest.hexdigest()
+
+
+def _column_digest(series: pd.Series) -> bytes:
+    values = _normalised(series.reset_index(drop=True))
+    hashes = np.sort(pd.util.hash_pandas_object(values, index=False).to_numpy())
+    return hashlib.sha256(hashes.tobytes()).digest()
+
+
+def _normalised(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64")
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return series.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").astype(object)
+    text = series.astype("string").str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().sum() == text.notna().sum():  # numeric text: "1.50" and 1.5 are one value
+        return numbers.astype("float64")
+    return text.astype(object)
+
+
+class BudgetTamperedError(SynthRecordsError):
+    """The budget ledger's hash chain is broken: entries were edited, removed or reordered."""
+
+
+def _key() -> bytes | None:
+    key = os.environ.get(KEY_VARIABLE)
+    return key.encode() if key else None
+
+
+def _digest(key: bytes | None, payload: Any) -> str:
+    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hmac.new(key, data, hashlib.sha256).hexdigest() if key else hashlib.sha256(data).hexdigest()
+
+
+def _link(key: bytes | None, dataset: str, fit: dict[str, Any]) -> str:
+    return _digest(key, {"dataset": dataset, "fit": {k: v for k, v in fit.items() if k != "link"}})
+
+
+def _seal(key: bytes | None, doc: dict[str, Any], head: str, count: int) -> str:
+    # Fits from before chaining (format /1) have no links: the seal covers them as they are.
+    unchained = [[name, f] for name, record in sorted(doc["datasets"].items()) for f in record["fits"] if "seq" not in f]
+    return _digest(key, {"seal": head, "count": count, "unchained": unchained})
 
 
 def composed(fits: list[dict[str, Any]]) -> tuple[float, float]:
@@ -77,21 +158,22 @@ class DatasetBudget:
             raise SynthRecordsError(f"dataset_budget must be > 0, got {self.total}")
         self.path = Path(self.path)
 
-    def fits(self, dataset: str) -> list[dict[str, Any]]:
-        return self._read()["datasets"].get(dataset, {}).get("fits", [])
+    def fits(self, dataset: str, aliases: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        datasets = self._read()["datasets"]
+        return [f for name in (dataset, *aliases) for f in datasets.get(name, {}).get("fits", [])]
 
     def spent(self, dataset: str) -> tuple[float, float]:
         return composed(self.fits(dataset))
 
-    def check(self, dataset: str, epsilon: float | None) -> None:
+    def check(self, dataset: str, epsilon: float | None, *, aliases: tuple[str, ...] = ()) -> None:
         """Before training: refuse a fit that cannot stay within the cap.
 
         The new fit's entries are not known yet, so its target is added to the composed
         spend so far (basic composition, an upper bound); ``charge`` composes exactly.
         """
+        fits = self.fits(dataset, aliases)  # a broken chain refuses even without a cap
         if self.total is None or self.allow_over:
             return
-        fits = self.fits(dataset)
         spent, _ = composed(fits)
         if epsilon is None:
             raise BudgetExceededError(f"dataset {dataset[:12]} has a budget of epsilon {self.total:g}, but this fit "
@@ -103,7 +185,7 @@ class DatasetBudget:
                 f"fit(s) (ledger {self.path}); a fit at epsilon {epsilon:g} could go past it; "
                 + (f"use epsilon {left:.3g} or less, or {OVER_HINT}" if left > 0 else f"the budget is spent; {OVER_HINT}"))
 
-    def charge(self, dataset: str, ledger: PrivacyLedger, *, model: str) -> dict[str, Any]:
+    def charge(self, dataset: str, ledger: PrivacyLedger, *, model: str, aliases: tuple[str, ...] = ()) -> dict[str, Any]:
         """After training, before the model is returned: add this fit's entries to the file.
 
         Re-reads the file under a lock, so two fits at once both count; refuses (writing
@@ -114,6 +196,9 @@ class DatasetBudget:
                "entries": [asdict(e) for e in ledger.entries if e.fit == ledger.fits] if ledger.is_private else []}
         with self._locked():
             doc = self._read()
+            for alias in aliases:  # fits kept under an older identity move to this one
+                moved = doc["datasets"].pop(alias, {}).get("fits", [])
+                doc["datasets"].setdefault(dataset, {"fits": []})["fits"][:0] = moved
             record = doc["datasets"].setdefault(dataset, {"fits": []})
             fits = [*record["fits"], fit]
             spent, delta = composed(fits)
@@ -127,6 +212,7 @@ class DatasetBudget:
             record["total"] = self.total
             record["epsilon_spent"] = None if math.isinf(spent) else spent
             record["delta"] = delta
+            self._chain(doc, dataset, fit)
             write_text(self.path, json.dumps(doc, indent=2) + "\n")
         return self.status(dataset, fits)
 
@@ -139,15 +225,59 @@ class DatasetBudget:
 
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():
-            return {"format": FORMAT, "datasets": {}}
+            return {"format": FORMAT, "datasets": {}, "chain": {"count": 0, "head": "", "keyed": _key() is not None}}
         try:
             doc = json.loads(self.path.read_text())
         except (OSError, ValueError) as exc:
             raise SynthRecordsError(f"budget ledger {self.path} is unreadable ({exc}); restore it from a backup "
                                     "(deleting it forgets what was spent)") from None
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        if isinstance(doc, dict) and doc.get("format") == LEGACY_FORMAT and isinstance(doc.get("datasets"), dict):
+            log.warning("budget ledger %s predates hash chaining; its fits are chained from the next fit on", self.path)
+            doc.update(format=FORMAT, chain={"count": 0, "head": "", "keyed": _key() is not None, "legacy": True})
+            return doc
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("datasets"), dict):
             raise SynthRecordsError(f"budget ledger {self.path} is not a {FORMAT} file; point budget_file elsewhere")
+        self._verify(doc)
         return doc
+
+    def _broken(self, what: str) -> BudgetTamperedError:
+        return BudgetTamperedError(f"budget ledger {self.path} fails its hash chain: {what}; it was edited after "
+                                   "it was written, so what was spent cannot be trusted; restore it from a backup "
+                                   "(fits on its datasets are refused until then)")
+
+    def _verify(self, doc: dict[str, Any]) -> None:
+        chain = doc.get("chain")
+        if not isinstance(chain, dict):
+            raise self._broken("its chain record is missing")
+        key = _key()
+        if bool(chain.get("keyed")) != (key is not None):
+            raise BudgetTamperedError(
+                f"budget ledger {self.path} was written {'with' if chain.get('keyed') else 'without'} a key, and "
+                f"{KEY_VARIABLE} is {'unset' if key is None else 'set'} now; set the same key as when it was written "
+                "(an unkeyed ledger cannot be trusted once a key is expected: start a new budget_file for keyed use)")
+        try:
+            fits = sorted(((f["seq"], name, f) for name, record in doc["datasets"].items() for f in record["fits"]
+                           if "seq" in f), key=lambda t: t[0])
+        except (KeyError, TypeError):
+            raise self._broken("a dataset record has no list of fits") from None
+        head = ""
+        for expected, (seq, name, fit) in enumerate(fits, start=1):
+            if seq != expected:
+                raise self._broken(f"fit #{expected} is missing (found #{seq} next)")
+            if fit.get("prev") != head or fit.get("link") != _link(key, name, fit):
+                raise self._broken(f"fit #{seq} (dataset {name[:12]}, {fit.get('at')}) does not match its link")
+            head = fit["link"]
+        if (chain.get("count") != len(fits) or chain.get("head") != head
+                or chain.get("seal") != _seal(key, doc, head, len(fits))):
+            raise self._broken(f"the seal does not match its {len(fits)} fits (the last ones removed or replaced?)")
+
+    def _chain(self, doc: dict[str, Any], dataset: str, fit: dict[str, Any]) -> None:
+        key, chain = _key(), doc["chain"]
+        chain.pop("legacy", None)
+        fit["seq"], fit["prev"] = chain["count"] + 1, chain["head"]
+        fit["link"] = _link(key, dataset, fit)
+        chain.update(count=fit["seq"], head=fit["link"], keyed=key is not None)
+        chain["seal"] = _seal(key, doc, fit["link"], fit["seq"])
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

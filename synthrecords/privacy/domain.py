@@ -59,6 +59,7 @@ import pandas as pd
 from ..domain import KINDS, ColumnDomain, Domain, _decimals, infer_kind
 from ..errors import SynthRecordsError
 from .ledger import LedgerEntry, PrivacyLedger
+from .noise import discrete_gaussian
 
 log = logging.getLogger(__name__)
 
@@ -161,14 +162,16 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
     z = _calibrate(ledger, share, delta_t)
     sigma = z * math.sqrt(len(plans))
-    tau = category_threshold(sigma, delta_t, thresholded) if thresholded else math.inf
+    # Rounded up for the discrete Gaussian noise: P[N_Z >= m] <= P[N >= m - 1] (Canonne, Kamath &
+    # Steinke 2020), so an integer tau keeps a lone value's survival within delta_t.
+    tau = math.ceil(category_threshold(sigma, delta_t, thresholded)) if thresholded else math.inf
     _record(ledger, z, delta_t, plans, tau)
 
     # -- measure: the only step that reads real values; noise added at once ----------
     if noise_seed is not None:
         log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
-    rng = np.random.default_rng(noise_seed)  # None: fresh OS entropy
-    measured = [(keys, counts + rng.normal(0.0, sigma, len(counts)))
+    rng = None if noise_seed is None else np.random.default_rng(noise_seed)  # None: secrets (the OS CSPRNG)
+    measured = [(keys, counts + discrete_gaussian(sigma, len(counts), rng))  # integer counts, integer noise
                 for keys, counts in (histograms(plans) if histograms else _exact_histograms(data, plans))]
     # -- everything below is post-processing of the noisy counts -----------------------
     columns = {}

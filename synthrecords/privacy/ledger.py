@@ -26,6 +26,12 @@ from ..errors import SynthRecordsError
 # are converted best at large orders.
 ORDERS: tuple[float, ...] = tuple([1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64)) + [128, 256, 512])
 NO_GUARANTEE = "no epsilon set: no formal privacy guarantee"
+# Every sensitivity (one count per histogram, one clipped gradient per DP-SGD step) and
+# Opacus' subsampled-Gaussian analysis are for add/remove neighbours. Under that relation
+# the row count itself differs between neighbours; it is read outside the ledger (it sets
+# the default delta, the DP-SGD sample rate and steps) and the scope says so.
+NEIGHBOURING = ("add or remove one record (every entry's sensitivity and Opacus' analysis are for this relation; "
+                "the row count is not protected by it and is read outside the ledger)")
 
 
 class BudgetExceededError(SynthRecordsError):
@@ -144,6 +150,7 @@ class PrivacyLedger:
             "delta_reserved": self.delta_reserved() if self.is_private else None,
             "epsilon_spent": spent,
             "accounting": "RDP (Opacus analysis), all entries composed, converted once" if self.is_private else None,
+            "neighbouring": NEIGHBOURING if self.is_private else None,
             "fits": self.fits,
             "entries": per_entry,
             "note": NO_GUARANTEE if not self.is_private else (

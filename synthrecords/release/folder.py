@@ -1,8 +1,11 @@
-"""Stage 8, release: the run folder a compliance reviewer receives, written atomically.
+"""Stage 8, release: the run folder, written atomically, in two parts by audience.
 
-runs/<id>/ synthetic.csv  report.json  report.html  ledger.json  pii.json
-           validation.json  manifest.json  expectations/*.json
-(with engine spark the table is synthetic.parquet/, a Parquet folder, instead of synthetic.csv)
+runs/<id>/share/  synthetic.csv  ledger.json  pii.json  report.json  report.html  manifest.json
+                  what the data owner may hand over: covered by epsilon (see share.py)
+runs/<id>/owner/  NOT_FOR_SHARING.txt  report.json  report.html  validation.json  pii.json
+                  ledger.json  manifest.json  expectations/*.json
+                  the full validation against real rows, the PII evidence, the input's sha256
+(with engine spark the table is share/synthetic.parquet/, a Parquet folder, instead of synthetic.csv)
 """
 
 from __future__ import annotations
@@ -20,6 +23,16 @@ from .. import __version__
 from ..atomic import atomic_dir
 from ..read import file_sha256, frame_sha256
 from .html import render_report
+from .share import (
+    NOT_FOR_SHARING,
+    OWNER,
+    SHARE,
+    render_share,
+    share_ledger,
+    share_manifest,
+    share_pii,
+    share_report,
+)
 
 VERSIONED = ("pandas", "numpy", "torch", "opacus", "sdv", "sdmetrics", "great-expectations",
              "presidio-analyzer", "presidio-anonymizer", "spacy", "faker")
@@ -60,27 +73,44 @@ def release(out_dir: Path, *, job: Any, synthetic: pd.DataFrame, report: dict[st
     out_dir = Path(out_dir)
     # An earlier release is replaced only when asked: [output] overwrite / --overwrite.
     with atomic_dir(out_dir, overwrite=bool(getattr(job.output, "overwrite", False))) as tmp:
-        synthetic.to_csv(tmp / "synthetic.csv", index=False)
+        (tmp / SHARE).mkdir()
+        synthetic.to_csv(tmp / SHARE / "synthetic.csv", index=False)
         write_evidence(tmp, job=job, report=report, validation=validation)
     return out_dir
 
 
 def write_evidence(tmp: Path, *, job: Any, report: dict[str, Any], validation: Any) -> None:
-    """Everything of a run folder but the synthetic table (already in ``tmp``): the report,
-    ledger, PII findings, validation results, suites, and last the manifest of all files."""
+    """Everything of a run folder but the synthetic table (already in ``tmp/share``): the
+    shareable part, then the owner's part, each closed by a manifest of its files."""
     from ..validation.expectations import save_suite
     from .report import ledger_part, validation_part
 
-    _dump(tmp / "report.json", report)
-    _dump(tmp / "ledger.json", ledger_part(report["privacy"]))
-    _dump(tmp / "pii.json", report["pii"])
-    _dump(tmp / "validation.json", validation_part(report))
-    (tmp / "expectations").mkdir()
+    share, owner = tmp / SHARE, tmp / OWNER
+    share.mkdir(exist_ok=True)
+    owner.mkdir()
+    shared = share_report(report)
+    _dump(share / "report.json", shared)
+    _dump(share / "ledger.json", share_ledger(report["privacy"]))
+    _dump(share / "pii.json", share_pii(report["pii"]))
+    (share / "report.html").write_text(render_share(shared))
+    found = versions()
+    _dump(share / "manifest.json", share_manifest(report, job.to_dict(), found, _hashes(share)))
+
+    (owner / "NOT_FOR_SHARING.txt").write_text(NOT_FOR_SHARING + "\n")
+    _dump(owner / "report.json", {"part": OWNER, "note": NOT_FOR_SHARING, **report})
+    _dump(owner / "ledger.json", ledger_part(report["privacy"]))
+    _dump(owner / "pii.json", report["pii"])
+    _dump(owner / "validation.json", validation_part(report))
+    (owner / "expectations").mkdir()
     for suite in validation.suites_used:
-        save_suite(suite, tmp / "expectations" / f"{suite.name}.json")
-    (tmp / "report.html").write_text(render_report(report))
-    files = {p.relative_to(tmp).as_posix(): file_sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-    manifest = {"run": report["run"]["id"], "created": report["run"]["created"],
-                "input": report["run"]["input"], "config": job.to_dict(), "versions": versions(),
-                "files": files}
-    _dump(tmp / "manifest.json", manifest)
+        save_suite(suite, owner / "expectations" / f"{suite.name}.json")
+    (owner / "report.html").write_text(render_report(report).replace(
+        "<body>\n", f'<body>\n<p class="bad">{NOT_FOR_SHARING}</p>\n', 1))
+    manifest = {"run": report["run"]["id"], "created": report["run"]["created"], "part": OWNER,
+                "input": report["run"]["input"], "config": job.to_dict(), "versions": found,
+                "files": _hashes(tmp)}  # both parts, paths from the run folder
+    _dump(owner / "manifest.json", manifest)
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from .svg import HOLDOUT, REAL, SYNTH, grouped_bars, heatmap, histogram
+from .verdict import utility_judgement, utility_value, verdict
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:74rem;color:#222;padding:0 1rem}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left;vertical-align:top}
@@ -19,9 +20,9 @@ th{background:#f3f3f3}.ok{color:#17692f;font-weight:600}.bad{color:#b00020;font-
 .note{color:#555;font-size:.9rem}details{margin:.5rem 0 1rem}"""
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+def _table(rows: list[dict[str, Any]], columns: list[str], empty: str = "nothing to list") -> str:
     if not rows:
-        return "<p><i>none</i></p>"
+        return f"<p><i>{escape(empty)}</i></p>"
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
@@ -42,6 +43,8 @@ def _fmt(value: Any) -> str:
         return f"{value:.4g}"
     if isinstance(value, list):
         return ", ".join(map(_fmt, value))
+    if isinstance(value, dict):  # a table cell never shows Python's braces
+        return _rows(value)
     return "" if value is None else str(value)
 
 
@@ -57,6 +60,21 @@ def _verdict(ok: bool, warning: bool = False) -> str:
     if ok:
         return _Html('<span class="ok">passed</span>')
     return _Html('<span class="warn">warning</span>' if warning else '<span class="bad">FAILED</span>')
+
+
+def _rows(used: Any) -> str:
+    """``{'real': 3988, 'synthetic': 2000}`` as ``3,988 real, 2,000 synthetic`` (no dict in prose)."""
+    if not isinstance(used, dict):
+        return "n/a" if used is None else _fmt(used)
+    return ", ".join(f"{v:,} {k.replace('_', ' ')}" if isinstance(v, int) else f"{_fmt(v)} {k.replace('_', ' ')}"
+                     for k, v in used.items()) or "n/a"
+
+
+_WORD_CLASS = {"good": "ok", "review": "warn", "poor": "bad", "stop": "bad", "note": "note"}
+
+
+def _word(word: str) -> _Html:
+    return _Html(f'<span class="{_WORD_CLASS.get(word, "note")}">{escape(word)}</span>')
 
 
 def _lines(value) -> list[str]:
@@ -75,7 +93,8 @@ def guarantee_text(privacy: dict[str, Any]) -> str:
 def render_report(report: dict[str, Any]) -> str:
     run, s = report["run"], report["summary"]
     kind = "Validation report" if run.get("kind") == "validate" else "Synthetic data release"
-    sections = [_header(report, kind), _expectations(report), _fidelity(report), _utility(report),
+    sections = [_header(report, kind), _verdict_section(report), _expectations(report), _fidelity(report),
+                _utility(report),
                 _privacy(report), _pii(report), _sampling(report), _run_details(report)]
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f'<title>synthrecords {escape(kind.lower())} {escape(str(run.get("id")))}</title>'
@@ -101,8 +120,21 @@ def _header(report: dict[str, Any], kind: str) -> str:
     return (f"<h1>{escape(kind)}: {escape(str(run.get('id')))}</h1>"
             f"<p>Created {escape(str(run.get('created')))} from <code>{escape(str(source.get('path')))}</code> "
             f"({escape(str(source.get('rows')))} rows, sha256 <code>{escape(sha)}…</code>).</p>"
-            f'<div class="cards">{card_html}</div>'
-            f"<p>Utility: {escape(str(s.get('utility')))}</p>")
+            f'<div class="cards">{card_html}</div>')
+
+
+def _verdict_section(report: dict[str, Any]) -> str:
+    """The same verdict as the CLI summary and the dashboard (release/verdict.py)."""
+    decided = verdict(report)
+    level = {"stop": "bad", "review": "warn", "good": "ok"}[decided.level]
+    findings = "".join(f"<li><b>{escape(f.page)}</b> ({_word(f.level)}): {escape(f.text)}</li>"
+                       for f in decided.findings)
+    rows = [{"figure": f.name, "value": f.value, "compared with": f.reference, "verdict": _word(f.word),
+             "rule": f.rule} for f in decided.figures]
+    return (f'<h2>Verdict</h2><p class="{level}">{escape(decided.headline)}</p>'
+            + (f"<ol>{findings}</ol>" if findings else "")
+            + _table(rows, ["figure", "value", "compared with", "verdict", "rule"], "no figure was measured")
+            + "<p class=note>The thresholds are rules of thumb for a first look, not guarantees.</p>")
 
 
 def _expectations(report: dict[str, Any]) -> str:
@@ -118,14 +150,23 @@ def _expectations(report: dict[str, Any]) -> str:
     rows.sort(key=lambda r: r.get("severity") != "blocking")
     columns = ["result", "severity", "suite", "expectation", "column", "example", "observed", "on real data"]
     reference = e.get("reference") or {}
+    # The schema suite is built from the released domain: under DP it drops rare categories and
+    # rounds ranges to a public grid, so real rows may fail it while synthetic ones pass.
+    schema_on_real = sum(1 for suite in e.get("suites", []) if suite.get("name") == "schema"
+                         for r in suite.get("results", []) if (r.get("reference") or {}).get("success") is False)
+    dp_note = (f"<p class=note>{schema_on_real} schema expectation(s) fail on the real rows: the schema suite is "
+               "built from the released domain (under DP, the categories and ranges that survived the noise), "
+               "not from the real data, so real rows with a category too rare to release fail it. That is the "
+               "privacy protection at work, not an error in the real data.</p>") if schema_on_real else ""
     return (f"<h2>Expectations</h2><p>{e.get('passed')} of {e.get('evaluated')} passed; "
             f"{e.get('blocking_failed')} blocking and {e.get('warnings_failed')} warning failures "
             f"(failures first). A blocking failure makes <code>synthrecords validate</code> exit 1. "
             f"Examples are synthetic values; any equal to a real identifier is withheld. "
             f"The real-data column runs the same suites on {reference.get('rows', 'no')} real rows.</p>"
-            + _table([r for r in rows if not r["success"]], columns)
+            + dp_note
+            + _table([r for r in rows if not r["success"]], columns, "no expectation failed")
             + f"<details><summary>{e.get('passed')} passed expectations</summary>"
-            + _table([r for r in rows if r["success"]], columns) + "</details>")
+            + _table([r for r in rows if r["success"]], columns, "no expectation passed") + "</details>")
 
 
 def _fidelity(report: dict[str, Any]) -> str:
@@ -137,11 +178,11 @@ def _fidelity(report: dict[str, Any]) -> str:
     else:
         parts.append(f"<p>SDMetrics quality score {_pct(fid['quality_score'])} (column shapes "
                      f"{_pct(fid['column_shapes'])}, column pair trends {_pct(fid['column_pair_trends'])}; "
-                     f"{escape(str(fid.get('rows_used')))} rows).</p>")
+                     f"rows compared: {escape(_rows(fid.get('rows_used')))}).</p>")
     if det.get("auc") is not None:
         parts.append(f"<p>Detection: a classifier tells real from synthetic rows with ROC AUC "
                      f"<b>{det['auc']:.3f}</b> (0.5 = indistinguishable, 1 = every row gives itself away; "
-                     f"{escape(det.get('model', ''))}, {escape(str(det.get('rows_used')))} rows).</p>")
+                     f"{escape(det.get('model', ''))}; rows: {escape(_rows(det.get('rows_used')))}).</p>")
     elif det.get("skipped"):
         parts.append(f"<p>Detection skipped: {escape(det['skipped'])}.</p>")
     charts = [grouped_bars(d["column"], d["labels"], [("real", REAL, d["real"]), ("synthetic", SYNTH, d["synthetic"])])
@@ -164,10 +205,19 @@ def _utility(report: dict[str, Any]) -> str:
     u = report.get("utility") or {}
     if u.get("status") != "measured":
         return f"<h2>Utility</h2><p>Skipped: {escape(str(u.get('reason') or 'not measured'))}.</p>"
+    rows = []
+    for m in u["metrics"]:
+        word, rule = utility_judgement(m, u.get("too_small"))
+        value, reference = utility_value(m)
+        rows.append({"metric": m["metric"], "synthetic-trained (TSTR)": value, "compared with": reference,
+                     "TSTR / TRTR": _pct(m.get("ratio")), "verdict": _word(word), "rule": rule})
+    small = (f"<p class=warn>Too small to judge: {escape(u['too_small'])}.</p>" if u.get("too_small") else "")
     return (f"<h2>Utility</h2><p>Target <code>{escape(u['target'])}</code> ({escape(u['task'])}): "
-            f"{escape(u['model'])} trained on synthetic rows (TSTR) and on real training rows (TRTR), both "
-            f"tested on the real holdout ({escape(str(u.get('rows_used')))} rows).</p>"
-            + _table(u["metrics"], ["metric", "tstr", "trtr", "ratio"]))
+            f"{escape(u.get('model') or 'a classifier')} trained on synthetic rows (TSTR) and on real training rows (TRTR), both "
+            f"tested on the real holdout (rows: {escape(_rows(u.get('rows_used')))}). Chance is what a model "
+            f"that learned nothing scores; intervals: {escape(u.get('interval') or 'not computed (a report from before intervals)')}.</p>"
+            + small + _table(rows, ["metric", "synthetic-trained (TSTR)", "compared with", "TSTR / TRTR", "verdict",
+                                    "rule"]))
 
 
 def _privacy(report: dict[str, Any]) -> str:
@@ -194,7 +244,7 @@ def _privacy(report: dict[str, Any]) -> str:
              mia.get("skipped") or f"{_num(mia.get('auc'))}, 95% CI {_fmt(mia.get('ci95'))}")]
     parts.append("<h3>Distance and membership</h3>" + _table([{"measure": a, "value": b} for a, b in rows],
                                                                ["measure", "value"]))
-    parts.append(f"<p class=note>{escape(dcr.get('metric') or '')}; rows used: {escape(str(p.get('rows_used')))}</p>")
+    parts.append(f"<p class=note>{escape(dcr.get('metric') or '')}; rows used: {escape(_rows(p.get('rows_used')))}</p>")
     hist = dcr.get("histogram")
     if hist:
         series = [("synthetic→train", SYNTH, hist["synthetic"])]
@@ -224,24 +274,45 @@ def _attacks(a: dict[str, Any]) -> str:
     columns = ["attack", "risk", "ci95", "attack_rate", "control_rate", "baseline_rate", "attacks", "note"]
     return ("<h3>Singling out, linkability, inference</h3>"
             f"<p class=note>{escape(a.get('method', ''))}. Risk 0 = the output helps an attacker no more against "
-            f"training rows than against unseen ones. Rows: {escape(str(a.get('rows_used')))}; linkability "
-            f"columns split {escape(str(a.get('linkability_columns')))}.</p>" + _table(rows, columns)
+            f"training rows than against unseen ones. Rows: {escape(_rows(a.get('rows_used')))}; linkability "
+            f"columns split {escape(' | '.join(', '.join(g) for g in a.get('linkability_columns') or []) or 'n/a')}."
+            "</p>" + _table(rows, columns, "no attack was run")
             + "<details><summary>Inference risk per column</summary>"
             + _table(a.get("inference") or [], ["column"] + columns[1:]) + "</details>")
 
 
 def _pii(report: dict[str, Any]) -> str:
     return ("<h2>Personal data found and what was done</h2>"
-            + _table(report["pii"].get("columns") or [], ["column", "category", "entities", "confidence", "action",
-                                                           "evidence"]))
+            + _table([{**c, "category": "not personal" if c.get("category") == "none" else c.get("category")}
+                      for c in report["pii"].get("columns") or []],
+                     ["column", "category", "entities", "confidence", "action", "evidence"], "no column was scanned"))
 
 
 def _sampling(report: dict[str, Any]) -> str:
     sampling = report.get("sampling")
     if not sampling:
         return ""
-    return "<h2>Sampling</h2>" + _table([{"item": k, "value": v} for k, v in _flat(sampling).items()],
-                                        ["item", "value"])
+    mix = [{"column": column, "value": value, "requested": _pct(share),
+            "achieved": _pct(((sampling.get("achieved") or {}).get(column) or {}).get(value))}
+           for column, shares in (sampling.get("requested") or {}).items() for value, share in shares.items()]
+    cells = [{"rows of": ", ".join(f"{k} = {v}" for k, v in (c.get("condition") or {}).items()) or "the rest",
+              "rows": c.get("rows"), "generated": c.get("generated"), "kept": c.get("kept"),
+              "acceptance": _pct(c.get("acceptance_rate")), "filled without the condition": c.get("filled_without_condition")}
+             for c in sampling.get("cells") or []]
+    flt = sampling.get("filter") or {}
+    fixed = ", ".join(f"{k} = {v}" for k, v in (sampling.get("conditions") or {}).items())
+    lines = [f"{sampling.get('rows'):,} rows sampled" if isinstance(sampling.get("rows"), int) else "",
+             f"fixed in every row: {fixed}" if fixed else "",
+             f"overall acceptance {_pct(sampling.get('acceptance_rate'))}" if sampling.get("acceptance_rate") is not None else "",
+             (f"filter: {flt.get('rejected')} of {flt.get('checked')} rows broke a row-level expectation and were "
+              f"replaced ({_pct(flt.get('rejection_rate'))})") if flt.get("rejection_rate") is not None else ""]
+    fidelity = [{"class": f"{c['column']} = {c['value']}", "real rows": c.get("real_rows"),
+                 "synthetic rows": c.get("synthetic_rows"), "fidelity within the class": _pct(c.get("score"))}
+                for c in sampling.get("class_fidelity") or []]
+    return ("<h2>Sampling</h2><p>" + escape("; ".join(x for x in lines if x)) + ".</p>"
+            + (_table(mix, ["column", "value", "requested", "achieved"]) if mix else "")
+            + (_table(cells, list(cells[0])) if cells else "")
+            + (_table(fidelity, list(fidelity[0])) if fidelity else ""))
 
 
 def _run_details(report: dict[str, Any]) -> str:
@@ -250,13 +321,3 @@ def _run_details(report: dict[str, Any]) -> str:
     sizes = [{"measurement": k, "rows": v} for k, v in (run.get("sample_sizes") or {}).items()]
     return ("<h2>How this was measured</h2><details><summary>Timings and sample sizes</summary>"
             + _table(timings, ["part", "seconds"]) + _table(sizes, ["measurement", "rows"]) + "</details>")
-
-
-def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out

@@ -108,28 +108,6 @@ def _select(sdf: Any, names: list[str]) -> Any:
     return sdf.select(*[f"`{c}`" for c in names])
 
 
-MAX_KNOWN_IDENTIFIERS = 1_000_000  # real identifier values held on the driver so fakes avoid them
-
-
-def identifier_values(real: Any, columns: list[str], *, limit: int = MAX_KNOWN_IDENTIFIERS) -> dict[str, set]:
-    """``Synthesizer.identifier_values`` on Spark: the distinct real values of each direct column."""
-    import pandas as pd
-
-    from ..pii.leakage import cell_strings
-
-    out = {}
-    for column in columns:
-        from pyspark.sql import functions as F
-
-        values = real.select(f"`{column}`").where(F.col(f"`{column}`").isNotNull()).distinct().limit(limit + 1)
-        found = [r[0] for r in values.collect()]
-        if len(found) > limit:
-            raise SynthRecordsError(f"column {column!r} has over {limit} distinct identifier values, too many to keep "
-                                    f"on the driver so that fakes avoid them; set its pii action to 'drop'")
-        out[column] = set(cell_strings(pd.Series(found, dtype=object)))
-    return out
-
-
 def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     """``pipeline.run_job`` with ``[model] engine = "spark"``: a Spark-native run.
 
@@ -147,6 +125,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     from ..job import RunResult, privacy_scope, synthesizer_from
     from ..release.folder import versions, write_evidence
     from ..release.report import assemble
+    from ..release.share import SHARE
     from ..sample import SamplingReport, resolve_mix
     from ..validation.class_fidelity import class_fidelity
     from ..validation.expectations import build_suite, load_suite
@@ -177,16 +156,16 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
         timings["read"] = round(time.perf_counter() - start, 3)
         synth = synthesizer_from(job).fit(train)
         timings["fit"] = round(time.perf_counter() - start - sum(timings.values()), 3)
-        forbidden = identifier_values(real, [c for c in synth.pii_.columns_in("direct") if c in real.columns])
         rows = job.output.rows or synth.training_rows_
         sample_seed = secrets.randbits(31) if seed is None else seed
         with atomic_dir(Path(job.output.dir), overwrite=bool(job.output.overwrite)) as tmp:
-            made = sample_to_parquet(spark, synth, rows, tmp / "synthetic.parquet", seed=sample_seed,
-                                     forbidden=forbidden, oversample=job.sample.oversample or None,
+            table = tmp / SHARE / "synthetic.parquet"  # the shareable part (release/folder.py)
+            made = sample_to_parquet(spark, synth, rows, table, seed=sample_seed,
+                                     oversample=job.sample.oversample or None,
                                      conditions=job.sample.conditions or None, filter_rows=job.sample.filter,
                                      filter_suites=user_suites)
             timings["sample"] = round(made.seconds, 3)
-            synthetic = spark.read.parquet(str(tmp / "synthetic.parquet"))
+            synthetic = spark.read.parquet(str(table))
             modelled = synth.domain_.names
             identifiers = [c for c in synth.pii_.columns_in("direct", "free_text") if c in real.columns]
             validation = spark_validate.validate(
@@ -226,12 +205,13 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     out_dir = Path(job.output.dir)
     if not leakage.passed:
         log.error("leakage check failed: %d real identifier values found in the output", leakage.total)
-    return RunResult(spark.read.parquet(str(out_dir / "synthetic.parquet")), report, synth, leakage, out_dir)
+    return RunResult(spark.read.parquet(str(out_dir / SHARE / "synthetic.parquet")), report, synth, leakage, out_dir)
 
 
 SPARK_SCOPE = ("Engine spark: the PII scan's classification, the fake plans and the column kinds are read from a "
                "seeded sample of at most 5000 real rows (outside the ledger, as above); the model trains on a Poisson "
                "sample of the training rows (see the ledger entries: no amplification by that sampling is claimed); "
-               "the real identifier values are collected on the driver so that fakes avoid them. The report's "
+               "fakes are drawn without the real identifier values; free text is redacted with the identifier "
+               "values of the whole table, not each row's own (under an epsilon set free_text = drop). The report's "
                "expectations and leakage check cover every synthetic row; its other figures are computed on the "
                "samples stated under run.sample_sizes.")

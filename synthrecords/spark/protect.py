@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SynthRecordsError
-from ..pii.fakes import FakePlan, NamePools, consistent_value, learn_plan
+from ..pii.fakes import FakePlan, consistent_value, learn_plan
 from ..pii.leakage import ValueMatcher, cell_strings
 from ..pii.policy import ProtectionPolicy
 from ..pii.protect import MIN_SECRET_BYTES, _decisions, _known_values, _rejector
@@ -196,12 +196,11 @@ def _keyed_mapping(spark: Any, plan: FakePlan, values: list[str], secret: bytes,
 
     def surrogates(batches):
         reject = _rejector(forbidden)
-        pools = NamePools(reject)
         for batch in batches:
             taken: set[str] = set()
             fakes = []
             for value in batch["_real"]:
-                fakes.append(consistent_value(plan, value, secret, taken, reject, pools))
+                fakes.append(consistent_value(plan, value, secret, taken, reject))
                 taken.add(fakes[-1])
             yield pd.DataFrame({"_real": batch["_real"], "_fake": fakes})
 
@@ -226,9 +225,8 @@ def _redraw_collisions(plan: FakePlan, mapping: dict[str, str], secret: bytes, r
         else:
             owner[mapping[value]] = value
     taken = set(owner)
-    pools = NamePools(reject)
     for value in clashes:
-        mapping[value] = consistent_value(plan, value, secret, taken, reject, pools)
+        mapping[value] = consistent_value(plan, value, secret, taken, reject)
         taken.add(mapping[value])
     if clashes:
         log.info("spark pseudonymize: %d surrogates of %r redrawn after a cross-task collision", len(clashes),

@@ -175,8 +175,7 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
                     if not sum(chunk):
                         continue
                     rows, st = shaped.fill_slice(model, request, chunk, rng, keep)
-                    rows = add_fakes(rows, model.fakes_, model.column_order_, seed=int(rng.integers(2**31 - 1)),
-                                     forbidden=forbidden)
+                    rows = add_fakes(rows, model.fakes_, model.column_order_)  # fakes: a secret seed each chunk
                     rows = restore_timezones(rows, getattr(model, "timezones_", {}))
                     stats.append(st)
                     yield tagged(rows, offset)
@@ -197,7 +196,7 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
         data = cached.where(F.col(STATS).isNull()).drop(STATS)
     else:
         data = cached.drop(STATS)
-    data, redrawn = make_unique(spark, data, uniques, seed=seed, forbidden=forbidden)
+    data, redrawn = make_unique(spark, data, uniques)
     return SparkSample(data.drop(ROW), report, redrawn, cached)
 
 

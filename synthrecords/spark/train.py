@@ -73,6 +73,12 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     engine = make_engine(synth.model_name, synth.epochs)
     if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan), as in Synthesizer.fit
         engine.target = synth.target
+    if synth.secure:  # Opacus secure mode, as in Synthesizer.fit
+        if not hasattr(engine, "secure"):
+            raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {synth.model_name} has none: use "
+                                    "model dpctgan with an epsilon, or leave secure off")
+        engine.secure = True
+    engine.device = synth.device  # the Poisson sample trains on the driver, on this device
     check_privacy(engine, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
 

@@ -1,28 +1,26 @@
 """Unique fakes across partitions: duplicates found by Spark, redrawn on the driver.
 
-Each chunk draws its fakes with ``fakes.generate_column``, which keeps a unique column
-unique within the chunk only. Faker's value spaces (names, emails) cannot be cut into
-disjoint ranges per partition, so uniqueness over the whole output is restored after
-generation instead: every row carries a deterministic id (``__row``: its partition's
-offset plus its position), a window over each unique column keeps the first occurrence
-of a value (lowest id) and lists the later ones, and those few get fresh values drawn on
-the driver from the same plan, each checked against the whole output on Spark (and
-against the real identifiers when ``forbidden`` is given) before it is used. The
-replacements are joined back by id. Same seed, same output.
+Each chunk draws its fakes with ``fakes.generate_columns``, which keeps a unique column
+unique within the chunk only; chunks draw independently (each from its own secret seed),
+so uniqueness over the whole output is restored after generation: every row carries a
+deterministic id (``__row``: its partition's offset plus its position), a window over
+each unique column keeps the first occurrence of a value (lowest id) and lists the later
+ones, and those few get fresh values drawn on the driver from the same plan, each checked
+against the whole output on Spark before it is used. The replacements are joined back by
+id. Like the pandas path, no fake is drawn or checked against the real identifiers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import random
+import warnings
 from typing import Any
 
 import pandas as pd
 
 from ..errors import SynthRecordsError
-from ..pii.fakes import FakePlan, NamePools, generate_column
-from ..pii.protect import _rejector
+from ..pii.fakes import FakePlan, fake_rng, generate_column
 from ._frames import conform
 
 log = logging.getLogger(__name__)
@@ -46,20 +44,19 @@ def duplicate_rows(sdf: Any, column: str) -> list[int]:
     return sorted(r[0] for r in later.select(ROW).collect())
 
 
-def fresh_values(sdf: Any, plan: FakePlan, k: int, *, seed: int, forbidden: dict[str, set] | None) -> list[Any]:
-    """``k`` values of ``plan`` that no row of ``sdf`` holds, distinct, none a forbidden value."""
+def fresh_values(sdf: Any, plan: FakePlan, k: int, *, fake_seed: int | None = None) -> list[Any]:
+    """``k`` values of ``plan`` that no row of ``sdf`` holds, distinct (secret seed unless ``fake_seed``)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     field = sdf.schema[plan.column]
     schema = T.StructType([T.StructField(plan.column, field.dataType, True)])
     full = dataclasses.replace(plan, null_share=0.0)  # replacing values, not nulls
-    reject = _rejector(forbidden) if forbidden else None
-    rng, pools = random.Random(seed), NamePools(reject)
+    rng = fake_rng(fake_seed)
     out: list[Any] = []
     for _ in range(MAX_ROUNDS):
         want = k - len(out)
-        drawn = generate_column(full, 2 * want + 8, rng, reject, pools)  # some will be taken
+        drawn = generate_column(full, 2 * want + 8, rng)  # some will be taken
         typed = conform(pd.DataFrame({plan.column: drawn}), schema)[plan.column].dropna()
         have = set(out)
         candidates = [v for v in dict.fromkeys(typed.tolist()) if v not in have]
@@ -77,21 +74,25 @@ def fresh_values(sdf: Any, plan: FakePlan, k: int, *, seed: int, forbidden: dict
                             "'hash' in the pii policy, or sample fewer rows")
 
 
-def make_unique(spark: Any, sdf: Any, plans: list[FakePlan], *, seed: int,
+def make_unique(spark: Any, sdf: Any, plans: list[FakePlan], *, seed: int | None = None,
                 forbidden: dict[str, set] | None = None) -> tuple[Any, dict[str, int]]:
     """``sdf`` (with ``__row``) with every unique plan's column unique over all rows, and the
-    number of values redrawn per column. ``sdf`` should be persisted: it is read several times."""
+    number of values redrawn per column. ``sdf`` should be persisted: it is read several times.
+    ``seed`` (public) no longer seeds fakes and ``forbidden`` is ignored (deprecated)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    if forbidden is not None:
+        warnings.warn("make_unique(forbidden=...) is ignored: fakes are drawn independently of the real data",
+                      DeprecationWarning, stacklevel=2)
     plans = unique_plans(plans, sdf.columns)
     redrawn: dict[str, int] = {}
     replacements: dict[str, pd.Series] = {}
-    for i, plan in enumerate(plans):
+    for plan in plans:
         rows = duplicate_rows(sdf, plan.column)
         redrawn[plan.column] = len(rows)
         if rows:
-            values = fresh_values(sdf, plan, len(rows), seed=seed + i, forbidden=forbidden)
+            values = fresh_values(sdf, plan, len(rows))
             replacements[plan.column] = pd.Series(values, index=rows, dtype=object)
     if not replacements:
         return sdf, redrawn

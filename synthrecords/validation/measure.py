@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..domain import Domain, data_domain
 from ..errors import SynthRecordsError
+from ..progress import stage
 from .attacks import Attacks, attacks
 from .charts import associations, distributions, pairs
 from .detection import Detection, detection
@@ -180,7 +181,8 @@ def measure(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame |
 def _timed(timings: dict[str, float], part: str):
     start = time.perf_counter()
     try:
-        yield
+        with stage(f"validate {part.replace('_', ' ')}"):
+            yield
     finally:
         timings[part] = round(time.perf_counter() - start, 3)
 
