@@ -557,10 +557,19 @@ def _sampling_lines(report: dict) -> list[str]:
         lines.append("conditions: " + ", ".join(f"{c}={v}" for c, v in report["conditions"].items()))
     if report["acceptance_rate"] is not None and (report["requested"] or report["conditions"]):
         lines.append(f"acceptance rate {report['acceptance_rate']:.1%}")
+    for done in (report.get("constraints") or {}).get("constraints", []):
+        counts = ", ".join(f"{k} {v}" for k, v in done.items() if k != "constraint" and v)
+        lines.append(f"{done['constraint']}: {counts or 'nothing to do'}")
     if report["filter"]["rejection_rate"] is not None:
         lines.append(f"filter: {report['filter']['rejected']} of {report['filter']['checked']} rows broke a "
                      f"row-level expectation and were replaced ({report['filter']['rejection_rate']:.1%})")
     return lines
+
+
+def _fidelity_scope(report: dict) -> str:
+    """Which columns the fidelity figure covers: every compared column, declared ones included."""
+    columns = (report.get("fidelity") or {}).get("columns") or []
+    return f" (SDMetrics quality over the whole table: {len(columns)} columns)" if columns else ""
 
 
 def _verdict_lines(report: dict) -> list[str]:
@@ -587,7 +596,7 @@ def _print_summary(result) -> None:
                if result.out_dir is not None else []),
              f"rows: {s['rows']} synthetic x {s['columns']} columns, model {s['model']}",
              *_privacy_lines(result.report["privacy"]),
-             f"fidelity score: {s['fidelity_score']:.1%}",
+             f"fidelity score: {s['fidelity_score']:.1%}{_fidelity_scope(result.report)}",
              f"expectations: {s['expectations_passed']} passed, {s['expectations_failed']} failed",
              f"leakage check: {'passed' if s['leakage_passed'] else 'FAILED'}",
              *_sampling_lines(result.report["sampling"]),

@@ -124,6 +124,31 @@ class SampleConfig(_Section):
         return value
 
 
+class LookupConstraint(_Section):
+    columns: list[str]  # finest first for a hierarchy: ["postcode", "city", "state", "region"]
+    lookup: Path  # a public CSV file with a header naming the columns
+    anchor: str | None = None  # the one modelled column; default the first
+
+
+class InequalityConstraint(_Section):
+    column: str
+    at_least: str | float | None = None  # a formula: "birth_date", "add_years(birth_date, 18)", 0
+    at_most: str | float | None = None
+    strict: bool = False
+    repair: Literal["clip", "swap", "filter"] = "clip"
+
+
+class ConstraintsConfig(_Section):
+    """Declared structure (synthrecords.constraints): public knowledge, enforced by construction, no budget."""
+
+    derived: dict[str, str] = {}  # column = formula, e.g. tenure_months = "months_between(signup_date, '2025-12-31')"
+    hierarchy: list[LookupConstraint] = []
+    fixed_combinations: list[LookupConstraint] = []
+    inequality: list[InequalityConstraint] = []
+    # also enforce the [validate] suites' pair and range rules (constraints.constraints_from_suite)
+    from_suites: bool = False
+
+
 class ValidateConfig(_Section):
     suites: list[Path] = []
     holdout: float = Field(default=0.2, ge=0, lt=1)  # share of real rows kept out of training
@@ -138,6 +163,7 @@ class JobConfig(_Section):
     pii: PiiConfig = PiiConfig()
     sample: SampleConfig = SampleConfig()
     validate_: ValidateConfig = Field(default=ValidateConfig(), alias="validate")
+    constraints: ConstraintsConfig = ConstraintsConfig()
     _job_file: Path | None = PrivateAttr(default=None)  # set by load_job: never inside a replaced folder
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -175,6 +201,8 @@ def load_job(path: Path) -> JobConfig:
     job.validate_.suites = [p if p.is_absolute() else base / p for p in job.validate_.suites]
     job.columns.hierarchy = {c: str(base / h) if not h.strip().lower().startswith("prefix") and not Path(h).is_absolute()
                              else h for c, h in job.columns.hierarchy.items()}
+    for spec in [*job.constraints.hierarchy, *job.constraints.fixed_combinations]:
+        spec.lookup = spec.lookup if spec.lookup.is_absolute() else base / spec.lookup
     if job.privacy.budget_file is not None and not job.privacy.budget_file.is_absolute():
         job.privacy.budget_file = base / job.privacy.budget_file
     return job

@@ -48,7 +48,27 @@ def synthesizer_from(job: JobConfig, suite_domain: dict[str, dict[str, Any]] | N
                        engine=job.model.engine, spark_master=job.model.spark_master, device=job.model.device,
                        dataset_budget=job.privacy.dataset_budget, budget_file=job.privacy.budget_file,
                        allow_over_budget=job.privacy.allow_over_budget, dataset_id=job.privacy.dataset_id,
-                       secure=job.privacy.secure)
+                       secure=job.privacy.secure,
+                       constraints=job_constraints(job) or None)
+
+
+def job_constraints(job: JobConfig) -> list:
+    """The job's [constraints] as constraint objects (lookups read now, so they are saved with the model)."""
+    from .constraints import Derived, Inequality, constraints_from_suite, hierarchy
+
+    spec = job.constraints
+    out: list = [hierarchy(h.columns, h.lookup, anchor=h.anchor) for h in spec.hierarchy]
+    out += [hierarchy(f.columns, f.lookup, anchor=f.anchor, kind="fixed_combinations")
+            for f in spec.fixed_combinations]
+    out += [Inequality(i.column, i.at_least, i.at_most, i.strict, i.repair) for i in spec.inequality]
+    if spec.from_suites:
+        from .validation.expectations import load_suite
+
+        filled = {c for k in out for c in k.writes()} | set(spec.derived)
+        # a suite's rule on a column a constraint fills in is already met by construction, or is the formula's
+        out += [c for path in job.validate_.suites for c in constraints_from_suite(load_suite(path))
+                if not filled & set(c.reads())]
+    return out + [Derived(column, formula) for column, formula in spec.derived.items()]
 
 
 def privacy_scope(synth: Synthesizer) -> list[str]:
@@ -59,7 +79,7 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
 
     if not synth.ledger_.is_private:
         return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
-                "covered by a formal guarantee.")]
+                "covered by a formal guarantee."), *_declared_scope(synth)]
     declared = set(synth.column_types or {}) | set(synth.public_domain or {})
     inferred = [c for c in synth.domain_.names if c not in declared]
     kinds = (f"column types, integer-ness and date formats inferred from the values of {', '.join(inferred)} "
@@ -86,7 +106,17 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "expectations on real rows), the PII evidence, the input's path, size and sha256 and the dataset budget: "
         "they are in owner/, which is not for sharing. share/ holds the synthetic rows, this ledger, the PII "
         "actions, the expectation outcomes on synthetic rows and the sampling figures."),
+        *_declared_scope(synth),
     ]
+
+
+def _declared_scope(synth: Synthesizer) -> list[str]:
+    constraints = getattr(synth, "constraints_", None)
+    if not constraints:
+        return []
+    return [(f"Declared by the user, public input, not read from the data: {', '.join(constraints.filled) or 'no'} "
+             "column(s) filled in on the synthetic rows, and the rules "
+             f"{'; '.join(k.name for k in constraints.constraints)} (synthrecords.constraints). Post-processing.")]
 
 
 def check_target(target: str | None, columns: Any, path: Path) -> None:

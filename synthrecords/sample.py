@@ -126,6 +126,7 @@ class SamplingReport:
     cells: list[Cell] = field(default_factory=list)
     filter_rejected: int = 0  # rows dropped for breaking a row-level expectation
     filter_checked: int = 0
+    constraints: dict[str, Any] = field(default_factory=dict)  # what declared constraints did (constraints.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +138,7 @@ class SamplingReport:
             "acceptance_rate": _rate(sum(c.kept for c in self.cells), sum(c.generated for c in self.cells)),
             "filter": {"checked": self.filter_checked, "rejected": self.filter_rejected,
                        "rejection_rate": _rate(self.filter_rejected, self.filter_checked)},
+            **({"constraints": self.constraints} if self.constraints else {}),
         }
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from . import __version__
 from .atomic import atomic_dir
 from .config import DEFAULT_NLP_MODEL
+from .constraints import ConstrainedEngine, ConstraintSet
 from .domain import Domain, data_domain, infer_kind
 from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
@@ -92,6 +93,9 @@ class Synthesizer:
     pii_policy: ProtectionPolicy | None = None
     nlp_model: str | None = DEFAULT_NLP_MODEL
     seed: int | None = None
+    # Declared structure (synthrecords.constraints: derived columns, hierarchies, inequalities):
+    # public knowledge, enforced on the synthetic rows; the columns they fill in are never read.
+    constraints: list | None = None
     # "spark": scan, protect and the DP domain run on Spark over every row, training on a
     # Poisson sample (synthrecords.spark.train); an execution choice, not saved with the model.
     engine: str = "pandas"
@@ -123,9 +127,19 @@ class Synthesizer:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
                                         "pandas engine, or leave dataset_budget unset")
+            if self.constraints:
+                raise SynthRecordsError(f"constraints are not applied with engine {self.engine} yet; fit with the "
+                                        "pandas engine, or leave constraints unset")
             return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data
+        constraints = ConstraintSet.of(self.constraints)
+        constraints.check(list(data.columns))
+        if self.target in constraints.filled:
+            raise SynthRecordsError(f"target column {self.target!r} is filled in by a constraint, so it is not "
+                                    "modelled; choose a modelled target or drop the constraint")
+        order = list(data.columns)
+        data = data.drop(columns=constraints.filled)  # public structure: those values are never read
         # Settings are checked before any real data is read.
         if self.target is not None and self.target not in data.columns:
             raise SynthRecordsError(f"target column {self.target!r} is not in the data; choose one of {list(data.columns)}")
@@ -164,6 +178,7 @@ class Synthesizer:
         if self.target is not None and self.target not in protected.data.columns:
             raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
+        constraints.check(order, list(protected.data.columns))
         kinds = self._kinds(protected.data)
         _check_public(protected.data, self.public_domain, ledger.is_private)
         ledger.start_fit()
@@ -184,11 +199,14 @@ class Synthesizer:
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
-        self.domain_: Domain = domain
+        # The release order keeps the filled-in columns where the input had them.
+        column_order = [c for c in order if c in set(protected.column_order) | set(constraints.filled)]
+        self.domain_: Domain = constraints.domain(domain, column_order) if constraints else domain
+        self.constraints_ = constraints
         self.ledger_ = ledger
         self.engine_: Engine = engine
         self.fakes_: list[FakePlan] = protected.fakes
-        self.column_order_: list[str] = protected.column_order
+        self.column_order_: list[str] = column_order + [c for c in protected.column_order if c not in column_order]
         self.actions_: dict[str, str] = protected.actions
         self.training_rows_ = len(data)
         return self
@@ -308,8 +326,12 @@ class Synthesizer:
         if hasattr(self.engine_, "device"):  # where dpctgan samples: this run's choice
             self.engine_.device = self.device
         with stage("sample", total=n, unit="rows") as progress:
-            rows, report = sample_rows(self.engine_, n, self.domain_, oversample=oversample, conditions=conditions,
+            constraints = getattr(self, "constraints_", None)
+            engine = ConstrainedEngine(self.engine_, constraints, self.domain_) if constraints else self.engine_
+            rows, report = sample_rows(engine, n, self.domain_, oversample=oversample, conditions=conditions,
                                        keep=keep, seed=seed)
+            if constraints:
+                report.constraints = engine.report()
             out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
             progress.update(done=len(out))
         return restore_timezones(out, getattr(self, "timezones_", {})), report
@@ -333,7 +355,8 @@ class Synthesizer:
                               for c, h in (self.hierarchy or {}).items()} or None,
                 "suite_domain": self.suite_domain,
                 "pii_policy": (self.pii_policy or ProtectionPolicy()).to_dict(),
-                "nlp_model": self.nlp_model, "seed": self.seed, "secure": self.secure}
+                "nlp_model": self.nlp_model, "seed": self.seed, "secure": self.secure,
+                "constraints": ConstraintSet.of(self.constraints).to_dicts() or None}
 
     def save(self, folder: str | Path, *, overwrite: bool = False) -> Path:
         """Write the model folder atomically, with a manifest of every file's sha256 (signed when
@@ -387,4 +410,5 @@ class Synthesizer:
         synth.timezones_ = state.get("timezones", {})
         synth.ledger_ = PrivacyLedger.from_dict(ledger)
         synth.engine_ = load_engine(folder)
+        synth.constraints_ = ConstraintSet.of(params.get("constraints"))
         return synth

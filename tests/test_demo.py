@@ -37,3 +37,11 @@ def test_demo_release_is_complete_and_leaks_no_direct_identifier(tmp_path):
     manifest = json.loads((out / "owner" / "manifest.json").read_text())
     assert manifest["files"]["share/synthetic.csv"] and manifest["input"]["rows"] == len(real)
     assert "input" not in json.loads((out / "share" / "manifest.json").read_text())
+    # Declared structure (sample_data/demo.toml [constraints]) holds on every row, and the
+    # summary's fidelity covers the whole table, declared columns included.
+    assert "SDMetrics quality over the whole table: 15 columns" in proc.stdout
+    places = pd.read_csv(SAMPLE.parent / "geography_lookup.csv", dtype=str)
+    assert len(synth.merge(places)) == len(synth)
+    signup = pd.to_datetime(synth.signup_date)
+    assert synth.tenure_months.astype(int).tolist() == [(2025 - d.year) * 12 + 12 - d.month for d in signup]
+    assert (signup >= pd.to_datetime(synth.birth_date) + pd.DateOffset(years=18)).all()

@@ -16,7 +16,7 @@ FLOORS = [
     ("models", ["models"]),
     # The sampler's filter applies the expectation suites, so validation sits below sampling.
     ("validation", ["validation"]),
-    ("sample", ["sample"]),
+    ("sample", ["sample", "constraints", "formula", "lookups"]),
     ("synthesizer", ["synthesizer"]),
     ("release", ["release"]),
     ("job", ["job"]),

@@ -1,0 +1,56 @@
+"""Write sample_data/geography_lookup.csv: every (postcode, city, state, region) the generator
+of customers.csv can produce, one row per postcode of a city; and city_lookup.csv, one row per
+city (city, state, region: the city -> state -> region hierarchy in the value,parent,... form
+of privacy.hierarchy).
+
+    python sample_data/make_geography_lookup.py [--rows N] [--seed S] [--out PATH]
+
+It replays make_customers.py's draws up to its pool of places (same seed, same Faker and
+numpy calls), so the lookup is the generator's own public table: the demo declares it as
+the geography hierarchy. It holds no customer: the pool is drawn before anyone is placed.
+"""
+
+import argparse
+import csv
+from pathlib import Path
+
+import numpy as np
+from faker import Faker
+from make_customers import STATE_POP_M, STATE_REGION, make_people
+
+
+def place_pool(rows: int, seed: int, n_cities: int = 300) -> list[tuple[str, str, str, str]]:
+    Faker.seed(seed)
+    fake = Faker("en_US")
+    rng = np.random.default_rng(seed)
+    make_people(fake, rng, rows)  # the draws make_table makes before its places
+    # make_customers.make_places, up to (not including) picking a place per customer
+    states = list(STATE_POP_M)
+    weights = np.array(list(STATE_POP_M.values()), dtype=float)
+    city_states = rng.choice(states, size=n_cities, p=weights / weights.sum())
+    cities = [(fake.unique.city(), s, [fake.zipcode_in_state(s) for _ in range(rng.integers(1, 7))])
+              for s in city_states]
+    return sorted({(z, city, state, STATE_REGION[state]) for city, state, zips in cities for z in zips})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=20240611)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("geography_lookup.csv"))
+    args = parser.parse_args()
+    pool = place_pool(args.rows, args.seed)
+    with open(args.out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["postcode", "city", "state", "region"])
+        writer.writerows(pool)
+    cities = sorted({place[1:] for place in pool})
+    with open(args.out.with_name("city_lookup.csv"), "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["city", "state", "region"])
+        writer.writerows(cities)
+    print(f"wrote {len(pool)} places to {args.out} and {len(cities)} cities beside it")
+
+
+if __name__ == "__main__":
+    main()
