@@ -342,7 +342,7 @@ def chance_spaces(plans: list[FakePlan]) -> dict[str, float]:
                 *_MAKERS, "PERSON", "EMAIL_ADDRESS"):
             masks = plan.masks or ({} if plan.entity != "LICENSE_PLATE" else
                                    dict.fromkeys(m for loc in plan.locales for m in draw.plate_masks(loc)))
-            out[plan.column] = min((draw.mask_space(m) for m in masks), default=36.0 ** plan.length[0])
+            out[plan.column] = min((draw.mask_space(m) for m in masks), default=float(len(draw.ALNUM)) ** plan.length[0])
         elif plan.entity == "PHONE_NUMBER":
             plain = [m for m in plan.masks if not draw.phone_is_fictional(m)]
             if plain:

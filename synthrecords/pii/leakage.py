@@ -156,8 +156,7 @@ def check_leakage(real: pd.DataFrame, output: pd.DataFrame, report: PiiReport, *
              f"digit-only values under {MIN_CROSS_DIGITS} digits are compared only with their own column",
              "substring matches are whole-word and case-insensitive",
              f"{excused} matches excused: the output cell is also a value of the same real quasi/none column"]
-    notes += [f"{c}: {int(v['found'])} fakes equal a real value by chance (expected {v['expected']:.1f} for a "
-              f"format of {v['space']:.3g} values; allowed up to {int(v['allowed'])})" for c, v in chance.items()]
+    notes += chance_notes(chance)
     return LeakageCheck(not findings, direct, findings[:MAX_FINDINGS], len(findings), matcher.ignored, excused, notes,
                         chance)
 
@@ -168,15 +167,31 @@ def _chance_collisions(findings: list[dict[str, Any]], real: pd.DataFrame, outpu
     out = {}
     for column, space in spaces.items():
         found = sum(h["kind"] == "exact" and h["column"] == h["found_in"] == column for h in findings)
-        if not found or column not in real or column not in output or space <= 0:
+        if not found or column not in real or column not in output:
             continue
-        from scipy.stats import poisson  # only when there is something to explain (a slow import)
-
-        expected = cell_strings(output[column]).nunique() * cell_strings(real[column]).nunique() / space
-        allowed = float(poisson.ppf(1 - 1e-6, expected))
-        if found <= allowed:
-            out[column] = {"found": float(found), "expected": expected, "allowed": allowed, "space": float(space)}
+        verdict = chance_allowance(found, cell_strings(output[column]).nunique(), cell_strings(real[column]).nunique(),
+                                   space)
+        if verdict:
+            out[column] = verdict
     return out
+
+
+def chance_allowance(found: int, distinct_output: int, distinct_real: int, space: float) -> dict[str, float] | None:
+    """found/expected/allowed/space when ``found`` equal cells are within what chance explains, else None."""
+    if space <= 0:
+        return None
+    from scipy.stats import poisson  # only when there is something to explain (a slow import)
+
+    expected = distinct_output * distinct_real / space
+    allowed = float(poisson.ppf(1 - 1e-6, expected))
+    if found > allowed:
+        return None
+    return {"found": float(found), "expected": expected, "allowed": allowed, "space": float(space)}
+
+
+def chance_notes(chance: Mapping[str, Mapping[str, float]]) -> list[str]:
+    return [f"{c}: {int(v['found'])} fakes equal a real value by chance (expected {v['expected']:.1f} for a "
+            f"format of {v['space']:.3g} values; allowed up to {int(v['allowed'])})" for c, v in chance.items()]
 
 
 def _allowed(value: str, source: str, found_in: str) -> bool:

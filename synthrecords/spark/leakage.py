@@ -22,11 +22,21 @@ which real values (exact or as whole words) occur in a few short texts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from ..pii.leakage import _TOKEN, MAX_FINDINGS, MIN_CROSS_DIGITS, MIN_LENGTH, LeakageCheck, core
+from ..pii.leakage import (
+    _TOKEN,
+    MAX_FINDINGS,
+    MIN_CROSS_DIGITS,
+    MIN_LENGTH,
+    LeakageCheck,
+    chance_allowance,
+    chance_notes,
+    core,
+)
 from ..pii.scan import PiiReport
 
 log = logging.getLogger(__name__)
@@ -95,8 +105,10 @@ def _owners(real: Any, columns: list[str]) -> Any:
     return cells.withColumn("core", cores("value"))
 
 
-def check_leakage(real: Any, output: Any, report: PiiReport, *, max_tokens: int = MAX_SPAN_TOKENS) -> LeakageCheck:
-    """``leakage.check_leakage`` for Spark DataFrames: every output row against every real value."""
+def check_leakage(real: Any, output: Any, report: PiiReport, *, max_tokens: int = MAX_SPAN_TOKENS,
+                  spaces: Mapping[str, float] | None = None) -> LeakageCheck:
+    """``leakage.check_leakage`` for Spark DataFrames: every output row against every real value
+    (``spaces``: the chance rule of uniformly drawn fake formats, as in pandas)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.functions import pandas_udf
@@ -145,6 +157,10 @@ def check_leakage(real: Any, output: Any, report: PiiReport, *, max_tokens: int 
             hits = hits.withColumn("excused", F.col("category").isNotNull())
         else:
             hits = hits.withColumn("excused", F.lit(False))
+        chance = _chance(hits, real, output, spaces or {})
+        if chance:  # equal cells of a uniformly drawn fake column that chance explains: not findings
+            mine = (F.col("kind") == "exact") & (F.col("source") == F.col("found_in")) & F.col("source").isin(list(chance))
+            hits = hits.where(~mine)
         counts = hits.groupBy("excused").count().collect()
         excused = sum(r["count"] for r in counts if r["excused"])
         total = sum(r["count"] for r in counts if not r["excused"])
@@ -153,8 +169,26 @@ def check_leakage(real: Any, output: Any, report: PiiReport, *, max_tokens: int 
         owners.unpersist()
     findings = [{"column": r["source"], "found_in": r["found_in"], "row": None, "kind": r["kind"]} for r in examples]
     notes.append(f"{excused} matches excused: the output cell is also a value of the same real quasi/none column")
+    notes += chance_notes(chance)
     log.info("spark leakage: %d findings, %d excused, %d short values ignored", total, excused, ignored)
-    return LeakageCheck(total == 0, direct, findings, int(total), int(ignored), int(excused), notes)
+    return LeakageCheck(total == 0, direct, findings, int(total), int(ignored), int(excused), notes, chance)
+
+
+def _chance(hits: Any, real: Any, output: Any, spaces: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    from pyspark.sql import functions as F
+
+    if not spaces:
+        return {}
+    same = hits.where((F.col("kind") == "exact") & ~F.col("excused") & (F.col("source") == F.col("found_in")))
+    found = {r["source"]: r["count"] for r in same.where(F.col("source").isin(list(spaces))).groupBy("source")
+             .count().collect()}
+    out = {}
+    for column, n in found.items():
+        distinct = [frame.select(F.countDistinct(F.col(f"`{column}`"))).first()[0] for frame in (output, real)]
+        verdict = chance_allowance(n, distinct[0], distinct[1], spaces[column])
+        if verdict:
+            out[column] = verdict
+    return out
 
 
 def values_in(real: Any, columns: list[str], texts: list[str], *, max_tokens: int = MAX_SPAN_TOKENS) -> set[str]:

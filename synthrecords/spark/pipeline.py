@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SynthRecordsError
+from ..pii.fakes import chance_spaces
 from . import leakage as spark_leakage
 from . import validate as spark_validate
 from ._frames import row_count
@@ -86,7 +87,7 @@ def validate_files(real_path: Path, synth_path: Path, out: Path, *, holdout: Pat
         suites=[build_suite(domain, fakes=fakes), *suites], target=target, seed=seed,
         withheld=lambda examples: spark_leakage.values_in(real, identifiers, examples))
     leak_start = time.perf_counter()
-    leakage = spark_leakage.check_leakage(real, synthetic, pii)
+    leakage = spark_leakage.check_leakage(real, synthetic, pii, spaces=chance_spaces(fakes))
     validation.timings = {"read": round(read_s, 3), "pii_scan": round(scan_s, 3), **validation.timings,
                           "leakage": round(time.perf_counter() - leak_start, 3)}
     synthetic_rows = validation.sampling["synthetic_rows"]
@@ -174,7 +175,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
                 suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites],
                 withheld=lambda examples: spark_leakage.values_in(real, identifiers, examples))
             leak_start = time.perf_counter()
-            leakage = spark_leakage.check_leakage(real, synthetic, synth.pii_)
+            leakage = spark_leakage.check_leakage(real, synthetic, synth.pii_, spaces=chance_spaces(synth.fakes_))
             validation.timings = {**timings, **validation.timings,
                                   "leakage": round(time.perf_counter() - leak_start, 3)}
             ledger = synth.ledger_.to_dict()
