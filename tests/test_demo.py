@@ -12,6 +12,11 @@ def test_demo_release_is_complete_and_leaks_no_direct_identifier(tmp_path):
     proc = run_cli("demo", "--out", out)
     for line in ("rows:", "privacy:", "fidelity score:", "expectations:", "PII columns:"):
         assert line in proc.stdout
+    # The summary ends with the judged figures (utility with its interval and chance) and the verdict.
+    assert re.search(r"utility roc_auc \(fraud_flag\): TSTR [\d.]+ \(95 % CI [\d.]+–[\d.]+\) -> \w+ \(vs chance 0.5",
+                     proc.stdout), proc.stdout
+    tail = proc.stdout[proc.stdout.index("headline figures, judged"):]
+    assert "verdict: " in tail and "PII columns:" not in tail
     real = pd.read_csv(SAMPLE, dtype=str)
     released = "\n".join((out / name).read_text() for name in ("share/synthetic.csv", "share/report.json",
                                                                "share/report.html", "share/pii.json",
