@@ -219,7 +219,7 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                                                               "(slower; see README)")] = False,
         device: Annotated[str | None, typer.Option(help=_DEVICE_HELP)] = None) -> None:
     """Learn a model of DATA (PII protected first) and save it to --out."""
-    _require(*([data] if engine == "pandas" else []), config)
+    _require(config)
     from .atomic import refuse_existing
     from .read import load_table
 
@@ -231,7 +231,9 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                               "privacy.allow_over_budget": allow_over_budget or None,
                               "privacy.dataset_id": dataset_id, "privacy.secure": secure or None,
                               "model.device": device})
-        job = _revalidate(job)
+        job = _revalidate(job)  # options first (cheap), then the input, still before the heavy imports
+        if job.model.engine == "pandas":
+            _require(data)
         refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here, before the heavy
         # imports below (torch, Presidio, SDV): a missing or bad file is reported at once.
