@@ -87,14 +87,19 @@ def make_people(fake: Faker, rng: np.random.Generator, n: int) -> list[dict]:
     return people
 
 
-def make_places(fake: Faker, rng: np.random.Generator, n: int, n_cities: int = 300) -> list[tuple]:
-    """(postcode, city, state, region) per row, drawn from a skewed pool of cities so that
-    city and ZIP behave like real quasi identifiers (shared by many, rare for some)."""
+def make_city_pool(fake: Faker, rng: np.random.Generator, n_cities: int) -> list[tuple[str, str, list[str]]]:
+    """(city, state, its postcodes) for ``n_cities`` cities, states drawn by population."""
     states = list(STATE_POP_M)
     weights = np.array(list(STATE_POP_M.values()), dtype=float)
     city_states = rng.choice(states, size=n_cities, p=weights / weights.sum())
-    cities = [(fake.unique.city(), s, [fake.zipcode_in_state(s) for _ in range(rng.integers(1, 7))])
-              for s in city_states]
+    return [(fake.unique.city(), s, [fake.zipcode_in_state(s) for _ in range(rng.integers(1, 7))])
+            for s in city_states]
+
+
+def make_places(fake: Faker, rng: np.random.Generator, n: int, n_cities: int = 300) -> list[tuple]:
+    """(postcode, city, state, region) per row, drawn from a skewed pool of cities so that
+    city and ZIP behave like real quasi identifiers (shared by many, rare for some)."""
+    cities = make_city_pool(fake, rng, n_cities)
     city_weight = 1.0 / np.arange(1, n_cities + 1) ** 0.8  # Zipf-like: a few big metros
     picks = rng.choice(n_cities, size=n, p=city_weight / city_weight.sum())
     return [(zips[rng.integers(len(zips))], city, state, STATE_REGION[state])

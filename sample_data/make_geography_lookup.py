@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from faker import Faker
-from make_customers import STATE_POP_M, STATE_REGION, make_people
+from make_customers import STATE_REGION, make_city_pool, make_people
 
 
 def place_pool(rows: int, seed: int, n_cities: int = 300) -> list[tuple[str, str, str, str]]:
@@ -24,12 +24,7 @@ def place_pool(rows: int, seed: int, n_cities: int = 300) -> list[tuple[str, str
     fake = Faker("en_US")
     rng = np.random.default_rng(seed)
     make_people(fake, rng, rows)  # the draws make_table makes before its places
-    # make_customers.make_places, up to (not including) picking a place per customer
-    states = list(STATE_POP_M)
-    weights = np.array(list(STATE_POP_M.values()), dtype=float)
-    city_states = rng.choice(states, size=n_cities, p=weights / weights.sum())
-    cities = [(fake.unique.city(), s, [fake.zipcode_in_state(s) for _ in range(rng.integers(1, 7))])
-              for s in city_states]
+    cities = make_city_pool(fake, rng, n_cities)  # make_places' pool, before it places anyone
     return sorted({(z, city, state, STATE_REGION[state]) for city, state, zips in cities for z in zips})
 
 
