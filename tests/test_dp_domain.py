@@ -10,16 +10,16 @@ from opacus.accountants.analysis import rdp as rdp_analysis
 from synthrecords.domain import Domain, data_domain
 from synthrecords.errors import SynthRecordsError
 from synthrecords.models.codec import TableCodec
+from synthrecords.privacy.categories import category_threshold
 from synthrecords.privacy.domain import (
     DEFAULT_SHARE,
     THRESHOLD_DELTA_SHARE,
-    _support,
-    category_threshold,
     default_delta,
-    exact_bins,
     release_domain,
 )
 from synthrecords.privacy.ledger import ORDERS, PrivacyLedger
+from synthrecords.privacy.ranges import exact_bins
+from synthrecords.privacy.ranges import support as _support
 
 
 def table(n: int = 2000, seed: int = 0) -> pd.DataFrame:

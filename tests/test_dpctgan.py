@@ -254,7 +254,7 @@ def test_without_an_epsilon_it_trains_without_noise_and_records_nothing():
     assert engine.privacy_["noise_multiplier"] == 0.0 and ledger.entries == []
     assert len(engine.sample(20, seed=0)) == 20
     # its bins come from the exact data (quantiles), not 10 equal widths
-    from synthrecords.privacy.domain import exact_bins
+    from synthrecords.privacy.ranges import exact_bins
 
     want = exact_bins(data, data_domain(data))
     for name in ("income", "joined"):

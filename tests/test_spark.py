@@ -33,6 +33,7 @@ from synthrecords.pii.protect import pseudonymize as pandas_pseudonymize
 from synthrecords.pii.scan import scan_pii as pandas_scan
 from synthrecords.privacy import domain as dp_domain
 from synthrecords.privacy.ledger import PrivacyLedger
+from synthrecords.privacy.plan import plan_column
 from synthrecords.read import load_table
 from synthrecords.spark import domain as spark_domain
 from synthrecords.spark import protect as spark_protect
@@ -124,7 +125,7 @@ def test_domain_counts_on_executors_equal_the_pandas_counts(spark, real):
     sub.loc[::7, "credit_score"] = None  # nulls in some partitions only
     sdf = spark.createDataFrame(sub).repartition(4)
     pdf = normalize(sdf.toPandas(), sdf.schema)
-    plans = [dp_domain._plan(pdf[c], None, None) for c in cols]
+    plans = [plan_column(pdf[c], None, None) for c in cols]
     for (keys_p, counts_p), (keys_s, counts_s) in zip(dp_domain._exact_histograms(pdf, plans),
                                                       spark_domain.exact_histograms(sdf, plans)):
         assert keys_p == keys_s

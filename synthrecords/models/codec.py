@@ -25,7 +25,7 @@ from torch.nn import functional as F
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from ..privacy import hierarchy as hier
-from ..privacy.domain import bounds_in_days, from_days, to_days
+from ..privacy.grids import bounds_in_days, from_days, to_days
 
 EQUAL_WIDTH_BINS = 10  # bins for a column whose domain carries no released histogram
 

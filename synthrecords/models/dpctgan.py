@@ -50,8 +50,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
-from ..privacy.domain import exact_bins
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
+from ..privacy.ranges import exact_bins
 from ..progress import stage
 from .codec import TableCodec
 from .device import module_device, resolve_device, secret_generator

@@ -14,7 +14,7 @@ import pandas as pd
 from sdmetrics.single_column import KSComplement, TVComplement
 
 from ..domain import Domain
-from ..privacy.domain import to_days
+from ..privacy.grids import to_days
 
 MIN_ROWS = 5  # fewer rows of the class on either side: no figure, and the report says why
 

@@ -1,0 +1,79 @@
+"""Released categories, from noisy counts only: thresholds, code grids, hierarchies, "other".
+
+Post-processing of the DP domain release (``privacy.domain`` measures). Category values
+read off the data survive only above the threshold ``tau`` (``category_threshold``); public
+keys and integer-code grids only need to clear the noise. A thresholded column's mass below
+the threshold is never spread over the surviving categories: it walks up the column's
+public hierarchy (``privacy.hierarchy``) and what no level releases becomes "other", emitted
+as ``*`` for text columns.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from ..domain import ColumnDomain
+from . import hierarchy as hier
+from .codes import code_support
+from .nulls import NULLABLE_Z, null_share
+from .plan import Plan
+
+log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
+
+
+def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
+    """tau with ``columns * P(1 + N(0, sigma^2) > tau) = delta_t``."""
+    return 1.0 - sigma * NormalDist().inv_cdf(delta_t / columns)
+
+
+def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float, rows: float,
+                 levels: list[tuple[Plan, list[Any], np.ndarray]]) -> ColumnDomain:
+    """Released categories and their shares, from noisy counts only (post-processing)."""
+    counts = noisy[: len(keys)]
+    if plan.grid:  # public integer grid: no threshold, only a cut against noise
+        kept = code_support(counts, sigma, grow=not plan.anchored)
+    else:
+        kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
+    # (label, mass, level, key): the released values, then generalised ones level by level
+    entries = [(keys[i], max(float(counts[i]), 0.0), None, keys[i]) for i in kept]
+    # Level by level: read-off keys must clear tau, a lookup's public parents only the noise.
+    width = hier.walk_up(entries, [(p.level, k, n, tau if p.thresholded else NULLABLE_Z * sigma)
+                                   for p, k, n in levels])
+    nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
+    mass = sum(m for _, m, *_ in entries)
+    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
+    # Values outside the released keys: the public row count minus what was released (a
+    # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
+    derived = plan.thresholded or plan.grid
+    other = max(rows - nulls - mass, 0.0) if derived else max(float(noisy[len(keys)]), 0.0)
+    # Within the noise (that of every count it was derived from): taken as none.
+    other = other if other > NULLABLE_Z * sigma * math.sqrt(len(entries) + 1 if derived else 1) else 0.0
+    emit = (plan.thresholded and other > 0
+            and all(isinstance(k, str) and k != hier.OTHER_LABEL for k, *_ in entries))
+    if emit:
+        entries.append((hier.OTHER_LABEL, other, "other", None))
+        mass += other
+    if not entries:
+        log.warning("column %r: no category is frequent enough to release under DP; its synthetic values will be "
+                    "empty. Declare its categories public, raise epsilon or the domain share, or drop it", plan.name)
+        nullable = True
+    elif other > 0 and not emit and (plan.thresholded or plan.grid):
+        log.warning("column %r: %.0f%% of its rows hold values too rare to release, and its categories are not text, "
+                    "so no '*' stands for them; declare its categories public to keep them", plan.name,
+                    100 * other / (mass + other))
+    freqs = np.array([m for _, m, *_ in entries], dtype=float)
+    freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(entries), 1 / max(len(entries), 1))
+    return ColumnDomain(plan.name, plan.kind, categories=[native(k) for k, *_ in entries], nullable=nullable,
+                        source=plan.source, frequencies=[float(f) for f in freqs],
+                        histogram={"null_share": null_share(noisy[-1], mass, nullable)},
+                        hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
+                        granularity=hier.granularity(entries, [p.level for p, *_ in levels], other, emit))
+
+
+def native(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,74 @@
+"""The public grids the DP domain release counts values on, and reading values onto them.
+
+No grid depends on the data: numbers on sign-symmetric log-spaced bins (``PER_DECADE`` a
+decade, |x| from 1e-3 to 1e15, plus a zero bin), dates on ``YEARS_PER_BIN``-year bins from
+1900 to 2100; values beyond clamp into the end bins. Between declared public bounds a
+finer grid is used (``grid_within``). ``numbers`` and ``dates`` parse a column for counting
+and name the first row that does not parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SynthRecordsError
+
+PER_DECADE = 5
+DECADES = (-3, 15)
+YEARS = (1900, 2100)
+YEARS_PER_BIN = 5  # wide enough that a few thousand rows clear the noise at epsilon 1
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+def numeric_grid() -> np.ndarray:
+    pos = 10.0 ** (np.arange(DECADES[0] * PER_DECADE, DECADES[1] * PER_DECADE + 1) / PER_DECADE)
+    return np.concatenate([-pos[::-1], pos])
+
+
+def date_grid() -> np.ndarray:
+    years = range(YEARS[0], YEARS[1] + YEARS_PER_BIN, YEARS_PER_BIN)
+    return to_days(pd.Series([pd.Timestamp(year=y, month=1, day=1) for y in years])).to_numpy()
+
+
+def to_days(stamps: pd.Series) -> pd.Series:
+    return (stamps - EPOCH) / pd.Timedelta(days=1)
+
+
+def bounds_in_days(lower: Any, upper: Any, fmt: str | None) -> tuple[float, float]:
+    """A date column's formatted bounds as days since 1970-01-01."""
+    lo, hi = (float(to_days(pd.to_datetime(pd.Series([b]), format=fmt))[0]) for b in (lower, upper))
+    return lo, hi
+
+
+def from_days(days: np.ndarray | pd.Series) -> pd.Series:
+    return EPOCH + pd.to_timedelta(pd.Series(np.asarray(days, dtype=float)), unit="D")
+
+
+def grid_within(lo: float, hi: float, default: np.ndarray) -> np.ndarray:
+    """32 equal bins between known bounds plus the default grid's edges inside them."""
+    return np.unique(np.concatenate([np.linspace(lo, hi, 33), default[(default > lo) & (default < hi)]]))
+
+
+def numbers(series: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = numbers.isna() & series.notna()
+    if bad.any():
+        row = bad[bad].index[0]
+        raise SynthRecordsError(f"column {series.name!r} was declared numerical but row {row} holds "
+                                f"{series.loc[row]!r}; fix the value or declare the column categorical")
+    return numbers.astype(float)
+
+
+def dates(series: pd.Series, fmt: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    stamps = pd.to_datetime(series, format=fmt, errors="coerce")
+    bad = stamps.isna() & series.notna()
+    if bad.any():
+        row = bad[bad].index[0]
+        raise SynthRecordsError(f"column {series.name!r} looks like dates in format {fmt!r} but row {row} holds "
+                                f"{series.loc[row]!r}; fix the value or declare the column categorical")
+    return stamps

@@ -1,0 +1,106 @@
+"""How each column is measured by the DP domain release: its plan, from the schema alone.
+
+A ``Plan`` holds a column's kind, format, public keys or grid and declared public domain:
+what the measuring step needs to count it, and no real value. Hierarchy levels of a
+generalised column are plans of their own (``level_plans``).
+
+What is read here besides declarations: the column's dtype and values for its kind
+(``domain.infer_kind``), integer-ness and decimals of numbers, the datetime format, and
+whether a categorical column holds few distinct integers (``codes.code_keys``). They are
+schema, read outside the ledger (the scope says so); declare ``kinds`` or ``public`` to
+make them public input instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..domain import KINDS, _decimals, infer_kind
+from ..errors import SynthRecordsError
+from . import hierarchy as hier
+from .codes import code_keys
+from .grids import date_grid, dates, grid_within, numbers, numeric_grid, to_days
+
+
+@dataclass
+class Plan:
+    """How one column is measured: its public schema, keys or grid. No real values."""
+
+    name: str
+    kind: str
+    source: str  # "dp" or "public"
+    fmt: str | None = None
+    keys: list[Any] | None = None  # public categories; None: read off the data (thresholded)
+    edges: np.ndarray | None = None  # numeric/datetime grid
+    public: dict[str, Any] = field(default_factory=dict)
+    integer: bool = False
+    decimals: int | None = None
+    grid: bool = False  # keys are the public integer grid: released within the noisy support
+    anchored: bool = False  # grid codes released only where they clear the noise alone (a target)
+    column: str | None = None  # for a hierarchy level: the column it generalises
+    level: dict[str, Any] | None = None
+
+    @property
+    def thresholded(self) -> bool:
+        return self.kind == "categorical" and self.keys is None
+
+
+def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | None) -> Plan:
+    public = dict(public or {})
+    # Schema, treated as public: dtype and value format (see the module docstring).
+    inferred, fmt = infer_kind(series)
+    kind = public.get("kind") or kind or inferred
+    if kind not in KINDS:
+        raise SynthRecordsError(f"column {series.name!r}: unknown type {kind!r}; use one of {', '.join(KINDS)}")
+    declared = "categories" in public or "lower" in public or (kind == "boolean" and bool(public))
+    plan = Plan(series.name, kind, "public" if declared else "dp", public.get("datetime_format") or fmt, public=public)
+    if kind == "boolean":
+        plan.keys = [False, True]
+    elif kind == "categorical":
+        plan.keys = list(public["categories"]) if "categories" in public else code_keys(series, public)
+        plan.grid = plan.keys is not None and "categories" not in public and "lower" not in public
+    elif kind == "numerical":
+        values = numbers(series)
+        plan.integer = bool(public.get("integer", bool(np.all(np.mod(values.dropna(), 1) == 0))))
+        plan.decimals = 0 if plan.integer else public.get("decimals", _decimals(values.dropna()))
+        plan.edges = public_grid(plan, float, numeric_grid()) if "lower" in public else numeric_grid()
+    else:
+        plan.fmt = plan.fmt or "%Y-%m-%d"
+        dates(series, plan.fmt)  # fail early, naming the row
+        plan.edges = public_grid(plan, lambda v: float(to_days(pd.Series([pd.Timestamp(v)]))[0]), date_grid()) \
+            if "lower" in public else date_grid()
+    return plan
+
+
+def level_plans(plans: list[Plan], hierarchy: dict[str, Any]) -> list[Plan]:
+    """One more categorical histogram per level of each declared hierarchy. Lookup parents
+    are public keys (from the user's file); prefixes are read off the data (thresholded)."""
+    out = []
+    for plan in plans:
+        if plan.name not in hierarchy:
+            continue
+        if plan.kind != "categorical" or plan.keys is not None:
+            raise SynthRecordsError(f"hierarchy of {plan.name!r}: only a categorical column whose categories are "
+                                    "released under DP can be generalised; drop its public categories or its "
+                                    "hierarchy")
+        plan.level = {"levels": hier.parse(plan.name, hierarchy[plan.name])}
+        for level in plan.level["levels"]:
+            keys = sorted(set(level["lookup"].values())) if "lookup" in level else None
+            out.append(Plan(f"{plan.name}@{level['name']}", "categorical", "dp", keys=keys,
+                             column=plan.name, level=level))
+    return out
+
+
+def public_grid(plan: Plan, parse, default: np.ndarray) -> np.ndarray:
+    """32 equal bins between public bounds, plus the default grid's edges inside them: equal
+    bins alone put a heavy-tailed column (assets 0-300,000, most under 10,000) in a bin or two."""
+    if "upper" not in plan.public:
+        raise SynthRecordsError(f"public domain of {plan.name!r} gives 'lower' without 'upper'; declare both")
+    lo, hi = parse(plan.public["lower"]), parse(plan.public["upper"])
+    if not hi > lo:
+        raise SynthRecordsError(f"public domain of {plan.name!r}: upper {plan.public['upper']!r} must exceed lower")
+    return grid_within(lo, hi, default)

@@ -1,0 +1,162 @@
+"""Released ranges and encoder bins of numbers and dates, from noisy grid counts only.
+
+Post-processing of the DP domain release (``privacy.domain`` measures on the public grids
+of ``privacy.grids``). A range is the span of the *minimal* dyadic groups of adjacent bins
+whose noisy sum clearly exceeds noise (``SUPPORT_Z`` standard deviations): dense parts
+resolve to single bins, sparse tails to wider groups, and a lone outlier never clears the
+bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on purpose: the
+noise of hundreds of empty bins adds up and swamps them. The encoder's bins are noisy
+quantiles plus equal widths within the range, with spikes kept in bins of their own.
+
+``exact_bins`` is the same binning on exact counts, for fits without DP only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..domain import ColumnDomain, Domain
+from .grids import (
+    bounds_in_days,
+    date_grid,
+    dates,
+    from_days,
+    grid_within,
+    numbers,
+    numeric_grid,
+    to_days,
+)
+from .nulls import NULLABLE_Z, null_share
+from .plan import Plan
+
+log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
+SUPPORT_Z = 4.5  # a group of empty bins passes with prob. 3e-6 (~1e-3 over a grid)
+ENCODER_BINS = 10  # quantile bins (plus as many equal-width ones) per numeric column
+
+
+def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
+    counts, edges = noisy[:-1], plan.edges
+    col = ColumnDomain(plan.name, plan.kind, integer=plan.integer, decimals=plan.decimals, source=plan.source,
+                       datetime_format=plan.fmt if plan.kind == "datetime" else None,
+                       nullable=bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma)))
+    if "lower" in plan.public:
+        lo, hi = edges[0], edges[-1]
+        col.lower, col.upper = plan.public["lower"], plan.public["upper"]
+    else:
+        span = support(counts, sigma)
+        if span is None:
+            log.warning("column %r: too few rows to release its range under DP (noise std %.3g per bin); its "
+                        "synthetic values will be empty. Declare public bounds, raise epsilon or the domain "
+                        "share, or drop it", plan.name, sigma)
+            col.nullable = True
+            return col
+        lo, hi = edges[span[0]], edges[span[1]]
+    # Bins under one noise std are taken as empty: across the many empty bins of a wide
+    # grid, clipped noise would otherwise add up to a sizeable spurious mass.
+    enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi)
+    col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
+                     "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable)}
+    if "lower" in plan.public:  # public bounds were set above, as given
+        return col
+    if plan.kind == "numerical":
+        col.lower, col.upper = round_out(lo, hi, col.decimals)
+    else:
+        col.lower = from_days([lo])[0].strftime(plan.fmt)
+        col.upper = from_days([hi - 1e-6])[0].strftime(plan.fmt)  # edges are exclusive
+    return col
+
+
+def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[int, int] | None:
+    """Bin span [first, last) of the minimal dyadic groups that clearly hold data."""
+    m = len(counts)
+    prefix = np.concatenate([[0.0], np.cumsum(counts)])
+    levels = []  # per level: (starts, ends, passes)
+    width = 1
+    while width < 2 * m:
+        starts = np.arange(0, m, width)
+        ends = np.minimum(starts + width, m)
+        levels.append((starts, ends, prefix[ends] - prefix[starts] > z * sigma * np.sqrt(ends - starts)))
+        width *= 2
+    lo, hi = m, -1
+    below = np.zeros(m, dtype=bool)  # per node of the level below: it or a descendant passes
+    for depth, (starts, ends, passes) in enumerate(levels):
+        if depth == 0:
+            minimal, covered = passes, passes
+        else:
+            child = np.zeros(len(starts), dtype=bool)
+            np.logical_or.at(child, np.arange(len(below)) // 2, below)
+            minimal, covered = passes & ~child, passes | child
+        if minimal.any():
+            lo, hi = min(lo, int(starts[minimal].min())), max(hi, int(ends[minimal].max()))
+        below = covered
+    return None if hi < 0 else (lo, hi)
+
+
+def encoder_histogram(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder's bins within [lo, hi] and the mass of each, from counts on a finer grid."""
+    enc = encoder_edges(edges, counts, lo, hi)
+    return enc, np.diff(np.interp(enc, edges, np.concatenate([[0.0], np.cumsum(counts)])))
+
+
+def encoder_edges(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Bin edges for the encoder: noisy quantiles plus equal widths within [lo, hi].
+
+    A grid bin holding a large share of the mass (a spike such as all the zeros of a
+    debt column) keeps its own edges: merged into a wide bin, its values would be
+    spread over that whole bin when decoded."""
+    cdf = np.concatenate([[0.0], np.cumsum(np.clip(counts, 0, None))])
+    at = np.interp([lo, hi], edges, cdf)
+    levels = np.linspace(at[0], at[1], ENCODER_BINS + 1)[1:-1]
+    quantiles = np.interp(levels, cdf, edges) if at[1] > at[0] else []
+    inside = (edges[:-1] >= lo) & (edges[1:] <= hi)
+    spikes = inside & (np.clip(counts, 0, None) >= (at[1] - at[0]) / ENCODER_BINS)
+    pinned = np.unique(np.concatenate([[lo, hi], edges[:-1][spikes], edges[1:][spikes]]))
+    cuts = np.unique(np.clip(np.concatenate([pinned, quantiles, np.linspace(lo, hi, ENCODER_BINS + 1)]), lo, hi))
+    tol = (hi - lo) * 1e-3  # other cuts closer than this to a kept one are dropped
+    near_pin = np.min(np.abs(cuts[:, None] - pinned[None, :]), axis=1) <= tol
+    kept: list[float] = []
+    for cut, pin, near in zip(cuts, np.isin(cuts, pinned), near_pin):
+        if pin or (not near and cut - kept[-1] > tol):
+            kept.append(float(cut))
+    return np.asarray(kept)
+
+
+def round_out(lo: float, hi: float, decimals: int | None) -> tuple[float, float]:
+    scale = 10.0 ** (decimals or 0)
+    lower, upper = math.ceil(lo * scale - 1e-9) / scale, math.floor(hi * scale + 1e-9) / scale
+    if upper < lower:  # a bin narrower than the rounding step
+        lower = upper = round((lo + hi) / 2 * scale) / scale
+    return (int(lower), int(upper)) if not decimals else (lower, upper)
+
+
+def exact_bins(data: pd.DataFrame, domain: Domain) -> Domain:
+    """Without DP: each number and date column of an exact domain gets the encoder bins a DP
+    release would give it at no noise (quantiles, equal widths and spikes, on the default grid
+    inside its bounds) instead of the codec's 10 equal-width bins, which put a heavy-tailed
+    column's bulk in one bin. Reads real values: never for a DP fit."""
+    columns = {}
+    for col in domain:
+        columns[col.name] = col
+        if col.kind not in ("numerical", "datetime") or col.histogram or col.lower is None or col.upper is None:
+            continue
+        values = data[col.name].dropna()
+        if col.kind == "numerical":
+            x, lo, hi = numbers(values), float(col.lower), float(col.upper)
+        else:
+            x = to_days(dates(values, col.datetime_format))
+            lo, hi = bounds_in_days(col.lower, col.upper, col.datetime_format)
+            hi += 1.0  # the last day is inside
+        if not hi > lo or x.empty:
+            continue
+        grid = grid_within(lo, hi, numeric_grid() if col.kind == "numerical" else date_grid())
+        bins = np.clip(np.searchsorted(grid, x.to_numpy(dtype=float), side="right") - 1, 0, len(grid) - 2)
+        enc, mass = encoder_histogram(grid, np.bincount(bins, minlength=len(grid) - 1).astype(float), lo, hi)
+        nulls = int(data[col.name].isna().sum())
+        columns[col.name] = replace(col, histogram={"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
+                                                    "null_share": nulls / len(data) if len(data) else 0.0})
+    return Domain(columns)
