@@ -127,10 +127,8 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     ledger = synth.ledger_.to_dict()
     ledger["scope"] = privacy_scope(synth)
     run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
-    report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
-                      model=synth.model_name)
-    report["domain"] = synth.domain_.granularity()  # DP-released figures only
-    return report
+    return assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
+                    model=synth.model_name, domain=synth.domain_)
 
 
 def _text_as_in_domain(frame: pd.DataFrame, domain: Any) -> pd.DataFrame:

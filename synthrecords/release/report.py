@@ -9,9 +9,12 @@ check; ``ledger_part`` takes the ledger back out for ledger.json.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..validation.encoding import jsonable
+
+if TYPE_CHECKING:
+    from ..domain import Domain
 
 PRIVACY_METRICS = ("dcr", "exact_matches", "exact_match_share", "holdout_exact_match_share",
                    "nndr", "membership_inference", "attacks", "leakage", "rows_used", "columns")
@@ -23,8 +26,11 @@ UNKNOWN_LEDGER = {
 
 
 def assemble(*, run: dict[str, Any], validation: Any, pii: dict[str, Any] | None,
-             leakage: Any, ledger: dict[str, Any] | None, model: str | None) -> dict[str, Any]:
-    """report.json from the stages' results; ``validation`` is a ValidationReport."""
+             leakage: Any, ledger: dict[str, Any] | None, model: str | None,
+             domain: Domain | None = None) -> dict[str, Any]:
+    """report.json from the stages' results; ``validation`` is a ValidationReport. With the
+    fitted model's ``domain`` (a run, not `validate`), its "domain" section: the granularity
+    each categorical column was released at (DP-released figures only)."""
     measured = validation.to_dict()
     privacy = {**(ledger or UNKNOWN_LEDGER), **measured["privacy"], "leakage": leakage.to_dict()}
     run = {**run, "timings_s": dict(validation.timings), "sample_sizes": validation.sample_sizes()}
@@ -38,6 +44,8 @@ def assemble(*, run: dict[str, Any], validation: Any, pii: dict[str, Any] | None
         "utility": measured["utility"],
         "privacy": privacy,
     }
+    if domain is not None:
+        report["domain"] = domain.granularity()
     return jsonable(report)
 
 

@@ -191,8 +191,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
                    "columns_synthetic": len(synthetic.columns), "synthetic": "synthetic.parquet",
                    "versions": {**versions(), "pyspark": spark.version}}
             report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage,
-                              ledger=ledger, model=synth.model_name)
-            report["domain"] = synth.domain_.granularity()  # DP-released figures only, as a pandas run
+                              ledger=ledger, model=synth.model_name, domain=synth.domain_)
             sampling = made.sampling or SamplingReport(rows).to_dict()
             samples = validation.samples
             requested = resolve_mix(job.sample.oversample or {}, synth.domain_)
