@@ -85,15 +85,20 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
     kinds = (f"column types, integer-ness and date formats inferred from the values of {', '.join(inferred)} "
              "(one record can flip them; declare [columns] types or public domains to make them public input)"
              if inferred else "no column type: every modelled column's type was declared")
+    released = synth.ledger_.rows is not None  # the Spark path does not release the count yet
+    count = ("the row count (one noisy count, its own entry; the default delta, the DP-SGD sample rate and steps, the "
+             "domain's 'other' mass and, unless [output] rows is set, the number of synthetic rows come from it), "
+             if released else "")
+    exact = ("" if released else "the row count (it sets the default delta, the DP-SGD sample rate and steps, the "
+             "ledger's details and, unless [output] rows is set, the number of synthetic rows), ")
     return [
-        ("Covered by the ledger: the modelled columns' domain (categories, ranges, frequencies, histograms and the "
-        "levels of public hierarchies: one Gaussian mechanism, categories thresholded), the noisy two-way tables of column pairs (one Gaussian "
-        "mechanism) and every DP-SGD step of the discriminator; the generator, the encoders and the conditional "
-        "sampler use only those releases. Sampling is post-processing."),
-        ("Neighbouring datasets differ by adding or removing one record. Read outside the ledger, as schema: the "
-        "row count (it sets the default delta, the DP-SGD sample rate and steps, the ledger's details and, unless "
-        f"[output] rows is set, the number of synthetic rows), column names, and {kinds} (a categorical column "
-        "of at most 20 distinct integers is a code on the public integer grid)."),
+        (f"Covered by the ledger: {count}the modelled columns' domain (categories, ranges, frequencies, histograms "
+        "and the levels of public hierarchies: one Gaussian mechanism, categories thresholded), the noisy two-way "
+        "tables of column pairs (one Gaussian mechanism) and every DP-SGD step of the discriminator; the generator, "
+        "the encoders and the conditional sampler use only those releases. Sampling is post-processing."),
+        (f"Neighbouring datasets differ by adding or removing one record. Read outside the ledger, as schema: {exact}"
+        f"column names, and {kinds} (a categorical column of at most 20 distinct integers is a code on the public "
+        "integer grid)."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
         "the shapes of identifier columns used for fakes (locale, format, variant and null shares, each kept only "

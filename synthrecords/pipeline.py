@@ -61,7 +61,7 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     # The suites' between-bounds and value sets are public rules: the DP domain uses them for free.
     synth = synthesizer_from(job, public_domains(user_suites)).fit(train, dataset=real)  # budget: the whole input
     withheld = synth.identifier_values(real)  # kept out of the examples the validation shows
-    rows = job.output.rows or len(train)
+    rows = job.output.rows or synth.training_rows_  # under DP the released row count, not len(train)
     synthetic, sampling = synth.sample_with_report(rows, oversample=job.sample.oversample or None,
                                                    conditions=job.sample.conditions or None,
                                                    filter_rows=job.sample.filter, seed=job.model.seed,

@@ -26,10 +26,11 @@ from .models.train import Engine, check_privacy, load_engine, make_engine
 from .pii.policy import ProtectionPolicy
 from .pii.protect import FakePlan, add_fakes, protect
 from .pii.scan import PiiReport, scan_pii
-from .privacy.domain import DEFAULT_SHARE, default_delta, release_domain
+from .privacy.domain import DEFAULT_SHARE, release_domain
 from .privacy.hierarchy import POSTCODE_NAME, POSTCODE_RULE
 from .privacy.hierarchy import parse as parse_hierarchy
 from .privacy.ledger import PrivacyLedger
+from .privacy.rowcount import RowCount, default_delta, release_row_count
 from .progress import stage
 from .read import prepare, restore_timezones
 from .resources import check_rows_fit, row_bytes
@@ -146,7 +147,9 @@ class Synthesizer:
         if len(data) < MIN_ROWS:
             raise SynthRecordsError(f"the data has {len(data)} rows; a model needs at least {MIN_ROWS} (with fewer "
                                     "it can only repeat them); give more rows")
-        # Refitting composes with what earlier fits spent: the ledger says so.
+        # Refitting composes with what earlier fits spent: the ledger says so. A new ledger's
+        # default delta is set from the released row count (release_row_count, below).
+        fresh = getattr(self, "ledger_", None) is None
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         engine = make_engine(self.model_name, self.epochs)
         if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan)
@@ -182,9 +185,12 @@ class Synthesizer:
         kinds = self._kinds(protected.data)
         _check_public(protected.data, self.public_domain, ledger.is_private)
         ledger.start_fit()
+        # Under DP the row count is released first; every later use of n reads that count.
+        rows = (release_row_count(len(protected.data), ledger, set_delta=fresh and self.delta is None)
+                if ledger.is_private else RowCount(len(protected.data)))
         with stage("domain"):
             if ledger.is_private:  # every statistic the model sees is released under DP
-                domain = release_domain(protected.data, ledger, kinds=kinds,
+                domain = release_domain(protected.data, ledger, kinds=kinds, rows=rows,
                                         public=self._public(protected.data, kinds),
                                         share=self.domain_share or DEFAULT_SHARE,
                                         hierarchy=self._hierarchy(protected.data, kinds),
@@ -208,7 +214,7 @@ class Synthesizer:
         self.fakes_: list[FakePlan] = protected.fakes
         self.column_order_: list[str] = column_order + [c for c in protected.column_order if c not in column_order]
         self.actions_: dict[str, str] = protected.actions
-        self.training_rows_ = len(data)
+        self.training_rows_ = rows.rows  # the released count under DP: the default number of synthetic rows
         return self
 
     def _public(self, data: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, dict[str, Any]] | None:
@@ -274,7 +280,9 @@ class Synthesizer:
         return kinds or None
 
     def _delta(self, rows: int) -> float | None:
-        """Delta for the run: as given, else 1/(10 n); one at or above 1/n is refused."""
+        """Delta for the run: as given, else 1/(10 n); one at or above 1/n is refused. Under DP
+        with no delta given, a first fit replaces this one with 1/(10 n) from the released row
+        count before any conversion (privacy.rowcount); the Spark path keeps it."""
         if self.epsilon is None:
             return self.delta
         if rows <= 0:

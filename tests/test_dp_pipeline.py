@@ -5,6 +5,7 @@ a user who sets an epsilon gets them end to end (scan -> protect -> DP domain ->
 """
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -14,10 +15,12 @@ from conftest import run_cli
 import synthrecords
 from synthrecords import Synthesizer, SynthRecordsError
 from synthrecords.privacy.ledger import BudgetExceededError
+from synthrecords.privacy.rowcount import UPPER_Z, default_delta
 
 FAST = {"epochs": 2, "seed": 0}
-# every mechanism that reads real rows under DP: the domain release, the noisy pair tables, DP-SGD
-STAGES = ["domain", "pairs", "train"]
+# every mechanism that reads real rows under DP: the row count, the domain release, the noisy pair
+# tables, DP-SGD
+STAGES = ["rows", "domain", "pairs", "train"]
 
 
 def records(n: int = 1500, seed: int = 0) -> pd.DataFrame:
@@ -43,8 +46,30 @@ def test_an_epsilon_selects_dpctgan_and_one_ledger_covers_domain_and_training(pr
     assert synth.model_name == "dpctgan" and synth.domain_["region"].source == "dp"
     assert [e.stage for e in ledger.entries] == STAGES
     assert ledger.epsilon_spent() <= 1.0 and ledger.epsilon_spent() == pytest.approx(1.0, rel=0.01)
-    assert ledger.delta == pytest.approx(1 / (10 * len(data)))  # the default, reported
+    count = ledger.entries[0]
+    assert abs(ledger.rows - len(data)) < 6 * count.noise_multiplier  # released with noise, not exact
+    # the default delta, 1/(10 n), at an upper bound of the released count (never the exact n)
+    assert ledger.delta == pytest.approx(default_delta(ledger.rows + UPPER_Z * count.noise_multiplier))
     assert ledger.entries[-1].sample_rate < 1 and ledger.entries[-1].steps >= 2
+
+
+def test_every_later_use_of_the_row_count_reads_the_released_one(private, tmp_path):
+    synth, data = private
+    rows = synth.ledger_.rows
+    assert synth.training_rows_ == rows and len(synth.sample(seed=4)) == rows  # the default number of rows
+    assert synth.engine_.privacy_["rows"] == rows
+    synth.save(tmp_path / "m")
+    shared = (tmp_path / "m" / "synthesizer.json").read_text() + (tmp_path / "m" / "engine.json").read_text()
+    assert json.loads((tmp_path / "m" / "synthesizer.json").read_text())["training_rows"] == rows
+    if rows != len(data):  # equal by chance about once in 130 fits
+        assert not re.search(rf"(?<![\w.]){len(data)}(?![\w.])", shared)  # as a value, not inside a float
+
+
+@pytest.mark.parametrize("epsilon", [0.5, 3.0])
+def test_with_the_count_entry_the_ledger_still_ends_on_epsilon(epsilon):
+    ledger = Synthesizer(epsilon=epsilon, epochs=1, seed=0).fit(records(500)).ledger_
+    assert [e.stage for e in ledger.entries] == STAGES
+    assert ledger.epsilon_spent() <= epsilon and ledger.epsilon_spent() == pytest.approx(epsilon, rel=0.01)
 
 
 def test_a_category_of_one_row_never_reaches_the_output_through_the_pipeline():
@@ -76,7 +101,8 @@ def test_a_saved_dp_model_keeps_its_ledger_and_samples_the_same_rows(private, tm
     assert again.ledger_.to_dict() == synth.ledger_.to_dict()
     pd.testing.assert_frame_equal(again.sample(200, seed=5, fake_seed=2), synth.sample(200, seed=5, fake_seed=2))
     saved = json.loads((tmp_path / "m" / "ledger.json").read_text())
-    assert saved["delta_reserved"] > 0 and saved["entries"][0]["delta"] == saved["delta_reserved"]
+    domain = next(e for e in saved["entries"] if e["stage"] == "domain")
+    assert saved["delta_reserved"] > 0 and domain["delta"] == saved["delta_reserved"]
 
 
 def test_sampling_more_spends_nothing(private):
@@ -109,16 +135,23 @@ def test_public_domains_cost_nothing_and_are_used_as_given():
     assert synth.domain_["region"].source == "public"
 
 
+def test_a_run_without_rows_set_makes_as_many_rows_as_the_released_count():
+    result = synthrecords.synthesize(records(600), privacy={"epsilon": 1.0}, model={"epochs": 1, "seed": 0})
+    released = result.report["privacy"]["rows"]
+    assert len(result.synthetic) == released == result.report["run"]["rows_synthetic"]
+
+
 def test_the_report_states_exactly_what_the_guarantee_covers(private):
     data = records(600)
     result = synthrecords.synthesize(data, rows=200, privacy={"epsilon": 1.0}, model={"epochs": 1, "seed": 0})
     privacy = result.report["privacy"]
     assert result.summary["model"] == "dpctgan" and privacy["epsilon_spent"] <= 1.0
-    scope = " ".join(privacy["scope"])
-    for covered in ("domain", "DP-SGD", "post-processing"):
-        assert covered in scope
-    for outside in ("row count", "column classification", "validation figures"):
-        assert outside in scope
+    covered, outside = privacy["scope"][0], " ".join(privacy["scope"][1:])
+    for part in ("row count", "domain", "DP-SGD", "post-processing"):
+        assert part in covered
+    for part in ("column classification", "validation figures"):
+        assert part in outside
+    assert "row count" not in outside  # released under DP, not read outside the ledger
 
 
 def test_cli_fit_with_epsilon_trains_dpctgan_and_prints_the_ledger(tmp_path):

@@ -169,7 +169,9 @@ class DPCTGANEngine:
             pairs.measure(encoded, ledger, self.pair_share, secret if self.noise_seed is not None else None)
             pairs.to(device)
 
-        n = len(real)
+        # Under DP the sample rate, the steps and the fake rows per step come from the released
+        # row count (privacy.rowcount): the exact n would differ between neighbours.
+        n = ledger.rows if ledger.is_private and ledger.rows else len(real)
         epochs = self.epochs or DEFAULT_EPOCHS
         per_epoch = math.ceil(n / min(self.batch_size, n))
         q, steps = 1.0 / per_epoch, epochs * per_epoch  # the sample rate Opacus derives: 1 / len(loader)
@@ -182,12 +184,13 @@ class DPCTGANEngine:
         g_opt = torch.optim.Adam(generator.parameters(), lr=self.generator_lr, betas=(0.5, 0.9), weight_decay=1e-6)
         d_opt = torch.optim.Adam(discriminator.parameters(), lr=self.discriminator_lr, betas=(0.5, 0.9))
         discriminator, d_opt, criterion, loader, engine = private_discriminator(
-            discriminator, d_opt, real, batch_size=min(self.batch_size, n), noise_multiplier=sigma,
+            discriminator, d_opt, real, batches=per_epoch, noise_multiplier=sigma,
             max_grad_norm=self.max_grad_norm, generator=secret, grad_sample_mode=self.grad_sample_mode,
             noise_generator=noise, secure=self.secure and ledger.is_private)
         if ledger.is_private:
             ledger.record("train", noise_multiplier=sigma, sample_rate=q, steps=steps,
-                          detail=f"DP-SGD on the discriminator: {epochs} epochs over {n} rows, Poisson sampling, "
+                          detail=f"DP-SGD on the discriminator: {epochs} epochs of {per_epoch} steps at the released "
+                                 f"row count, Poisson sampling, "
                                  f"per-sample clipping at {self.max_grad_norm}"
                                  + (f"; {secure_mode_note()}" if self.secure else ""))
 
@@ -304,16 +307,23 @@ def _too_small(ledger: PrivacyLedger, spent, epochs: int, rows: int, per_epoch: 
 
 
 def private_discriminator(module: torch.nn.Module, optimizer: torch.optim.Optimizer, rows: torch.Tensor, *,
-                          batch_size: int, noise_multiplier: float, max_grad_norm: float, generator: torch.Generator,
-                          grad_sample_mode: str = "ghost", noise_generator: torch.Generator | None = None,
-                          secure: bool = False):
+                          batch_size: int | None = None, batches: int | None = None, noise_multiplier: float,
+                          max_grad_norm: float, generator: torch.Generator, grad_sample_mode: str = "ghost",
+                          noise_generator: torch.Generator | None = None, secure: bool = False):
     """Opacus-wrapped discriminator, optimizer and Poisson-sampling loader over ``rows``.
+
+    The sample rate is ``1 / batches`` (under DP ``batches`` comes from the released row
+    count), else ``1 / ceil(len(rows) / batch_size)``: Opacus takes it as 1 / len(loader)
+    and replaces the loader's batches with its own Poisson sampling.
 
     ``generator`` drives the Poisson sampling (on the CPU, where ``rows`` are) and, unless
     ``noise_generator`` is given, the noise, which Opacus draws on the module's device: on a
     GPU pass a generator created there. Keep both seeds secret. With ``secure`` Opacus' secure
     mode draws the noise instead (``secure_engine``)."""
-    loader = DataLoader(TensorDataset(rows), batch_size=batch_size, generator=generator)
+    if batches is not None:  # only len(loader) matters: Opacus replaces its batches by Poisson sampling
+        loader = DataLoader(TensorDataset(rows), batch_sampler=[[0]] * batches, generator=generator)
+    else:
+        loader = DataLoader(TensorDataset(rows), batch_size=batch_size, generator=generator)
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "secure RNG turned off": a seeded generator, as documented

@@ -22,6 +22,7 @@ from . import hierarchy as hier
 from .codes import code_support
 from .nulls import NULLABLE_Z, null_share
 from .plan import Plan
+from .rowcount import RowCount
 
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
 
@@ -31,8 +32,8 @@ def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
     return 1.0 - sigma * NormalDist().inv_cdf(delta_t / columns)
 
 
-def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float, rows: float,
-                 levels: list[tuple[Plan, list[Any], np.ndarray]]) -> ColumnDomain:
+def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float, rows: RowCount,
+                        levels: list[tuple[Plan, list[Any], np.ndarray]]) -> ColumnDomain:
     """Released categories and their shares, from noisy counts only (post-processing)."""
     counts = noisy[: len(keys)]
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
@@ -47,12 +48,13 @@ def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: f
     nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
     mass = sum(m for _, m, *_ in entries)
     nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
-    # Values outside the released keys: the public row count minus what was released (a
+    # Values outside the released keys: the released row count minus what was released (a
     # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
     derived = plan.thresholded or plan.grid
-    other = max(rows - nulls - mass, 0.0) if derived else max(float(noisy[len(keys)]), 0.0)
+    other = max(rows.rows - nulls - mass, 0.0) if derived else max(float(noisy[len(keys)]), 0.0)
     # Within the noise (that of every count it was derived from): taken as none.
-    other = other if other > NULLABLE_Z * sigma * math.sqrt(len(entries) + 1 if derived else 1) else 0.0
+    noise = math.sqrt((len(entries) + 1) * sigma ** 2 + rows.std ** 2) if derived else sigma
+    other = other if other > NULLABLE_Z * noise else 0.0
     emit = (plan.thresholded and other > 0
             and all(isinstance(k, str) and k != hier.OTHER_LABEL for k, *_ in entries))
     if emit:

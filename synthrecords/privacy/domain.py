@@ -41,8 +41,9 @@ sensitivity is sqrt(columns + levels)). Post-processing walks up the levels: a v
 released as itself if its noisy count clears ``tau``; at each coarser level a key's noisy
 count minus the mass already released below it is released as a generalised value
 ("221**", "TX*") if it clears the same bar (so the key itself cleared it). What no level
-releases is "other": the public row count minus the released masses and nulls, emitted as
-``*`` for text columns (the report's ``granularity`` says which share sits at each level).
+releases is "other": the released row count (``privacy.rowcount``) minus the released masses
+and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says which share
+sits at each level).
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers) are counted on the public integer grid ``CODE_GRID``: no key is read off
@@ -89,8 +90,11 @@ from .ledger import LedgerEntry, PrivacyLedger
 from .noise import discrete_gaussian
 from .plan import Plan, level_plans, plan_column
 from .ranges import released_range
+from .rowcount import RowCount, default_delta
 
 log = logging.getLogger(__name__)
+# default_delta lives in privacy.rowcount; spark.train and older callers import it from here.
+__all__ = ["DEFAULT_SHARE", "THRESHOLD_DELTA_SHARE", "default_delta", "release_domain"]
 
 # Share of epsilon this release alone spends. In RDP the domain's large noise costs the
 # training little: at epsilon 1 going from 0.1 to 0.3 raises DP-SGD's noise ~5 %; on the
@@ -101,16 +105,12 @@ THRESHOLD_DELTA_SHARE = 0.1  # share of delta spent by the category threshold
 Histograms = Callable[[list[Plan]], list[tuple[list[Any], np.ndarray]]]
 
 
-def default_delta(n_rows: int) -> float:
-    """Delta well below 1/n: 1 / (10 n)."""
-    return 1.0 / (10 * max(int(n_rows), 1))
-
-
 # The measuring step: plans in, one (keys, exact counts) pair per plan out.
 def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = DEFAULT_SHARE,
                    noise_seed: int | None = None, histograms: Histograms | None = None,
-                   hierarchy: dict[str, Any] | None = None, anchored: Collection[str] = ()) -> Domain:
+                   hierarchy: dict[str, Any] | None = None, anchored: Collection[str] = (),
+                   rows: RowCount | None = None) -> Domain:
     """Release the domain of every column of ``data`` under DP, charged to ``ledger``.
 
     ``public`` declares columns' domains the user vouches are public, e.g.
@@ -130,6 +130,10 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     such as ``"prefix 3, prefix 1"``, a lookup CSV path or DataFrame; see ``privacy.hierarchy``).
     ``anchored`` names integer-code columns (the target) whose codes are released only where
     each clears the noise alone (``privacy.codes.code_support``): no invented class.
+
+    ``rows`` is the row count released before (``privacy.rowcount``): a thresholded column's
+    "other" mass is that count minus what was released. Without it the exact count is read
+    as the histograms pass (the Spark path, whose scope says so).
     """
     if not ledger.is_private:
         raise SynthRecordsError("release_domain needs a ledger with an epsilon; without DP use domain.data_domain")
@@ -163,10 +167,12 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     if noise_seed is not None:
         log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
     rng = None if noise_seed is None else np.random.default_rng(noise_seed)  # None: secrets (the OS CSPRNG)
-    rows: list[float] = []  # the row count (public schema, see the module docstring), read as counts pass
-    histograms = _noting_rows(histograms or partial(_exact_histograms, data), rows)
+    noted: list[float] = []  # without a released count: the exact one, read as the counts pass
+    histograms = histograms or partial(_exact_histograms, data)
+    histograms = _noting_rows(histograms, noted) if rows is None else histograms
     measured = [(keys, counts + discrete_gaussian(sigma, len(counts), rng))  # integer counts, integer noise
-                for keys, counts in (histograms(plans) if histograms else _exact_histograms(data, plans))]
+                for keys, counts in histograms(plans)]
+    rows = rows or RowCount(max(int(noted[0]), 1))
     # -- everything below is post-processing of the noisy counts -----------------------
     columns = {}
     levels = defaultdict(list)
@@ -177,7 +183,7 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
         if plan.column is not None:
             continue
         if plan.kind in ("categorical", "boolean"):
-            columns[plan.name] = released_categories(plan, keys, noisy, sigma, tau, rows[0], levels.get(plan.name, []))
+            columns[plan.name] = released_categories(plan, keys, noisy, sigma, tau, rows, levels.get(plan.name, []))
         else:
             columns[plan.name] = released_range(plan, noisy, sigma)
     log.info("domain released under DP: noise std %.3g per count, category threshold %.3g", sigma, tau)

@@ -28,10 +28,10 @@ ORDERS: tuple[float, ...] = tuple([1 + x / 10.0 for x in range(1, 100)] + list(r
 NO_GUARANTEE = "no epsilon set: no formal privacy guarantee"
 # Every sensitivity (one count per histogram, one clipped gradient per DP-SGD step) and
 # Opacus' subsampled-Gaussian analysis are for add/remove neighbours. Under that relation
-# the row count itself differs between neighbours; it is read outside the ledger (it sets
-# the default delta, the DP-SGD sample rate and steps) and the scope says so.
+# the row count itself differs between neighbours, so it is released too, as a noisy count
+# (its own "rows" entry, privacy.rowcount), and only that count is used afterwards.
 NEIGHBOURING = ("add or remove one record (every entry's sensitivity and Opacus' analysis are for this relation; "
-                "the row count is not protected by it and is read outside the ledger)")
+                "the row count is released as a noisy count, the 'rows' entry, and every later use of n reads it)")
 
 
 class BudgetExceededError(SynthRecordsError):
@@ -66,6 +66,7 @@ class PrivacyLedger:
     delta: float | None = None
     entries: list[LedgerEntry] = field(default_factory=list)
     fits: int = 0
+    rows: int | None = None  # the row count the "rows" entry released (noisy); None: not released
 
     def __post_init__(self) -> None:
         if self.epsilon is not None:
@@ -152,6 +153,7 @@ class PrivacyLedger:
             "accounting": "RDP (Opacus analysis), all entries composed, converted once" if self.is_private else None,
             "neighbouring": NEIGHBOURING if self.is_private else None,
             "fits": self.fits,
+            "rows": self.rows,
             "entries": per_entry,
             "note": NO_GUARANTEE if not self.is_private else (
                 "refit on the same data: entries of every fit are composed" if self.fits > 1 else ""
@@ -162,4 +164,4 @@ class PrivacyLedger:
     def from_dict(cls, data: dict[str, Any]) -> PrivacyLedger:
         fields = set(LedgerEntry.__dataclass_fields__)
         entries = [LedgerEntry(**{k: v for k, v in e.items() if k in fields}) for e in data.get("entries", [])]
-        return cls(data.get("epsilon_target"), data.get("delta"), entries, int(data.get("fits", 0)))
+        return cls(data.get("epsilon_target"), data.get("delta"), entries, int(data.get("fits", 0)), data.get("rows"))
