@@ -80,11 +80,7 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
     if not synth.ledger_.is_private:
         return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
                 "covered by a formal guarantee."), *_declared_scope(synth)]
-    declared = set(synth.column_types or {}) | set(synth.public_domain or {})
-    inferred = [c for c in synth.domain_.names if c not in declared]
-    kinds = (f"column types, integer-ness and date formats inferred from the values of {', '.join(inferred)} "
-             "(one record can flip them; declare [columns] types or public domains to make them public input)"
-             if inferred else "no column type: every modelled column's type was declared")
+    kinds = _schema_read(synth)
     released = synth.ledger_.rows is not None  # the Spark path does not release the count yet
     count = ("the row count (one noisy count, its own entry; the default delta, the DP-SGD sample rate and steps, the "
              "domain's 'other' mass and, unless [output] rows is set, the number of synthetic rows come from it), "
@@ -97,8 +93,9 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "tables of column pairs (one Gaussian mechanism) and every DP-SGD step of the discriminator; the generator, "
         "the encoders and the conditional sampler use only those releases. Sampling is post-processing."),
         (f"Neighbouring datasets differ by adding or removing one record. Read outside the ledger, as schema: {exact}"
-        f"column names, and {kinds} (a categorical column of at most 20 distinct integers is a code on the public "
-        "integer grid)."),
+        f"column names, the type each column was read with (a CSV column is numeric when every value parses as a "
+        f"number), and {kinds}. One record can flip any of these; declare [columns] types and public domains "
+        "(integer, decimals, datetime_format, categories or bounds) to make them public input."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
         "the shapes of identifier columns used for fakes (locale, format, variant and null shares, each kept only "
@@ -113,6 +110,26 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "actions, the expectation outcomes on synthetic rows and the sampling figures."),
         *_declared_scope(synth),
     ]
+
+
+def _schema_read(synth: Synthesizer) -> str:
+    """Which facts about column kinds were read off the values, per column (declarations excepted)."""
+    types, public = synth.column_types or {}, synth.public_domain or {}
+    declared = lambda c, key: key in public.get(c, {})
+    constraints = getattr(synth, "constraints_", None)
+    modelled = [c for c in synth.domain_ if c.name not in (constraints.filled if constraints else ())]
+    inferred = [c.name for c in modelled if c.name not in types and not c.hierarchy and not declared(c.name, "kind")]
+    integer = [c.name for c in modelled if c.kind == "numerical" and not declared(c.name, "integer")]
+    dates = [c.name for c in modelled if c.kind == "datetime" and not declared(c.name, "datetime_format")]
+    codes = [c.name for c in modelled if c.kind == "categorical" and c.source != "public"]
+    read = [(inferred, ("the type (numbers: integers with at most 10 distinct values are categorical, and so is an "
+                       "integer target; text: dates when 99 % of the first 500 values parse in one format)")),
+            (integer, "whether every value is an integer, and the decimals (up to 6) of those that are not"),
+            (dates, "the date format"),
+            (codes, ("for those read as numbers, whether they hold at most 20 distinct integers (then codes counted "
+                    "on the public grid -1..20)"))]
+    out = [f"of {', '.join(names)}: {what}" for names, what in read if names]
+    return "; ".join(out) if out else "nothing else: every modelled column's type and format was declared"
 
 
 def _declared_scope(synth: Synthesizer) -> list[str]:

@@ -193,7 +193,24 @@ def test_no_exact_statistic_of_the_added_record_reaches_share_but_owner_has_them
 
 def test_the_scope_names_the_columns_whose_type_was_inferred_from_values(two_runs):
     scope = " ".join(_json(two_runs[0] / "share" / "ledger.json")["scope"])
-    assert "inferred from the values of" in scope and "annual_income" in scope
+    assert "annual_income" in scope and "whether every value is an integer" in scope and "the date format" in scope
+
+
+def test_the_scope_reads_nothing_of_a_column_whose_type_and_format_are_declared():
+    from synthrecords.domain import ColumnDomain, Domain
+    from synthrecords.job import privacy_scope
+    from synthrecords.synthesizer import Synthesizer
+
+    synth = Synthesizer(epsilon=1.0, column_types={"age": "numerical", "joined": "datetime"},
+                        public_domain={"age": {"integer": True}, "joined": {"datetime_format": "%Y-%m-%d"}})
+    synth.ledger_ = PrivacyLedger(1.0, 1e-5, rows=100)
+    synth.domain_ = Domain({"age": ColumnDomain("age", "numerical", integer=True, source="dp"),
+                            "joined": ColumnDomain("joined", "datetime", datetime_format="%Y-%m-%d", source="dp"),
+                            "income": ColumnDomain("income", "numerical", source="dp")})
+    covered, read = privacy_scope(synth)[:2]
+    assert "of income: the type" in read and "income: whether every value is an integer" in read
+    assert "age" not in read and "joined" not in read
+    assert "row count" in covered and "row count" not in read  # released under DP: the ledger's rows
 
 
 # ---------------------------------------------------------------- model folders are shared too (items 1, 4)
