@@ -31,13 +31,13 @@ class InputConfig(_Section):
 
 class OutputConfig(_Section):
     dir: Path = Path("runs/latest")
-    rows: int | None = Field(default=None, gt=0)  # default: as many as the training rows
+    rows: int | None = Field(default=None, gt=0)  # default: as many as the training rows (under DP: their noisy count)
     overwrite: bool = False  # replace an existing release folder (CLI: --overwrite)
 
 
 class PrivacyConfig(_Section):
     epsilon: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    delta: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)  # default: 1 / (10 * training rows)
+    delta: float | None = Field(default=None, gt=0, lt=1, allow_inf_nan=False)  # default: 1 / (10 n), n = noisy row count + 3 std
     # share of epsilon spent on the DP domain release; default dp_domain.DEFAULT_SHARE
     domain_share: float | None = Field(default=None, gt=0, lt=1)
     # total epsilon for this dataset across every fit, kept in budget_file (see synthrecords.privacy.budget;

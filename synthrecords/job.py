@@ -105,9 +105,10 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "counts their chance equalities with real values. Free text is redacted with each row's own identifiers "
         "plus NER and patterns only."),
         ("Not in share/: the validation figures against real rows (fidelity, utility, privacy metrics, leakage check, "
-        "expectations on real rows), the PII evidence, the input's path, size and sha256 and the dataset budget: "
-        "they are in owner/, which is not for sharing. share/ holds the synthetic rows, this ledger, the PII "
-        "actions, the expectation outcomes on synthetic rows and the sampling figures."),
+        "expectations on real rows), the PII evidence, the input's path, size and sha256, the stage timings and the "
+        "dataset budget: they are in owner/, which is not for sharing. share/ holds the synthetic rows, this "
+        "ledger, the PII actions, the expectation outcomes on synthetic rows and the sampling figures, and the "
+        "time the release was written (a run takes longer on more rows: with its start time it hints at the size)."),
         *_declared_scope(synth),
     ]
 
