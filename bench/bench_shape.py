@@ -85,7 +85,7 @@ def one_run(job_path: Path, seed: int, epsilon: float) -> dict[str, Any]:
             "tenure_months vs signup_date": pair_trends(train, synthetic, domain, TENURE),
             "whole-table quality": result.report["fidelity"]["quality_score"],
             "TSTR ROC AUC": auc.get("tstr"), "TSTR 95 % CI": auc.get("tstr_ci95"), "TRTR ROC AUC": auc.get("trtr"),
-            "columns": len(domain.names)}
+            "columns": len(domain.names), "filter rejection rate": result.report["sampling"]["filter"]["rejection_rate"]}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{run['largest category share excess']:.3f} ({run['excess at']}), geography pairs "
               f"{run['geography pairs']:.3f}, tenure vs signup {run['tenure_months vs signup_date']:.3f}, "
               f"quality {run['whole-table quality']:.3f}, TSTR {run['TSTR ROC AUC']:.3f} "
-              f"({ci[0]:.3f}-{ci[1]:.3f}; TRTR {run['TRTR ROC AUC']:.3f})", flush=True)
+              f"({ci[0]:.3f}-{ci[1]:.3f}; TRTR {run['TRTR ROC AUC']:.3f}); filter replaced "
+              f"{run['filter rejection rate'] or 0:.1%} of the rows", flush=True)
     print(f"\nepsilon {args.epsilon:g}, {len(runs)} runs of {args.job.name}: mean (min-max) against the goal")
     for name, (goal, higher) in GOALS.items():
         values = np.array([r[name] for r in runs], dtype=float)
