@@ -96,12 +96,18 @@ def make_city_pool(fake: Faker, rng: np.random.Generator, n_cities: int) -> list
             for s in city_states]
 
 
+def city_weights(n_cities: int) -> np.ndarray:
+    """Each city's share of the customers, by its place in the pool: Zipf-like, a few big metros.
+    Public like a census population: make_geography_lookup.py writes it into the lookup."""
+    weight = 1.0 / np.arange(1, n_cities + 1) ** 0.8
+    return weight / weight.sum()
+
+
 def make_places(fake: Faker, rng: np.random.Generator, n: int, n_cities: int = 300) -> list[tuple]:
     """(postcode, city, state, region) per row, drawn from a skewed pool of cities so that
     city and ZIP behave like real quasi identifiers (shared by many, rare for some)."""
     cities = make_city_pool(fake, rng, n_cities)
-    city_weight = 1.0 / np.arange(1, n_cities + 1) ** 0.8  # Zipf-like: a few big metros
-    picks = rng.choice(n_cities, size=n, p=city_weight / city_weight.sum())
+    picks = rng.choice(n_cities, size=n, p=city_weights(n_cities))
     return [(zips[rng.integers(len(zips))], city, state, STATE_REGION[state])
             for city, state, zips in (cities[k] for k in picks)]
 

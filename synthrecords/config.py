@@ -128,6 +128,7 @@ class LookupConstraint(_Section):
     columns: list[str]  # finest first for a hierarchy: ["postcode", "city", "state", "region"]
     lookup: Path  # a public CSV file with a header naming the columns
     anchor: str | None = None  # the one modelled column; default the first
+    weight: str | None = None  # a lookup column of public weights (e.g. population): rows drawn in proportion
 
 
 class InequalityConstraint(_Section):

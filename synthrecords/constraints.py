@@ -118,6 +118,13 @@ class Inequality:
     def writes(self) -> list[str]:
         return []
 
+    def moves(self) -> list[str]:
+        """The columns its repair changes: the inequality's own column (and for a swap, the
+        bounding one). Declare it on the column whose exact value matters least."""
+        if self.repair == "filter":
+            return []
+        return [self.column, *(f.columns[0] for f in self.bounds.values())] if self.repair == "swap" else [self.column]
+
     def broken(self, frame: pd.DataFrame, domain: Domain) -> dict[str, np.ndarray]:
         value = _values(frame[self.column], domain, self.column)
         out = {}
@@ -197,7 +204,8 @@ class ConstraintSet:
         return [c for k in self.constraints for c in k.writes()]
 
     def check(self, columns: list[str], modelled: list[str] | None = None) -> None:
-        """Every column a constraint names exists; with ``modelled``, every column it reads is modelled."""
+        """Every column a constraint names exists; with ``modelled``, every column it reads is
+        modelled or filled in by another constraint; no repair moves a filled-in column; no circle."""
         seen: dict[str, str] = {}
         for k in self.constraints:
             for column in [*k.reads(), *k.writes()]:
@@ -210,22 +218,45 @@ class ConstraintSet:
                                             "declare one constraint per column")
                 seen[column] = k.name
         for k in self.constraints:
-            read = [c for c in k.reads() if c in seen]
-            if read:
-                raise SynthRecordsError(f"{k.name}: it reads {read[0]!r}, which {seen[read[0]]} fills in; "
-                                        "constraints read modelled columns only")
-            absent = [c for c in k.reads() if modelled is not None and c not in modelled]
+            if isinstance(k, Combinations) and k.anchor in seen:
+                raise SynthRecordsError(f"{k.name}: its anchor {k.anchor!r} is filled in by {seen[k.anchor]}; "
+                                        "the anchor must be a modelled column")
+            moved = [c for c in getattr(k, "moves", list)() if c in seen]
+            if moved:
+                raise SynthRecordsError(f"{k.name}: its repair would move {moved[0]!r}, which {seen[moved[0]]} fills "
+                                        "in, and break that; declare the inequality on a modelled column the other "
+                                        "reads (e.g. birth_date at_most add_years(signup_date, -18)), or repair 'filter'")
+            absent = [c for c in k.reads() if modelled is not None and c not in modelled and c not in seen]
             if absent:
                 raise SynthRecordsError(f"{k.name}: it reads {absent[0]!r}, which is not modelled (dropped or an "
                                         "identifier); keep it with pii columns = {" + f"{absent[0]} = 'keep'" + "}")
+        self.ordered()  # a circle is an error before the fit
+
+    def ordered(self) -> list[Constraint]:
+        """Constraints in the order they apply: each after those that fill in or move a column it
+        reads (a formula over a repaired date sees the repaired value; a bound over a derived
+        column sees it derived). Otherwise lookups first, then inequalities, then formulas."""
+        rank = {Combinations: 0, Inequality: 1, Derived: 2}
+        todo = sorted(self.constraints, key=lambda k: rank[type(k)])
+        done: list[Constraint] = []
+        while todo:
+            ready = next((k for k in todo if not any(
+                _needs(k) & set(o.writes() + getattr(o, "moves", list)()) for o in todo if o is not k)), None)
+            if ready is None:
+                raise SynthRecordsError(f"{todo[0].name}: it and {todo[1].name} each change a column the other reads "
+                                        "(a circle); drop one, or declare the inequality on another column")
+            todo.remove(ready)
+            done.append(ready)
+        return done
 
     def domain(self, modelled: Domain, order: list[str]) -> Domain:
         """The modelled domain plus the filled-in columns' domains (from the lookup or the
         formula over released bounds: no budget), in ``order``."""
-        extra = {}
-        for k in self.constraints:
+        extra: dict[str, ColumnDomain] = {}
+        for k in self.ordered():
+            known = Domain({**modelled.columns, **extra})
             for column in k.writes():
-                extra[column] = k.domain_of(modelled) if isinstance(k, Derived) else k.domain_of(column, modelled)
+                extra[column] = k.domain_of(known) if isinstance(k, Derived) else k.domain_of(column, known)
             if isinstance(k, Combinations) and k.anchor in modelled.columns:
                 extra[k.anchor] = widen(modelled[k.anchor], list(k.table[k.anchor].astype(str).unique()))
         every = {**modelled.columns, **extra}
@@ -235,12 +266,9 @@ class ConstraintSet:
         """Fill in and repair ``frame`` (synthetic rows); returns it, the rows a "filter"
         inequality rejects, and what each constraint did."""
         frame = frame.copy()
-        ordered = ([k for k in self.constraints if isinstance(k, Combinations)]
-                   + [k for k in self.constraints if isinstance(k, Inequality)]
-                   + [k for k in self.constraints if isinstance(k, Derived)])
         rejected = np.zeros(len(frame), dtype=bool)
         done = []
-        for k in ordered:
+        for k in self.ordered():
             if isinstance(k, Inequality) and k.repair == "filter":
                 rejected |= np.logical_or.reduce(list(k.broken(frame, domain).values()))
             done.append({"constraint": k.name, **k.apply(frame, domain, rng)})
@@ -248,6 +276,12 @@ class ConstraintSet:
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [k.to_dict() for k in self.constraints]
+
+
+def _needs(k: Constraint) -> set[str]:
+    """The columns ``k`` reads that another constraint may have to fill in or move first (an
+    inequality's own moved column is its to change, so two rules on one column are no circle)."""
+    return set(k.reads()) - set(getattr(k, "moves", list)())
 
 
 class ConstrainedEngine:

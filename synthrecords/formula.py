@@ -58,13 +58,33 @@ def days_between(start: Any, end: Any) -> Any:
 
 
 def _shift(unit: str):
+    """``add_years`` / ``add_months`` / ``add_days``: a date moved by a whole number of units, which
+    may be a constant or a numeric column (a date derived from an as-of date and a month count:
+    ``add_months("2025-12-31", -tenure_months)``). A day past the target month's end becomes its
+    last day (31 March - 1 month -> 28 February); a fractional amount is rounded down."""
+    per_month = {"years": 12, "months": 1}.get(unit)
+
     def shift(date: Any, amount: Any) -> Any:
-        return _dates(date) + pd.DateOffset(**{unit: amount})  # 29 February + 1 year -> 28 February
+        dates, amounts = _dates(date), amount
+        if not isinstance(amounts, pd.Series):  # one amount for every row: pandas' own offset
+            return dates + pd.DateOffset(**{unit: int(np.floor(amounts))})
+        dates = dates if isinstance(dates, pd.Series) else pd.Series(dates, index=amounts.index)
+        amounts = np.floor(pd.to_numeric(amounts, errors="coerce"))
+        if per_month is None:
+            return dates + pd.to_timedelta(amounts, unit="D")
+        months = dates.dt.year * 12 + dates.dt.month - 1 + amounts * per_month
+        ok = months.notna() & dates.notna()
+        year, month = (months[ok] // 12).astype(int), (months[ok] % 12 + 1).astype(int)
+        first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
+        day = np.minimum(dates[ok].dt.day, first.dt.days_in_month)
+        out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+        out[ok] = first + pd.to_timedelta(day - 1, unit="D") + (dates[ok] - dates[ok].dt.normalize())
+        return out
     shift.__name__ = f"add_{unit}"
     return shift
 
 
-# name -> (function, which arguments must be integer constants)
+# name -> (function, which arguments are amounts: a number or a numeric column, never date text)
 FUNCTIONS: dict[str, tuple[Any, tuple[int, ...]]] = {
     "months_between": (months_between, ()), "years_between": (years_between, ()),
     "days_between": (days_between, ()), "add_years": (_shift("years"), (1,)),
@@ -137,15 +157,15 @@ def _check(node: ast.AST, text: str, where: str, columns: list[str], *, in_call:
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         _check(node.operand, text, where, columns)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
-        _, constant = FUNCTIONS[node.func.id]
+        _, amounts = FUNCTIONS[node.func.id]
         if len(node.args) != 2 or node.keywords:
             raise SynthRecordsError(f"{where}: formula {text!r}: {node.func.id} takes two arguments, "
                                     f"got {len(node.args) + len(node.keywords)}")
         for i, arg in enumerate(node.args):
-            if i in constant and not (isinstance(arg, ast.Constant) and type(arg.value) is int):
+            if i in amounts and isinstance(arg, ast.Constant) and not isinstance(arg.value, int | float):
                 raise SynthRecordsError(f"{where}: formula {text!r}: argument {i + 1} of {node.func.id} must be a "
-                                        f"whole number, e.g. {node.func.id}(birth_date, 18)")
-            _check(arg, text, where, columns, in_call=True)
+                                        f"number or a numeric column, e.g. {node.func.id}(birth_date, 18)")
+            _check(arg, text, where, columns, in_call=i not in amounts)
     else:
         allowed = ", ".join(FUNCTIONS)
         what = ast.unparse(node) if isinstance(node, ast.expr) else type(node).__name__

@@ -57,8 +57,8 @@ def job_constraints(job: JobConfig) -> list:
     from .constraints import Derived, Inequality, constraints_from_suite, hierarchy
 
     spec = job.constraints
-    out: list = [hierarchy(h.columns, h.lookup, anchor=h.anchor) for h in spec.hierarchy]
-    out += [hierarchy(f.columns, f.lookup, anchor=f.anchor, kind="fixed_combinations")
+    out: list = [hierarchy(h.columns, h.lookup, anchor=h.anchor, weight=h.weight) for h in spec.hierarchy]
+    out += [hierarchy(f.columns, f.lookup, anchor=f.anchor, kind="fixed_combinations", weight=f.weight)
             for f in spec.fixed_combinations]
     out += [Inequality(i.column, i.at_least, i.at_most, i.strict, i.repair) for i in spec.inequality]
     if spec.from_suites:

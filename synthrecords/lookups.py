@@ -2,7 +2,9 @@
 
 Only the ``anchor`` column is modelled; the others are taken from a lookup row holding the
 sampled anchor value: a hierarchy's parents are then exact, its finer levels are drawn level
-by level, each child equally likely. A generalised anchor value (``privacy.hierarchy``:
+by level, each child equally likely, or, when the lookup has a public ``weight`` column (a
+census population, a branch's customer base as published), each row in proportion to it:
+real places are far from equally likely, and a uniform draw flattens them. A generalised anchor value (``privacy.hierarchy``:
 "TX*" is some city of TX, "221**" some postcode starting 221) fixes the coarser level it
 names and draws below it among the anchor values the domain did not release; "*" (or any
 value the lookup does not hold) draws among all unreleased anchor values; a missing anchor
@@ -37,6 +39,7 @@ class Combinations:
     anchor: str | None = None  # the modelled column; default the first (finest) one
     kind: str = "hierarchy"
     lookup: str | None = None  # where the rows came from, for messages
+    weights: list[float] | None = None  # public weight of each row (e.g. its population); None: level by level
 
     def __post_init__(self) -> None:
         self.anchor = self.anchor or (self.columns[0] if self.columns else None)
@@ -49,6 +52,13 @@ class Combinations:
         if not self.rows or any(len(row) != len(self.columns) for row in self.rows):
             raise SynthRecordsError(f"{self.name}: the lookup{' ' + self.lookup if self.lookup else ''} needs rows of "
                                     f"{len(self.columns)} values, one per column, and at least one row")
+        if self.weights is not None:
+            weights = pd.to_numeric(pd.Series(self.weights, dtype=object), errors="coerce").to_numpy(dtype=float)
+            if len(weights) != len(self.rows) or not (np.isfinite(weights) & (weights >= 0)).all() or not weights.sum():
+                raise SynthRecordsError(f"{self.name}: the lookup needs one public weight >= 0 per row, not all 0 (got "
+                                        f"{len(weights)} for {len(self.rows)} rows, smallest {np.nanmin(weights, initial=0)}"
+                                        "); fix the weight column or leave weight unset")
+            self.weight_array = weights
         self.table = pd.DataFrame(self.rows, columns=self.columns, dtype=object)
         if self.kind == "hierarchy":  # from the anchor up, each level determines the next (below it,
             # a child may sit under several parents: a ZIP code can span two cities)
@@ -131,7 +141,10 @@ class Combinations:
         """Each candidate lookup row's chance when the levels below ``level`` are drawn one at a
         time, each child of a parent equally likely (a state's cities, then the city's postcodes):
         no city weighs more for having more postcodes. Combinations that are not nested: each
-        anchor value equally likely, then each of its rows."""
+        anchor value equally likely, then each of its rows. With public weights: each row in
+        proportion to its weight (level by level where every candidate weighs 0)."""
+        if self.weights is not None and self.weight_array[rows].sum() > 0:
+            return self.weight_array[rows] / self.weight_array[rows].sum()
         sub = self.table.iloc[rows]
         chance = np.ones(len(rows))
         if self.kind != "hierarchy":
@@ -149,12 +162,13 @@ class Combinations:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "columns": self.columns, "anchor": self.anchor, "lookup": self.lookup,
-                "rows": self.rows}
+                "rows": self.rows, **({"weights": self.weights} if self.weights is not None else {})}
 
 
 def hierarchy(columns: list[str], lookup: str | Path, *, anchor: str | None = None,
-              kind: str = "hierarchy") -> Combinations:
-    """A hierarchy (or fixed combinations) whose rows are read from a public lookup CSV file."""
+              kind: str = "hierarchy", weight: str | None = None) -> Combinations:
+    """A hierarchy (or fixed combinations) whose rows are read from a public lookup CSV file;
+    ``weight`` names a column of public weights (rows listed twice add up)."""
     path = Path(lookup)
     try:
         with open(path, newline="", encoding="utf-8") as fh:
@@ -162,12 +176,24 @@ def hierarchy(columns: list[str], lookup: str | Path, *, anchor: str | None = No
     except OSError as exc:
         raise SynthRecordsError(f"constraint {kind} {columns}: lookup {path} cannot be read ({exc.strerror}); "
                                 "give the path of a CSV file with a header row naming the columns") from None
-    missing = [c for c in columns if not table or c not in table[0]]
+    missing = [c for c in [*columns, *([weight] if weight else [])] if not table or c not in table[0]]
     if missing:
         raise SynthRecordsError(f"constraint {kind} {columns}: lookup {path} has no column {missing[0]!r}; its "
                                 f"header is {list(table[0]) if table else []}")
-    rows = sorted({tuple(r[c] for c in columns) for r in table})
-    return Combinations(list(columns), [list(r) for r in rows], anchor, kind, str(path))
+    if weight is None:
+        rows = sorted({tuple(r[c] for c in columns) for r in table})
+        return Combinations(list(columns), [list(r) for r in rows], anchor, kind, str(path))
+    summed: dict[tuple, float] = {}
+    for number, r in enumerate(table, start=2):
+        try:
+            value = float(r[weight])
+        except ValueError:
+            raise SynthRecordsError(f"constraint {kind} {columns}: lookup {path} line {number}: weight {weight!r} "
+                                    f"is {r[weight]!r}, not a number; give every row a number >= 0") from None
+        key = tuple(r[c] for c in columns)
+        summed[key] = summed.get(key, 0.0) + value
+    rows = sorted(summed)
+    return Combinations(list(columns), [list(r) for r in rows], anchor, kind, str(path), [summed[r] for r in rows])
 
 
 def widen(col: ColumnDomain, values: list[str]) -> ColumnDomain:

@@ -15,6 +15,7 @@ from synthrecords.constraints import (
     Derived,
     Inequality,
     constraints_from_suite,
+    from_dict,
     hierarchy,
 )
 from synthrecords.domain import ColumnDomain, Domain
@@ -180,7 +181,7 @@ def test_a_filter_inequality_drops_rows_and_states_its_acceptance_rate(table):
     ("__import__('os').system('true')", "is not allowed"),
     ("signup_date.year", "is not allowed"),
     ("months_between(signup_date)", "takes two arguments"),
-    ("add_years(birth_date, age)", "must be a whole number"),
+    ('add_years(birth_date, "18")', "must be a number or a numeric column"),
     ("signup_date +", "is not valid"),
     ('months_between(signup_date, "soon")', "is not a date"),
 ])
@@ -195,7 +196,7 @@ def test_a_bad_formula_is_a_one_line_error_naming_the_constraint(formula, says):
     (lambda lk: Derived("tenure", TENURE), "constraint derived 'tenure': column 'tenure' is not in the data"),
     (lambda lk: Derived("tenure_months", 'months_between(signed_up, "2025-12-31")'), "column 'signed_up'"),
     (lambda lk: hierarchy(["zip", "city"], lk), "has no column 'zip'"),
-    (lambda lk: Inequality("high", at_least="tenure_months"), "reads 'tenure_months', which constraint derived"),
+    (lambda lk: Inequality("tenure_months", at_least=0), "repair would move 'tenure_months', which constraint derived"),
 ])
 def test_an_unknown_or_filled_in_column_is_refused_before_the_fit(table, lookup, constraint, says):
     extra = [] if "tenure_months" not in says else [Derived("tenure_months", TENURE)]
@@ -338,10 +339,26 @@ def test_the_demo_lookup_holds_every_place_of_the_sample_table():
     from pathlib import Path
 
     data = Path(__file__).resolve().parents[1] / "sample_data"
+    columns = ["postcode", "city", "state", "region"]
     places = pd.read_csv(data / "geography_lookup.csv", dtype=str)
-    real = pd.read_csv(data / "customers.csv", dtype=str)[list(places.columns)].drop_duplicates()
-    assert len(real.merge(places)) == len(real)
-    hierarchy(list(places.columns), data / "geography_lookup.csv", anchor="city")  # nested from city up
+    real = pd.read_csv(data / "customers.csv", dtype=str)[columns].drop_duplicates()
+    assert len(real.merge(places[columns])) == len(real)
+    hierarchy(columns, data / "geography_lookup.csv", anchor="city", weight="population")  # nested from city up
+
+
+def test_the_demo_lookups_populations_are_the_generators_city_weights():
+    import sys
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "sample_data"
+    sys.path.insert(0, str(data))
+    try:
+        from make_customers import city_weights
+    finally:
+        sys.path.remove(str(data))
+    people = pd.read_csv(data / "geography_lookup.csv", dtype={"postcode": str}).groupby("city").population.sum()
+    # the biggest cities hold the largest shares; every city's population is its generator weight
+    assert np.allclose(np.sort(people.to_numpy())[::-1] / people.sum(), city_weights(300), rtol=1e-3, atol=1e-7)
 
 
 def test_under_dp_filled_in_columns_cost_nothing_and_still_hold(table, lookup):
@@ -365,3 +382,79 @@ def test_regenerating_the_lookups_reproduces_the_committed_files(tmp_path):
                    cwd=data, check=True, capture_output=True, timeout=120)
     for name in ("geography_lookup.csv", "city_lookup.csv"):
         assert (tmp_path / name).read_bytes() == (data / name).read_bytes()
+
+
+def test_a_date_moves_by_a_month_count_taken_from_a_column():
+    frame = pd.DataFrame({"tenure_months": [0, 1, 10, 22, None], "d": ["2000-02-29", "2001-03-31", "2002-01-15",
+                                                                    None, "2003-05-05"]})
+    signup = parse('add_months("2025-12-31", -tenure_months)', "t").evaluate(frame)
+    assert signup.dt.strftime("%Y-%m-%d").tolist()[:4] == ["2025-12-31", "2025-11-30", "2025-02-28", "2024-02-29"]
+    assert signup.isna().tolist() == [False] * 4 + [True]
+    back = parse('months_between(add_months("2025-12-31", -tenure_months), "2025-12-31")', "t").evaluate(frame)
+    assert back.tolist()[:4] == [0, 1, 10, 22]  # the month count survives the round trip
+    assert parse("add_months(d, tenure_months)", "t").evaluate(frame).dt.strftime("%Y-%m-%d").tolist()[:3] == [
+        "2000-02-29", "2001-04-30", "2002-11-15"]
+    col = Derived("signup_date", 'add_months("2025-12-31", -tenure_months)').domain_of(
+        Domain({"tenure_months": ColumnDomain("tenure_months", "numerical", lower=0, upper=191, integer=True)}))
+    assert (col.kind, col.lower, col.upper) == ("datetime", "2010-01-31", "2025-12-31")
+
+
+def test_a_bound_over_a_derived_column_is_checked_after_it_and_the_repair_moves_only_its_own_column():
+    rules = ConstraintSet([Inequality("birth_date", at_most="add_years(signup_date, -18)"),
+                           Derived("signup_date", 'add_months("2025-12-31", -tenure_months)')])
+    assert [k.kind for k in rules.ordered()] == ["derived", "inequality"]
+    frame = pd.DataFrame({"tenure_months": [120, 3, 40], "birth_date": ["1990-06-01", "2008-01-01", "2005-01-01"]})
+    domain = Domain({"birth_date": ColumnDomain("birth_date", "datetime", datetime_format="%Y-%m-%d"),
+                     "tenure_months": ColumnDomain("tenure_months", "numerical", integer=True)})
+    out, rejected, done = rules.apply(frame, domain, np.random.default_rng(0))
+    assert out.tenure_months.tolist() == [120, 3, 40]  # the modelled signal is left as drawn
+    assert out.signup_date.tolist() == ["2015-12-31", "2025-09-30", "2022-08-31"]
+    # 1990 was 18 at signup; the 2008 and 2005 birth dates move back onto the 18th birthday
+    assert out.birth_date.tolist() == ["1990-06-01", "2007-09-30", "2004-08-31"]
+    assert done[1]["broken"] == 2 and not rejected.any()
+
+
+def test_a_formula_over_a_repaired_column_sees_the_repaired_value():
+    rules = ConstraintSet([Derived("tenure_months", TENURE), Inequality("signup_date", at_least="2010-01-01")])
+    assert [k.kind for k in rules.ordered()] == ["inequality", "derived"]
+    frame = pd.DataFrame({"signup_date": ["2009-05-01"]})
+    domain = Domain({"signup_date": ColumnDomain("signup_date", "datetime", datetime_format="%Y-%m-%d")})
+    out, _, _ = rules.apply(frame, domain, np.random.default_rng(0))
+    assert out.to_dict("list") == {"signup_date": ["2010-01-01"], "tenure_months": [191]}
+
+
+def test_constraints_that_each_change_what_the_other_reads_are_refused():
+    circle = ConstraintSet([Derived("signup_date", 'add_months("2025-12-31", -tenure_months)'),
+                            Inequality("tenure_months", at_most='months_between(signup_date, "2025-12-31")')])
+    with pytest.raises(SynthRecordsError, match="a circle"):
+        circle.check(["signup_date", "tenure_months"])
+
+
+def test_below_a_generalised_value_a_public_weight_sets_each_rows_chance(tmp_path):
+    people = {"10001": 100, "10002": 300, "12345": 1200}  # Alpha 400 in all, Beta 1200, Gamma 400
+    rows = [list(p) for p in PLACES if p[2] == "NY"]
+    weights = [people.get(p[0], 0) if p[1] != "Gamma" else 400 for p in rows]
+    places = Combinations(["postcode", "city", "state", "region"], rows, "city", weights=weights)
+    frame = pd.DataFrame({"city": ["NY*"] * 4000 + ["Alpha"] * 2000})
+    places.apply(frame, Domain({"city": ColumnDomain("city", "categorical", categories=["NY*", "Alpha"],
+                                                     frequencies=[0.5, 0.5])}), np.random.default_rng(4))
+    below = frame.city[:4000].value_counts(normalize=True)  # Alpha was released, so NY* is Beta or Gamma
+    assert below.to_dict() == pytest.approx({"Beta": 0.75, "Gamma": 0.25}, abs=0.03)
+    assert frame.postcode[4000:].value_counts(normalize=True).to_dict() == pytest.approx(
+        {"10002": 0.75, "10001": 0.25}, abs=0.03)  # an exact city's postcodes by their weight too
+    # the weights are saved with the constraint, so a loaded model draws the same way
+    assert from_dict(places.to_dict()).weights == weights
+
+
+def test_a_lookups_weight_column_is_read_summed_per_row_and_checked(tmp_path):
+    path = tmp_path / "places.csv"
+    path.write_text("postcode,city,state,population\n1,A,X,10\n2,A,X,30\n1,A,X,5\n3,B,Y,0\n")
+    places = hierarchy(["postcode", "city", "state"], path, anchor="city", weight="population")
+    assert places.rows == [["1", "A", "X"], ["2", "A", "X"], ["3", "B", "Y"]] and places.weights == [15.0, 30.0, 0.0]
+    path.write_text("postcode,city,state,population\n1,A,X,many\n")
+    with pytest.raises(SynthRecordsError, match="line 2: weight 'population' is 'many', not a number"):
+        hierarchy(["postcode", "city", "state"], path, anchor="city", weight="population")
+    with pytest.raises(SynthRecordsError, match="has no column 'people'"):
+        hierarchy(["postcode", "city", "state"], path, anchor="city", weight="people")
+    with pytest.raises(SynthRecordsError, match="one public weight >= 0 per row"):
+        Combinations(["postcode", "city"], [["1", "A"]], "city", weights=[-1.0])

@@ -47,6 +47,8 @@ def test_demo_release_is_complete_and_leaks_no_direct_identifier(tmp_path):
     assert "SDMetrics quality over the whole table: 15 columns" in proc.stdout
     places = pd.read_csv(SAMPLE.parent / "geography_lookup.csv", dtype=str)
     assert len(synth.merge(places)) == len(synth)
+    # tenure_months is modelled; the signup month follows from it and the as-of date 2025-12-31
     signup = pd.to_datetime(synth.signup_date)
     assert synth.tenure_months.astype(int).tolist() == [(2025 - d.year) * 12 + 12 - d.month for d in signup]
+    assert signup.dt.is_month_end.all()
     assert (signup >= pd.to_datetime(synth.birth_date) + pd.DateOffset(years=18)).all()
