@@ -213,7 +213,6 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
 SPARK_SCOPE = ("Engine spark: the PII scan's classification, the fake plans and the column kinds are read from a "
                "seeded sample of at most 5000 real rows (outside the ledger, as above); the model trains on a Poisson "
                "sample of the training rows (see the ledger entries: no amplification by that sampling is claimed); "
-               "fakes are drawn without the real identifier values; free text is redacted with the identifier "
-               "values of the whole table, not each row's own (under an epsilon set free_text = drop). The report's "
-               "expectations and leakage check cover every synthetic row; its other figures are computed on the "
-               "samples stated under run.sample_sizes.")
+               "fakes are drawn without the real identifier values. The report's expectations and leakage check "
+               "cover every synthetic row; its other figures are computed on the samples stated under "
+               "run.sample_sizes.")
