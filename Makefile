@@ -44,7 +44,7 @@ java:
 
 # Every Spark test, the slow ones too.
 test-spark: $(VENV)/.installed-spark java
-	$(PY) -m pytest -q -m '' tests/test_spark.py
+	$(PY) -m pytest -q -m '' tests/test_spark.py tests/test_spark_parity.py
 
 bench-spark: $(VENV)/.installed-spark java
 	$(PY) -m bench bench_spark

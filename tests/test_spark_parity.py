@@ -224,3 +224,26 @@ def test_one_more_record_changes_no_other_rows_redacted_text_on_spark(spark, not
     assert redacted(notes, own_row=True) == redacted(without, own_row=True)
     # The whole-table matching (no epsilon) is what breaks it: Oskar's row changes Ada's notes.
     assert redacted(notes, own_row=False) != redacted(without, own_row=False)
+
+
+# ---------------------------------------------------------------- exact copies over every row
+
+
+def test_exact_copies_on_spark_count_every_row_like_the_pandas_metric(spark, customers):
+    from synthrecords.domain import data_domain
+    from synthrecords.spark.copies import exact_copies
+    from synthrecords.validation.encoding import canonical, row_hashes
+    from synthrecords.validation.metrics import privacy
+
+    real = customers.head(500).reset_index(drop=True)
+    holdout = customers.iloc[500:700].reset_index(drop=True)
+    synthetic = real.sample(300, random_state=1).reset_index(drop=True)
+    synthetic.loc[::3, "education"] = "none of these"  # a third of the rows differ from every real row
+    domain = data_domain(real)
+    theirs = privacy(real, synthetic, domain, holdout)
+    ours = exact_copies(*(spark.createDataFrame(t).repartition(3) for t in (real, synthetic, holdout)), domain=domain)
+    assert ours.exact_matches == theirs.exact_matches == 200
+    assert ours.exact_match_share == pytest.approx(theirs.exact_match_share)
+    assert ours.holdout_exact_match_share == pytest.approx(theirs.holdout_exact_match_share)
+    repeats = row_hashes(canonical(real, list(domain))).duplicated(keep=False).mean()
+    assert ours.training_repeat_share == pytest.approx(repeats) and repeats > 0  # customers repeat on 4 columns
