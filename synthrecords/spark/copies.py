@@ -43,18 +43,25 @@ def exact_copies(train: Any, synthetic: Any, holdout: Any = None, *, domain: Dom
     if not names:
         return None
     cols = [domain[c] for c in names]
-    hashed = [None if f is None else _hashes(f.select(*[f"`{c}`" for c in names]), cols)
-              for f in (train, synthetic, holdout)]
-    known = hashed[0].distinct()
-    synthetic_rows = hashed[1].count()
-    exact = hashed[1].join(known, HASH, "left_semi").count()
-    repeats = hashed[0].groupBy(HASH).count().where(F.col("count") > 1).agg(F.sum("count")).first()[0] or 0
-    train_rows = hashed[0].count()
-    held = None
-    if hashed[2] is not None:
-        total = hashed[2].count()
-        held = hashed[2].join(known, HASH, "left_semi").count() / total if total else None
-    return Copies(int(exact), exact / max(synthetic_rows, 1), held, repeats / train_rows if train_rows else 0.0)
+    # One Spark job: every row's hash tagged with its table, rows per hash and table, then sums.
+    tagged = None
+    for side, frame in (("t", train), ("s", synthetic), ("h", holdout)):
+        if frame is not None:
+            hashed = _hashes(frame.select(*[f"`{c}`" for c in names]), cols).withColumn("side", F.lit(side))
+            tagged = hashed if tagged is None else tagged.unionByName(hashed)
+    rows = lambda side: F.sum((F.col("side") == side).cast("long"))
+    per_hash = tagged.groupBy(HASH).agg(rows("t").alias("t"), rows("s").alias("s"), rows("h").alias("h"))
+    seen = F.col("t") > 0
+    totals = per_hash.agg(
+        F.sum("t").alias("train"), F.sum("s").alias("synthetic"), F.sum("h").alias("holdout"),
+        F.sum(F.when(seen, F.col("s")).otherwise(0)).alias("copies"),
+        F.sum(F.when(seen, F.col("h")).otherwise(0)).alias("held"),
+        F.sum(F.when(F.col("t") > 1, F.col("t")).otherwise(0)).alias("repeats")).first()
+    train_rows, synthetic_rows, holdout_rows = (int(totals[k] or 0) for k in ("train", "synthetic", "holdout"))
+    exact = int(totals["copies"] or 0)
+    held = int(totals["held"] or 0) / holdout_rows if holdout is not None and holdout_rows else None
+    return Copies(exact, exact / max(synthetic_rows, 1), held,
+                  int(totals["repeats"] or 0) / train_rows if train_rows else 0.0)
 
 
 def _hashes(sdf: Any, cols: list[Any]) -> Any:
