@@ -133,11 +133,14 @@ def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, 
 
 def _every_row_copies(real: Any, synthetic: Any, holdout: Any, domain: Domain, priv: Any) -> Copies | None:
     """The sample's exact-copy figures replaced by counts over every row (pandas tables are
-    handed to Spark first)."""
-    spark = next(t.sparkSession for t in (synthetic, real, holdout) if hasattr(t, "sparkSession"))
-    as_spark = lambda t: spark.createDataFrame(t) if isinstance(t, pd.DataFrame) else t
+    handed to Spark first); with no Spark table at all, the sample's figures stay."""
+    spark = next((t.sparkSession for t in (synthetic, real, holdout) if hasattr(t, "sparkSession")), None)
+    if spark is None:
+        return None
+    columns = list(priv.columns)
+    as_spark = lambda t: spark.createDataFrame(t[columns]) if isinstance(t, pd.DataFrame) else t
     copies = exact_copies(as_spark(real), as_spark(synthetic), None if holdout is None else as_spark(holdout),
-                          domain=domain, columns=list(priv.columns))
+                          domain=domain, columns=columns)
     if copies is not None:
         priv.exact_matches, priv.exact_match_share = copies.exact_matches, copies.exact_match_share
         priv.holdout_exact_match_share = copies.holdout_exact_match_share
