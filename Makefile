@@ -28,7 +28,7 @@ test: $(VENV)/.installed-spark
 # CI (.ci/run): `make test`, then the Spark tests kept slow (each starts its own CLI and JVM), so
 # all of tests/test_spark.py runs on every change.
 test-ci: test
-	$(PY) -m pytest -q -m slow tests/test_spark.py
+	$(PY) -m pytest -q -m slow tests/test_spark.py tests/test_spark_parity.py
 
 test-all: $(VENV)/.installed-spark
 	$(PY) -m pytest -q -m ''
@@ -44,7 +44,7 @@ java:
 
 # Every Spark test, the slow ones too.
 test-spark: $(VENV)/.installed-spark java
-	$(PY) -m pytest -q -m '' tests/test_spark.py
+	$(PY) -m pytest -q -m '' tests/test_spark.py tests/test_spark_parity.py
 
 bench-spark: $(VENV)/.installed-spark java
 	$(PY) -m bench bench_spark

@@ -142,6 +142,33 @@ def _declared_scope(synth: Synthesizer) -> list[str]:
              f"{'; '.join(k.name for k in constraints.constraints)} (synthrecords.constraints). Post-processing.")]
 
 
+def check_copies(privacy: Any, train: pd.DataFrame | None = None, *, repeat_share: float | None = None) -> None:
+    """Refuse a release whose rows copy training rows far more often than chance gives.
+
+    Chance: the share of holdout rows equal to some training row (real rows repeat anyway,
+    more so in low-cardinality tables); without a holdout, the share of training rows that
+    repeat another one (``repeat_share`` when the caller counted it, as Spark does over every
+    row; else read off ``train``). Far above: more than 5 points plus twice that share.
+    Shared by the pandas and Spark runs.
+    """
+    share = privacy.exact_match_share
+    if share is None or not privacy.columns:
+        return
+    chance = privacy.holdout_exact_match_share
+    basis = "holdout rows equal to a training row"
+    if chance is None:
+        if repeat_share is not None:
+            chance = repeat_share
+        else:
+            chance = float(train[privacy.columns].astype(str).duplicated(keep=False).mean()) if len(train) else 0.0
+        basis = "training rows repeating another"
+    if share > 0.05 + 2 * chance:
+        raise SynthRecordsError(
+            f"{share:.1%} of the synthetic rows are exact copies of a training row, against {chance:.1%} by chance "
+            f"({basis}); nothing was released; check that the input was read as intended (delimiter, one value "
+            "per column), drop columns that identify a row, or train with an epsilon (a DP model)")
+
+
 def check_target(target: str | None, columns: Any, path: Path) -> None:
     if target is not None and target not in columns:
         raise SynthRecordsError(f"target column {target!r} is not in {path}; pass one of its columns "

@@ -13,9 +13,10 @@ import pandas as pd
 from .atomic import refuse_existing
 from .config import JobConfig
 from .errors import SynthRecordsError
-from .job import (
+from .job import (  # check_copies: pipeline.check_copies, as before
     RunResult,
     check_compared,
+    check_copies,
     check_target,
     model_evidence,
     privacy_scope,
@@ -82,28 +83,6 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
     if not leakage.passed:
         log.error("leakage check failed: %d real identifier values found in the output", len(leakage.findings))
     return result
-
-
-def check_copies(privacy: Any, train: pd.DataFrame) -> None:
-    """Refuse a release whose rows copy training rows far more often than chance gives.
-
-    Chance: the share of holdout rows equal to some training row (real rows repeat anyway,
-    more so in low-cardinality tables); without a holdout, the share of training rows that
-    repeat another one. Far above: more than 5 points plus twice that share.
-    """
-    share = privacy.exact_match_share
-    if share is None or not privacy.columns:
-        return
-    chance = privacy.holdout_exact_match_share
-    basis = "holdout rows equal to a training row"
-    if chance is None:
-        chance = float(train[privacy.columns].astype(str).duplicated(keep=False).mean()) if len(train) else 0.0
-        basis = "training rows repeating another"
-    if share > 0.05 + 2 * chance:
-        raise SynthRecordsError(
-            f"{share:.1%} of the synthetic rows are exact copies of a training row, against {chance:.1%} by chance "
-            f"({basis}); nothing was released; check that the input was read as intended (delimiter, one value "
-            "per column), drop columns that identify a row, or train with an epsilon (a DP model)")
 
 
 def synthesize(data: pd.DataFrame | str | Path, *, rows: int | None = None, out: str | Path | None = None,

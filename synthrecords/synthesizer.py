@@ -128,9 +128,6 @@ class Synthesizer:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
                                         "pandas engine, or leave dataset_budget unset")
-            if self.constraints:
-                raise SynthRecordsError(f"constraints are not applied with engine {self.engine} yet; fit with the "
-                                        "pandas engine, or leave constraints unset")
             return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data

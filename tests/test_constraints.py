@@ -109,11 +109,6 @@ def test_a_condition_on_a_filled_in_column_is_met_by_the_sampler(fitted):
     assert report.to_dict()["acceptance_rate"] < 1  # the model does not know state: rows are drawn and kept
 
 
-def test_constraints_need_the_pandas_engine_for_now(table, lookup):
-    with pytest.raises(SynthRecordsError, match="constraints are not applied with engine spark"):
-        Synthesizer(engine="spark", constraints=[Derived("tenure_months", TENURE)]).fit(table)
-
-
 def test_the_cli_summary_says_what_each_constraint_did(sampled):
     from synthrecords.cli import _sampling_lines
 

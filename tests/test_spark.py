@@ -432,6 +432,23 @@ holdout = 0.2
     assert any(f.startswith("synthetic.parquet/part-") for f in manifest["files"])
 
 
+@pytest.mark.slow  # a whole run on Spark; CI runs it (make test-ci)
+def test_a_spark_run_whose_rows_copy_training_rows_is_refused_and_nothing_is_written(tmp_path):
+    # As the pandas run (test_safety_input): one column of unique whole records, which the model
+    # can only repeat; the copies are counted over every row on Spark, the chance is 0.
+    from synthrecords.config import JobConfig
+    from synthrecords.pipeline import run_job
+
+    rng = np.random.default_rng(0)
+    records = [f"r{i};{rng.choice(['blue', 'red'])};{rng.integers(1, 99)}" for i in range(200)]
+    job = JobConfig.from_dict({"output": {"dir": str(tmp_path / "out")}, "pii": {"nlp_model": None},
+                               "model": {"name": "gaussian_copula", "seed": 1, "engine": "spark",
+                                         "spark_master": "local[2]"}, "validate": {"holdout": 0}})
+    with pytest.raises(SynthRecordsError, match=r"exact copies of a training row, against 0\.0% by chance"):
+        run_job(job, pd.DataFrame({"record": records}))
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_sample_engine_spark_refuses_an_unreleased_category_naming_it(pandas_model, tmp_path):
     from conftest import run_cli
 

@@ -145,9 +145,6 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
         if unknown:
             raise SynthRecordsError(f"{option} names columns not in the data: {sorted(unknown)}; "
                                     f"available columns: {list(data.columns)}")
-    if hierarchy and histograms is not None:
-        raise SynthRecordsError("hierarchies are not released by this measuring step (Spark) yet; fit with the "
-                                "pandas engine or leave hierarchy unset")
     for name in hierarchy:
         kinds.setdefault(name, "categorical")  # a generalised column is categorical
     plans = [plan_column(data[name], kinds.get(name), public.get(name)) for name in data.columns]

@@ -7,12 +7,15 @@ on its own rows (the same binning code), Spark sums the partial counts per (colu
 or category), and only those sums reach the driver. Exact counts never leave this module
 without noise. The plans (kinds, formats, integer-ness: public schema by the module's own
 rules) are read off a driver-side row sample; declare ``kinds``/``public`` to avoid that.
+The levels of public hierarchies (``privacy.hierarchy``) are measured the same way: each
+partition maps its values to every level's keys with the pandas code, Spark sums.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -32,10 +35,17 @@ _NULL_SLOT, _KEYED = -1, -2  # slots of a thresholded category column: its null 
 
 def release_domain(sdf: Any, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = dp_domain.DEFAULT_SHARE,
-                   noise_seed: int | None = None, seed: int = 0) -> Domain:
-    """``dp_domain.release_domain`` over a Spark DataFrame (see the module docstring)."""
-    sample, _ = sample_pandas(sdf, SCHEMA_ROWS, seed=seed)
-    return dp_domain.release_domain(sample, ledger, kinds=kinds, public=public, share=share, noise_seed=noise_seed,
+                   noise_seed: int | None = None, seed: int = 0, hierarchy: dict[str, Any] | None = None,
+                   anchored: Collection[str] = (), sample: pd.DataFrame | None = None) -> Domain:
+    """``dp_domain.release_domain`` over a Spark DataFrame (see the module docstring).
+
+    ``hierarchy`` and ``anchored`` as there: each level of a public hierarchy is one more
+    histogram, counted by the executors from its column's values like any other.
+    ``sample``: driver rows to plan from (default: a seeded sample of ``SCHEMA_ROWS``)."""
+    if sample is None:
+        sample, _ = sample_pandas(sdf, SCHEMA_ROWS, seed=seed)
+    return dp_domain.release_domain(sample[list(sdf.columns)], ledger, kinds=kinds, public=public, share=share,
+                                    noise_seed=noise_seed, hierarchy=hierarchy, anchored=anchored,
                                     histograms=lambda plans: exact_histograms(sdf, plans))
 
 
@@ -43,7 +53,9 @@ def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.nda
     """What ``dp_domain._exact_histograms`` returns for the whole of ``sdf``, counted by Spark."""
     from pyspark.sql import functions as F
 
-    schema = sdf.select([p.name for p in plans]).schema
+    # A hierarchy level is counted from the values of the column it generalises.
+    names = list(dict.fromkeys(p.column or p.name for p in plans))
+    schema = sdf.select(names).schema
     shapes = [None if p.thresholded else _length(p) for p in plans]
 
     def partial_counts(batches):  # runs on the executors: one partition's exact counts
@@ -59,7 +71,7 @@ def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.nda
             yield pd.DataFrame(rows, columns=["col", "slot", "key", "n"])
 
     try:
-        totals = (sdf.select([p.name for p in plans])
+        totals = (sdf.select(names)
                   .mapInPandas(partial_counts, "col int, slot int, key string, n double")
                   .groupBy("col", "slot", "key").agg(F.sum("n").alias("n"))
                   .collect())

@@ -123,7 +123,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
     import secrets
 
     from ..atomic import atomic_dir, refuse_existing
-    from ..job import RunResult, privacy_scope, synthesizer_from
+    from ..job import RunResult, check_copies, privacy_scope, synthesizer_from
     from ..release.folder import versions, write_evidence
     from ..release.report import assemble
     from ..release.share import SHARE
@@ -174,6 +174,9 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
                 domain=synth.domain_, target=job.model.target, seed=seed or 0,
                 suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites],
                 withheld=lambda examples: spark_leakage.values_in(real, identifiers, examples))
+            copies = validation.copies  # over every row; refused here, before anything is released
+            if validation.privacy is not None and copies is not None:
+                check_copies(validation.privacy, repeat_share=copies.training_repeat_share)
             leak_start = time.perf_counter()
             leakage = spark_leakage.check_leakage(real, synthetic, synth.pii_, spaces=chance_spaces(synth.fakes_))
             validation.timings = {**timings, **validation.timings,
@@ -212,7 +215,6 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
 SPARK_SCOPE = ("Engine spark: the PII scan's classification, the fake plans and the column kinds are read from a "
                "seeded sample of at most 5000 real rows (outside the ledger, as above); the model trains on a Poisson "
                "sample of the training rows (see the ledger entries: no amplification by that sampling is claimed); "
-               "fakes are drawn without the real identifier values; free text is redacted with the identifier "
-               "values of the whole table, not each row's own (under an epsilon set free_text = drop). The report's "
-               "expectations and leakage check cover every synthetic row; its other figures are computed on the "
-               "samples stated under run.sample_sizes.")
+               "fakes are drawn without the real identifier values. The report's expectations and leakage check "
+               "cover every synthetic row; its other figures are computed on the samples stated under "
+               "run.sample_sizes.")

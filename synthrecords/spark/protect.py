@@ -7,7 +7,9 @@ pandas stage reads from the whole table is gathered by Spark first:
 - the direct values (so a name from the name column is found again inside a note, and no
   surrogate equals a real value) are collected once as distinct strings and shipped to
   the tasks, up to ``max_known`` of them; past that, ``protect`` matches each batch
-  against its own rows' direct values (logged), and ``pseudonymize`` refuses;
+  against its own rows' direct values (logged), and ``pseudonymize`` refuses. Under an
+  epsilon (``own_row``) nothing is gathered: each text is matched against its own row's
+  direct values, which travel beside it into the UDF, so one record changes one row;
 - fake plans (shapes only, no values) are learned on a driver-side row sample;
 - in ``pseudonymize`` each distinct value's surrogate is computed once and joined back,
   so the same value gets the same surrogate in every partition. A unique column's
@@ -27,7 +29,7 @@ from ..errors import SynthRecordsError
 from ..pii.fakes import FakePlan, consistent_value, learn_plan
 from ..pii.leakage import ValueMatcher, cell_strings
 from ..pii.policy import ProtectionPolicy
-from ..pii.protect import MIN_SECRET_BYTES, _decisions, _known_values, _rejector
+from ..pii.protect import MIN_SECRET_BYTES, _decisions, _known_values, _rejector, _row_values
 from ..pii.scan import PiiReport
 from ._frames import normalize, sample_pandas
 
@@ -46,15 +48,22 @@ class SparkProtected:
 
 
 def protect(sdf: Any, report: PiiReport, *, policy: ProtectionPolicy | None = None,
-            sample: pd.DataFrame | None = None, max_known: int = MAX_KNOWN, seed: int = 0) -> SparkProtected:
-    """``synthrecords.pii.protect.protect`` for a Spark DataFrame (lazy: nothing runs until used)."""
+            sample: pd.DataFrame | None = None, max_known: int = MAX_KNOWN, seed: int = 0,
+            own_row: bool = False) -> SparkProtected:
+    """``synthrecords.pii.protect.protect`` for a Spark DataFrame (lazy: nothing runs until used).
+
+    ``own_row`` (set under an epsilon, as in pandas): each row's free text is redacted with
+    that row's own direct values plus NER and patterns; nothing is gathered across rows."""
     from pyspark.sql import functions as F
 
     sample = sample_pandas(sdf, PLAN_ROWS, seed=seed)[0] if sample is None else sample
     decisions = _decisions(sample, report, policy)
     direct = [c for c, (cat, _, _) in decisions.items() if cat == "direct"]
     texts = [c for c, (cat, a, _) in decisions.items() if cat == "free_text" and a != "drop"]
-    tags = _global_tags(sdf, decisions, direct, max_known) if texts and direct else {}
+    if own_row:
+        tags = None  # the UDF takes the row's direct columns beside its text
+    else:
+        tags = _global_tags(sdf, decisions, direct, max_known) if texts and direct else {}
     out, fakes, order = sdf, [], []
     for column, (category, action, entities) in decisions.items():
         if action == "drop":
@@ -63,7 +72,7 @@ def protect(sdf: Any, report: PiiReport, *, policy: ProtectionPolicy | None = No
         if category == "direct":
             fakes.append(learn_plan(column, sample[column], entities, action))
     for column in texts:
-        udf = _redactor(report.nlp_model, decisions, direct, tags, {})
+        udf = _redactor(report.nlp_model, decisions, direct, tags, {}, own_row=own_row)
         out = out.withColumn(column, udf(F.col(column), *[F.col(c) for c in (direct if tags is None else [])]))
     kept = [c for c in order if decisions[c][0] != "direct"]
     log.info("spark protect: %d columns modelled, %d faked, %d dropped", len(kept), len(fakes),
@@ -147,15 +156,20 @@ def _global_tags(sdf: Any, decisions: dict, direct: list[str], max_known: int) -
 
 
 def _redactor(nlp_model: str | None, decisions: dict, direct: list[str], tags: dict[str, str] | None,
-              replacements: dict[str, str]):
+              replacements: dict[str, str], own_row: bool = False):
     """A pandas UDF redacting one text column; with ``tags`` None it also takes the direct
-    columns and matches each batch against its own direct values."""
+    columns and matches each text against its own row's direct values (``own_row``) or
+    against every direct value of its batch."""
     from pyspark.sql.functions import pandas_udf
 
     def redact(texts: pd.Series, *direct_values: pd.Series) -> pd.Series:
         from ..pii.engine import get_engine
         from ..pii.redact import redact_texts
 
+        if own_row:  # the pandas rule (protect(own_row=True)): the row's values, nobody else's
+            frame = pd.DataFrame(dict(zip(direct, direct_values)), index=texts.index)
+            row_known = _row_values(frame, {c: decisions[c] for c in direct})
+            return redact_texts(texts, get_engine(nlp_model), row_known=row_known).astype(object)
         if tags is None:
             matcher, known = _known_values(pd.DataFrame(dict(zip(direct, direct_values))),
                                            {c: decisions[c] for c in direct})

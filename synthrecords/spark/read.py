@@ -15,7 +15,9 @@ def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: s
     """A Spark DataFrame from a path (CSV, Parquet file or folder), a pandas or a Spark DataFrame.
 
     CSV columns Spark infers as numbers stay text when a value has a leading zero
-    ("02134" is a postcode, not 2134), as in the pandas reader.
+    ("02134" is a postcode, not 2134), as in the pandas reader; so do columns it infers as
+    dates or timestamps (the pandas reader keeps them as text, and the domain reads their
+    format off the text: a date stays a date, not a timestamp with invented times of day).
     """
     if hasattr(source, "sparkSession"):
         return source
@@ -34,10 +36,13 @@ def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: s
 
     typed = spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST")
     numeric = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("integer", "long", "double")]
-    if numeric:
+    dated = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("date", "timestamp", "timestamp_ntz")]
+    if numeric or dated:
         text = spark.read.csv(path, header=True, inferSchema=False)
-        zeros = text.select([F.max(F.col(c).rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
-        keep_text = [c for c in numeric if zeros[c]]
+        keep_text = list(dated)
+        if numeric:
+            zeros = text.select([F.max(F.col(c).rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
+            keep_text += [c for c in numeric if zeros[c]]
         if keep_text:
             typed = _with_text(typed, text, keep_text)
     return typed

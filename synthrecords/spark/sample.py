@@ -9,9 +9,11 @@ of ``chunk_rows`` to bound a worker's memory. Sampling is post-processing: no bu
 
 A shaped request (``oversample``, ``conditions``, ``filter_rows``) is planned once on the
 driver and split across partitions and chunks (``spark.shaped``); each slice reports what
-it generated and kept beside its rows, and the report adds them up. Fakes of a column
-that was unique in the real data are made unique over the whole output (``spark.unique``).
-Both need the generated rows twice, so those runs persist them (memory and disk).
+it generated and kept beside its rows, and the report adds them up. A model with declared
+constraints applies them to every chunk (``spark.constrained``); what they did is added up
+the same way. Fakes of a column that was unique in the real data are made unique over the
+whole output (``spark.unique``). These need the generated rows twice, so those runs
+persist them (memory and disk).
 The Parquet folder is written beside the target under a temporary name and renamed into
 place: readers see the old folder or the complete new one.
 """
@@ -41,6 +43,7 @@ from ..sample import SamplingReport
 from ..synthesizer import Synthesizer
 from . import shaped
 from ._frames import conform, spark_type_for
+from .constrained import merge_reports
 from .session import is_connect, parallelism
 from .unique import ROW, make_unique, unique_plans
 
@@ -137,7 +140,8 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
     probe = synth.sample(PROBE_ROWS, seed=seed, forbidden=forbidden)
     data_schema = T.StructType([T.StructField(str(c), spark_type_for(probe[c]), True) for c in probe.columns])
     uniques = unique_plans(synth.fakes_, data_schema.names)
-    helpers = request.shaped or bool(uniques)  # row ids and slice stats; the plain path carries neither
+    constrained = bool(getattr(synth, "constraints_", None))  # each chunk reports what its constraints did
+    helpers = request.shaped or bool(uniques) or constrained  # row ids and slice stats; the plain path carries neither
     schema = T.StructType([*data_schema.fields, *([T.StructField(ROW, T.LongType(), True),
                                                    T.StructField(STATS, T.StringType(), True)] if helpers else [])])
     slices = shaped.slice_counts(request, parts, chunk_rows) if request.shaped else None
@@ -161,14 +165,17 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
                 i = int(i)
                 rng, offset = np.random.default_rng(seeds[i]), int(offsets[i])
                 if slices is None:
-                    want = counts[i]
+                    want, done = counts[i], []
                     while want > 0:
                         k = min(want, chunk_rows)
-                        rows = model.sample(k, seed=int(rng.integers(2**31 - 1)), forbidden=forbidden)
+                        rows, made = model.sample_with_report(k, seed=int(rng.integers(2**31 - 1)), forbidden=forbidden)
                         rows = rows.head(k)  # an engine that returns fewer rows: the rest come next round
                         want -= len(rows)
+                        done.append({"constraints": made.constraints})
                         yield tagged(rows, offset)
                         offset += len(rows)
+                    if constrained:
+                        yield note(done)
                     continue
                 keep, stats = shaped.make_keep(model, request, key), []
                 for chunk in slices[i]:
@@ -180,18 +187,23 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
                     stats.append(st)
                     yield tagged(rows, offset)
                     offset += len(rows)
-                note = tagged(probe.head(0), 0).reindex(range(1))
-                note[STATS] = json.dumps(stats)
-                yield note
+                yield note(stats)
+
+    def note(stats):  # one row of nulls whose STATS column carries a slice's report
+        row = tagged(probe.head(0), 0).reindex(range(1))
+        row[STATS] = json.dumps(stats)
+        return row
 
     raw = spark.range(0, parts, numPartitions=parts).mapInPandas(generate, schema)
     if not helpers:  # the plain path: lazy, nothing kept
         return SparkSample(raw)
     cached = raw.persist(StorageLevel.MEMORY_AND_DISK)
     report = None
-    if request.shaped:
+    if request.shaped or constrained:
         notes = [r[0] for r in cached.where(F.col(STATS).isNotNull()).select(STATS).collect()]
-        report = shaped.merge_stats(request, [s for text in notes for s in json.loads(text)])
+        stats = [s for text in notes for s in json.loads(text)]
+        report = shaped.merge_stats(request, stats) if request.shaped else SamplingReport(n)
+        report.constraints = merge_reports([s["constraints"] for s in stats if s.get("constraints")])
         _warn_mix(report)
         data = cached.where(F.col(STATS).isNull()).drop(STATS)
     else:

@@ -32,6 +32,7 @@ from ..sample import (
     resolve_conditions,
     resolve_mix,
 )
+from .constrained import engine_of
 
 
 @dataclass
@@ -103,13 +104,16 @@ def fill_slice(model: Any, request: Request, counts: list[int], rng: np.random.G
     report = SamplingReport(sum(counts))
     cells = [Cell(dict(c.fixed), {k: set(v) for k, v in c.excluded.items()}, k)
              for c, k in zip(request.cells, counts, strict=True)]
-    parts = [_fill(model.engine_, cell, keep, report, rng, request.max_rounds) for cell in cells if cell.rows]
+    engine = engine_of(model)  # declared constraints applied to every batch, as on pandas
+    parts = [_fill(engine, cell, keep, report, rng, request.max_rounds) for cell in cells if cell.rows]
     rows = pd.concat(parts, ignore_index=True)
     rows = rows.sample(frac=1.0, random_state=int(rng.integers(2**31 - 1))).reset_index(drop=True)
     stats = {"cells": [[c.generated, c.kept, c.filled] for c in cells],
              "checked": report.filter_checked, "rejected": report.filter_rejected,
              "counts": {col: {str(_plain(v)): int((rows[col] == v).sum()) for v in shares}
                         for col, shares in request.mix.items()}}
+    if engine is not model.engine_:
+        stats["constraints"] = engine.report()
     return rows, stats
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..constraints import ConstraintSet
 from ..domain import data_domain
 from ..errors import SynthRecordsError
 from ..models.train import check_privacy, make_engine
@@ -62,9 +63,20 @@ def training_sample(sdf: Any, *, rate: float | None = None, max_rows: int = DEFA
 
 
 def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: int = DEFAULT_TRAIN_ROWS) -> Synthesizer:
-    """``Synthesizer.fit`` with the data-parallel stages on Spark; returns ``synth`` fitted."""
+    """``Synthesizer.fit`` with the data-parallel stages on Spark; returns ``synth`` fitted.
+
+    Declared constraints behave as in the pandas fit: the columns they fill in are dropped
+    before anything reads the data, and the sampler fills them in on the synthetic rows.
+    """
     from pyspark import StorageLevel
 
+    constraints = ConstraintSet.of(synth.constraints)
+    constraints.check(list(sdf.columns))
+    if synth.target in constraints.filled:
+        raise SynthRecordsError(f"target column {synth.target!r} is filled in by a constraint, so it is not "
+                                "modelled; choose a modelled target or drop the constraint")
+    order = list(sdf.columns)
+    sdf = sdf.drop(*constraints.filled)  # public structure: those values are never read
     if synth.target is not None and synth.target not in sdf.columns:
         raise SynthRecordsError(f"target column {synth.target!r} is not in the data; columns: {sdf.columns}")
     seed = synth.seed or 0
@@ -84,23 +96,30 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
 
     sample = scan_sample(sdf, seed=seed, total=n)
     pii = scan_pii(sdf, policy=policy, nlp_model=synth.nlp_model, seed=seed, sample=sample)
-    protected = protect(sdf, pii, policy=policy, sample=sample, seed=seed)
+    # Under an epsilon each row's text is redacted with its own identifiers only: one record, one row.
+    protected = protect(sdf, pii, policy=policy, sample=sample, seed=seed, own_row=ledger.is_private)
     if not protected.data.columns:
         raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
     if synth.target is not None and synth.target not in protected.data.columns:
         raise SynthRecordsError(f"target column {synth.target!r} was classified {pii[synth.target].category} "
                                 f"and removed; keep it with pii columns = {{{synth.target} = 'keep'}}")
+    constraints.check(order, list(protected.data.columns))
+    # The pandas fit's rules for kinds, public domains and hierarchies read the schema only
+    # (dtypes, names, integer-ness: public, as there); here they read the driver's row sample.
+    schema = sample[list(protected.data.columns)]
+    kinds = synth._kinds(schema)
     data = protected.data.persist(StorageLevel.MEMORY_AND_DISK)  # redaction runs once for both passes
     try:
         ledger.start_fit()
         rows, rate, _ = training_sample(data, rate=rate, max_rows=max_rows, seed=seed, total=n)
         if ledger.is_private:  # measured on all n rows, noise added once on the driver
-            domain = spark_domain.release_domain(data, ledger, kinds=synth.column_types,
-                                                 public=getattr(synth, "public_domain", None),
-                                                 share=getattr(synth, "domain_share", None) or DEFAULT_SHARE,
-                                                 seed=seed)
+            domain = spark_domain.release_domain(data, ledger, kinds=kinds, public=synth._public(schema, kinds),
+                                                 share=synth.domain_share or DEFAULT_SHARE, seed=seed,
+                                                 hierarchy=synth._hierarchy(schema, kinds),
+                                                 anchored=[synth.target] if synth.target is not None else ())
+            synth._check_target_classes(domain)
         else:  # no guarantee asked: the sample's own domain, as the pandas path reads it
-            domain = data_domain(rows, synth.column_types)
+            domain = data_domain(rows, kinds)
         entries = len(ledger.entries)
         engine.fit(rows, domain, ledger, seed=synth.seed)
     finally:
@@ -109,12 +128,15 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
             f"by Spark; no amplification by that sampling is claimed")
     for entry in ledger.entries[entries:]:
         entry.detail += note
+    # The release order keeps the filled-in columns where the input had them, as in Synthesizer.fit.
+    column_order = [c for c in order if c in set(protected.column_order) | set(constraints.filled)]
     synth.pii_ = pii
-    synth.domain_ = domain
+    synth.domain_ = constraints.domain(domain, column_order) if constraints else domain
+    synth.constraints_ = constraints
     synth.ledger_ = ledger
     synth.engine_ = engine
     synth.fakes_ = protected.fakes
-    synth.column_order_ = protected.column_order
+    synth.column_order_ = column_order + [c for c in protected.column_order if c not in column_order]
     synth.actions_ = protected.actions
     synth.training_rows_ = n
     synth.training_sample_ = {"rows_total": n, "rows_sampled": len(rows), "sample_rate": rate,

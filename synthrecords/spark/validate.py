@@ -7,7 +7,8 @@ Fidelity (SDMetrics), charts, detection, utility and privacy (DCR, exact copies,
 membership and re-identification attacks) need rows in memory: they run on seeded
 samples of the tables pulled to the driver, with the pandas stage's own functions, and
 the report states the sample sizes next to the table sizes (``sampling``, also under
-``run.sample_sizes``); exact-copy counts are counts within the samples. Failing examples
+``run.sample_sizes``). Exact copies are counted over every row, on Spark (``spark.copies``),
+since a copy of an unsampled training row would go unseen in a sample. Failing examples
 equal to (or holding as whole words) a real identifier are withheld, checked on Spark.
 """
 
@@ -39,6 +40,7 @@ from ..validation.expectations import (
 from ..validation.measure import MAX_REFERENCE_ROWS, OPTIONAL, ValidationReport, measure
 from ..validation.metrics import MAX_FIDELITY_ROWS, MAX_PRIVACY_ROWS
 from ._frames import row_count, sample_pandas
+from .copies import Copies, exact_copies
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class SparkValidationReport(ValidationReport):
     sampling: dict[str, Any] = field(default_factory=dict)
     # the driver samples the metrics used (pandas frames by name), for callers' own measures
     samples: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    copies: Copies | None = None  # exact copies over every row (with the training rows' repeat share)
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "sampling": dict(self.sampling)}
@@ -112,15 +115,36 @@ def validate(real: Any, synthetic: Any, holdout: Any = None, *, domain: Domain, 
     r, syn, hold = frames["real"], frames["synthetic"], frames.get("holdout")
     fid, charts, det, util, priv, att = measure(r, syn, hold, domain, target=target, measures=measures, seed=seed,
                                                 timings=timings)
-    sizes["note"] = ("fidelity, charts, detection, utility and privacy metrics are computed on these samples "
-                     "(exact-copy counts are counts within them); expectations ran on every synthetic row, and "
-                     "the real-data reference of each expectation on the first "
+    copies = None
+    if priv is not None and priv.exact_match_share is not None and priv.columns:
+        start = time.perf_counter()
+        copies = _every_row_copies(real, synthetic, holdout, domain, priv)
+        timings["exact_copies"] = round(time.perf_counter() - start, 3)
+    sizes["note"] = ("fidelity, charts, detection, utility and privacy metrics are computed on these samples, "
+                     "except the exact-copy counts (every row, on Spark); expectations ran on every synthetic row, "
+                     "and the real-data reference of each expectation on the first "
                      f"{len(reference)} sampled real rows")
     log.info("spark validate: %d of %d expectations passed; metrics on %s real / %s synthetic sampled rows",
              results.passed, results.evaluated, sizes.get("real_rows_sampled"), sizes.get("synthetic_rows_sampled"))
     return SparkValidationReport(expectations=results, fidelity=fid, privacy=priv, utility=util, detection=det,
                                  attacks=att, charts=charts, timings=timings, suites_used=chosen, sampling=sizes,
-                                 samples=frames)
+                                 samples=frames, copies=copies)
+
+
+def _every_row_copies(real: Any, synthetic: Any, holdout: Any, domain: Domain, priv: Any) -> Copies | None:
+    """The sample's exact-copy figures replaced by counts over every row (pandas tables are
+    handed to Spark first); with no Spark table at all, the sample's figures stay."""
+    spark = next((t.sparkSession for t in (synthetic, real, holdout) if hasattr(t, "sparkSession")), None)
+    if spark is None:
+        return None
+    columns = list(priv.columns)
+    as_spark = lambda t: spark.createDataFrame(t[columns]) if isinstance(t, pd.DataFrame) else t
+    copies = exact_copies(as_spark(real), as_spark(synthetic), None if holdout is None else as_spark(holdout),
+                          domain=domain, columns=columns)
+    if copies is not None:
+        priv.exact_matches, priv.exact_match_share = copies.exact_matches, copies.exact_match_share
+        priv.holdout_exact_match_share = copies.holdout_exact_match_share
+    return copies
 
 
 def run_suites_spark(sdf: Any, suites: list) -> ExpectationResults:
