@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthrecords.errors import SynthRecordsError
-from synthrecords.pii.fake_draw import FICTIONAL_IDS, fill_mask
 from synthrecords.pii.fakes import FakePlan
+from synthrecords.pii.fakes.formats import fill_mask
+from synthrecords.pii.fakes.ids import FICTIONAL_IDS
 from synthrecords.pii.leakage import ValueMatcher, cell_strings
 from synthrecords.pii.policy import ProtectionPolicy
 from synthrecords.pii.protect import add_fakes, check_leakage, protect, pseudonymize

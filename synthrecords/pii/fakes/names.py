@@ -51,7 +51,7 @@ def _known_words() -> frozenset[str]:
 
 @cache
 def invented_names(locale: str, kind: str) -> np.ndarray:
-    """POOL_SIZE distinct invented first or last names for a locale, as an object array."""
+    """POOL_SIZE distinct invented first or last names for a locale, as a '<U' array."""
     source = [n for n in public_names(locale, kind) if n.isalpha()]
     chain = _trigrams(source)
     rng = np.random.default_rng([_POOL_SEED, sum(map(ord, locale + kind))])
@@ -63,7 +63,7 @@ def invented_names(locale: str, kind: str) -> np.ndarray:
             out.setdefault(word.capitalize())
             if len(out) == POOL_SIZE:
                 break
-    return np.array(sorted(out), dtype=object)
+    return np.array(sorted(out), dtype=str)
 
 
 def _trigrams(words: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
@@ -96,7 +96,7 @@ def _walk(chain, rng: np.random.Generator) -> str:
 @cache
 def ascii_pool(locale: str, kind: str) -> np.ndarray:
     """`invented_names(locale, kind)` in lower-case ASCII, index for index, for e-mail local parts."""
-    return np.array([fold(n) for n in invented_names(locale, kind)], dtype=object)
+    return np.array([fold(n) for n in invented_names(locale, kind)], dtype=str)
 
 
 def fold(name: str) -> str:
