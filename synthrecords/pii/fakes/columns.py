@@ -23,13 +23,12 @@ from . import ids, people
 from .formats import (
     ALNUM,
     MAX_INDEX,
-    concat,
     fill_mask,
     mask_space,
     mask_tokens,
     masks_disjoint,
     random_strings,
-    repeated,
+    string_hashes,
     to_object,
 )
 from .names import LOCALES
@@ -82,13 +81,14 @@ def draw_values(plan: FakePlan, n: int, rng: np.random.Generator, names: Names |
         raise _exhausted(plan, n) from exc
     if not plan.unique or _distinct_by_construction(plan):
         return to_object(values), parts
+    hashes = string_hashes(values)
     for _ in range(MAX_ROUNDS):
-        again = np.flatnonzero(repeated(values))
+        again = np.flatnonzero(pd.Series(hashes, copy=False).duplicated().to_numpy())
         if not len(again):
             return to_object(values), parts
         sub = {k: v[again] for k, v in names.items()} if names else None
         new_values, new_parts = draw(plan, len(again), rng, sub, distinct=False)
-        values = _put(values, again, new_values)
+        values, hashes[again] = _put(values, again, new_values), string_hashes(new_values)
         for k, v in new_parts.items():
             parts[k] = _put(parts[k], again, v)
     raise _exhausted(plan, n)
@@ -136,7 +136,7 @@ def draw(plan: FakePlan, n: int, rng: np.random.Generator, names: Names | None, 
         if person:
             drawn = people.person(size, rng, loc, distinct)
             name_groups.append((rows, drawn))
-            values = _person_values(plan, drawn["first"], drawn["last"], rng) if plan.entity == "PERSON" \
+            values = _person_values(plan, drawn, size, rng) if plan.entity == "PERSON" \
                 else people.email(drawn["first_ascii"], drawn["last_ascii"], rng)
         else:
             values = _MAKERS.get(plan.entity, _masked)(plan, size, rng, loc, distinct)
@@ -173,12 +173,16 @@ def _put(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray
     return out
 
 
-def _person_values(plan: FakePlan, first: np.ndarray, last: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _person_values(plan: FakePlan, drawn: Names, n: int, rng: np.random.Generator) -> np.ndarray:
     groups = []
-    for kind, rows in _pick(plan.variants or {"full": 1.0}, len(first), rng):
-        f, l = (first, last) if rows is None else (first[rows], last[rows])
-        groups.append((rows, f if kind == "first" else l if kind == "last" else concat(f, " ", l)))
-    return _merge(groups, len(first))
+    for kind, rows in _pick(plan.variants or {"full": 1.0}, n, rng):
+        if kind in ("first", "last"):
+            groups.append((rows, drawn[kind] if rows is None else drawn[kind][rows]))
+        else:
+            spaced, last = (drawn["first_space"], drawn["last"]) if rows is None else \
+                (drawn["first_space"][rows], drawn["last"][rows])
+            groups.append((rows, np.strings.add(spaced, last)))
+    return _merge(groups, n)
 
 
 def _by_mask(make: Callable[..., np.ndarray], masks: dict[str, float], n: int, rng: np.random.Generator,

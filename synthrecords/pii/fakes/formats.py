@@ -109,18 +109,28 @@ def to_object(text: np.ndarray) -> np.ndarray:
     return text.astype(object)
 
 
-def repeated(text: np.ndarray) -> np.ndarray:
-    """Whether each '<U' string equals an earlier one, without making Python strings.
+def string_hashes(text: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each '<U' string, to find repeats without making Python strings.
 
-    Strings are compared by a 64-bit hash of their characters (a sum of 64-bit words times
-    fixed odd weights, mod 2**64): equal strings always share it, so no repeat is missed; two
-    different strings share it with a chance of about 2**-64, and then one is re-drawn needlessly."""
+    The hash is a sum of the string's 64-bit words (two characters each) times fixed odd
+    weights, mod 2**64; padding adds zeros, so it does not depend on the array's width.
+    Equal strings always share it (no repeat is missed); two different strings share it with
+    a chance of about 2**-64, and then one of them is re-drawn needlessly."""
     codes = text.view(np.uint32).reshape(len(text), -1)
-    if codes.shape[1] % 2:
-        codes = np.hstack([codes, np.zeros((len(text), 1), dtype=np.uint32)])
-    words = np.ascontiguousarray(codes).view(np.uint64)
-    weights = np.random.default_rng(_HASH_SEED).integers(1, 2 ** 63, words.shape[1], dtype=np.uint64) | np.uint64(1)
-    return pd.Series((words * weights).sum(axis=1), copy=False).duplicated().to_numpy()
+    width = codes.shape[1]
+    words = codes[:, : width - width % 2].view(np.uint64)  # rows stay contiguous: a view, no copy
+    weights = _hash_weights(words.shape[1] + 1)
+    hashes = words @ weights[:-1]
+    if width % 2:
+        hashes += codes[:, -1] * weights[-1]
+    return hashes
+
+
+def _hash_weights(k: int) -> np.ndarray:
+    """Odd weights per word position, the same for a position whatever the width (blocks of 64)."""
+    blocks = [np.random.default_rng([_HASH_SEED, b]).integers(1, 2 ** 63, 64, dtype=np.uint64)
+              for b in range(-(-k // 64))]
+    return np.concatenate(blocks)[:k] | np.uint64(1)
 
 
 def draw_format(parts: list[np.ndarray], n: int, rng: np.random.Generator, distinct: bool) -> np.ndarray:

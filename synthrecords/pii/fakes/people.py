@@ -10,6 +10,7 @@ joined in C with ``np.strings.add``: no Python string per row until the column i
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 
@@ -18,16 +19,25 @@ from .names import ascii_pool, invented_names
 
 SAFE_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: never a real mailbox
 NUMBER_TEXT = text_pool(str(i) for i in range(10000))
-_AT_DOMAINS = text_pool("@" + d for d in SAFE_DOMAINS)
+# a number (or none) and a domain in one pool: one join less per address
+_NUMBER_AT_DOMAIN = text_pool(number + "@" + d for number in ["", *NUMBER_TEXT[1:]] for d in SAFE_DOMAINS)
 _URL_HEADS = text_pool(f"https://www.{d}/" for d in SAFE_DOMAINS)
 
 
 def person(n: int, rng: np.random.Generator, locale: str, distinct: bool = False) -> dict[str, np.ndarray]:
-    """First and last names (and their ASCII forms for e-mails); distinct (first, last) pairs when asked."""
+    """First and last names (and their ASCII forms for e-mails); distinct (first, last) pairs when asked.
+
+    ``first_space``: the first name and a space, to join with ``last`` into a full name."""
     firsts, lasts = invented_names(locale, "first"), invented_names(locale, "last")
     i, j = draw_indices([len(firsts), len(lasts)], n, rng, distinct)
-    return {"first": firsts[i], "last": lasts[j],
+    return {"first": firsts[i], "last": lasts[j], "first_space": _spaced(locale)[i],
             "first_ascii": ascii_pool(locale, "first")[i], "last_ascii": ascii_pool(locale, "last")[j]}
+
+
+@cache
+def _spaced(locale: str) -> np.ndarray:
+    """First names with the space after them: a full name is then one join."""
+    return np.strings.add(invented_names(locale, "first"), " ")
 
 
 # first.last, firstlast, flast, first_last, first; the last two always with a longer number (few distinct otherwise)
@@ -44,9 +54,8 @@ def email(f: np.ndarray, l: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     head = np.where(style == _INITIAL, f.astype("<U1"), f)  # astype to one character keeps the initial
     tail = np.where(style == _FIRST_ONLY, "", l)
     long_number = (style == _INITIAL) | (style == _FIRST_ONLY)
-    number = np.where(long_number, NUMBER_TEXT[rng.integers(1, 10000, n)],
-                      np.where(rng.random(n) < 0.6, NUMBER_TEXT[rng.integers(1, 1000, n)], ""))
-    return concat(head, _SEPARATORS[style], tail, number, _AT_DOMAINS[rng.integers(0, 3, n)])
+    number = np.where(long_number, rng.integers(1, 10000, n), rng.integers(1, 1000, n) * (rng.random(n) < 0.6))
+    return concat(head, _SEPARATORS[style], tail, _NUMBER_AT_DOMAIN[3 * number + rng.integers(0, 3, n)])
 
 
 def url(n: int, rng: np.random.Generator, locale: str) -> np.ndarray:
@@ -65,8 +74,19 @@ _STREETS: dict[str, tuple[str, tuple[str, ...]]] = {  # format, public street wo
 
 
 def street_address(n: int, rng: np.random.Generator, locale: str, distinct: bool = False) -> np.ndarray:
+    fields = _street_fields(locale)
+    index = dict(zip(("name", "word", "num"), draw_indices([len(fields[f]) for f in ("name", "word", "num")],
+                                                           n, rng, distinct)))
+    return concat(*(pool[index[field]] for field, pool in fields.items()))
+
+
+@cache
+def _street_fields(locale: str) -> dict[str, np.ndarray]:
+    """The format's fields in order, each a pool of its values with the format's literal text
+    after it glued on (and any text before the first field): two joins per address, not four."""
     fmt, words = _STREETS.get(locale, _STREETS["en_US"])
-    pool = invented_names(locale, "last")
-    i, j, k = draw_indices([len(pool), len(words), 299], n, rng, distinct)
-    fields = {"{num}": NUMBER_TEXT[k + 1], "{name}": pool[i], "{word}": text_pool(words)[j]}
-    return concat(*(fields.get(piece, piece) for piece in re.split(r"(\{\w+\})", fmt) if piece))
+    values = {"num": [str(i) for i in range(1, 300)], "name": list(invented_names(locale, "last")), "word": words}
+    pieces = re.split(r"\{(\w+)\}", fmt)  # literal, field, literal, field, ..., literal
+    literals, names = pieces[0::2], pieces[1::2]
+    return {field: text_pool((literals[0] if k == 0 else "") + v + literals[k + 1] for v in values[field])
+            for k, field in enumerate(names)}
