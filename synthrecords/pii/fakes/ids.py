@@ -208,13 +208,13 @@ def _hex_groups() -> np.ndarray:
 
 
 def ip_address(n: int, rng: np.random.Generator, ipv6: float) -> np.ndarray:
-    o = rng.integers(0, 256, (3, n))
-    out = concat(_OCTET[rng.integers(240, 255, n)], _DOT_OCTET[o[0]], _DOT_OCTET[o[1]], _DOT_OCTET[o[2]])
+    o = rng.integers(0, 256, (n, 3))
+    out = concat(_OCTET[rng.integers(240, 255, n)], _DOT_OCTET[o[:, 0]], _DOT_OCTET[o[:, 1]], _DOT_OCTET[o[:, 2]])
     six = np.flatnonzero(rng.random(n) < ipv6)
     if len(six):
-        groups = _hex_groups()[rng.integers(0, 0x10000, (6, len(six)))]
+        groups = _hex_groups()[rng.integers(0, 0x10000, (len(six), 6))]
         out = out.astype(f"<U{max(out.dtype.itemsize // 4, 39)}")
-        out[six] = concat("2001:db8", *groups)
+        out[six] = concat("2001:db8", *groups.T)
     return out
 
 

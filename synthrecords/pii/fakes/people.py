@@ -53,8 +53,10 @@ def email(f: np.ndarray, l: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     f, l = np.asarray(f, dtype=str), np.asarray(l, dtype=str)
     head = np.where(style == _INITIAL, f.astype("<U1"), f)  # astype to one character keeps the initial
     tail = np.where(style == _FIRST_ONLY, "", l)
-    long_number = (style == _INITIAL) | (style == _FIRST_ONLY)
-    number = np.where(long_number, rng.integers(1, 10000, n), rng.integers(1, 1000, n) * (rng.random(n) < 0.6))
+    number = np.where(rng.random(n) < 0.6, rng.integers(1, 1000, n), 0)
+    for k in (_INITIAL, _FIRST_ONLY):  # in this order: a key's draws (keyed.py) must not change between versions
+        rows = np.flatnonzero(style == k)
+        number[rows] = rng.integers(1, 10000, len(rows))
     return concat(head, _SEPARATORS[style], tail, _NUMBER_AT_DOMAIN[3 * number + rng.integers(0, 3, n)])
 
 
