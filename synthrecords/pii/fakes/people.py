@@ -19,8 +19,6 @@ from .names import ascii_pool, invented_names
 
 SAFE_DOMAINS = ("example.com", "example.org", "example.net")  # RFC 2606: never a real mailbox
 NUMBER_TEXT = text_pool(str(i) for i in range(10000))
-# a number (or none) and a domain in one pool: one join less per address
-_NUMBER_AT_DOMAIN = text_pool(number + "@" + d for number in ["", *NUMBER_TEXT[1:]] for d in SAFE_DOMAINS)
 _URL_HEADS = text_pool(f"https://www.{d}/" for d in SAFE_DOMAINS)
 
 
@@ -57,7 +55,13 @@ def email(f: np.ndarray, l: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for k in (_INITIAL, _FIRST_ONLY):  # in this order: a key's draws (keyed.py) must not change between versions
         rows = np.flatnonzero(style == k)
         number[rows] = rng.integers(1, 10000, len(rows))
-    return concat(head, _SEPARATORS[style], tail, _NUMBER_AT_DOMAIN[3 * number + rng.integers(0, 3, n)])
+    return concat(head, _SEPARATORS[style], tail, _number_at_domain()[3 * number + rng.integers(0, 3, n)])
+
+
+@cache
+def _number_at_domain() -> np.ndarray:
+    """A number (or none: index 0) and a domain in one pool, number * 3 + domain: one join less per address."""
+    return text_pool(number + "@" + d for number in ["", *NUMBER_TEXT[1:]] for d in SAFE_DOMAINS)
 
 
 def url(n: int, rng: np.random.Generator, locale: str) -> np.ndarray:
