@@ -19,10 +19,12 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import SynthRecordsError
+
+if TYPE_CHECKING:  # pandas only for the hint: the CLI checks its arguments before paying for the import
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 OVERWRITE_HINT = ("replace it with --overwrite (CLI), overwrite = true under [output] (job file) or overwrite=True "

@@ -221,7 +221,6 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
     """Learn a model of DATA (PII protected first) and save it to --out."""
     _require(config)
     from .atomic import refuse_existing
-    from .read import load_table
 
     try:
         job = _job(config, **{"privacy.epsilon": epsilon, "privacy.delta": delta, "model.name": model,
@@ -237,6 +236,8 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
         refuse_existing(out, overwrite, keep=(data, config))  # before the training, not after it
         # Spark reads the file itself, on the cluster; pandas loads it here, before the heavy
         # imports below (torch, Presidio, SDV): a missing or bad file is reported at once.
+        from .read import load_table  # imports pandas: after the cheap checks of options and paths
+
         table = data if job.model.engine == "spark" else load_table(data)
         from .pipeline import synthesizer_from
 

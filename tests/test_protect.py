@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthrecords.errors import SynthRecordsError
-from synthrecords.pii.fake_draw import FICTIONAL_IDS, fill_mask
-from synthrecords.pii.fakes import FakePlan
+from synthrecords.pii.fakes import FakePlan, chance_spaces
+from synthrecords.pii.fakes.formats import fill_mask
+from synthrecords.pii.fakes.ids import FICTIONAL_IDS
 from synthrecords.pii.leakage import ValueMatcher, cell_strings
 from synthrecords.pii.policy import ProtectionPolicy
 from synthrecords.pii.protect import add_fakes, check_leakage, protect, pseudonymize
@@ -53,7 +54,10 @@ def forbidden(real, report):
 def release(protected):
     # stand-in for the model: shuffled modelling rows, as a synthesizer would emit them
     synthetic = protected.data.sample(frac=1, random_state=0).reset_index(drop=True)
-    return add_fakes(synthetic, protected.fakes, protected.column_order)
+    # A fixed private fake_seed: this table's real e-mails sit on example.* (Faker's safe
+    # domains), where 1-2 % of secret seeds give a fake containing one by chance
+    # ("x.shill@example.org" holds the real "shill@example.org"); real mail never does.
+    return add_fakes(synthetic, protected.fakes, protected.column_order, fake_seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +115,9 @@ def test_release_has_the_input_columns_in_the_input_order(real, release):
     assert list(release.columns) == list(real.columns)
 
 
-def test_release_passes_the_leakage_check(real, release, report):
-    check = check_leakage(real, release, report)
+def test_release_passes_the_leakage_check(real, release, report, protected):
+    # customer numbers and passports are drawn uniformly over their format: equal values by chance are allowed
+    check = check_leakage(real, release, report, spaces=chance_spaces(protected.fakes))
     assert check.passed, check.findings
     assert check.checked_columns == report.columns_in("direct")
 

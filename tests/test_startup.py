@@ -61,3 +61,12 @@ def test_argument_errors_answer_without_heavy_imports(args, tmp_path):
     loaded, proc = heavy_imports(*args, tmp_path=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("error: ")
     assert loaded == []
+
+
+def test_fit_on_a_missing_file_answers_before_importing_pandas(tmp_path):
+    # pandas alone takes about as long as the whole answer should (bench/bench_startup.py)
+    code = PROBE.format(heavy=["pandas"], args=["fit", "missing.csv", "--out", "model"])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, check=False)
+    assert proc.returncode == 2 and "missing.csv" in proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []

@@ -6,7 +6,7 @@ number of values (5,000 rows x 20 columns checks in well under a second). A valu
 as found when its words occur in a cell as whole words (case-insensitive): "Anna" inside
 "Annabelle" is not a leak of "Anna", "anna.smith@example.org" inside a sentence is.
 
-Chance collisions. Fakes never read real values (pii/fakes.py). Where a format has no
+Chance collisions. Fakes never read real values (pii/fakes/). Where a format has no
 space that real identifiers leave unused (customer numbers, passports, Spanish NIFs),
 fakes are drawn uniformly over it, and a fake equals a real value of its own column by
 chance: about (distinct fakes x distinct real values) / (size of the format) of them.

@@ -3,7 +3,7 @@
 `protect` splits the real table into what the model may learn from (`Protected.data`)
 and plans for re-creating the direct columns afterwards (`FakePlan`s, shape only).
 `add_fakes` fills those columns into synthetic rows, independently of the real data
-(secret seed, unused value spaces; see fakes.py). `pseudonymize` is the consistent
+(secret seed, unused value spaces; see pii/fakes/). `pseudonymize` is the consistent
 mode: real rows, each direct value replaced by a surrogate derived from HMAC(secret,
 value). `check_leakage` proves that no real direct value made it into the output.
 """
