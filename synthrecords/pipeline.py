@@ -129,6 +129,7 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
     report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
                       model=synth.model_name)
+    report["model"] = synth.model_report()  # the engine, and why "auto" chose it
     report["domain"] = synth.domain_.granularity()  # DP-released figures only
     return report
 

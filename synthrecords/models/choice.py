@@ -1,0 +1,57 @@
+"""``model = "auto"``: pick ``marginals`` or ``dpctgan`` from public facts about the table.
+
+The choice reads the released domain only (how many columns are modelled, how many cells
+their grid has): public, or already paid for. It never reads the rows, so it costs nothing
+and needs no entry in the ledger. The rule rests on bench/bench_marginals.py (NOTES.md,
+issue 23): on narrow and mid-width tables AIM-style marginals kept pairs and the target far
+better than the GAN at the same epsilon; wide tables (AIM's rounds and model-size cap cover
+a small share of their pairs, and its fit time grows with the pairs) go to dpctgan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..domain import Domain
+
+AUTO = "auto"
+MAX_MARGINALS_COLUMNS = 20  # measured up to 16 columns (customers); 86 (caravan) goes to dpctgan
+MAX_MARGINALS_CELLS = 10_000  # the largest 2-way grid the marginals model measures (aim.MAX_CELLS)
+
+
+@dataclass
+class ModelChoice:
+    requested: str
+    choice: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def grid_size(column) -> int:
+    """Slots of a column on the model grid (categories + other + null, or bins + null)."""
+    if column.kind in ("categorical", "boolean"):
+        return len(column.categories or []) + 2
+    return max(len((column.histogram or {}).get("edges") or []) - 1, 10) + 1
+
+
+def choose_model(domain: Domain, *, secure: bool = False) -> ModelChoice:
+    """``marginals`` for tables of at most ``MAX_MARGINALS_COLUMNS`` columns whose two largest
+    columns' grid fits ``MAX_MARGINALS_CELLS``; ``dpctgan`` otherwise (and with ``secure``,
+    which hardens DP-SGD's noise)."""
+    columns = len(domain.names)
+    if secure:
+        return ModelChoice(AUTO, "dpctgan", "secure mode hardens DP-SGD's noise, which only dpctgan uses")
+    sizes = sorted((grid_size(c) for c in domain), reverse=True)
+    widest = sizes[0] * sizes[1] if len(sizes) > 1 else (sizes[0] if sizes else 0)
+    if columns > MAX_MARGINALS_COLUMNS:
+        return ModelChoice(AUTO, "dpctgan", f"{columns} modelled columns, more than {MAX_MARGINALS_COLUMNS}: the "
+                                              "marginals model would measure few of their pairs")
+    if widest > MAX_MARGINALS_CELLS:
+        return ModelChoice(AUTO, "dpctgan", f"the two largest columns' grid has {widest} cells, more than "
+                                              f"{MAX_MARGINALS_CELLS}: too fine for noisy marginals")
+    return ModelChoice(AUTO, "marginals", f"{columns} modelled columns (at most {MAX_MARGINALS_COLUMNS}) and a "
+                                            f"largest pair of {widest} cells: noisy marginals keep pairs and the "
+                                            "target better than the GAN at the same epsilon (bench_marginals)")
