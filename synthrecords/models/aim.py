@@ -21,8 +21,9 @@ The privacy story, in the order the code follows it:
   the noise is halved for the rounds after (annealing); the last round takes what is left.
   Candidates must keep the junction tree within ``max_model_mb`` scaled by the share of the
   budget used so far (a public cap), unless the model already covers them.
-- Everything after the noise is post-processing: private-pgm's ``mbi`` fits one graphical
-  model to all the measurements (mirror descent, warm-started round to round), and its
+- Everything after the noise is post-processing: between rounds a NumPy mirror descent
+  (``descent``) refits the model; at the end private-pgm's ``mbi`` fits the released model to
+  all the measurements (its mirror descent, warm-started from those potentials), and its
   junction tree's clique marginals become a ``cliques.CliqueModel`` that samples with no
   jax at all.
 """
@@ -50,6 +51,7 @@ from ..privacy.zcdp import (
     rho_left,
 )
 from .cliques import Clique, CliqueModel, calibrated
+from .descent import Descent
 
 log = logging.getLogger(__name__)
 TOTAL_SHARE = 0.01  # of rho, for the noisy row count: +-~20 rows at epsilon 1
@@ -57,8 +59,8 @@ MEASURE_SHARE = 0.9  # of each round's rho; the rest selects (AIM's split)
 MAX_CELLS = 10_000  # a candidate marginal larger than this is never measured
 MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
 MAX_ROUNDS = 48
-ROUND_ITERS = 200  # mirror-descent iterations per round (warm-started)
-FINAL_ITERS = 1000
+ROUND_ITERS = 100  # NumPy mirror-descent iterations per round (warm-started)
+FINAL_ITERS = 1000  # mbi's, for the released model
 
 
 @dataclass
@@ -116,41 +118,59 @@ def _mbi():
 
 
 class _Estimator:
-    """mbi's mirror descent over the measurements so far, warm-started; post-processing."""
+    """The model between rounds (``descent``, NumPy) and the final one (mbi's mirror descent,
+    warm-started from it). Post-processing of the measurements."""
 
     def __init__(self, sizes: dict[str, int]) -> None:
         self.mbi, self.estimation, self.jt, self.oracles = _mbi()
         self.domain = self.mbi.Domain(list(sizes), list(sizes.values()))
-        self.model = None
+        self.sizes = dict(sizes)
+        self.theta: dict[Clique, np.ndarray] = {}
+        self.current: CliqueModel | None = None
+        self.measured: list[Clique] = []
 
     def fit(self, measurements: list[Measured], total: float, iters: int) -> None:
+        """Refit the round-to-round model (NumPy, warm-started)."""
+        pooled = _pooled(measurements)
+        self.measured = list(dict.fromkeys(m.clique for m in pooled))
+        tree, _ = self.jt.make_junction_tree(self.domain, self.measured)
+        nodes = [tuple(n) for n in tree.nodes]
+        edges = [(nodes.index(tuple(a)), nodes.index(tuple(b))) for a, b in tree.edges]
+        self.theta, self.current = Descent(self.sizes, nodes, edges, pooled, total).run(self.theta, iters)
+
+    def fit_final(self, measurements: list[Measured], total: float, iters: int) -> None:
+        """mbi's estimate of the released model, from the round-to-round potentials."""
+        pooled = _pooled(measurements)
         linear = [self.mbi.LinearMeasurement(m.y, m.clique, stddev=m.stddev,
                                              query=_SlotQuery(m.slots) if m.slots is not None
                                              else self.mbi.marginal_loss.DatavectorQuery())
-                  for m in _pooled(measurements)]
+                  for m in pooled]
         # A fixed step of 2 / (L * total), the start of mbi's own line search, rounded down to a
-        # power of two: its program compiles ~3x faster than the line search's, and a slightly
-        # different noise level reuses the compiled one.
+        # power of two: its program compiles ~3x faster than the line search's.
         lipschitz = self.mbi.marginal_loss.from_linear_measurements(linear, self.domain).lipschitz
         step = 2.0 ** math.floor(math.log2(2.0 / (float(lipschitz) * total)))
-        engine = self.estimation.MirrorDescent(stepsize=step)
-        self.model = engine.estimate(self.domain, linear, known_total=total, iters=iters, warm_start=self.model)
+        cliques = list(dict.fromkeys(m.clique for m in pooled))
+        start = self.mbi.CliqueVector(self.domain, cliques, {
+            cl: self.mbi.Factor(self.domain.project(cl), self.theta.get(cl, np.zeros(self.domain.project(cl).shape)))
+            for cl in cliques})
+        model = self.estimation.MirrorDescent(stepsize=step).estimate(self.domain, linear, known_total=total,
+                                                                      iters=iters, warm_start=start)
+        tree, _ = self.jt.make_junction_tree(self.domain, [tuple(c) for c in model.cliques])
+        nodes = [tuple(n) for n in tree.nodes]
+        potentials = [(tuple(model.potentials[cl].domain.attributes), np.asarray(model.potentials[cl].values, dtype=float))
+                      for cl in model.potentials.cliques]
+        edges = [(nodes.index(tuple(a)), nodes.index(tuple(b))) for a, b in tree.edges]
+        # the junction tree's clique marginals as plain arrays (NumPy sum-product, no jax)
+        self.current = calibrated(self.sizes, nodes, edges, potentials)
 
     def model_size_mb(self, cliques: list[Clique]) -> float:
         return self.jt.hypothetical_model_size(self.domain, cliques)
 
     def cliques(self) -> list[Clique]:
-        return [tuple(c) for c in self.model.cliques]
+        return list(self.measured)
 
     def to_cliques(self) -> CliqueModel:
-        """The junction tree's clique marginals as plain arrays (``cliques.calibrated``: NumPy,
-        so no jax program is compiled for each new tree)."""
-        tree, _ = self.jt.make_junction_tree(self.domain, self.cliques())
-        nodes = [tuple(n) for n in tree.nodes]
-        potentials = [(tuple(self.model.potentials[cl].domain.attributes),
-                       np.asarray(self.model.potentials[cl].values, dtype=float)) for cl in self.model.potentials.cliques]
-        edges = [(nodes.index(tuple(a)), nodes.index(tuple(b))) for a, b in tree.edges]
-        return calibrated(dict(zip(self.domain.attributes, self.domain.shape)), nodes, edges, potentials)
+        return self.current
 
 
 def _pooled(measurements: list[Measured]) -> list[Measured]:
@@ -284,7 +304,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
             break
         if private and np.abs(after - before).sum() <= math.sqrt(2 / math.pi) * sigma * y.size:
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
-    estimator.fit(measurements, total, FINAL_ITERS)
+    estimator.fit_final(measurements, total, FINAL_ITERS)
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started)
 
 

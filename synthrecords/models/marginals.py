@@ -149,6 +149,8 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
         if not n or not c.frequencies or len(c.frequencies) != n:
             continue
         shares = np.asarray(c.frequencies, dtype=float) * (1 - c.null_share)
-        slots = tuple(range(n)) + (c.null_slot,)
+        # a ranged column's bins and null are all its slots: a plain marginal (no slicing query,
+        # fewer small jax programs to compile); a categorical one leaves "other" unmeasured
+        slots = None if c.ranged else tuple(range(n)) + (c.null_slot,)
         out.append(aim.Measured((c.name,), np.append(shares, c.null_share), sigma * (2 if c.ranged else 1), slots))
     return out
