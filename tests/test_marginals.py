@@ -222,3 +222,15 @@ def test_cli_fit_with_marginals_end_to_end(tmp_path):
     rows = tmp_path / "rows.csv"
     run_cli("sample", out, "--rows", "50", "--out", rows, "--seed", "2")
     assert len(pd.read_csv(rows)) == 50
+
+
+def test_numpy_mirror_descent_recovers_noise_free_marginals():
+    from synthrecords.models.aim import Measured
+    from synthrecords.models.descent import Descent
+
+    *_, joint = chain(np.random.default_rng(6))
+    total = 1000.0
+    measured = [Measured(("a", "b"), total * joint.sum(2).ravel(), 1.0),
+                Measured(("b", "c"), total * joint.sum(0).ravel(), 1.0)]
+    _, model = Descent({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")], [(0, 1)], measured, total).run(None, 300)
+    assert np.abs(model.marginal(("a", "c")) - joint.sum(1)).max() < 0.01
