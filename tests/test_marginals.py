@@ -234,3 +234,18 @@ def test_numpy_mirror_descent_recovers_noise_free_marginals():
                 Measured(("b", "c"), total * joint.sum(0).ravel(), 1.0)]
     _, model = Descent({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")], [(0, 1)], measured, total).run(None, 300)
     assert np.abs(model.marginal(("a", "c")) - joint.sum(1)).max() < 0.01
+
+
+def test_the_targets_pairs_are_measured_at_once_when_rounds_cannot_visit_every_pair():
+    from synthrecords.models.aim import fit_aim
+
+    rng = np.random.default_rng(8)
+    n = 2000
+    slots = {"t": rng.integers(0, 2, n), "x": rng.integers(0, 3, n), "y": rng.integers(0, 4, n), "z": rng.integers(0, 2, n)}
+    ledger = PrivacyLedger(epsilon=2.0, delta=1e-5)
+    ledger.start_fit()
+    result = fit_aim(slots, {"t": 2, "x": 3, "y": 4, "z": 2}, ledger, target="t", prior=[], rng=None, max_rounds=2)
+    details = [e.detail for e in ledger.entries]
+    assert any("the target's 3 2-way marginals at once" in d for d in details)
+    assert ledger.epsilon_spent() <= 2.0 and result.rounds <= 2
+    assert result.model.marginal(("t", "x", "y")).shape == (2, 3, 4)

@@ -48,11 +48,13 @@ class MarginalsEngine:
     private = True
 
     def __init__(self, name: str = "marginals", epochs: int | None = None, *, target: str | None = None,
-                 max_rounds: int = aim.MAX_ROUNDS, max_model_mb: float = aim.MAX_MODEL_MB,
-                 max_cells: int = aim.MAX_CELLS, noise_seed: int | None = None) -> None:
+                 target_share: float = aim.TARGET_SHARE, max_rounds: int = aim.MAX_ROUNDS,
+                 max_model_mb: float = aim.MAX_MODEL_MB, max_cells: int = aim.MAX_CELLS,
+                 noise_seed: int | None = None) -> None:
         self.name = name
         self.epochs = epochs  # not used: the model has no epochs (kept for the engine protocol)
-        self.target = target  # its 3-way marginals join the workload
+        self.target = target  # its 3-way marginals join the workload, its pairs are measured up front
+        self.target_share = target_share
         self.max_rounds = max_rounds
         self.max_model_mb = max_model_mb
         self.max_cells = max_cells
@@ -60,14 +62,17 @@ class MarginalsEngine:
         self.device = "cpu"  # the protocol's run-time choice; this model computes on the CPU
 
     def _params(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("epochs", "target", "max_rounds", "max_model_mb", "max_cells",
-                                               "noise_seed")}
+        return {k: getattr(self, k) for k in ("epochs", "target", "target_share", "max_rounds", "max_model_mb",
+                                               "max_cells", "noise_seed")}
 
     # -- fit: the only method that reads real rows -------------------------------------
     def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
         missing = [c for c in domain.names if c not in data.columns]
         if missing or not len(data):
             raise SynthRecordsError(f"marginals: the data has no rows or lacks the domain's columns {missing}")
+        if not 0 <= self.target_share < 1:
+            raise SynthRecordsError(f"marginals: target_share must be in [0, 1), got {self.target_share}; the "
+                                    f"default is {aim.TARGET_SHARE}")
         for name in ("max_rounds", "max_cells"):
             if not int(getattr(self, name)) >= 1:
                 raise SynthRecordsError(f"marginals: {name} must be at least 1, got {getattr(self, name)}")
@@ -83,8 +88,8 @@ class MarginalsEngine:
         prior = domain_oneways(codec, domain, ledger) if ledger.is_private else []
         rng = None if self.noise_seed is None else np.random.default_rng(self.noise_seed)
         result = aim.fit_aim(to_slots(codec, data[domain.names]), slot_sizes(codec), ledger, target=self.target,
-                             prior=prior, rng=rng, max_rounds=int(self.max_rounds), max_model_mb=self.max_model_mb,
-                             max_cells=int(self.max_cells))
+                             prior=prior, rng=rng, target_share=self.target_share, max_rounds=int(self.max_rounds),
+                             max_model_mb=self.max_model_mb, max_cells=int(self.max_cells))
         self.codec_ = codec
         self.model_ = result.model
         self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
