@@ -249,3 +249,15 @@ def test_the_targets_pairs_are_measured_at_once_when_rounds_cannot_visit_every_p
     assert any("the target's 3 2-way marginals at once" in d for d in details)
     assert ledger.epsilon_spent() <= 2.0 and result.rounds <= 2
     assert result.model.marginal(("t", "x", "y")).shape == (2, 3, 4)
+
+
+def test_a_run_with_auto_reports_the_choice_and_its_reason_in_both_reports(tmp_path):
+    from synthrecords.pipeline import synthesize
+
+    out = tmp_path / "run"
+    synthesize(mixed_table(600, seed=4), out=out, rows=200, privacy={"epsilon": 3.0},
+               model={"name": "auto", "target": "churn", "seed": 1})
+    for part in ("owner", "share"):
+        model = json.loads((out / part / "report.json").read_text())["model"]
+        assert model["requested"] == "auto" and model["choice"] == model["name"] == "marginals"
+        assert "columns" in model["reason"]
