@@ -261,3 +261,11 @@ def test_a_run_with_auto_reports_the_choice_and_its_reason_in_both_reports(tmp_p
         model = json.loads((out / part / "report.json").read_text())["model"]
         assert model["requested"] == "auto" and model["choice"] == model["name"] == "marginals"
         assert "columns" in model["reason"]
+
+
+def test_without_epsilon_it_fits_exact_marginals_and_records_nothing():
+    data = mixed_table(800, seed=5)
+    synth = Synthesizer(model="marginals", seed=3).fit(data)
+    assert synth.ledger_.entries == [] and synth.ledger_.guarantee == "none"
+    out = synth.sample(500, seed=1)
+    assert ((out["segment"] == "retail") == (out["plan"] == "basic")).mean() > 0.85
