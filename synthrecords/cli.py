@@ -195,8 +195,10 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                                                            "end; omit for no formal guarantee")] = None,
         delta: Annotated[float | None, typer.Option(help="DP delta (default 1/(10 rows); 1/rows or more is "
                                                          "refused)")] = None,
-        model: Annotated[str | None, typer.Option(help="dpctgan (DP; the default with --epsilon), or without a formal "
-                                                       "guarantee: gaussian_copula (default without), ctgan, tvae")] = None,
+        model: Annotated[str | None, typer.Option(help="dpctgan (DP; the default with --epsilon), marginals (DP: "
+                                                       "AIM-style noisy marginals), auto (one of the two by the "
+                                                       "table's shape), or without a formal guarantee: "
+                                                       "gaussian_copula (default without), ctgan, tvae")] = None,
         epochs: Annotated[int | None, typer.Option(help="training epochs of dpctgan, ctgan or tvae (default: the "
                                                        "model's own)")] = None,
         target: Annotated[str | None, typer.Option(help="the column that matters: learned per class, for "
@@ -246,6 +248,8 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
     except SynthRecordsError as exc:
         _fail(exc)
     typer.echo(f"model {synth.model_name} saved to {out}")
+    if getattr(synth, "model_choice_", None) is not None:
+        typer.echo(f"model auto chose {synth.model_choice_.choice}: {synth.model_choice_.reason}")
     typer.echo("\n".join(_privacy_lines(synth.ledger_.to_dict())))
     if getattr(synth, "budget_", None):
         typer.echo(_budget_line(synth.budget_))

@@ -106,8 +106,10 @@ def build_report(job: JobConfig, real: pd.DataFrame, synth: Synthesizer, synthet
     ledger = synth.ledger_.to_dict()
     ledger["scope"] = privacy_scope(synth)
     run = {**run_info(job, real, synthetic, synth), "kind": "run", "columns_synthetic": synthetic.shape[1]}
-    return assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
-                    model=synth.model_name, domain=synth.domain_)
+    report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage, ledger=ledger,
+                      model=synth.model_name, domain=synth.domain_)
+    report["model"] = synth.model_report()  # the engine, and why "auto" chose it
+    return report
 
 
 def _text_as_in_domain(frame: pd.DataFrame, domain: Any) -> pd.DataFrame:

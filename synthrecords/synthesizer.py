@@ -21,6 +21,7 @@ from .constraints import ConstrainedEngine, ConstraintSet
 from .domain import Domain, data_domain, infer_kind
 from .engines import LOCAL, distributed_fit
 from .errors import NotFittedError, SynthRecordsError
+from .models.choice import AUTO, ModelChoice, choose_model
 from .models.modelfolder import verify_model_folder, write_manifest
 from .models.train import Engine, check_privacy, load_engine, make_engine
 from .pii.policy import ProtectionPolicy
@@ -76,7 +77,9 @@ def _key(value: Any) -> str:
 class Synthesizer:
     epsilon: float | None = None
     delta: float | None = None
-    model: str | None = None  # default: dpctgan with epsilon, gaussian_copula without
+    # default: dpctgan with epsilon, gaussian_copula without; "auto": marginals or dpctgan by the
+    # released domain's shape (models.choice), the choice and its reason in ``model_choice_``
+    model: str | None = None
     epochs: int | None = None
     target: str | None = None
     column_types: dict[str, str] | None = None
@@ -115,7 +118,30 @@ class Synthesizer:
 
     @property
     def model_name(self) -> str:
+        """The engine: the one chosen by "auto" once fitted (before that, "auto")."""
+        choice = getattr(self, "model_choice_", None)
+        if self.model == AUTO and choice is not None:
+            return choice.choice
         return self.model or ("dpctgan" if self.epsilon is not None else "gaussian_copula")
+
+    def model_report(self) -> dict[str, Any]:
+        """report.json's "model": the engine, what was asked for, and why "auto" chose it."""
+        choice = getattr(self, "model_choice_", None)
+        out = {"name": self.model_name, "requested": self.model or "default"}
+        return {**out, "choice": choice.choice, "reason": choice.reason} if choice is not None else out
+
+    def _engine(self, name: str, ledger: PrivacyLedger) -> Engine:
+        engine = make_engine(name, self.epochs)
+        if hasattr(engine, "target"):  # engines that use the target in training (dpctgan, marginals)
+            engine.target = self.target
+        if self.secure:
+            if not hasattr(engine, "secure"):
+                raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {name} has none: use "
+                                        "model dpctgan with an epsilon, or leave secure off")
+            engine.secure = True
+        engine.device = self.device
+        check_privacy(engine, ledger)
+        return engine
 
     # -- fit: everything that reads real data ---------------------------------------
     def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
@@ -148,16 +174,9 @@ class Synthesizer:
         # default delta is set from the released row count (release_row_count, below).
         fresh = getattr(self, "ledger_", None) is None
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
-        engine = make_engine(self.model_name, self.epochs)
-        if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan)
-            engine.target = self.target
-        if self.secure:
-            if not hasattr(engine, "secure"):
-                raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {self.model_name} has none: use "
-                                        "model dpctgan with an epsilon, or leave secure off")
-            engine.secure = True
-        engine.device = self.device
-        check_privacy(engine, ledger)
+        # "auto" builds its engine once the domain is released (the choice reads its shape); both
+        # candidates are DP engines, so the privacy check holds for either.
+        engine = None if self.model == AUTO else self._engine(self.model_name, ledger)
         budget = self._budget()
         if budget is not None:
             from .privacy.budget import dataset_sha256, legacy_dataset_sha256
@@ -195,10 +214,16 @@ class Synthesizer:
                 self._check_target_classes(domain)
             else:
                 domain = data_domain(protected.data, kinds)
-        with stage(f"train {self.model_name}"):
+        choice = None
+        if engine is None:
+            choice = choose_model(domain, secure=self.secure)
+            log.info("model auto: %s (%s)", choice.choice, choice.reason)
+            engine = self._engine(choice.choice, ledger)
+        with stage(f"train {engine.name}"):
             engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
-        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=self.model_name, aliases=aliases)
+        self.budget_ = None if budget is None else budget.charge(dataset, ledger, model=engine.name, aliases=aliases)
+        self.model_choice_ = choice
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
         self.pii_: PiiReport = pii
@@ -353,7 +378,8 @@ class Synthesizer:
 
     # -- persistence: JSON + safetensors, written atomically ------------------------
     def params(self) -> dict[str, Any]:
-        return {"epsilon": self.epsilon, "delta": self.delta, "model": self.model_name, "epochs": self.epochs,
+        return {"epsilon": self.epsilon, "delta": self.delta, "model": AUTO if self.model == AUTO else self.model_name,
+                "epochs": self.epochs,
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,
                 "hierarchy": {c: h if isinstance(h, str) else parse_hierarchy(c, h)
@@ -379,6 +405,7 @@ class Synthesizer:
                 "pii": self.pii_.to_dict(statistics=False), "domain": self.domain_.to_dict(),
                 "fakes": [f.to_dict() for f in self.fakes_], "column_order": self.column_order_,
                 "actions": self.actions_, "training_rows": self.training_rows_,
+                "model_choice": None if getattr(self, "model_choice_", None) is None else self.model_choice_.to_dict(),
                 "notes": getattr(self, "notes_", []), "timezones": getattr(self, "timezones_", {}),
             }  # the dataset budget (it names the input's sha256) stays in the owner's budget file
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
@@ -411,6 +438,9 @@ class Synthesizer:
         synth.column_order_ = state["column_order"]
         synth.actions_ = state["actions"]
         synth.training_rows_ = state["training_rows"]
+        choice = state.get("model_choice")
+        synth.model_choice_ = None if choice is None else ModelChoice(str(choice["requested"]), str(choice["choice"]),
+                                                                      str(choice["reason"]))
         synth.notes_ = state.get("notes", [])
         synth.timezones_ = state.get("timezones", {})
         synth.ledger_ = PrivacyLedger.from_dict(ledger)

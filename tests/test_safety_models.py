@@ -52,10 +52,10 @@ def test_every_allowlisted_name_is_a_class_defined_in_its_module():
         assert isinstance(cls, type) and (cls.__module__, cls.__qualname__) == (module, qual), name
 
 
-@pytest.mark.parametrize("model", ["gaussian_copula", "ctgan", "tvae", "dpctgan"])
+@pytest.mark.parametrize("model", ["gaussian_copula", "ctgan", "tvae", "dpctgan", "marginals"])
 def test_each_engine_round_trips_a_table_of_every_column_kind(tmp_path, model):
-    epsilon = 5.0 if model == "dpctgan" else None
-    synth = Synthesizer(model=model, epsilon=epsilon, epochs=1 if model != "gaussian_copula" else None,
+    epsilon = 5.0 if model in ("dpctgan", "marginals") else None
+    synth = Synthesizer(model=model, epsilon=epsilon, epochs=1 if model not in ("gaussian_copula", "marginals") else None,
                         nlp_model=None, seed=2).fit(mixed_table())
     synth.save(tmp_path / "m")
     back = Synthesizer.load(tmp_path / "m")

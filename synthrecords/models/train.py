@@ -1,6 +1,7 @@
 """Stage 5, train: the engines that learn a table and sample from it.
 
-``dpctgan`` (module ``dpctgan``) is the DP engine: with an epsilon its training is in the
+``dpctgan`` (module ``dpctgan``) and ``marginals`` (module ``marginals``: AIM-style adaptive
+marginals and a graphical model) are the DP engines: with an epsilon their training is in the
 ledger. SDV engines (``gaussian_copula``, ``ctgan``, ``tvae``) give no formal privacy guarantee:
 they fit their encoders and model on the real rows directly. They exist for comparison
 and for data that needs no formal guarantee; the pipeline refuses them when an epsilon
@@ -126,13 +127,17 @@ def check_privacy(engine: Engine, ledger: PrivacyLedger) -> None:
 
 def _engines() -> dict[str, type]:
     from .dpctgan import DPCTGANEngine  # imports torch/opacus: only when a model is built
+    from .marginals import MarginalsEngine  # jax/mbi load only inside its fit
 
-    return {"dpctgan": DPCTGANEngine, "gaussian_copula": SDVEngine, "ctgan": SDVEngine, "tvae": SDVEngine}
+    return {"dpctgan": DPCTGANEngine, "marginals": MarginalsEngine, "gaussian_copula": SDVEngine,
+            "ctgan": SDVEngine, "tvae": SDVEngine}
 
 
-ENGINE_NAMES = ("dpctgan", "gaussian_copula", "ctgan", "tvae")
+ENGINE_NAMES = ("dpctgan", "marginals", "gaussian_copula", "ctgan", "tvae")
 # What each model promises, for the CLI help, the report and the dashboard.
 GUARANTEES = {"dpctgan": "differential privacy when epsilon is set (domain release and DP-SGD in one ledger)",
+              "marginals": "differential privacy when epsilon is set (domain release, selected noisy marginals and "
+                           "their selections in one ledger)",
               "gaussian_copula": "no formal guarantee (SDV, fitted on the real rows)",
               "ctgan": "no formal guarantee (SDV, fitted on the real rows)",
               "tvae": "no formal guarantee (SDV, fitted on the real rows)"}
@@ -141,9 +146,9 @@ GUARANTEES = {"dpctgan": "differential privacy when epsilon is set (domain relea
 def make_engine(name: str, epochs: int | None = None) -> Engine:
     if name not in ENGINE_NAMES:
         raise SynthRecordsError(f"unknown model {name!r}; choose one of {', '.join(ENGINE_NAMES)}")
-    if epochs is not None and name == "gaussian_copula":  # said, not silently ignored
-        log.warning("epochs=%s is ignored: gaussian_copula has no training epochs (they apply to dpctgan, ctgan "
-                    "and tvae)", epochs)
+    if epochs is not None and name in ("gaussian_copula", "marginals"):  # said, not silently ignored
+        log.warning("epochs=%s is ignored: %s has no training epochs (they apply to dpctgan, ctgan and tvae)",
+                    epochs, name)
     return _engines()[name](name, epochs)
 
 

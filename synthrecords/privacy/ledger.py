@@ -1,10 +1,12 @@
 """The privacy ledger: one accountant for the whole run.
 
-Every mechanism that touches real data under DP is recorded here as a (possibly
-subsampled) Gaussian mechanism: a noise multiplier (noise std / L2 sensitivity), a
-sampling rate and a number of steps. The ledger composes all entries in Rényi DP with
-Opacus's analysis and converts to (epsilon, delta) once, so the reported epsilon is the
-composition of everything, not a sum of per-stage conversions.
+Every mechanism that touches real data under DP is recorded here: a (possibly
+subsampled) Gaussian mechanism as a noise multiplier (noise std / L2 sensitivity), a
+sampling rate and a number of steps; an exponential mechanism (the ``marginals`` model's
+selection rounds) as its pure epsilon and a number of steps. The ledger composes all
+entries in Rényi DP (Gaussian ones with Opacus's analysis) and converts to (epsilon,
+delta) once, so the reported epsilon is the composition of everything, not a sum of
+per-stage conversions.
 
 Like an Opacus accountant it has a small interface: ``record`` (a step) and
 ``epsilon_spent`` (get_epsilon). With no epsilon target it records nothing and says
@@ -38,11 +40,14 @@ class BudgetExceededError(SynthRecordsError):
     """A mechanism would push the spent epsilon past the target."""
 
 
+EXPONENTIAL = "exponential"
+
+
 @dataclass
 class LedgerEntry:
     stage: str  # pipeline stage: "domain", "train", ...
-    mechanism: str  # "gaussian" (q = 1) or "subsampled_gaussian"
-    noise_multiplier: float
+    mechanism: str  # "gaussian" (q = 1), "subsampled_gaussian" or "exponential"
+    noise_multiplier: float  # Gaussian entries; 0 for "exponential"
     sample_rate: float = 1.0
     steps: int = 1
     fit: int = 1  # which fit of the model spent it; refitting spends again
@@ -50,8 +55,17 @@ class LedgerEntry:
     # delta this mechanism spends outside its RDP curve (e.g. a category threshold that
     # fails with this probability); the final conversion runs at the remaining delta
     delta: float = 0.0
+    # "exponential" entries: the pure epsilon of one selection (score sensitivity included)
+    epsilon: float = 0.0
 
     def rdp(self, orders: tuple[float, ...] = ORDERS) -> np.ndarray:
+        if self.mechanism == EXPONENTIAL:
+            # The exponential mechanism at epsilon is epsilon-bounded-range, hence
+            # epsilon^2 / 8 -zCDP (Cesar & Rogers 2021, "Bounding, concentrating, and truncating:
+            # unifying privacy loss composition for data analytics", Lemma 3.2 with Durfee &
+            # Rogers 2019), i.e. RDP(alpha) = alpha * epsilon^2 / 8 at every order; AIM accounts
+            # its selections the same way. Steps compose linearly.
+            return self.steps * np.asarray(orders, dtype=float) * self.epsilon ** 2 / 8
         return np.asarray(
             rdp_analysis.compute_rdp(
                 q=self.sample_rate, noise_multiplier=self.noise_multiplier, steps=self.steps, orders=list(orders)
@@ -128,11 +142,24 @@ class PrivacyLedger:
         mechanism = "gaussian" if sample_rate >= 1.0 else "subsampled_gaussian"
         entry = LedgerEntry(stage, mechanism, float(noise_multiplier), float(sample_rate), int(steps),
                             max(self.fits, 1), detail, float(delta))
+        return self._append(entry)
+
+    def record_exponential(self, stage: str, *, epsilon: float, steps: int = 1, detail: str = "") -> LedgerEntry:
+        """Charge ``steps`` exponential-mechanism selections, each ``epsilon``-DP. Refuses (and
+        records nothing) past the target, like ``record``."""
+        if not self.is_private:
+            raise SynthRecordsError("cannot record a DP mechanism on a ledger without an epsilon target")
+        if not epsilon > 0:
+            raise SynthRecordsError(f"{stage}: an exponential mechanism needs epsilon > 0, got {epsilon}")
+        entry = LedgerEntry(stage, EXPONENTIAL, 0.0, 1.0, int(steps), max(self.fits, 1), detail, 0.0, float(epsilon))
+        return self._append(entry)
+
+    def _append(self, entry: LedgerEntry) -> LedgerEntry:
         spent = self.epsilon_spent([entry])
         if spent > self.epsilon * (1 + 1e-9):
             raise BudgetExceededError(
-                f"{stage}: {detail or mechanism} would bring epsilon to {spent:.4g}, past the target "
-                f"{self.epsilon:g}; raise epsilon or lower the work this stage does"
+                f"{entry.stage}: {entry.detail or entry.mechanism} would bring epsilon to {spent:.4g}, past the "
+                f"target {self.epsilon:g}; raise epsilon or lower the work this stage does"
             )
         self.entries.append(entry)
         return entry
@@ -142,6 +169,8 @@ class PrivacyLedger:
         per_entry = []
         for e in self.entries:
             d = asdict(e)
+            if e.mechanism != EXPONENTIAL:
+                del d["epsilon"]  # Gaussian entries keep the fields they always had
             d["epsilon_alone"] = PrivacyLedger(self.epsilon, self.delta, [e]).epsilon_spent()
             per_entry.append(d)
         return {
@@ -150,7 +179,7 @@ class PrivacyLedger:
             "delta": self.delta,
             "delta_reserved": self.delta_reserved() if self.is_private else None,
             "epsilon_spent": spent,
-            "accounting": "RDP (Opacus analysis), all entries composed, converted once" if self.is_private else None,
+            "accounting": _accounting(self.entries) if self.is_private else None,
             "neighbouring": NEIGHBOURING if self.is_private else None,
             "fits": self.fits,
             "rows": self.rows,
@@ -165,3 +194,10 @@ class PrivacyLedger:
         fields = set(LedgerEntry.__dataclass_fields__)
         entries = [LedgerEntry(**{k: v for k, v in e.items() if k in fields}) for e in data.get("entries", [])]
         return cls(data.get("epsilon_target"), data.get("delta"), entries, int(data.get("fits", 0)), data.get("rows"))
+
+
+def _accounting(entries: list[LedgerEntry]) -> str:
+    if any(e.mechanism == EXPONENTIAL for e in entries):
+        return ("RDP (Opacus analysis for Gaussian entries, alpha * epsilon^2 / 8 for exponential ones), "
+                "all entries composed, converted once")
+    return "RDP (Opacus analysis), all entries composed, converted once"

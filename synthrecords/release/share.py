@@ -79,6 +79,8 @@ def share_report(report: dict[str, Any]) -> dict[str, Any]:
         "absent": ["fidelity", "utility", "privacy metrics (distances, membership, attacks)", "leakage check",
                    "expectations on real rows", "PII evidence", "input path, size and sha256"],
     }
+    if report.get("model"):  # the engine and why "auto" chose it: from the released domain's shape only
+        out["model"] = report["model"]
     if report.get("sampling"):
         out["sampling"] = {k: v for k, v in report["sampling"].items() if k not in SAMPLING_DROPPED}
     return out

@@ -1,0 +1,59 @@
+"""``model = "auto"``: pick ``marginals`` or ``dpctgan`` from public facts about the table.
+
+The choice reads the released domain only (how many columns are modelled, how many cells
+their grid has): public, or already paid for. It never reads the rows, so it costs nothing
+and needs no entry in the ledger. The rule rests on bench/bench_marginals.py (NOTES.md,
+issue 23, single runs at epsilon 1 and 3): on ISLR Default (4 columns), AER CreditCard (12)
+and customers (15) marginals had the better quality at both epsilons and a TSTR AUC as good
+or better than dpctgan's (one near-tie: customers at epsilon 1, 0.676 against 0.690).
+Wider tables were not measured: they go to dpctgan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..domain import Domain
+
+AUTO = "auto"
+MAX_MARGINALS_COLUMNS = 16  # measured at 4, 12 and 15 columns (bench_marginals)
+MAX_MARGINALS_CELLS = 10_000  # the largest 2-way grid the marginals model measures (aim.MAX_CELLS)
+
+
+@dataclass
+class ModelChoice:
+    requested: str
+    choice: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def grid_size(column) -> int:
+    """Slots of a column on the model grid (categories + other + null, or bins + null)."""
+    if column.kind in ("categorical", "boolean"):
+        return len(column.categories or []) + 2
+    return max(len((column.histogram or {}).get("edges") or []) - 1, 10) + 1
+
+
+def choose_model(domain: Domain, *, secure: bool = False) -> ModelChoice:
+    """``marginals`` for tables of at most ``MAX_MARGINALS_COLUMNS`` columns whose two largest
+    columns' grid fits ``MAX_MARGINALS_CELLS``; ``dpctgan`` otherwise (and with ``secure``,
+    which hardens DP-SGD's noise)."""
+    columns = len(domain.names)
+    if secure:
+        return ModelChoice(AUTO, "dpctgan", "secure mode hardens DP-SGD's noise, which only dpctgan uses")
+    sizes = sorted((grid_size(c) for c in domain), reverse=True)
+    widest = sizes[0] * sizes[1] if len(sizes) > 1 else (sizes[0] if sizes else 0)
+    if columns > MAX_MARGINALS_COLUMNS:
+        return ModelChoice(AUTO, "dpctgan", f"{columns} modelled columns, more than {MAX_MARGINALS_COLUMNS}: the "
+                                              "marginals model was not measured that wide (bench_marginals: 4 to 15 columns)")
+    if widest > MAX_MARGINALS_CELLS:
+        return ModelChoice(AUTO, "dpctgan", f"the two largest columns' grid has {widest} cells, more than "
+                                              f"{MAX_MARGINALS_CELLS}: too fine for noisy marginals")
+    return ModelChoice(AUTO, "marginals", f"{columns} modelled columns (at most {MAX_MARGINALS_COLUMNS}) and a "
+                                            f"largest pair of {widest} cells: noisy marginals kept pairs and the "
+                                            "target as well or better than dpctgan at the same epsilon on such tables "
+                                            "(bench_marginals)")

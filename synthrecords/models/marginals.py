@@ -1,0 +1,161 @@
+"""Stage 5 under DP: ``marginals``, AIM-style adaptive marginals and a graphical model.
+
+The privacy story, in the order the code follows it:
+
+- The grid is the released domain's (``slots``): categories, "other" and null, histogram
+  bins and null; built from the domain only. Real rows are mapped onto it, nothing more.
+- The one-way marginals the domain release measured (its noisy category and bin shares)
+  are reused as measurements: already in the ledger, they cost nothing more here.
+- ``aim.fit_aim`` then spends what the ledger has left: a noisy row count, AIM's
+  selection rounds (exponential mechanism) and measurements (Gaussian), each a ledger
+  entry recorded before it runs, planned in zCDP so the ledger never passes its target.
+- The graphical model (private-pgm's ``mbi``) is post-processing of those measurements;
+  it is kept as its junction tree's clique marginals (``cliques.CliqueModel``): plain
+  arrays, saved as safetensors + JSON, sampled with NumPy from the run's seed.
+- Sampling is post-processing: slots drawn from the model ("other" never, null only where
+  the domain is nullable), decoded to values inside their bins (``slots.from_slots``).
+  A condition on one column starts the tree at a clique holding it: exact conditioning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import secrets
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..domain import Domain, _jsonable
+from ..errors import NotFittedError, SynthRecordsError
+from ..privacy.domain import exact_bins
+from ..privacy.ledger import PrivacyLedger
+from . import aim
+from .cliques import CliqueModel
+from .codec import TableCodec
+from .modelstate import load_state, save_state
+from .slots import allowed_slots, from_slots, slot_sizes, to_slots
+
+log = logging.getLogger(__name__)
+
+
+class MarginalsEngine:
+    """AIM's select-measure-estimate loop under the run's ledger; samples from the fitted model."""
+
+    private = True
+
+    def __init__(self, name: str = "marginals", epochs: int | None = None, *, target: str | None = None,
+                 target_share: float = aim.TARGET_SHARE, max_rounds: int = aim.MAX_ROUNDS,
+                 max_model_mb: float = aim.MAX_MODEL_MB, max_cells: int = aim.MAX_CELLS,
+                 noise_seed: int | None = None) -> None:
+        self.name = name
+        self.epochs = epochs  # not used: the model has no epochs (kept for the engine protocol)
+        self.target = target  # its 3-way marginals join the workload, its pairs are measured up front
+        self.target_share = target_share
+        self.max_rounds = max_rounds
+        self.max_model_mb = max_model_mb
+        self.max_cells = max_cells
+        self.noise_seed = noise_seed  # tests only: a known noise seed voids the guarantee
+        self.device = "cpu"  # the protocol's run-time choice; this model computes on the CPU
+
+    def _params(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("epochs", "target", "target_share", "max_rounds", "max_model_mb",
+                                               "max_cells", "noise_seed")}
+
+    # -- fit: the only method that reads real rows -------------------------------------
+    def fit(self, data: pd.DataFrame, domain: Domain, ledger: PrivacyLedger, *, seed: int | None) -> None:
+        missing = [c for c in domain.names if c not in data.columns]
+        if missing or not len(data):
+            raise SynthRecordsError(f"marginals: the data has no rows or lacks the domain's columns {missing}")
+        if not 0 <= self.target_share < 1:
+            raise SynthRecordsError(f"marginals: target_share must be in [0, 1), got {self.target_share}; the "
+                                    f"default is {aim.TARGET_SHARE}")
+        for name in ("max_rounds", "max_cells"):
+            if not int(getattr(self, name)) >= 1:
+                raise SynthRecordsError(f"marginals: {name} must be at least 1, got {getattr(self, name)}")
+        if self.target is not None and self.target not in domain.names:
+            raise SynthRecordsError(f"marginals: target {self.target!r} is not a modelled column; choose one of "
+                                    f"{domain.names}")
+        if self.noise_seed is not None and ledger.is_private:
+            log.warning("marginals with a fixed noise_seed: reproducible, but no privacy guarantee")
+        if not ledger.is_private:
+            log.warning("marginals without an epsilon: exact marginals, no formal guarantee")
+            domain = exact_bins(data, domain)  # no DP: the bins may come from the data too
+        codec = TableCodec.from_domain(domain)
+        prior = domain_oneways(codec, domain, ledger) if ledger.is_private else []
+        rng = None if self.noise_seed is None else np.random.default_rng(self.noise_seed)
+        result = aim.fit_aim(to_slots(codec, data[domain.names]), slot_sizes(codec), ledger, target=self.target,
+                             prior=prior, rng=rng, target_share=self.target_share, max_rounds=int(self.max_rounds),
+                             max_model_mb=self.max_model_mb, max_cells=int(self.max_cells))
+        self.codec_ = codec
+        self.model_ = result.model
+        self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
+                         "noisy_rows": result.total}
+        log.info("marginals: %d rounds in %.1f s, %d cliques", result.rounds, result.seconds, len(result.model.cliques))
+
+    # -- sample: post-processing, no budget --------------------------------------------
+    def sample(self, n: int, *, seed: int | None, conditions: dict[str, Any] | None = None) -> pd.DataFrame:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("this marginals model is not fitted: call fit first or load a saved model")
+        if n <= 0:
+            raise SynthRecordsError(f"rows must be a positive number, got {n}")
+        rng = np.random.default_rng(secrets.randbits(63) if seed is None else seed)
+        fixed = {}
+        for column, value in (conditions or {}).items():
+            released = self.codec_.match(column, value)  # refuses unknown columns, ranges, unreleased values
+            fixed[column] = next(c for c in self.codec_.columns if c.name == column).categories.index(released)
+        drawn = self.model_.sample(n, rng, fixed=fixed, allowed=allowed_slots(self.codec_))
+        return from_slots(self.codec_, drawn, rng)
+
+    # -- persistence: JSON + safetensors ------------------------------------------------
+    def save(self, folder: Path) -> None:
+        spec = {"engine": self.name, "params": self._params(), "codec": self.codec_.to_dict(),
+                "model": self.model_.spec(), "privacy": self.privacy_}
+        (folder / "engine.json").write_text(json.dumps(_jsonable(spec)))
+        save_state({"tables": list(self.model_.tables)}, folder, "marginals_state")
+
+    @classmethod
+    def load(cls, folder: Path) -> MarginalsEngine:
+        spec = json.loads((folder / "engine.json").read_text())
+        engine = cls(spec["engine"], **spec["params"])
+        engine.codec_ = TableCodec.from_dict(spec["codec"])
+        tables = load_state(folder, "marginals_state")["tables"]
+        try:
+            engine.model_ = CliqueModel.from_spec(spec["model"], [np.asarray(t, dtype=float) for t in tables])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SynthRecordsError(f"{folder}: the marginals model does not match its tables ({exc}); the folder "
+                                    "was altered; fit the model again") from None
+        if set(engine.model_.sizes) != {c.name for c in engine.codec_.columns}:
+            raise SynthRecordsError(f"{folder}: the marginals model's columns differ from its codec's; the folder was "
+                                    "altered; fit the model again")
+        engine.privacy_ = spec.get("privacy", {})
+        return engine
+
+
+def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> list[aim.Measured]:
+    """The domain release's noisy one-way shares as measurements on the grid (post-processing).
+
+    The release measured every column and hierarchy level in one Gaussian mechanism: noise
+    std ``z * sqrt(histograms)`` per count, ``z`` from this fit's domain entry. A category's
+    count is its share times the row count; an encoder bin sums several grid bins, so its
+    noise is larger (taken as twice the count's: it only weighs the measurement)."""
+    entry = next((e for e in reversed(ledger.entries) if e.stage == "domain" and e.fit == max(ledger.fits, 1)
+                  and e.mechanism == "gaussian"), None)
+    if entry is None:
+        return []
+    levels = sum(len((c.hierarchy or {}).get("levels", [])) for c in domain)
+    sigma = entry.noise_multiplier * math.sqrt(len(domain.names) + levels)
+    out = []
+    for c in codec.columns:
+        n = c.size - 1 if c.ranged else c.size - 2
+        if not n or not c.frequencies or len(c.frequencies) != n:
+            continue
+        shares = np.asarray(c.frequencies, dtype=float) * (1 - c.null_share)
+        # a ranged column's bins and null are all its slots: a plain marginal (no slicing query,
+        # fewer small jax programs to compile); a categorical one leaves "other" unmeasured
+        slots = None if c.ranged else tuple(range(n)) + (c.null_slot,)
+        out.append(aim.Measured((c.name,), np.append(shares, c.null_share), sigma * (2 if c.ranged else 1), slots))
+    return out

@@ -1,0 +1,271 @@
+"""The ``marginals`` model: AIM-style selection and measurement in the ledger, the model's
+arrays, sampling, the model folder and ``model = "auto"``."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+from synthrecords import Synthesizer
+from synthrecords.domain import ColumnDomain, Domain
+from synthrecords.models.aim import workload
+from synthrecords.models.choice import MAX_MARGINALS_COLUMNS, choose_model
+from synthrecords.models.cliques import CliqueModel, calibrated
+from synthrecords.privacy.ledger import ORDERS, LedgerEntry, PrivacyLedger
+from synthrecords.privacy.zcdp import exponential_epsilon, gaussian_sigma, rho_left
+
+
+def mixed_table(n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """Numbers, dates, categories and nulls; ``plan`` follows ``segment`` almost surely."""
+    rng = np.random.default_rng(seed)
+    segment = rng.choice(["retail", "business", "public"], n, p=[0.5, 0.3, 0.2])
+    plan = np.where(rng.random(n) < 0.95, np.where(segment == "retail", "basic", "premium"),
+                    np.where(segment == "retail", "premium", "basic"))
+    age = np.round(rng.normal(45, 12, n)).clip(18, 90)
+    income = np.round(age * 900 + rng.normal(0, 4000, n), 2)
+    income[rng.random(n) < 0.15] = np.nan
+    joined = (pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")).strftime("%Y-%m-%d")
+    churn = (rng.random(n) < np.where(plan == "premium", 0.35, 0.08)).astype(int)
+    return pd.DataFrame({"segment": segment, "plan": plan, "age": age, "income": income, "joined": joined,
+                         "churn": churn})
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    data = mixed_table()
+    return data, Synthesizer(epsilon=3.0, model="auto", target="churn", seed=7).fit(data)
+
+
+# -- the ledger's exponential entries ---------------------------------------------------
+def test_exponential_entry_rdp_is_alpha_epsilon_squared_over_eight():
+    entry = LedgerEntry("train", "exponential", 0.0, steps=3, epsilon=0.4)
+    assert np.allclose(entry.rdp(), 3 * np.asarray(ORDERS) * 0.4 ** 2 / 8)
+
+
+def test_exponential_entries_compose_with_gaussian_ones_in_one_conversion():
+    ledger = PrivacyLedger(epsilon=5.0, delta=1e-6)
+    ledger.start_fit()
+    ledger.record("domain", noise_multiplier=3.0)
+    alone = ledger.epsilon_spent()
+    ledger.record_exponential("train", epsilon=0.5, steps=4)
+    # 4 selections at 0.5 are 4 * 0.5^2 / 8 = 0.125-zCDP, a Gaussian of sigma 2 in RDP
+    same = PrivacyLedger(5.0, 1e-6, [LedgerEntry("domain", "gaussian", 3.0), LedgerEntry("x", "gaussian", 2.0)])
+    assert ledger.epsilon_spent() == pytest.approx(same.epsilon_spent()) and ledger.epsilon_spent() > alone
+
+
+def test_exponential_entry_round_trips_and_old_ledgers_still_load():
+    ledger = PrivacyLedger(epsilon=2.0, delta=1e-5)
+    ledger.start_fit()
+    ledger.record("domain", noise_multiplier=4.0, detail="counts")
+    ledger.record_exponential("train", epsilon=0.3, detail="selection")
+    saved = ledger.to_dict()
+    assert "epsilon" not in saved["entries"][0] and saved["entries"][1]["epsilon"] == 0.3
+    again = PrivacyLedger.from_dict(json.loads(json.dumps(saved)))
+    assert again.epsilon_spent() == pytest.approx(ledger.epsilon_spent())
+    assert again.entries[1].mechanism == "exponential"
+    old = {k: v for k, v in saved.items()}
+    old["entries"] = [saved["entries"][0]]  # a ledger written before exponential entries existed
+    assert PrivacyLedger.from_dict(old).entries[0].epsilon == 0.0
+
+
+def test_exponential_entry_past_the_target_is_refused():
+    ledger = PrivacyLedger(epsilon=0.5, delta=1e-5)
+    with pytest.raises(Exception, match="past the target"):
+        ledger.record_exponential("train", epsilon=5.0)
+    assert ledger.entries == []
+
+
+def test_planned_rho_fills_the_ledger_up_to_its_target_and_no_further():
+    ledger = PrivacyLedger(epsilon=1.0, delta=1e-5)
+    ledger.start_fit()
+    ledger.record("domain", noise_multiplier=6.0)
+    rho = rho_left(ledger)
+    ledger.record("train", noise_multiplier=gaussian_sigma(0.9 * rho))
+    ledger.record_exponential("train", epsilon=exponential_epsilon(0.1 * rho))
+    assert 0.999 < ledger.epsilon_spent() <= 1.0
+    assert rho_left(ledger) < 1e-3 * rho
+
+
+# -- the model's arrays -----------------------------------------------------------------
+def chain(rng):
+    """A Markov chain a -> b -> c and its exact joint."""
+    pa, pba, pcb = rng.dirichlet(np.ones(3)), rng.dirichlet(np.ones(4), 3), rng.dirichlet(np.ones(2), 4)
+    return pa, pba, pcb, np.einsum("a,ab,bc->abc", pa, pba, pcb)
+
+
+def test_clique_model_answers_marginals_across_cliques_exactly():
+    rng = np.random.default_rng(1)
+    pa, pba, pcb, joint = chain(rng)
+    model = CliqueModel({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")], [joint.sum(2), joint.sum(0)], [(0, 1)])
+    assert np.allclose(model.marginal(("c", "a")), joint.sum(1).T)
+    calib = calibrated({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")], [(0, 1)],
+                       [(("a",), np.log(pa)), (("a", "b"), np.log(pba)), (("b", "c"), np.log(pcb))])
+    assert np.allclose(calib.marginal(("a", "b", "c")), joint)
+
+
+def test_clique_model_samples_its_joint_and_conditions_exactly():
+    rng = np.random.default_rng(2)
+    *_, joint = chain(rng)
+    model = CliqueModel({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")], [joint.sum(2), joint.sum(0)], [(0, 1)])
+    drawn = model.sample(100_000, np.random.default_rng(3))
+    counts = np.zeros((3, 2))
+    np.add.at(counts, (drawn["a"], drawn["c"]), 1)
+    assert np.abs(counts / counts.sum() - joint.sum(1)).max() < 0.01
+    given = model.sample(50_000, np.random.default_rng(4), fixed={"c": 1})
+    assert set(given["c"]) == {1}
+    want = joint[:, :, 1].sum(1) / joint[:, :, 1].sum()
+    assert np.abs(np.bincount(given["a"], minlength=3) / 50_000 - want).max() < 0.01
+    never = model.sample(5000, np.random.default_rng(5), allowed={"b": np.array([True, False, True, True])})
+    assert 1 not in set(never["b"])
+
+
+def test_workload_holds_every_pair_and_the_targets_triples_once():
+    cliques = workload(["x", "y", "z", "t"], "t")
+    assert ("x", "y") in cliques and ("y", "x") not in cliques
+    assert ("x", "y", "t") in cliques and ("x", "y", "z") not in cliques
+    assert len(workload(["x", "y", "z"], None)) == 3 + 3
+
+
+# -- a fit through the Synthesizer (one, shared) -----------------------------------------
+def test_fit_stays_within_epsilon_with_its_entries_listed(fitted):
+    _, synth = fitted
+    ledger = synth.ledger_.to_dict()
+    assert ledger["epsilon_spent"] <= 3.0 + 1e-9 and ledger["epsilon_spent"] > 2.9
+    kinds = {(e["stage"], e["mechanism"]) for e in ledger["entries"]}
+    assert {("domain", "gaussian"), ("train", "gaussian"), ("train", "exponential")} <= kinds
+    assert any("selection" in e["detail"] for e in ledger["entries"])
+    assert any("measures" in e["detail"] for e in ledger["entries"])
+    assert "exponential" in ledger["accounting"]
+
+
+def test_auto_picks_marginals_for_a_narrow_table_and_says_why(fitted):
+    _, synth = fitted
+    assert synth.model_name == "marginals" and synth.model_choice_.choice == "marginals"
+    report = synth.model_report()
+    assert report["requested"] == "auto" and report["choice"] == "marginals" and "columns" in report["reason"]
+
+
+def test_auto_sends_wide_tables_to_dpctgan():
+    wide = Domain({f"c{i}": ColumnDomain(f"c{i}", "categorical", categories=[0, 1]) for i in range(MAX_MARGINALS_COLUMNS + 1)})
+    choice = choose_model(wide)
+    assert choice.choice == "dpctgan" and str(MAX_MARGINALS_COLUMNS + 1) in choice.reason
+    narrow = Domain({f"c{i}": ColumnDomain(f"c{i}", "categorical", categories=[0, 1]) for i in range(4)})
+    assert choose_model(narrow).choice == "marginals"
+    assert choose_model(narrow, secure=True).choice == "dpctgan"
+
+
+def test_samples_keep_kinds_bounds_and_nulls(fitted):
+    data, synth = fitted
+    out = synth.sample(2000, seed=1)
+    assert list(out.columns) == list(data.columns)
+    assert set(out["segment"].dropna()) <= set(data["segment"]) and set(out["plan"].dropna()) <= {"basic", "premium"}
+    ages = pd.to_numeric(out["age"])
+    assert (ages == ages.round()).all() and ages.between(*[float(synth.domain_["age"].lower),
+                                                           float(synth.domain_["age"].upper)]).all()
+    assert 0.05 < out["income"].isna().mean() < 0.3
+    days = pd.to_datetime(out["joined"], format="%Y-%m-%d")
+    assert days.notna().all() and days.min() >= pd.Timestamp("2015-01-01")
+
+
+def test_a_strong_pair_is_kept_far_better_than_independence(fitted):
+    data, synth = fitted
+    out = synth.sample(3000, seed=2)
+
+    def agreement(frame):  # share of rows where plan follows segment's rule
+        return float(((frame["segment"] == "retail") == (frame["plan"] == "basic")).mean())
+
+    independent = sum(data["segment"].value_counts(normalize=True)[s] * data["plan"].value_counts(normalize=True)[p]
+                      for s, p in [("retail", "basic"), ("business", "premium"), ("public", "premium")])
+    assert agreement(data) > 0.9 and independent < 0.6
+    assert agreement(out) > 0.85
+
+
+def test_target_conditions_are_met_exactly_and_shape_the_rest(fitted):
+    _, synth = fitted
+    churned = synth.sample(1500, seed=3, conditions={"churn": 1})
+    assert (churned["churn"].astype(int) == 1).all()
+    stayed = synth.sample(1500, seed=3, conditions={"churn": 0})
+    assert (churned["plan"] == "premium").mean() > (stayed["plan"] == "premium").mean() + 0.15
+
+
+def test_save_load_round_trip_gives_the_same_rows(fitted, tmp_path):
+    _, synth = fitted
+    folder = synth.save(tmp_path / "model")
+    assert not list(folder.rglob("*.pkl")) and (folder / "marginals_state.safetensors").exists()
+    again = Synthesizer.load(folder)
+    assert again.model_name == "marginals" and again.model_choice_.reason == synth.model_choice_.reason
+    pd.testing.assert_frame_equal(again.sample(300, seed=5), synth.sample(300, seed=5))
+
+
+def test_a_tampered_model_folder_is_refused(fitted, tmp_path):
+    from synthrecords.models.marginals import MarginalsEngine
+
+    _, synth = fitted
+    synth.engine_.save(tmp_path)
+    spec = json.loads((tmp_path / "engine.json").read_text())
+    spec["model"]["cliques"][0] = spec["model"]["cliques"][0][:1]  # a clique that no longer fits its table
+    (tmp_path / "engine.json").write_text(json.dumps(spec))
+    with pytest.raises(Exception, match="altered"):
+        MarginalsEngine.load(tmp_path)
+
+
+def test_cli_fit_with_marginals_end_to_end(tmp_path):
+    data = tmp_path / "small.csv"
+    mixed_table(400, seed=3).to_csv(data, index=False)
+    out = tmp_path / "model"
+    proc = run_cli("fit", data, "--out", out, "--model", "marginals", "--epsilon", "2", "--seed", "1")
+    assert "model marginals saved" in proc.stdout
+    ledger = json.loads((out / "ledger.json").read_text())
+    assert ledger["epsilon_spent"] <= 2.0 and any(e["mechanism"] == "exponential" for e in ledger["entries"])
+    rows = tmp_path / "rows.csv"
+    run_cli("sample", out, "--rows", "50", "--out", rows, "--seed", "2")
+    assert len(pd.read_csv(rows)) == 50
+
+
+def test_numpy_mirror_descent_recovers_noise_free_marginals():
+    from synthrecords.models.aim import Measured
+    from synthrecords.models.descent import Descent
+
+    *_, joint = chain(np.random.default_rng(6))
+    total = 1000.0
+    measured = [Measured(("a", "b"), total * joint.sum(2).ravel(), 1.0),
+                Measured(("b", "c"), total * joint.sum(0).ravel(), 1.0)]
+    _, model = Descent({"a": 3, "b": 4, "c": 2}, [("a", "b"), ("b", "c")], [(0, 1)], measured, total).run(None, 300)
+    assert np.abs(model.marginal(("a", "c")) - joint.sum(1)).max() < 0.01
+
+
+def test_the_targets_pairs_are_measured_at_once_when_rounds_cannot_visit_every_pair():
+    from synthrecords.models.aim import fit_aim
+
+    rng = np.random.default_rng(8)
+    n = 2000
+    slots = {"t": rng.integers(0, 2, n), "x": rng.integers(0, 3, n), "y": rng.integers(0, 4, n), "z": rng.integers(0, 2, n)}
+    ledger = PrivacyLedger(epsilon=2.0, delta=1e-5)
+    ledger.start_fit()
+    result = fit_aim(slots, {"t": 2, "x": 3, "y": 4, "z": 2}, ledger, target="t", prior=[], rng=None, max_rounds=2)
+    details = [e.detail for e in ledger.entries]
+    assert any("the target's 3 2-way marginals at once" in d for d in details)
+    assert ledger.epsilon_spent() <= 2.0 and result.rounds <= 2
+    assert result.model.marginal(("t", "x", "y")).shape == (2, 3, 4)
+
+
+def test_a_run_with_auto_reports_the_choice_and_its_reason_in_both_reports(tmp_path):
+    from synthrecords.pipeline import synthesize
+
+    out = tmp_path / "run"
+    synthesize(mixed_table(600, seed=4), out=out, rows=200, privacy={"epsilon": 3.0},
+               model={"name": "auto", "target": "churn", "seed": 1})
+    for part in ("owner", "share"):
+        model = json.loads((out / part / "report.json").read_text())["model"]
+        assert model["requested"] == "auto" and model["choice"] == model["name"] == "marginals"
+        assert "columns" in model["reason"]
+
+
+def test_without_epsilon_it_fits_exact_marginals_and_records_nothing():
+    data = mixed_table(800, seed=5)
+    synth = Synthesizer(model="marginals", seed=3).fit(data)
+    assert synth.ledger_.entries == [] and synth.ledger_.guarantee == "none"
+    out = synth.sample(500, seed=1)
+    assert ((out["segment"] == "retail") == (out["plan"] == "basic")).mean() > 0.85
