@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
-from ..privacy.domain import exact_bins
+from ..privacy.ranges import exact_bins
 from ..privacy.ledger import PrivacyLedger
 from . import aim
 from .cliques import CliqueModel
