@@ -81,7 +81,7 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         return [(f"model {synth.model_name}: {GUARANTEES[synth.model_name]}; no epsilon was set, so nothing is "
                 "covered by a formal guarantee."), *_declared_scope(synth)]
     kinds = _schema_read(synth)
-    released = synth.ledger_.rows is not None  # the Spark path does not release the count yet
+    released = synth.ledger_.rows is not None  # None: a model fitted before the count was released
     count = ("the row count (one noisy count, its own entry; the default delta, the DP-SGD sample rate and steps, the "
              "domain's 'other' mass and, unless [output] rows is set, the number of synthetic rows come from it), "
              if released else "")

@@ -28,6 +28,7 @@ from synthrecords.constraints import Derived, Inequality, hierarchy
 from synthrecords.pii.protect import protect as pandas_protect
 from synthrecords.pii.scan import scan_pii as pandas_scan
 from synthrecords.privacy import domain as dp_domain
+from synthrecords.privacy import rowcount
 from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.read import prepare
 from synthrecords.spark import domain as spark_domain
@@ -165,6 +166,17 @@ def test_a_dp_fit_on_spark_never_reads_the_filled_in_columns_and_measures_the_hi
     assert dp_fitted.domain_.names == ["birth_date", "signup_date", "tenure_months", *GEOGRAPHY, "low", "high",
                                        "segment"]
     assert dp_fitted.column_order_ == dp_fitted.domain_.names
+
+
+def test_a_dp_fit_on_spark_releases_the_row_count_first_and_uses_only_that(dp_fitted, table):
+    ledger = dp_fitted.ledger_
+    assert ledger.entries[0].stage == "rows" and ledger.rows is not None
+    assert ledger.delta == pytest.approx(rowcount.default_delta(ledger.rows + rowcount.UPPER_Z
+                                                                * ledger.entries[0].noise_multiplier))
+    assert dp_fitted.training_rows_ == ledger.rows
+    assert dp_fitted.training_sample_["rows_sampled"] is None  # the sample's exact size would tell n
+    n = len(table)
+    assert not any(f"{n} rows" in e.detail or f"n = {n}" in e.detail for e in ledger.entries)
 
 
 def test_spark_sampled_rows_meet_every_constraint_and_report_it(spark, dp_fitted):

@@ -36,17 +36,19 @@ _NULL_SLOT, _KEYED = -1, -2  # slots of a thresholded category column: its null 
 def release_domain(sdf: Any, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = dp_domain.DEFAULT_SHARE,
                    noise_seed: int | None = None, seed: int = 0, hierarchy: dict[str, Any] | None = None,
-                   anchored: Collection[str] = (), sample: pd.DataFrame | None = None) -> Domain:
+                   anchored: Collection[str] = (), sample: pd.DataFrame | None = None,
+                   rows: Any = None) -> Domain:
     """``dp_domain.release_domain`` over a Spark DataFrame (see the module docstring).
 
     ``hierarchy`` and ``anchored`` as there: each level of a public hierarchy is one more
     histogram, counted by the executors from its column's values like any other.
-    ``sample``: driver rows to plan from (default: a seeded sample of ``SCHEMA_ROWS``)."""
+    ``sample``: driver rows to plan from (default: a seeded sample of ``SCHEMA_ROWS``).
+    ``rows``: the released row count (``privacy.rowcount.RowCount``), as there."""
     if sample is None:
         sample, _ = sample_pandas(sdf, SCHEMA_ROWS, seed=seed)
     return dp_domain.release_domain(sample[list(sdf.columns)], ledger, kinds=kinds, public=public, share=share,
                                     noise_seed=noise_seed, hierarchy=hierarchy, anchored=anchored,
-                                    histograms=lambda plans: exact_histograms(sdf, plans))
+                                    histograms=lambda plans: exact_histograms(sdf, plans), rows=rows)
 
 
 def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.ndarray]]:

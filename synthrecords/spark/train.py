@@ -15,9 +15,13 @@ needs no amplification: neighbouring tables give samples that differ in at most 
 record (couple the coins of every other row), so DP-SGD's guarantee on the sample's rows
 ``m`` (its own Poisson rate ``q = batch / m``, as ``dpctgan`` accounts it) holds for the
 whole table. The ledger therefore charges training exactly as if the sample were the data,
-and its entry states the true ``n`` and the sample ``rate``. The domain release is
-measured on all ``n`` rows, so ``delta`` defaults to ``1 / (10 n)`` with the true ``n``.
-A side benefit: the sample's coins need not be secret, so its seed may be the run's seed.
+and its entry states the sample ``rate``. A side benefit: the sample's coins need not be
+secret, so its seed may be the run's seed.
+
+**The row count.** Under DP it is released first, as in the pandas fit (``privacy.rowcount``):
+the default delta, the sample rate (``max_rows`` over the released count), the domain
+release's "other" mass and the engine's expected sample size (rate x released count, for its
+DP-SGD sample rate and steps) all read the noisy count, never the exact one.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from ..models.train import check_privacy, make_engine
 from ..pii.policy import ProtectionPolicy
 from ..privacy.domain import DEFAULT_SHARE, default_delta
 from ..privacy.ledger import PrivacyLedger
+from ..privacy.rowcount import release_row_count
 from ..synthesizer import Synthesizer
 from . import domain as spark_domain
 from ._frames import normalize, numpy_dtypes, row_count
@@ -80,7 +85,8 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     if synth.target is not None and synth.target not in sdf.columns:
         raise SynthRecordsError(f"target column {synth.target!r} is not in the data; columns: {sdf.columns}")
     seed = synth.seed or 0
-    n = row_count(sdf)
+    n = row_count(sdf)  # exact: read on the driver, released only as the noisy count below
+    fresh = getattr(synth, "ledger_", None) is None
     ledger = getattr(synth, "ledger_", None) or PrivacyLedger(synth.epsilon, _delta(synth, n))
     engine = make_engine(synth.model_name, synth.epochs)
     if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan), as in Synthesizer.fit
@@ -111,9 +117,14 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     data = protected.data.persist(StorageLevel.MEMORY_AND_DISK)  # redaction runs once for both passes
     try:
         ledger.start_fit()
-        rows, rate, _ = training_sample(data, rate=rate, max_rows=max_rows, seed=seed, total=n)
+        # Under DP the row count is released first; every later use of n reads that count.
+        counted = (release_row_count(n, ledger, set_delta=fresh and synth.delta is None)
+                   if ledger.is_private else None)
+        released = counted.rows if counted else n
+        rows, rate, _ = training_sample(data, rate=rate, max_rows=max_rows, seed=seed, total=released)
         if ledger.is_private:  # measured on all n rows, noise added once on the driver
-            domain = spark_domain.release_domain(data, ledger, kinds=kinds, public=synth._public(schema, kinds),
+            domain = spark_domain.release_domain(data, ledger, kinds=kinds, rows=counted,
+                                                 public=synth._public(schema, kinds),
                                                  share=synth.domain_share or DEFAULT_SHARE, seed=seed,
                                                  hierarchy=synth._hierarchy(schema, kinds),
                                                  anchored=[synth.target] if synth.target is not None else ())
@@ -121,11 +132,17 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
         else:  # no guarantee asked: the sample's own domain, as the pandas path reads it
             domain = data_domain(rows, kinds)
         entries = len(ledger.entries)
-        engine.fit(rows, domain, ledger, seed=synth.seed)
+        if counted:  # the engine sizes DP-SGD by the rows it trains on: the sample's expected size
+            ledger.rows = max(round(rate * counted.rows), 1)
+        try:
+            engine.fit(rows, domain, ledger, seed=synth.seed)
+        finally:
+            if counted:
+                ledger.rows = counted.rows  # the ledger states the released count of the table
     finally:
         data.unpersist()
-    note = (f"; trained on a Poisson sample of {len(rows)} rows (rate {rate:.4g}) of n = {n} rows, drawn once "
-            f"by Spark; no amplification by that sampling is claimed")
+    note = (f"; trained on a Poisson sample (rate {rate:.4g}) of the table's rows, drawn once by Spark; "
+            f"no amplification by that sampling is claimed")
     for entry in ledger.entries[entries:]:
         entry.detail += note
     # The release order keeps the filled-in columns where the input had them, as in Synthesizer.fit.
@@ -138,9 +155,10 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     synth.fakes_ = protected.fakes
     synth.column_order_ = column_order + [c for c in protected.column_order if c not in column_order]
     synth.actions_ = protected.actions
-    synth.training_rows_ = n
-    synth.training_sample_ = {"rows_total": n, "rows_sampled": len(rows), "sample_rate": rate,
-                              "amplification_claimed": False}
+    synth.training_rows_ = released
+    # under DP the sample's exact size would tell n within a few rows: kept out of the model
+    synth.training_sample_ = {"rows_total": released, "rows_sampled": None if counted else len(rows),
+                              "sample_rate": rate, "amplification_claimed": False}
     log.info("spark fit: %d of %d rows trained on (rate %.4g); %s", len(rows), n, rate, ledger.guarantee)
     return synth
 
