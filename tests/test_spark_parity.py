@@ -30,6 +30,7 @@ from synthrecords.pii.scan import scan_pii as pandas_scan
 from synthrecords.privacy import domain as dp_domain
 from synthrecords.privacy import rowcount
 from synthrecords.privacy.ledger import PrivacyLedger
+from synthrecords.privacy.plan import level_plans, plan_column
 from synthrecords.read import prepare
 from synthrecords.spark import domain as spark_domain
 from synthrecords.spark import protect as spark_protect
@@ -117,8 +118,8 @@ def customers() -> pd.DataFrame:
 def test_hierarchy_levels_counted_on_executors_equal_the_pandas_counts(spark, customers, lookups):
     sdf = spark.createDataFrame(customers).repartition(4)
     pdf = normalize(sdf.toPandas(), sdf.schema)
-    plans = [dp_domain._plan(pdf[c], "categorical", None) for c in pdf.columns]
-    plans += dp_domain._level_plans(plans, {"postcode": "prefix 3, prefix 1"})
+    plans = [plan_column(pdf[c], "categorical", None) for c in pdf.columns]
+    plans += level_plans(plans, {"postcode": "prefix 3, prefix 1"})
     assert [p.column for p in plans[-2:]] == ["postcode", "postcode"]
     for (keys_p, counts_p), (keys_s, counts_s) in zip(dp_domain._exact_histograms(pdf, plans),
                                                       spark_domain.exact_histograms(sdf, plans), strict=True):
