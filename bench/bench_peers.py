@@ -110,8 +110,8 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int,
     """Write the split as CSVs every method reads, and read them back: all score the same frames."""
     train, test, target = split(name, seed, max_rows)
     folder.mkdir(parents=True, exist_ok=True)
-    train.to_csv(folder / "train.csv", index=False)
-    test.to_csv(folder / "test.csv", index=False)
+    _write_if_changed(folder / "train.csv", train.to_csv(index=False))
+    _write_if_changed(folder / "test.csv", test.to_csv(index=False))
     cats = categorical(train, target)
     whole = pd.concat([train, test])
     # Public metadata, stated in the output: every DP method gets these bounds and spends nothing on them
@@ -121,10 +121,20 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int,
     # our models get it (MST/AIM read every category off the data), so a rare class is not dropped by
     # the DP category threshold at low epsilon.
     classes = sorted(whole[target].dropna().astype(str).unique())
-    meta.write_text(json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
-                                "target_classes": classes, "bounds": bounds, "argn_minutes": argn_minutes}))
+    _write_if_changed(meta, json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
+                                        "target_classes": classes, "bounds": bounds, "argn_minutes": argn_minutes}))
     read = {c: str for c in cats}
     return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Splits are deterministic: rewrite one only when it differs, and atomically, so a worker of
+    another invocation (a --build-only beside a long run) never reads a half-written file."""
+    if path.exists() and path.read_text() == text:
+        return
+    partial = path.with_suffix(".partial")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def _plain(value):

@@ -34,11 +34,16 @@ def _figure(row: dict, key: str) -> str:
     return f"{value:.3f} ± {sd:.3f}" if sd is not None else f"{value:.3f}"
 
 
+def _cpu(row: dict) -> str:
+    """The method process's CPU seconds (cells stored before it was recorded have none)."""
+    return f"{row['cpu_s']:.0f}" if row.get("cpu_s") is not None else "n/a"
+
+
 def markdown(rows: list[dict]) -> str:
     """The comparison as one Markdown table, a block of rows per bench table, losses shown as
     plainly as wins (a run that did not finish is a row saying so), then where the figures come from."""
     lines = [("| table | method | ε | quality | quality at released granularity | TSTR ROC AUC | TSTR AP | "
-             "fit s | peak MiB | runs |"), "|---|---|---|---|---|---|---|---|---|---|"]
+              "fit s | CPU s | peak MiB | runs |"), "|---|---|---|---|---|---|---|---|---|---|---|"]
     shown = None
     for row in rows:
         head = ""
@@ -48,10 +53,10 @@ def markdown(rows: list[dict]) -> str:
                     f"{row['trtr_auc']:.3f}, AP {row['trtr_ap']:.3f})")
         start = f"| {head} | {method_name(row['method'])} | {_eps(row['epsilon'])} |"
         if "skipped" in row:
-            lines.append(f"{start} did not finish: {row['skipped']} | | | | | | |")
+            lines.append(f"{start} did not finish: {row['skipped']} | | | | | | | |")
             continue
         lines.append(f"{start} {_figure(row, 'quality')} | {_figure(row, 'quality_released')} | "
-                     f"{_figure(row, 'tstr_auc')} | {row['tstr_ap']:.3f} | {row['fit_s']:.0f} | "
+                     f"{_figure(row, 'tstr_auc')} | {row['tstr_ap']:.3f} | {row['fit_s']:.0f} | {_cpu(row)} | "
                      f"{row['peak_rss_bytes'] / 2**20:,.0f} | {len(row['repeats'])} |")
     return "\n".join(lines) + "\n\n" + provenance(rows) + "\n"
 
@@ -67,13 +72,14 @@ def provenance(rows: list[dict]) -> str:
     load = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "n/a"
     return (f"{len(runs)} runs, {dates[0] if dates else '?'} to {dates[-1] if dates else '?'}, load average "
             f"{load} at their start, commits {', '.join(commits) or 'n/a'}; quality is SDMetrics' against the "
-            "real training rows; TSTR trains HistGradientBoosting on the synthetic rows and tests on the real "
-            "20 %; ± is the sd over repeats.")
+            "real training rows (and against them generalised as the release generalised them); TSTR trains "
+            "HistGradientBoosting on the synthetic rows and tests on the real 20 %; fit s is wall time, CPU s "
+            "the method process's CPU time (imports and sampling included); ± is the sd over repeats.")
 
 
 def print_tables(rows: list[dict], summary: list[dict]) -> None:
     repeats = any(len(r.get("repeats", [])) > 1 for r in rows)
-    print(f"\n{'dataset':<17}{'method':<16}{'eps':>5}{'fit s':>8}{'rows/s':>10}{'peak MiB':>9}{'quality':>9}"
+    print(f"\n{'dataset':<17}{'method':<16}{'eps':>5}{'fit s':>8}{'CPU s':>7}{'rows/s':>10}{'peak MiB':>9}{'quality':>9}"
           f"{'q rel':>7}{'shapes':>7}{'pairs':>7}{'detect':>7}{'TSTR':>7}{'TRTR':>7}{'AP':>7}{'TRTR AP':>8}"
           f"{'DCR r':>7}{'  sd q / TSTR (repeats)' if repeats else ''}")
     for r in rows:
@@ -84,7 +90,7 @@ def print_tables(rows: list[dict], summary: list[dict]) -> None:
         dcr = f"{r['dcr_ratio']:7.2f}" if r["dcr_ratio"] is not None else "    n/a"
         spread = (f"  {r['quality_sd']:.3f} / {r['tstr_auc_sd']:.3f} ({len(r['repeats'])})"
                   if "quality_sd" in r else "")
-        print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}{r['fit_s']:8.1f}{r['sample_rows_per_s']:10.0f}"
+        print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}{r['fit_s']:8.1f}{_cpu(r):>7}{r['sample_rows_per_s']:10.0f}"
               f"{r['peak_rss_bytes'] / 2**20:9.0f}{r['quality']:9.3f}{r['quality_released']:7.3f}"
               f"{r['column_shapes']:7.3f}{r['column_pair_trends']:7.3f}{r['detection_auc'] or float('nan'):7.3f}"
               f"{r['tstr_auc']:7.3f}{r['trtr_auc']:7.3f}{r['tstr_ap']:7.3f}{r['trtr_ap']:8.3f}{dcr}{spread}")
