@@ -62,7 +62,7 @@ def released_levels(domain) -> dict:
     hierarchy levels and prefix width, so the bench can map real values to the same level."""
     out = {}
     for column in domain:
-        categories = [str(c) for c in column.categories or []]
+        categories = [_as_csv(c) for c in column.categories or []]
         generalised = any(c.endswith("*") for c in categories)
         if column.kind == "categorical" and generalised:
             hierarchy = column.hierarchy or {}
@@ -104,6 +104,11 @@ def _argn(epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, minu
     t0 = time.perf_counter()
     out = model.sample(n_samples=rows)
     return out, fit_s, time.perf_counter() - t0, epsilon, {}
+
+
+def _as_csv(value) -> str:
+    """A category as the synthetic CSV shows it and bench_peers reads it back (3.0 is "3")."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def main(argv: list[str]) -> None:
