@@ -36,7 +36,7 @@ torch, opacus 0.14), reported as unavailable when that venv is missing; TabularA
 its own process (bench/peer_worker.py) on the split's CSV, one torch thread, and writes the
 synthetic CSV that this script scores. Numeric bounds are public metadata: the whole table's
 min and max (train + test), given to every DP method (dpctgan's domain release declares them
-public; MST/AIM bin between them), so no method spends epsilon on bounds; categories are read as
+public; MST/AIM bin between them, 32 equal-width bins as in issue 23's check), so no method spends epsilon on bounds; categories are read as
 each method does (dpctgan releases them under DP with thresholding, smartnoise reads them off
 the data).
 
@@ -90,6 +90,9 @@ WORKER = ROOT / "bench" / "peer_worker.py"
 PEER_VENVS = {"mst": SMARTNOISE_PY, "aim": SMARTNOISE_PY, "argn": MOSTLYAI_PY, "argn_dp": MOSTLYAI_PY}
 NON_DP = ("gaussian_copula", "ctgan", "tvae", "argn")  # run once, at epsilon "none"
 DP_ONLY = ("mst", "aim", "argn_dp")  # run at each numeric epsilon
+# MST/AIM's equal-width bins per number over the public bounds: issue 23's outside check used 32
+# (smartnoise's default of 10 made their numbers coarser than any other method's)
+PEER_BINS = 32
 PEERS = (*NON_DP, *DP_ONLY)  # every other method name is a synthrecords model, run at every epsilon
 
 
@@ -121,8 +124,11 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int,
     # our models get it (MST/AIM read every category off the data), so a rare class is not dropped by
     # the DP category threshold at low epsilon.
     classes = sorted(whole[target].dropna().astype(str).unique())
+    # Which columns hold nulls (whole table) is public metadata too: MST/AIM give the others no null category.
+    nullable = [c for c in train.columns if whole[c].isna().any()]
     _write_if_changed(meta, json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
-                                        "target_classes": classes, "bounds": bounds, "argn_minutes": argn_minutes}))
+                                        "target_classes": classes, "bounds": bounds, "nullable": nullable,
+                                        "peer_bins": PEER_BINS, "argn_minutes": argn_minutes}))
     read = {c: str for c in cats}
     return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
 
