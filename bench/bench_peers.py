@@ -313,7 +313,8 @@ def mean_of(runs: list[dict]) -> dict:
 
 
 def ratios(rows: list[dict]) -> list[dict]:
-    """Per dataset, our method and epsilon: its fit / SDV CTGAN fit, its quality - each peer's."""
+    """Per dataset, our method and epsilon: its fit / SDV CTGAN fit, its quality, TSTR - each
+    peer's and its fit / each peer's (non-DP peers at "none", DP peers at the same epsilon)."""
     out = []
     for name in dict.fromkeys(r["dataset"] for r in rows):
         done = [r for r in rows if r["dataset"] == name and "skipped" not in r]
@@ -321,13 +322,14 @@ def ratios(rows: list[dict]) -> list[dict]:
         for mine in (r for r in done if ours(r["method"])):
             entry = {"dataset": name, "method": mine["method"], "epsilon": mine["epsilon"],
                      "fit_over_sdv_ctgan": mine["fit_s"] / ctgan["fit_s"] if ctgan else None,
-                     "quality_minus": {}, "tstr_auc_minus": {}}
+                     "quality_minus": {}, "tstr_auc_minus": {}, "fit_over": {}}
             for peer in done:
                 if ours(peer["method"]) or (peer["epsilon"] not in (None, mine["epsilon"])):
                     continue
                 key = peer["method"] if peer["epsilon"] is None else f"{peer['method']}@{peer['epsilon']:g}"
                 entry["quality_minus"][key] = mine["quality"] - peer["quality"]
                 entry["tstr_auc_minus"][key] = mine["tstr_auc"] - peer["tstr_auc"]
+                entry["fit_over"][key] = mine["fit_s"] / peer["fit_s"]  # issue 23: below AIM's, same run
             out.append(entry)
     return out
 

@@ -99,5 +99,6 @@ def print_tables(rows: list[dict], summary: list[dict]) -> None:
         fit = f"{s['fit_over_sdv_ctgan']:.2f}" if s["fit_over_sdv_ctgan"] is not None else "n/a"
         q = ", ".join(f"{k} {v:+.3f}" for k, v in s["quality_minus"].items())
         a = ", ".join(f"{k} {v:+.3f}" for k, v in s["tstr_auc_minus"].items())
+        f = ", ".join(f"{k} {v:.2f}" for k, v in s["fit_over"].items())
         print(f"{s['dataset']:<17}{s['method']:<15} eps={_eps(s['epsilon'])}: fit / SDV CTGAN fit {fit}; "
-              f"quality - peer: {q}; TSTR AUC - peer: {a}")
+              f"quality - peer: {q}; TSTR AUC - peer: {a}; fit / peer fit: {f}")
