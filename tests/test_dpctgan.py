@@ -140,6 +140,22 @@ def test_the_discriminator_step_gives_the_generator_no_gradient(mode):
     assert any(not torch.equal(d_before[k], v) for k, v in d.state_dict().items())
 
 
+def test_the_public_stream_after_a_step_does_not_depend_on_the_secret_batch_size():
+    # The run's seed is public; the batch's size is the Poisson sample's secret. Conditions of
+    # real rows come from the secret generator, so the public stream moves by the fixed fakes only.
+    codec = TableCodec.from_domain(release_domain(table(), PrivacyLedger(2.0, 1e-4), noise_seed=0))
+    real = torch.from_numpy(codec.encode(table()))
+    after = []
+    for size in (10, 60):
+        torch.manual_seed(0)
+        generator = Generator(16 + codec.cond_dim, (32, 32), codec.data_dim)
+        public, secret = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
+        d, opt, criterion, _, _ = _private(codec, real, secret)
+        discriminator_step(d, opt, criterion, generator, codec, real[:size], 50, 16, public, secret)
+        after.append(torch.rand(4, generator=public))
+    assert torch.equal(after[0], after[1])
+
+
 def _private(codec, real, rng, mode="ghost"):
     module = Discriminator(codec.data_dim + codec.cond_dim, (32, 32), pac=1)
     return private_discriminator(module, torch.optim.Adam(module.parameters()), real, batch_size=200,

@@ -336,3 +336,11 @@ repair = "swap"
     applied = {engine: [c["constraint"] for c in r["sampling"]["constraints"]["constraints"]]
                for engine, r in reports.items()}
     assert applied["spark"] == applied["pandas"] and len(applied["spark"]) == 4
+
+
+def test_model_auto_chooses_on_spark_as_the_pandas_fit_does(spark, table):
+    synth = Synthesizer(epsilon=3.0, model="auto", seed=0, nlp_model=None)
+    spark_train.fit(synth, spark.createDataFrame(table[["segment", "low", "high"]]).repartition(2))
+    assert synth.model_choice_ is not None and synth.model_name == synth.model_choice_.choice
+    assert synth.model_report()["requested"] == "auto" and synth.model_report()["reason"]
+    assert len(synth.sample(50)) == 50

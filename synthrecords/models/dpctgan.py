@@ -195,12 +195,16 @@ class DPCTGANEngine:
                                  + (f"; {secure_mode_note()}" if self.secure else ""))
 
         fakes = round(n * q)  # fixed: never the sampled batch's size
+        if ledger.is_private and self.noise_seed is None:
+            # Dropout draws from torch's global stream once per row of the (secret-sized) batch;
+            # the run's seed is public, so under DP that stream is reseeded from the OS here.
+            torch.manual_seed(secrets.randbits(63))
         done = 0
         with stage("DP-SGD" if ledger.is_private else "SGD", total=steps, unit="steps") as progress:
             while done < steps:
                 for (rows,) in loader:
                     discriminator_step(discriminator, d_opt, criterion, generator, codec, rows, fakes,
-                                       self.embedding_dim, rng)
+                                       self.embedding_dim, rng, secret)
                     for _ in range(self.generator_steps):  # post-processing: as many as help
                         generator_step(generator, g_opt, discriminator, codec, fakes, self.embedding_dim,
                                        rng, self.marginal_weight, pairs, self.pair_weight)
@@ -375,17 +379,20 @@ def secure_engine() -> PrivacyEngine:
 
 
 def discriminator_step(discriminator, optimizer, criterion, generator: torch.nn.Module, codec: TableCodec,
-                       rows: torch.Tensor, fakes: int, embedding_dim: int, rng: torch.Generator) -> float:
+                       rows: torch.Tensor, fakes: int, embedding_dim: int, rng: torch.Generator,
+                       secret: torch.Generator | None = None) -> float:
     """One DP-SGD step on real rows (each with its own condition) and ``fakes`` fake rows.
 
     Rows, conditions and noise are drawn on the CPU (``rng`` is a CPU generator) and moved to
-    the models' device."""
+    the models' device. The real rows' conditions come from ``secret`` (default ``rng``): their
+    number is the secret batch size, so drawing them from the public stream would shift every
+    later draw by it."""
     device = module_device(generator)
     with torch.no_grad():  # fake rows are inputs here: no gradient reaches the generator
         cond, _ = codec.fake_cond(fakes, rng)
         z = torch.cat([torch.randn(fakes, embedding_dim, generator=rng), cond], dim=1).to(device)
         fake = torch.cat([codec.activate(generator(z)), cond.to(device)], dim=1)
-    real = torch.cat([rows, codec.real_cond(rows, rng)], dim=1).to(device)
+    real = torch.cat([rows, codec.real_cond(rows, rng if secret is None else secret)], dim=1).to(device)
     inputs = torch.cat([real, fake])
     labels = torch.cat([torch.ones(len(rows)), torch.zeros(fakes)]).to(device)
     optimizer.zero_grad(set_to_none=True)

@@ -195,6 +195,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
                    "versions": {**versions(), "pyspark": spark.version}}
             report = assemble(run=run, validation=validation, pii=synth.pii_.to_dict(), leakage=leakage,
                               ledger=ledger, model=synth.model_name, domain=synth.domain_)
+            report["model"] = synth.model_report()  # the engine, and why "auto" chose it (as pandas runs)
             sampling = made.sampling or SamplingReport(rows).to_dict()
             samples = validation.samples
             requested = resolve_mix(job.sample.oversample or {}, synth.domain_)

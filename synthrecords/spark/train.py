@@ -34,7 +34,7 @@ import pandas as pd
 from ..constraints import ConstraintSet
 from ..domain import data_domain
 from ..errors import SynthRecordsError
-from ..models.train import check_privacy, make_engine
+from ..models.choice import AUTO, choose_model
 from ..pii.policy import ProtectionPolicy
 from ..privacy.domain import DEFAULT_SHARE, default_delta
 from ..privacy.ledger import PrivacyLedger
@@ -88,16 +88,8 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     n = row_count(sdf)  # exact: read on the driver, released only as the noisy count below
     fresh = getattr(synth, "ledger_", None) is None
     ledger = getattr(synth, "ledger_", None) or PrivacyLedger(synth.epsilon, _delta(synth, n))
-    engine = make_engine(synth.model_name, synth.epochs)
-    if hasattr(engine, "target"):  # engines that weight the target in training (dpctgan), as in Synthesizer.fit
-        engine.target = synth.target
-    if synth.secure:  # Opacus secure mode, as in Synthesizer.fit
-        if not hasattr(engine, "secure"):
-            raise SynthRecordsError(f"secure mode hardens DP-SGD's noise; model {synth.model_name} has none: use "
-                                    "model dpctgan with an epsilon, or leave secure off")
-        engine.secure = True
-    engine.device = synth.device  # the Poisson sample trains on the driver, on this device
-    check_privacy(engine, ledger)
+    # the engine as Synthesizer.fit builds it; "auto" picks once the domain is released
+    engine = None if synth.model == AUTO else synth._engine(synth.model_name, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
 
     sample = scan_sample(sdf, seed=seed, total=n)
@@ -131,6 +123,11 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
             synth._check_target_classes(domain)
         else:  # no guarantee asked: the sample's own domain, as the pandas path reads it
             domain = data_domain(rows, kinds)
+        choice = None
+        if engine is None:
+            choice = choose_model(domain, secure=synth.secure)
+            log.info("model auto: %s (%s)", choice.choice, choice.reason)
+            engine = synth._engine(choice.choice, ledger)
         entries = len(ledger.entries)
         if counted:  # the engine sizes DP-SGD by the rows it trains on: the sample's expected size
             ledger.rows = max(round(rate * counted.rows), 1)
@@ -152,6 +149,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     synth.constraints_ = constraints
     synth.ledger_ = ledger
     synth.engine_ = engine
+    synth.model_choice_ = choice
     synth.fakes_ = protected.fakes
     synth.column_order_ = column_order + [c for c in protected.column_order if c not in column_order]
     synth.actions_ = protected.actions
