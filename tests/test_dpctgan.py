@@ -62,7 +62,8 @@ def test_a_category_held_by_one_row_never_appears_in_the_output(seed):
     engine, domain, _ = fit(data, epsilon=4.0, seed=seed)
     out = engine.sample(3000, seed=seed)
     assert "CANARY" not in set(out.segment) and "CANARY" not in domain["segment"].categories
-    assert set(out.segment) <= {"a", "b", "c"}
+    # (a null may appear: the null bin's noise clears its 3-sigma cut with probability ~0.1 %)
+    assert set(out.segment.dropna()) <= {"a", "b", "c"}
 
 
 @pytest.mark.parametrize("seed", [0, 1])
