@@ -143,6 +143,15 @@ class Synthesizer:
         check_privacy(engine, ledger)
         return engine
 
+    def _declared(self, columns: list[str]) -> ConstraintSet:
+        """The declared constraints, checked against the input's columns (both engines' fits)."""
+        constraints = ConstraintSet.of(self.constraints)
+        constraints.check(columns)
+        if self.target in constraints.filled:
+            raise SynthRecordsError(f"target column {self.target!r} is filled in by a constraint, so it is not "
+                                    "modelled; choose a modelled target or drop the constraint")
+        return constraints
+
     # -- fit: everything that reads real data ---------------------------------------
     def fit(self, data: pd.DataFrame, *, dataset: pd.DataFrame | str | None = None) -> Synthesizer:
         """Learn from ``data``. ``dataset`` is the whole dataset (or its hash) the dataset
@@ -157,11 +166,7 @@ class Synthesizer:
             return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data
-        constraints = ConstraintSet.of(self.constraints)
-        constraints.check(list(data.columns))
-        if self.target in constraints.filled:
-            raise SynthRecordsError(f"target column {self.target!r} is filled in by a constraint, so it is not "
-                                    "modelled; choose a modelled target or drop the constraint")
+        constraints = self._declared(list(data.columns))
         order = list(data.columns)
         data = data.drop(columns=constraints.filled)  # public structure: those values are never read
         # Settings are checked before any real data is read.

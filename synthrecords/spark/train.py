@@ -31,7 +31,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..constraints import ConstraintSet
 from ..domain import data_domain
 from ..errors import SynthRecordsError
 from ..models.choice import AUTO, choose_model
@@ -75,11 +74,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     """
     from pyspark import StorageLevel
 
-    constraints = ConstraintSet.of(synth.constraints)
-    constraints.check(list(sdf.columns))
-    if synth.target in constraints.filled:
-        raise SynthRecordsError(f"target column {synth.target!r} is filled in by a constraint, so it is not "
-                                "modelled; choose a modelled target or drop the constraint")
+    constraints = synth._declared(list(sdf.columns))
     order = list(sdf.columns)
     sdf = sdf.drop(*constraints.filled)  # public structure: those values are never read
     if synth.target is not None and synth.target not in sdf.columns:
