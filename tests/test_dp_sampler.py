@@ -110,3 +110,25 @@ def test_the_rows_depend_on_the_seed_not_on_the_number_of_workers(monkeypatch):
     two = sampler.sample(1000, torch.Generator().manual_seed(5), workers=2)
     assert one.equals(two)
     assert not one.equals(sampler.sample(1000, torch.Generator().manual_seed(6), workers=2))
+
+
+def test_dates_are_formatted_as_each_value_would_be_and_nulls_stay_empty():
+    """Dates are formatted once per distinct instant, then gathered: the strings must be those
+    of formatting every value on its own, with nulls where the null slot was drawn."""
+    from synthrecords.models.codec import ColumnCodec
+    from synthrecords.privacy.grids import from_days
+
+    for fmt, edges, lo, hi in (("%Y-%m-%d", [0.0, 3650.0, 20000.0], "1970-01-01", "2030-01-01"),
+                               ("%Y-%m-%d %H:%M:%S", [0.0, 1.5, 30.0], "1970-01-01 00:00:00", "1970-03-01 00:00:00")):
+        c = ColumnCodec("d", "datetime", 0, 3, edges=edges, lower=lo, upper=hi, datetime_format=fmt, nullable=True)
+        rng = np.random.default_rng(0)
+        bins, offset = rng.integers(0, 2, 5000), rng.uniform(-1, 1, 5000)
+        null = rng.random(5000) < 0.1
+        got = TableCodec._values(c, bins, offset, null)
+        e = np.asarray(edges)
+        x = e[bins] + (offset + 1) / 2 * (e[bins + 1] - e[bins])
+        step = 86400.0 if "%H" not in fmt else 1.0
+        x = np.round(x * 86400.0 / step) * step / 86400.0
+        expected = [None if n else from_days(np.array([v])).dt.strftime(fmt)[0] for v, n in zip(x, null)]
+        assert got.tolist() == expected
+        assert got.dtype == object and len(set(got.dropna())) > 100

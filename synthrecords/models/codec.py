@@ -236,8 +236,12 @@ class TableCodec:
             lo, hi = bounds_in_days(c.lower, c.upper, c.datetime_format)
             resolution = 86400.0 if "%H" not in c.datetime_format else 1.0  # whole days, or seconds
             x = np.round(np.clip(x, lo, hi) * 86400.0 / resolution) * resolution / 86400.0
-            stamps = from_days(x).dt.strftime(c.datetime_format)
-            return stamps.where(~null, None).astype(object)
+            # strftime costs ~2 us a value: format each distinct instant once (a million rows of
+            # whole days hold a few thousand), then gather
+            instants, index = np.unique(x, return_inverse=True)
+            text = from_days(instants).dt.strftime(c.datetime_format).to_numpy(dtype=object)[index.reshape(-1)]
+            text[np.asarray(null, dtype=bool)] = None
+            return pd.Series(text, dtype=object)
         x = np.clip(x, c.lower, c.upper)
         x = np.round(x) if c.integer else np.round(x, c.decimals if c.decimals is not None else 6)
         series = pd.Series(np.where(null, np.nan, x))
