@@ -190,6 +190,10 @@ def score(train: pd.DataFrame, test: pd.DataFrame, target: str, synth_csv: Path,
                 "generalised_columns": sorted(released)})
     dcr = privacy(train, synth, domain, holdout=test, seed=seed).dcr
     tstr_auc, tstr_ap = scores(synth, test, train, target, seed)
+    # Issue 23: does a model keep the minority class's share (told the target or not)?
+    minority = str(train[target].value_counts().index[-1])
+    out.update(minority_share_real=float((train[target].astype(str) == minority).mean()),
+               minority_share_synthetic=float((synth[target].astype(str) == minority).mean()))
     return {**out, "detection_auc": detection(train, synth, domain, seed=seed).auc,
             "tstr_auc": tstr_auc, "tstr_ap": tstr_ap, "dcr_ratio": dcr.ratio,
             "share_closer_to_train": dcr.share_closer_to_train_than_holdout}

@@ -81,19 +81,22 @@ def print_tables(rows: list[dict], summary: list[dict]) -> None:
     repeats = any(len(r.get("repeats", [])) > 1 for r in rows)
     print(f"\n{'dataset':<17}{'method':<16}{'eps':>5}{'fit s':>8}{'CPU s':>7}{'rows/s':>10}{'peak MiB':>9}{'quality':>9}"
           f"{'q rel':>7}{'shapes':>7}{'pairs':>7}{'detect':>7}{'TSTR':>7}{'TRTR':>7}{'AP':>7}{'TRTR AP':>8}"
-          f"{'DCR r':>7}{'  sd q / TSTR (repeats)' if repeats else ''}")
+          f"{'DCR r':>7}{'minor':>7}{'  sd q / TSTR (repeats)' if repeats else ''}")
     for r in rows:
         eps = _eps(r["epsilon"])
         if "skipped" in r:
             print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}  unavailable: {r['skipped']}")
             continue
         dcr = f"{r['dcr_ratio']:7.2f}" if r["dcr_ratio"] is not None else "    n/a"
+        # the minority class's synthetic share over its real share (issue 23: told the target, within 20 %)
+        minor = (f"{r['minority_share_synthetic'] / r['minority_share_real']:7.2f}"
+                 if r.get("minority_share_real") else "    n/a")
         spread = (f"  {r['quality_sd']:.3f} / {r['tstr_auc_sd']:.3f} ({len(r['repeats'])})"
                   if "quality_sd" in r else "")
         print(f"{r['dataset']:<17}{r['method']:<16}{eps:>5}{r['fit_s']:8.1f}{_cpu(r):>7}{r['sample_rows_per_s']:10.0f}"
               f"{r['peak_rss_bytes'] / 2**20:9.0f}{r['quality']:9.3f}{r['quality_released']:7.3f}"
               f"{r['column_shapes']:7.3f}{r['column_pair_trends']:7.3f}{r['detection_auc'] or float('nan'):7.3f}"
-              f"{r['tstr_auc']:7.3f}{r['trtr_auc']:7.3f}{r['tstr_ap']:7.3f}{r['trtr_ap']:8.3f}{dcr}{spread}")
+              f"{r['tstr_auc']:7.3f}{r['trtr_auc']:7.3f}{r['tstr_ap']:7.3f}{r['trtr_ap']:8.3f}{dcr}{minor}{spread}")
     print("\nratios (ours at eps vs each peer; non-DP peers at 'none', DP peers at the same eps):")
     for s in summary:
         fit = f"{s['fit_over_sdv_ctgan']:.2f}" if s["fit_over_sdv_ctgan"] is not None else "n/a"
