@@ -1,7 +1,7 @@
 """Small integer codes (0-9 answers, 1-5 scores) under DP: counted on a public integer grid.
 
-A categorical column holding at most ``MAX_CODES`` distinct integers (schema, read like its
-kind) is counted on the public keys ``CODE_GRID``: no key is read off the data, so no
+A categorical column holding at most ``MAX_CODES`` distinct integers, all inside ``CODE_GRID``
+(schema, read like its kind), is counted on the public keys ``CODE_GRID``: no key is read off the data, so no
 category threshold applies and the keys cost nothing beyond their noisy counts. Which codes
 to release is then post-processing (``code_support``). Integer bounds declared for a
 categorical column make every integer between them a key, all of them released.
@@ -27,8 +27,8 @@ MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may
 
 def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
     """Public integer keys of a categorical column: every integer in its declared bounds, or
-    the public code grid when it holds few distinct integers (schema, like its kind); None:
-    its categories are read off the data (thresholded)."""
+    the public code grid when it holds few distinct integers, all on the grid (schema, like its
+    kind); None: its categories are read off the data (thresholded)."""
     if "lower" in public:
         lo, hi = public.get("lower"), public.get("upper")
         if not all(isinstance(b, (int, float)) and float(b).is_integer() for b in (lo, hi)) or not lo <= hi \
@@ -41,7 +41,10 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
     if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series) or values.empty:
         return None
     numbers = values.to_numpy(dtype=float)
-    if np.all(np.mod(numbers, 1) == 0) and values.nunique() <= MAX_CODES:
+    # Only codes that sit on the grid: a few integers off it (years 2010-2014, terms 6-72) would
+    # all land in "other" and the column would come out empty; they are read off the data instead.
+    if np.all(np.mod(numbers, 1) == 0) and values.nunique() <= MAX_CODES \
+            and CODE_GRID[0] <= numbers.min() and numbers.max() <= CODE_GRID[-1]:
         return list(CODE_GRID)
     return None
 
