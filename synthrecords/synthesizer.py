@@ -77,8 +77,8 @@ def _key(value: Any) -> str:
 class Synthesizer:
     epsilon: float | None = None
     delta: float | None = None
-    # default: dpctgan with epsilon, gaussian_copula without; "auto": marginals or dpctgan by the
-    # released domain's shape (models.choice), the choice and its reason in ``model_choice_``
+    # default: "auto" with epsilon (marginals or dpctgan by the released domain's shape,
+    # models.choice; the choice and its reason in ``model_choice_``), gaussian_copula without
     model: str | None = None
     epochs: int | None = None
     target: str | None = None
@@ -117,12 +117,18 @@ class Synthesizer:
     secure: bool = False
 
     @property
+    def requested_model(self) -> str:
+        """What was asked for: the model named, else "auto" with an epsilon (the released
+        domain's shape picks marginals or dpctgan, ``models.choice``), else gaussian_copula."""
+        return self.model or (AUTO if self.epsilon is not None else "gaussian_copula")
+
+    @property
     def model_name(self) -> str:
         """The engine: the one chosen by "auto" once fitted (before that, "auto")."""
         choice = getattr(self, "model_choice_", None)
-        if self.model == AUTO and choice is not None:
+        if self.requested_model == AUTO and choice is not None:
             return choice.choice
-        return self.model or ("dpctgan" if self.epsilon is not None else "gaussian_copula")
+        return self.requested_model
 
     def model_report(self) -> dict[str, Any]:
         """report.json's "model": the engine, what was asked for, and why "auto" chose it."""
@@ -181,7 +187,7 @@ class Synthesizer:
         ledger = getattr(self, "ledger_", None) or PrivacyLedger(self.epsilon, self._delta(len(data)))
         # "auto" builds its engine once the domain is released (the choice reads its shape); both
         # candidates are DP engines, so the privacy check holds for either.
-        engine = None if self.model == AUTO else self._engine(self.model_name, ledger)
+        engine = None if self.requested_model == AUTO else self._engine(self.model_name, ledger)
         budget = self._budget()
         if budget is not None:
             from .privacy.budget import dataset_sha256, legacy_dataset_sha256
@@ -383,7 +389,7 @@ class Synthesizer:
 
     # -- persistence: JSON + safetensors, written atomically ------------------------
     def params(self) -> dict[str, Any]:
-        return {"epsilon": self.epsilon, "delta": self.delta, "model": AUTO if self.model == AUTO else self.model_name,
+        return {"epsilon": self.epsilon, "delta": self.delta, "model": self.requested_model,
                 "epochs": self.epochs,
                 "target": self.target, "column_types": self.column_types,
                 "domain_share": self.domain_share, "public_domain": self.public_domain,

@@ -156,6 +156,18 @@ def test_auto_sends_wide_tables_to_dpctgan():
     assert choose_model(narrow, secure=True).choice == "dpctgan"
 
 
+def test_auto_sends_mostly_continuous_tables_to_dpctgan():
+    def table(numbers: int, codes: int) -> Domain:
+        columns = [ColumnDomain(f"x{i}", "numerical", lower=0.0, upper=1.0) for i in range(numbers)]
+        columns += [ColumnDomain(f"c{i}", "categorical", categories=[0, 1]) for i in range(codes)]
+        return Domain({c.name: c for c in columns})
+
+    choice = choose_model(table(9, 5))  # credit_data's shape: 9 of 14 continuous
+    assert choice.choice == "dpctgan" and "9 of 14" in choice.reason
+    assert choose_model(table(7, 5)).choice == "marginals"  # CreditCard's: 7 of 12
+    assert choose_model(table(2, 2)).choice == "marginals"  # Default's
+
+
 def test_samples_keep_kinds_bounds_and_nulls(fitted):
     data, synth = fitted
     out = synth.sample(2000, seed=1)

@@ -1,12 +1,15 @@
-"""``model = "auto"``: pick ``marginals`` or ``dpctgan`` from public facts about the table.
+"""``model = "auto"`` (the default with an epsilon): ``marginals`` or ``dpctgan`` from public
+facts about the table.
 
-The choice reads the released domain only (how many columns are modelled, how many cells
-their grid has): public, or already paid for. It never reads the rows, so it costs nothing
-and needs no entry in the ledger. The rule rests on bench/bench_marginals.py (NOTES.md,
-issue 23, single runs at epsilon 1 and 3): on ISLR Default (4 columns), AER CreditCard (12)
-and customers (15) marginals had the better quality at both epsilons and a TSTR AUC as good
-or better than dpctgan's (one near-tie: customers at epsilon 1, 0.676 against 0.690).
-Wider tables were not measured: they go to dpctgan.
+The choice reads the released domain only (how many columns are modelled, their kinds, how
+many cells their grid has): public, or already paid for. It never reads the rows, so it costs
+nothing and needs no entry in the ledger. The rule rests on bench_peers (bench/RESULTS.md,
+issue 23): marginals had the better quality and TSTR at epsilon 1 and 3 on ISLR Default
+(4 columns, 2 continuous), AER CreditCard (12, 7 continuous), AER HealthInsurance (11, 2)
+and customers (15, 6); dpctgan won on modeldata credit_data (14 columns, 9 continuous,
+heavy-tailed and strongly correlated amounts: pair trends 0.84 against 0.70), where noisy
+marginals bin the numbers coarsely and lose their correlations. Wider tables were not
+measured with marginals: they go to dpctgan.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from ..domain import Domain
 AUTO = "auto"
 MAX_MARGINALS_COLUMNS = 16  # measured at 4, 12 and 15 columns (bench_marginals)
 MAX_MARGINALS_CELLS = 10_000  # the largest 2-way grid the marginals model measures (aim.MAX_CELLS)
+# Share of continuous columns (numbers and dates on a range, not codes) above which dpctgan
+# models the table: measured 0.58 (marginals ahead) and 0.64 (dpctgan ahead)
+MAX_CONTINUOUS_SHARE = 0.6
 
 
 @dataclass
@@ -40,8 +46,9 @@ def grid_size(column) -> int:
 
 def choose_model(domain: Domain, *, secure: bool = False) -> ModelChoice:
     """``marginals`` for tables of at most ``MAX_MARGINALS_COLUMNS`` columns whose two largest
-    columns' grid fits ``MAX_MARGINALS_CELLS``; ``dpctgan`` otherwise (and with ``secure``,
-    which hardens DP-SGD's noise)."""
+    columns' grid fits ``MAX_MARGINALS_CELLS`` and at most ``MAX_CONTINUOUS_SHARE`` of whose
+    columns are continuous; ``dpctgan`` otherwise (and with ``secure``, which hardens DP-SGD's
+    noise)."""
     columns = len(domain.names)
     if secure:
         return ModelChoice(AUTO, "dpctgan", "secure mode hardens DP-SGD's noise, which only dpctgan uses")
@@ -53,7 +60,12 @@ def choose_model(domain: Domain, *, secure: bool = False) -> ModelChoice:
     if widest > MAX_MARGINALS_CELLS:
         return ModelChoice(AUTO, "dpctgan", f"the two largest columns' grid has {widest} cells, more than "
                                               f"{MAX_MARGINALS_CELLS}: too fine for noisy marginals")
+    continuous = sum(c.kind in ("numerical", "datetime") for c in domain)
+    if columns and continuous / columns > MAX_CONTINUOUS_SHARE:
+        return ModelChoice(AUTO, "dpctgan", f"{continuous} of {columns} modelled columns are continuous, more than "
+                                              f"{MAX_CONTINUOUS_SHARE:.0%}: noisy marginals bin numbers coarsely and "
+                                              "lose their correlations (bench_peers on credit_data, 9 of 14)")
     return ModelChoice(AUTO, "marginals", f"{columns} modelled columns (at most {MAX_MARGINALS_COLUMNS}) and a "
                                             f"largest pair of {widest} cells: noisy marginals kept pairs and the "
                                             "target as well or better than dpctgan at the same epsilon on such tables "
-                                            "(bench_marginals)")
+                                            "(bench_peers)")

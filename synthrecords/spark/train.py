@@ -84,7 +84,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     fresh = getattr(synth, "ledger_", None) is None
     ledger = getattr(synth, "ledger_", None) or PrivacyLedger(synth.epsilon, _delta(synth, n))
     # the engine as Synthesizer.fit builds it; "auto" picks once the domain is released
-    engine = None if synth.model == AUTO else synth._engine(synth.model_name, ledger)
+    engine = None if synth.requested_model == AUTO else synth._engine(synth.model_name, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
 
     sample = scan_sample(sdf, seed=seed, total=n)
