@@ -18,7 +18,7 @@ from synthrecords.pii.policy import ProtectionPolicy
 from synthrecords.pii.protect import protect, pseudonymize
 from synthrecords.pii.scan import scan_pii
 from synthrecords.privacy import hierarchy as hier
-from synthrecords.read import prepare
+from synthrecords.read import load_table, prepare
 from synthrecords.synthesizer import Synthesizer
 
 
@@ -162,11 +162,11 @@ def test_a_job_file_with_quasi_generalise_runs_end_to_end_without_epsilon(tmp_pa
     run_job(load_job(job_file))
     report = json.loads((tmp_path / "run" / "owner" / "report.json").read_text())
     synthetic = pd.read_csv(tmp_path / "run" / "share" / "synthetic.csv", dtype=str)
-    real = pd.read_csv(data, dtype=str)
+    real = prepare(load_table(data)).data  # read as the pipeline reads it
     for column in ("postcode", "birth_date", "annual_income"):
         section = report["domain"][column]
         assert section["source"] == "data" and section["granularity"][0]["min_count"] == 15
-        done = generalise(prepare(real).data[column], 15, postcode=column == "postcode")
+        done = generalise(real[column], 15, postcode=column == "postcode")
         assert set(synthetic[column].dropna()) <= set(done.values.dropna())  # only values 15 real rows share
     assert report["domain"]["postcode"]["levels"] == ["prefix 3", "prefix 1"]
     assert {c["column"]: c["action"] for c in report["pii"]["columns"]}["birth_date"] == "generalise"

@@ -80,125 +80,125 @@ def generalise(values: pd.Series, k: int = DEFAULT_MIN_COUNT, *, levels: list[Le
     column type; ``postcode``: the scan found postal codes (built-in prefix rule).
     """
     k = check_min_count(k)
-    name = str(values.name)
     present = values.dropna()
-    value_labels, rungs = _ladder(present, levels, kind, postcode, name)
-    out = pd.Series(np.nan, index=present.index, dtype=object)
-    level_of = pd.Series("other", index=present.index, dtype=object)
+    # Labels are made once per distinct value, then gathered by code: a million rows hold far
+    # fewer distinct values, and formatting every row was most of the time.
+    codes, uniques = pd.factorize(present)
+    common = np.bincount(codes, minlength=len(uniques)) >= k  # only these can be released as themselves
+    rungs = _ladder(pd.Series(uniques), present, common, levels, kind, postcode, str(values.name))
+    out = np.full(len(present), None, dtype=object)
+    level_at = np.full(len(present), len(rungs))  # index of the row's level; len(rungs): "other"
     todo = np.ones(len(present), dtype=bool)
-    for level, labels in [("value", value_labels), *rungs]:
-        candidates = labels[todo].dropna()
-        if candidates.empty:
+    for i, (_, labels) in enumerate(rungs):
+        label_codes, label_names = pd.factorize(np.asarray(labels, dtype=object))  # -1: no key at this level
+        if not len(label_names):
             continue
-        counts = candidates.map(candidates.value_counts())
-        kept = candidates[counts >= k]
-        out[kept.index] = kept
-        level_of[kept.index] = level
-        todo = out.isna().to_numpy()
+        rows = label_codes[codes] if len(codes) else label_codes[:0]
+        live = todo & (rows >= 0)
+        counts = np.bincount(rows[live], minlength=len(label_names))
+        hit = live & (counts[np.maximum(rows, 0)] >= k)
+        out[hit] = np.asarray(label_names, dtype=object)[rows[hit]]
+        level_at[hit] = i
+        todo &= ~hit
     if 0 < todo.sum() < k and (~todo).any():
         # "*" must be shared by k rows as well: the smallest released group joins the rest
-        sizes = out[~todo].value_counts()
-        smallest = sizes.index[np.argmin(sizes.to_numpy())]
-        todo |= (out == smallest).to_numpy()
+        sizes = pd.Series(out[~todo]).value_counts()
+        todo |= out == sizes.index[np.argmin(sizes.to_numpy())]
     out[todo] = OTHER_LABEL
-    level_of[todo] = "other"
-    names = [level for level, _ in rungs]
-    report = _granularity(out, level_of, names, k)
-    if (level_of == "value").all():
+    level_at[todo] = len(rungs)
+    names = [level for level, _ in rungs[1:]]
+    report = _granularity(out, level_at, names, k)
+    if (level_at == 0).all():
         return Generalised(values, names, report, changed=False)
     full = pd.Series(np.nan, index=values.index, dtype=object, name=values.name)
-    full[out.index] = out
+    full[present.index] = out
     return Generalised(full, names, report, changed=True)
 
 
 # ---------------------------------------------------------------- levels by kind
+Rungs = list[tuple[str, Any]]  # ("value" or a level name, the label of each distinct value or NaN)
 
 
-def _ladder(present: pd.Series, levels: list[Level] | None, kind: str | None, postcode: bool, name: str
-            ) -> tuple[pd.Series, list[tuple[str, pd.Series]]]:
-    """The value's own label and, per level (finest first), each row's label at that level."""
+def _ladder(unique: pd.Series, present: pd.Series, common: np.ndarray, levels: list[Level] | None,
+            kind: str | None, postcode: bool, name: str) -> Rungs:
+    """Per level, finest first and starting with the value itself, each distinct value's label."""
     if levels:
-        return _text_ladder(present, levels, name)
+        return _text_ladder(unique, levels, name)
     if kind is None:
         kind = "boolean" if pd.api.types.is_bool_dtype(present) else None
     numeric = pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present)
     if postcode and kind in (None, "categorical"):
-        return _text_ladder(present, POSTCODE_LEVELS, name)
+        return _text_ladder(unique, POSTCODE_LEVELS, name)
     if kind == "datetime" or (kind is None and not numeric and infer_kind(present)[0] == "datetime"):
-        return _date_ladder(present, name)
+        return _date_ladder(unique, present)
     if numeric and kind in (None, "numerical"):
-        return _number_ladder(present)
-    return _text(present), []
+        return _number_ladder(unique, present, common)
+    return [("value", _text(unique))]
 
 
-def _text(present: pd.Series) -> pd.Series:
+def _text(values: pd.Series) -> pd.Series:
     """Values as text; whole floats (a column of integers with gaps) without ".0"."""
-    if pd.api.types.is_float_dtype(present):
-        return present.map(_number)
-    return present.astype(str)
+    if pd.api.types.is_float_dtype(values):
+        return values.map(_number)
+    return values.astype(str)
 
 
-def _text_ladder(present: pd.Series, levels: list[Level], name: str) -> tuple[pd.Series, list]:
-    text = _text(present)
+def _text_ladder(unique: pd.Series, levels: list[Level], name: str) -> Rungs:
+    text = _text(unique)
     lengths = text.str.len()
     width = int(lengths.mode().iloc[0]) if len(lengths) else 0  # the commonest length, as the DP release pads
-    rungs = []
+    rungs: Rungs = [("value", text)]
     for level in levels:
         if "prefix" in level:
-            keys = text.str[: level["prefix"]]
-            labels = keys.map(lambda key: key.ljust(max(width, len(key) + 1), "*"))
+            labels = [key + "*" * max(width - len(key), 1) for key in text.str[: level["prefix"]]]
         elif "lookup" in level:
             labels = text.map(level["lookup"]).map(lambda key: f"{key}*" if isinstance(key, str) else np.nan)
         else:
             raise SynthRecordsError(f"hierarchy of {name!r}: level {level.get('name')!r} is neither a prefix rule nor "
                                     "a lookup; declare it as privacy.hierarchy.parse reads it")
         rungs.append((str(level["name"]), labels))
-    return text, rungs
+    return rungs
 
 
-def _date_ladder(present: pd.Series, name: str) -> tuple[pd.Series, list]:
-    if pd.api.types.is_datetime64_any_dtype(present):
-        dates = present
+def _date_ladder(unique: pd.Series, present: pd.Series) -> Rungs:
+    if pd.api.types.is_datetime64_any_dtype(unique):
+        dates = unique
     else:
-        fmt = infer_kind(present)[1]
-        dates = pd.to_datetime(present.astype(str), format=fmt, errors="coerce")
+        dates = pd.to_datetime(unique.astype(str), format=infer_kind(present)[1], errors="coerce")
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
-    # each distinct date formatted once, then gathered (formatting every row is slow)
-    codes, unique = pd.factorize(dates, use_na_sentinel=True)
-    whole_days = bool((unique == unique.normalize()).all()) if len(unique) else True
-
-    def labels(fmt: str) -> pd.Series:
-        text = np.append(np.asarray(unique.strftime(fmt), dtype=object), np.nan)
-        return pd.Series(text[codes], index=present.index, dtype=object)
-
-    value = labels("%Y-%m-%d" if whole_days else "%Y-%m-%d %H:%M:%S")
-    unparsed = dates.isna().to_numpy()
-    value[unparsed] = present[unparsed].astype(str)  # not a date: only itself or "*"
-    return value, [("month", labels("%Y-%m")), ("year", labels("%Y"))]
+    whole_days = bool((dates.dropna() == dates.dropna().dt.normalize()).all())
+    value = dates.dt.strftime("%Y-%m-%d" if whole_days else "%Y-%m-%d %H:%M:%S").astype(object)
+    unparsed = dates.isna()
+    value[unparsed] = unique[unparsed].astype(str)  # not a date: only itself or "*"
+    return [("value", value), ("month", dates.dt.strftime("%Y-%m")), ("year", dates.dt.strftime("%Y"))]
 
 
-def _number_ladder(present: pd.Series) -> tuple[pd.Series, list]:
-    x = present.to_numpy(dtype=float)
+def _number_ladder(unique: pd.Series, present: pd.Series, common: np.ndarray) -> Rungs:
+    x = unique.to_numpy(dtype=float)
     finite = np.isfinite(x)
-    whole = bool(np.all(np.mod(x[finite], 1) == 0))
-    if not finite.any() or x[finite].min() == x[finite].max():
-        return _text(present), []
+    rows = present.to_numpy(dtype=float)
+    rows = rows[np.isfinite(rows)]
+    whole = bool(np.all(np.mod(rows, 1) == 0))
+    if not len(rows) or rows.min() == rows.max():
+        return [("value", _text(unique))]
     # Widths from the middle half of the rows, not the range: one outlier would make every bin
     # too wide to tell the rows apart. Rows in sparse bins move up to the wider ones anyway.
-    q25, q75 = np.quantile(x[finite], [0.25, 0.75])
-    spread = (q75 - q25) / 4 if q75 > q25 else (x[finite].max() - x[finite].min()) / BINS
-    fine = max(_nice(spread), 1.0) if whole else _nice(spread)
-    widths = [fine]
+    q25, q75 = np.quantile(rows, [0.25, 0.75])
+    spread = (q75 - q25) / 4 if q75 > q25 else (rows.max() - rows.min()) / BINS
+    widths = [max(_nice(spread), 1.0) if whole else _nice(spread)]
     for _ in range(LEVELS - 1):
         widths.append(_nice(4 * widths[-1]))
-    rungs = []
+    # a value held by fewer than k rows is never released as itself: only the others are written out
+    value = np.full(len(unique), np.nan, dtype=object)
+    value[common] = _text(unique[common]).to_numpy(dtype=object)
+    rungs: Rungs = [("value", value)]
     for width in widths:
-        starts = np.where(finite, np.floor(x / width) * width, np.nan)
-        text = {s: _bin(s, width, whole) for s in np.unique(starts[finite])}
-        rungs.append((f"width {_number(width)}", pd.Series([text.get(s, np.nan) for s in starts],
-                                                            index=present.index, dtype=object)))
-    return _text(present), rungs
+        starts, where = np.unique(np.floor(x[finite] / width) * width, return_inverse=True)
+        labels = np.full(len(x), np.nan, dtype=object)
+        labels[finite] = np.array([_bin(s, width, whole) for s in starts], dtype=object)[where]
+        rungs.append((f"width {_number(width)}", labels))
+    return rungs
 
 
 def _nice(x: float) -> float:
@@ -221,14 +221,15 @@ def _number(value: Any) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 2**53 else format(value, ".10g")
 
 
-def _granularity(out: pd.Series, level_of: pd.Series, names: list[str], k: int) -> list[dict[str, Any]]:
+def _granularity(out: np.ndarray, level_at: np.ndarray, names: list[str], k: int) -> list[dict[str, Any]]:
     """Share of the non-null rows at each level, finest first, then "other" (as privacy.hierarchy writes it)."""
     total = len(out)
-    share = lambda n: round(n / total, 4) if total else 0.0  # noqa: E731
+    share = lambda n: round(n / total, 4) if total else 0.0
     rows = []
-    for level in ["value", *names]:
-        mine = out[level_of == level]
-        rows.append({"level": level, "values": int(mine.nunique()), "share": share(len(mine)), "min_count": k})
-    other = int((level_of == "other").sum())
+    for i, level in enumerate(["value", *names]):
+        mine = level_at == i
+        rows.append({"level": level, "values": len(pd.unique(out[mine])), "share": share(int(mine.sum())),
+                     "min_count": k})
+    other = int((level_at == len(names) + 1).sum())
     rows.append({"level": "other", "share": share(other), "emitted": other > 0})
     return rows
