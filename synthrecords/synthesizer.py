@@ -174,6 +174,10 @@ class Synthesizer:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
                                         "pandas engine, or leave dataset_budget unset")
+            policy = self.pii_policy or ProtectionPolicy()
+            if self.epsilon is None and "generalise" in {policy.quasi, *policy.columns.values()}:
+                raise SynthRecordsError(f"the generalise action without an epsilon runs on the pandas engine only, not "
+                                        f"{self.engine}; use engine pandas, set an epsilon, or keep/drop those columns")
             return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data

@@ -197,3 +197,9 @@ def test_a_constraint_computing_with_a_generalised_column_is_refused(customers):
                         constraints=[{"kind": "inequality", "column": "birth_date", "at_most": "signup_date"}])
     with pytest.raises(SynthRecordsError, match=r"computes with 'birth_date'.*birth_date = \"keep\""):
         synth.fit(data)
+
+
+def test_generalise_without_an_epsilon_on_spark_is_refused_before_spark_starts(customers):
+    synth = Synthesizer(engine="spark", pii_policy=ProtectionPolicy(quasi="generalise"), nlp_model=None)
+    with pytest.raises(SynthRecordsError, match="generalise action without an epsilon runs on the pandas engine only"):
+        synth.fit(customers[["postcode", "gender"]])

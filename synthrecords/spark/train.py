@@ -86,9 +86,6 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     # the engine as Synthesizer.fit builds it; "auto" picks once the domain is released
     engine = None if synth.model == AUTO else synth._engine(synth.model_name, ledger)
     policy = synth.pii_policy or ProtectionPolicy()
-    if not ledger.is_private and "generalise" in {policy.quasi, *policy.columns.values()}:
-        raise SynthRecordsError("the generalise action without an epsilon runs on the pandas engine only (it counts "
-                                "each value over every row); use engine pandas, set an epsilon, or keep/drop instead")
 
     sample = scan_sample(sdf, seed=seed, total=n)
     pii = scan_pii(sdf, policy=policy, nlp_model=synth.nlp_model, seed=seed, sample=sample)
