@@ -78,6 +78,10 @@ def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | N
             data[column] = generalised[column].values
         else:
             data[column] = df[column]
+    deferred = [str(c) for c, (_, a, _) in decisions.items() if a == "generalise"] if private else []
+    if deferred:  # said once, so a user who asked for k-anonymity sees what happened instead
+        logger.info("generalise under an epsilon: %s modelled as they are; the DP domain release generalises their "
+                    "categories with noisy counts (a threshold on exact counts is not DP)", ", ".join(deferred))
     frame = pd.DataFrame(data, index=df.index)
     logger.info("protect: %d columns modelled (%d generalised), %d faked, %d dropped", frame.shape[1],
                 sum(g.changed for g in generalised.values()), len(fakes), len(df.columns) - len(order))
