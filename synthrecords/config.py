@@ -97,9 +97,20 @@ class ColumnsConfig(_Section):
 class PiiConfig(_Section):
     direct: Literal["fake", "drop", "hash"] = "fake"
     free_text: Literal["redact", "drop"] = "redact"
-    quasi: Literal["keep", "drop"] = "keep"
+    # generalise: each quasi identifier's values moved up a hierarchy until min_count real rows
+    # share each (no DP; under an epsilon the DP domain release generalises: pii/generalise.py)
+    quasi: Literal["keep", "drop", "generalise"] = "keep"
+    min_count: int = 10  # = pii.generalise.DEFAULT_MIN_COUNT
     nlp_model: str | None = DEFAULT_NLP_MODEL
-    columns: dict[str, Literal["fake", "drop", "hash", "redact", "keep"]] = {}
+    columns: dict[str, Literal["fake", "drop", "hash", "redact", "keep", "generalise"]] = {}
+
+    @field_validator("min_count", mode="before")
+    @classmethod
+    def _min_count(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise ValueError(f"min_count = {value!r}: give a whole number of at least 2, the fewest real rows that "
+                             "must share each value the generalise action releases (default 10)")
+        return value
 
     @field_validator("nlp_model")
     @classmethod

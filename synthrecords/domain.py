@@ -53,7 +53,8 @@ class ColumnDomain:
     # {"levels": [{"name": "prefix 3", "prefix": 3}, ...], "width": 5} (see privacy.hierarchy).
     # Generalised values ("221**", "TX*") and "*" (any value) are ordinary categories.
     hierarchy: dict[str, Any] | None = None
-    # Under DP, what granularity each share of the non-null rows was released at:
+    # Under DP (or, with source "data", after the `generalise` PII action: pii/generalise.py),
+    # what granularity each share of the non-null rows was released at:
     # [{"level": "value", "values": 4, "share": 0.15}, {"level": "prefix 3", ...},
     #  {"level": "other", "share": 0.05, "emitted": true}] (see privacy.domain).
     granularity: list[dict[str, Any]] | None = None
@@ -91,10 +92,12 @@ class Domain:
         return {"columns": [_jsonable(asdict(c)) for c in self.columns.values()]}
 
     def granularity(self) -> dict[str, Any]:
-        """Per categorical column released under DP: its hierarchy's levels and the share of
-        rows released at each (the report's "domain" section)."""
-        return {c.name: {"levels": [level["name"] for level in (c.hierarchy or {}).get("levels", [])],
-                         "granularity": _jsonable(c.granularity)} for c in self if c.granularity}
+        """Per categorical column released under DP (source "dp": noisy counts) or generalised
+        without DP by the `generalise` PII action (source "data": at least ``min_count`` real rows
+        share each value, exact counts): its levels and the share of rows at each (the report's
+        "domain" section)."""
+        return {c.name: {"levels": _level_names(c), "source": c.source, "granularity": _jsonable(c.granularity)}
+                for c in self if c.granularity}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Domain:
@@ -109,6 +112,14 @@ class Domain:
             "relationships": [],
         }
         return Metadata.load_from_dict(spec)
+
+
+def _level_names(column: ColumnDomain) -> list[str]:
+    """The hierarchy's levels, finest first; a `generalise` column has no hierarchy kept in its
+    domain (the codec would re-map values by it), so its levels are read off its granularity."""
+    if column.hierarchy:
+        return [level["name"] for level in column.hierarchy.get("levels", [])]
+    return [g["level"] for g in column.granularity or [] if g["level"] not in ("value", "other")]
 
 
 def infer_kind(series: pd.Series) -> tuple[str, str | None]:

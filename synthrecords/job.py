@@ -38,7 +38,7 @@ def synthesizer_from(job: JobConfig, suite_domain: dict[str, dict[str, Any]] | N
     """The job's Synthesizer; ``suite_domain``: public domains read from its expectation suites."""
     pii = job.pii
     policy = ProtectionPolicy(direct=pii.direct, free_text=pii.free_text, quasi=pii.quasi,
-                              columns=dict(pii.columns))
+                              columns=dict(pii.columns), min_count=pii.min_count)
     return Synthesizer(epsilon=job.privacy.epsilon, delta=job.privacy.delta, model=job.model.name,
                        epochs=job.model.epochs, target=job.model.target, column_types=dict(job.columns.types) or None,
                        domain_share=job.privacy.domain_share,

@@ -65,6 +65,17 @@ def _check_public(data: pd.DataFrame, public: dict[str, dict[str, Any]] | None, 
                         "model; declare every category the column can hold", column, 100 * outside / len(values))
 
 
+def _check_relabelled(constraints: ConstraintSet, relabelled: list[str]) -> None:
+    """A derived column or an inequality computes with a column's values; once `generalise` has
+    turned them into labels ("1984-07", "30-39") it cannot. A lookup anchor reads labels as a DP
+    release writes them, so hierarchies still work."""
+    for k in constraints.constraints if constraints else []:
+        read = [c for c in k.reads() if c in relabelled] if k.kind in ("derived", "inequality") else []
+        if read:
+            raise SynthRecordsError(f"{k.name} computes with {read[0]!r}, which the generalise action turns into labels; "
+                                    f"keep that column (pii columns = {{{read[0]} = \"keep\"}}) or drop the constraint")
+
+
 def _key(value: Any) -> str:
     """1, 1.0 and "1" compare equal; text stays text."""
     try:
@@ -169,6 +180,10 @@ class Synthesizer:
             if self.dataset_budget is not None or self.budget_file is not None:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
                                         "pandas engine, or leave dataset_budget unset")
+            policy = self.pii_policy or ProtectionPolicy()
+            if self.epsilon is None and "generalise" in {policy.quasi, *policy.columns.values()}:
+                raise SynthRecordsError(f"the generalise action without an epsilon runs on the pandas engine only, not "
+                                        f"{self.engine}; use engine pandas, set an epsilon, or keep/drop those columns")
             return distributed_fit(self.engine)(self, data)
         prepared = prepare(data)  # awkward data handled and noted; unmodellable data refused
         data = prepared.data
@@ -202,14 +217,19 @@ class Synthesizer:
 
         # Learned state is assigned only at the end: a failed (re)fit leaves the old model whole.
         pii = scan_pii(data, policy=policy, nlp_model=self.nlp_model, seed=self.seed or 0)
-        protected = protect(data, pii, policy=policy, own_row=ledger.is_private)  # one record, one row
+        protected = protect(data, pii, policy=policy, own_row=ledger.is_private,  # one record, one row
+                            private=ledger.is_private, hierarchies=self._levels(data, policy, ledger.is_private),
+                            kinds=self.column_types)
         if protected.data.shape[1] == 0:
             raise SynthRecordsError("every column is a direct identifier or dropped; nothing is left to model")
         if self.target is not None and self.target not in protected.data.columns:
             raise SynthRecordsError(f"target column {self.target!r} was classified {pii[self.target].category} "
                                     f"and removed; keep it with pii columns = {{{self.target} = 'keep'}}")
         constraints.check(order, list(protected.data.columns))
-        kinds = self._kinds(protected.data)
+        relabelled = [c for c, g in protected.generalised.items() if g.changed]
+        _check_relabelled(constraints, relabelled)
+        # a generalised column holds labels ("1984-07", "30-39", "221**"): categories, whatever it was
+        kinds = {**(self._kinds(protected.data) or {}), **dict.fromkeys(relabelled, "categorical")} or None
         _check_public(protected.data, self.public_domain, ledger.is_private)
         ledger.start_fit()
         # Under DP the row count is released first; every later use of n reads that count.
@@ -225,6 +245,8 @@ class Synthesizer:
                 self._check_target_classes(domain)
             else:
                 domain = data_domain(protected.data, kinds)
+                for column, done in protected.generalised.items():  # the report's granularity, as under DP
+                    domain[column].granularity = done.granularity
         choice = None
         if engine is None:
             choice = choose_model(domain, secure=self.secure)
@@ -277,6 +299,14 @@ class Synthesizer:
             if kind == "categorical" and not pd.api.types.is_numeric_dtype(data[name]):
                 out[name] = POSTCODE_RULE
         return out or None
+
+    def _levels(self, data: pd.DataFrame, policy: ProtectionPolicy, private: bool) -> dict[str, list] | None:
+        """Parsed hierarchies for the `generalise` action (declared, or the built-in postcode rule);
+        None under DP, where the domain release generalises, or when no column is generalised."""
+        if private or "generalise" not in {policy.quasi, *policy.columns.values()}:
+            return None
+        declared = self._hierarchy(data, self._kinds(data)) or {}
+        return {c: parse_hierarchy(c, spec) for c, spec in declared.items() if c in data.columns} or None
 
     def _check_target_classes(self, domain: Domain) -> None:
         """A target whose classes did not all survive the release is refused: a model that

@@ -3,7 +3,9 @@
 A policy maps the scan's categories (direct, quasi, free_text, none) to actions and lets
 the user override any single column. A per-column override also says what the user
 believes the column *is*: `fake`/`hash` make it a direct identifier even when the scan
-missed it, `redact` makes it free text, `keep` vouches that it may be modelled.
+missed it, `redact` makes it free text, `keep` vouches that it may be modelled, `generalise` says it
+is a quasi identifier to model at a granularity at least ``min_count`` real rows share
+(pii/generalise.py; without DP only: under an epsilon the DP domain release generalises).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import SynthRecordsError
+from .generalise import DEFAULT_MIN_COUNT, check_min_count
 
 CATEGORIES = ("direct", "quasi", "free_text", "none")
 DIRECT_ACTIONS = ("fake", "drop", "hash")
 FREE_TEXT_ACTIONS = ("redact", "drop")
-QUASI_ACTIONS = ("keep", "drop")
-COLUMN_ACTIONS = ("fake", "drop", "hash", "redact", "keep")
+QUASI_ACTIONS = ("keep", "drop", "generalise")
+COLUMN_ACTIONS = ("fake", "drop", "hash", "redact", "keep", "generalise")
 
-_FIELDS = ("direct", "free_text", "quasi", "columns", "consistent")
+_FIELDS = ("direct", "free_text", "quasi", "columns", "consistent", "min_count")
 
 
 @dataclass
@@ -29,6 +32,8 @@ class ProtectionPolicy:
     quasi: str = "keep"
     columns: dict[str, str] = field(default_factory=dict)
     consistent: bool = False
+    # generalise: the fewest real rows that must share each released value (k-anonymity per column)
+    min_count: int = DEFAULT_MIN_COUNT
 
     def __post_init__(self) -> None:
         _check_choice("direct", self.direct, DIRECT_ACTIONS)
@@ -43,6 +48,7 @@ class ProtectionPolicy:
             _check_choice(f"columns[{column!r}]", action, COLUMN_ACTIONS)
         if not isinstance(self.consistent, bool):
             raise SynthRecordsError(f"pii option 'consistent' must be true or false, got {self.consistent!r}")
+        check_min_count(self.min_count)
 
     def action_for(self, column: str, category: str) -> str:
         """The action for one column: the user's override if any, else the category default."""
@@ -70,8 +76,11 @@ def effective_category(category: str, action: str) -> str:
     Faking or hashing only makes sense for identifiers and redaction only for text, so
     those actions re-label the column. `keep` on a direct or free-text column means the
     user vouches for modelling it; it is then treated like a quasi identifier (modelled,
-    under DP when epsilon is set) and left out of the leakage check.
+    under DP when epsilon is set) and left out of the leakage check. `generalise` says the
+    column is a quasi identifier, whatever the scan called it.
     """
+    if action == "generalise":
+        return "quasi"
     if action in ("fake", "hash"):
         return "direct"
     if action == "redact":

@@ -6,6 +6,8 @@ and plans for re-creating the direct columns afterwards (`FakePlan`s, shape only
 (secret seed, unused value spaces; see pii/fakes/). `pseudonymize` is the consistent
 mode: real rows, each direct value replaced by a surrogate derived from HMAC(secret,
 value). `check_leakage` proves that no real direct value made it into the output.
+Quasi identifiers under `generalise` are modelled at a granularity at least ``min_count``
+real rows share (pii/generalise.py), without DP only.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from ..errors import SynthRecordsError
 from .engine import get_engine
 from .fakes import FakePlan, cast_like, consistent_value, fake_rng, generate_columns, learn_plan
+from .generalise import Generalised, generalise
 from .leakage import LeakageCheck, ValueMatcher, cell_strings, check_leakage
 from .policy import ProtectionPolicy, effective_category
 from .redact import FALLBACK_TAG, redact_texts
@@ -38,16 +42,25 @@ class Protected:
     fakes: list[FakePlan]
     column_order: list[str]
     actions: dict[str, str]
+    # columns the `generalise` action changed or checked (without DP): levels and granularity
+    generalised: dict[str, Generalised] = field(default_factory=dict)
 
 
 def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | None = None,
-            own_row: bool = False) -> Protected:
+            own_row: bool = False, private: bool = False, hierarchies: Mapping[str, list] | None = None,
+            kinds: Mapping[str, str] | None = None) -> Protected:
     """The modelling frame (no direct identifiers, redacted text) plus plans for the fakes.
 
     ``own_row`` (set under an epsilon): free text is redacted with its own row's direct
     values plus NER and patterns, never with other rows' values (see redact.py).
+    ``private`` (an epsilon is set): `generalise` columns are modelled as they are and left to
+    the DP domain release, which generalises with noisy counts; the k threshold reads exact
+    counts and is not DP. ``hierarchies``: parsed levels (privacy.hierarchy.parse) per column;
+    ``kinds``: declared column types.
     """
     decisions = _decisions(df, report, policy)
+    min_count = (policy or ProtectionPolicy()).min_count
+    generalised: dict[str, Generalised] = {}
     known, tags = _known_values(df, decisions)
     row_known = _row_values(df, decisions) if own_row else None
     data, fakes, order = {}, [], []
@@ -60,12 +73,26 @@ def protect(df: pd.DataFrame, report: PiiReport, *, policy: ProtectionPolicy | N
         elif category == "free_text":
             data[column] = redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
                                         row_known=row_known)
+        elif action == "generalise" and not private:
+            generalised[column] = _generalise(df[column], report, min_count, hierarchies, kinds)
+            data[column] = generalised[column].values
         else:
             data[column] = df[column]
+    deferred = [str(c) for c, (_, a, _) in decisions.items() if a == "generalise"] if private else []
+    if deferred:  # said once, so a user who asked for k-anonymity sees what happened instead
+        logger.info("generalise under an epsilon: %s modelled as they are; the DP domain release generalises their "
+                    "categories with noisy counts (a threshold on exact counts is not DP)", ", ".join(deferred))
     frame = pd.DataFrame(data, index=df.index)
-    logger.info("protect: %d columns modelled, %d faked, %d dropped", frame.shape[1], len(fakes),
-                len(df.columns) - len(order))
-    return Protected(frame, fakes, order, {c: a for c, (_, a, _) in decisions.items()})
+    logger.info("protect: %d columns modelled (%d generalised), %d faked, %d dropped", frame.shape[1],
+                sum(g.changed for g in generalised.values()), len(fakes), len(df.columns) - len(order))
+    return Protected(frame, fakes, order, {c: a for c, (_, a, _) in decisions.items()}, generalised)
+
+
+def _generalise(values: pd.Series, report: PiiReport, min_count: int, hierarchies: Mapping[str, Any] | None,
+                kinds: Mapping[str, str] | None) -> Generalised:
+    column = str(values.name)
+    return generalise(values, min_count, levels=(hierarchies or {}).get(column), kind=(kinds or {}).get(column),
+                      postcode="POSTCODE" in report[column].entities)
 
 
 def add_fakes(synthetic: pd.DataFrame, fakes: list[FakePlan], column_order: list[str], *,
@@ -94,8 +121,10 @@ def add_fakes(synthetic: pd.DataFrame, fakes: list[FakePlan], column_order: list
 
 
 def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
-                 policy: ProtectionPolicy | None = None) -> pd.DataFrame:
-    """Real rows with each direct value replaced by its keyed surrogate (same value -> same fake)."""
+                 policy: ProtectionPolicy | None = None, hierarchies: Mapping[str, list] | None = None,
+                 kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Real rows with each direct value replaced by its keyed surrogate (same value -> same fake),
+    and each `generalise` column generalised as `protect` does (real rows: no DP here)."""
     if not isinstance(secret, bytes | bytearray) or len(secret) < MIN_SECRET_BYTES:
         raise SynthRecordsError(f"pseudonymize needs a secret of at least {MIN_SECRET_BYTES} random bytes "
                                 f"(e.g. secrets.token_bytes(32)), kept outside the release")
@@ -116,6 +145,10 @@ def pseudonymize(df: pd.DataFrame, report: PiiReport, *, secret: bytes,
         replacements.update({k.casefold(): v for k, v in mapping.items()})
     for column, (category, action, _) in decisions.items():
         if action == "drop" or category == "direct":
+            continue
+        if action == "generalise":
+            done = _generalise(df[column], report, (policy or ProtectionPolicy()).min_count, hierarchies, kinds)
+            out[column] = done.values if done.changed else _whole(df[column])
             continue
         out[column] = (redact_texts(df[column], get_engine(report.nlp_model), known=known, known_tags=tags,
                                     replacements=replacements) if category == "free_text" else _whole(df[column]))

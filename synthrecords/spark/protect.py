@@ -93,6 +93,9 @@ def pseudonymize(sdf: Any, report: PiiReport, *, secret: bytes, policy: Protecti
     spark = sdf.sparkSession
     sample = sample_pandas(sdf, PLAN_ROWS, seed=seed)[0] if sample is None else sample
     decisions = _decisions(sample, report, policy)
+    if any(a == "generalise" for _, a, _ in decisions.values()):
+        raise SynthRecordsError("pseudonymize on Spark cannot generalise columns yet; use the pandas engine, or "
+                                "keep/drop those columns")
     direct = [c for c, (cat, a, _) in decisions.items() if cat == "direct" and a != "drop"]
     all_direct = [c for c, (cat, _, _) in decisions.items() if cat == "direct"]
     values = _distinct_cells(sdf, all_direct)
