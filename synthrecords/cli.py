@@ -195,9 +195,10 @@ def fit(data: Path, out: Annotated[Path, typer.Option("--out", help="model folde
                                                            "end; omit for no formal guarantee")] = None,
         delta: Annotated[float | None, typer.Option(help="DP delta (default 1/(10 rows); 1/rows or more is "
                                                          "refused)")] = None,
-        model: Annotated[str | None, typer.Option(help="dpctgan (DP; the default with --epsilon), marginals (DP: "
-                                                       "AIM-style noisy marginals), auto (one of the two by the "
-                                                       "table's shape), or without a formal guarantee: "
+        model: Annotated[str | None, typer.Option(help="auto (DP; the default with --epsilon: marginals or "
+                                                       "dpctgan by the table's shape), marginals (DP: AIM-style "
+                                                       "noisy marginals), dpctgan (DP-SGD), or without a formal "
+                                                       "guarantee: "
                                                        "gaussian_copula (default without), ctgan, tvae")] = None,
         epochs: Annotated[int | None, typer.Option(help="training epochs of dpctgan, ctgan or tvae (default: the "
                                                        "model's own)")] = None,

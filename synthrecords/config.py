@@ -52,7 +52,7 @@ class PrivacyConfig(_Section):
 
 
 class ModelConfig(_Section):
-    # default: dpctgan with epsilon, gaussian_copula without; auto: marginals or dpctgan by the table's shape
+    # default: auto with epsilon (marginals or dpctgan by the table's shape), gaussian_copula without
     name: Literal["dpctgan", "marginals", "auto", "gaussian_copula", "ctgan", "tvae"] | None = None
     epochs: int | None = Field(default=None, gt=0)
     seed: int | None = None
