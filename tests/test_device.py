@@ -137,7 +137,7 @@ def test_dpctgan_fits_on_the_device_and_keeps_its_weights_on_the_cpu(data, devic
 
 
 def test_the_device_is_a_run_time_choice_not_saved_with_the_model(tmp_path, data):
-    synth = Synthesizer(epsilon=3.0, epochs=1, seed=0, nlp_model=None, device="cpu").fit(data)
+    synth = Synthesizer(epsilon=3.0, model="dpctgan", epochs=1, seed=0, nlp_model=None, device="cpu").fit(data)
     assert synth.engine_.device == "cpu" and "device" not in synth.params()
     synth.save(tmp_path / "model")
     assert "device" not in (tmp_path / "model" / "engine.json").read_text()
@@ -148,7 +148,7 @@ def test_the_device_is_a_run_time_choice_not_saved_with_the_model(tmp_path, data
 
 @no_gpu
 def test_sampling_a_saved_model_with_cuda_and_no_gpu_is_a_clear_error(tmp_path, data):
-    Synthesizer(epsilon=3.0, epochs=1, seed=0, nlp_model=None).fit(data).save(tmp_path / "model")
+    Synthesizer(epsilon=3.0, model="dpctgan", epochs=1, seed=0, nlp_model=None).fit(data).save(tmp_path / "model")
     with pytest.raises(SynthRecordsError, match="no CUDA GPU"):
         Synthesizer.load(tmp_path / "model", device="cuda").sample(10)
 

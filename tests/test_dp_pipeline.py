@@ -17,7 +17,7 @@ from synthrecords import Synthesizer, SynthRecordsError
 from synthrecords.privacy.ledger import BudgetExceededError
 from synthrecords.privacy.rowcount import UPPER_Z, default_delta
 
-FAST = {"epochs": 2, "seed": 0}
+FAST = {"model": "dpctgan", "epochs": 2, "seed": 0}
 # every mechanism that reads real rows under DP: the row count, the domain release, the noisy pair
 # tables, DP-SGD
 STAGES = ["rows", "domain", "pairs", "train"]
@@ -40,7 +40,7 @@ def private():
     return Synthesizer(epsilon=1.0, **FAST).fit(data), data
 
 
-def test_an_epsilon_selects_dpctgan_and_one_ledger_covers_domain_and_training(private):
+def test_one_ledger_covers_dpctgan_s_domain_and_training(private):
     synth, data = private
     ledger = synth.ledger_
     assert synth.model_name == "dpctgan" and synth.domain_["region"].source == "dp"
@@ -67,7 +67,7 @@ def test_every_later_use_of_the_row_count_reads_the_released_one(private, tmp_pa
 
 @pytest.mark.parametrize("epsilon", [0.5, 3.0])
 def test_with_the_count_entry_the_ledger_still_ends_on_epsilon(epsilon):
-    ledger = Synthesizer(epsilon=epsilon, epochs=1, seed=0).fit(records(500)).ledger_
+    ledger = Synthesizer(epsilon=epsilon, model="dpctgan", epochs=1, seed=0).fit(records(500)).ledger_
     assert [e.stage for e in ledger.entries] == STAGES
     assert ledger.epsilon_spent() <= epsilon and ledger.epsilon_spent() == pytest.approx(epsilon, rel=0.01)
 
@@ -136,14 +136,14 @@ def test_public_domains_cost_nothing_and_are_used_as_given():
 
 
 def test_a_run_without_rows_set_makes_as_many_rows_as_the_released_count():
-    result = synthrecords.synthesize(records(600), privacy={"epsilon": 1.0}, model={"epochs": 1, "seed": 0})
+    result = synthrecords.synthesize(records(600), privacy={"epsilon": 1.0}, model={"name": "dpctgan", "epochs": 1, "seed": 0})
     released = result.report["privacy"]["rows"]
     assert len(result.synthetic) == released == result.report["run"]["rows_synthetic"]
 
 
 def test_the_report_states_exactly_what_the_guarantee_covers(private):
     data = records(600)
-    result = synthrecords.synthesize(data, rows=200, privacy={"epsilon": 1.0}, model={"epochs": 1, "seed": 0})
+    result = synthrecords.synthesize(data, rows=200, privacy={"epsilon": 1.0}, model={"name": "dpctgan", "epochs": 1, "seed": 0})
     privacy = result.report["privacy"]
     assert result.summary["model"] == "dpctgan" and privacy["epsilon_spent"] <= 1.0
     covered, outside = privacy["scope"][0], " ".join(privacy["scope"][1:])
@@ -154,10 +154,11 @@ def test_the_report_states_exactly_what_the_guarantee_covers(private):
     assert "row count" not in outside  # released under DP, not read outside the ledger
 
 
-def test_cli_fit_with_epsilon_trains_dpctgan_and_prints_the_ledger(tmp_path):
+def test_cli_fit_dpctgan_with_epsilon_prints_the_ledger(tmp_path):
     path = tmp_path / "records.csv"
     records(600).to_csv(path, index=False)
-    proc = run_cli("fit", path, "--out", tmp_path / "m", "--epsilon", "1", "--epochs", "1", "--seed", "0")
+    proc = run_cli("fit", path, "--out", tmp_path / "m", "--epsilon", "1", "--model", "dpctgan", "--epochs", "1",
+                   "--seed", "0")
     assert "model dpctgan" in proc.stdout and "epsilon spent 1 of 1" in proc.stdout
     for stage in STAGES:
         assert f"{stage}: noise multiplier" in proc.stdout

@@ -35,7 +35,7 @@ def mixed_table(n: int = 1500, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def fitted():
     data = mixed_table()
-    return data, Synthesizer(epsilon=3.0, model="auto", target="churn", seed=7).fit(data)
+    return data, Synthesizer(epsilon=3.0, target="churn", seed=7).fit(data)  # the default with an epsilon: auto
 
 
 # -- the ledger's exponential entries ---------------------------------------------------
@@ -140,11 +140,13 @@ def test_fit_stays_within_epsilon_with_its_entries_listed(fitted):
     assert "exponential" in ledger["accounting"]
 
 
-def test_auto_picks_marginals_for_a_narrow_table_and_says_why(fitted):
+def test_an_epsilon_alone_picks_auto_which_picks_marginals_for_a_narrow_table_and_says_why(fitted):
     _, synth = fitted
+    assert synth.model is None and synth.requested_model == "auto"
     assert synth.model_name == "marginals" and synth.model_choice_.choice == "marginals"
     report = synth.model_report()
-    assert report["requested"] == "auto" and report["choice"] == "marginals" and "columns" in report["reason"]
+    assert report["requested"] == "default" and report["choice"] == "marginals" and "columns" in report["reason"]
+    assert synth.params()["model"] == "auto"  # a refit of the saved model chooses again
 
 
 def test_auto_sends_wide_tables_to_dpctgan():

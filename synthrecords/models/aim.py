@@ -302,6 +302,13 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                                 else min(1.0, rounds / rounds_planned))
         model_cliques = estimator.cliques()
         pool = _within_size(candidates, model_cliques, limit, estimator)
+        # Where the rounds cannot visit every marginal (11+ columns), one is measured again only
+        # once every other has been: a large one (two fine numeric codes, ~1,500 cells) keeps an
+        # error of its own noise's size after it is measured, so once the noise was halved it won
+        # every round (gss_wages at epsilon 3: 8 rounds on 2 pairs, TSTR 0.48; measured once
+        # each, 0.75). Narrow tables keep AIM's re-measuring (ISLR Default: 0.94 -> 0.74 without).
+        if len(candidates) > rounds_planned:
+            pool = {cl: w for cl, w in pool.items() if cl not in chosen} or pool
         if not pool:
             break
         current = estimator.to_cliques()
