@@ -16,7 +16,7 @@ from synthrecords.privacy.domain import (
     release_domain,
 )
 from synthrecords.privacy.ledger import LedgerEntry, PrivacyLedger
-from synthrecords.privacy.plan import plan_column
+from synthrecords.privacy.plan import level_plans, plan_column
 from synthrecords.privacy.rowcount import RowCount, default_delta
 
 
@@ -75,6 +75,16 @@ def test_the_others_pay_noise_cost_more_noise_and_the_thresholded_get_the_rest(c
 def test_all_or_no_thresholded_histograms_keep_equal_weights():
     assert weighting.plan_weights(plans_of(mixed()[["income", "children", "active"]])) == [1.0] * 3
     assert weighting.plan_weights(plans_of(mixed()[["city"]].assign(town=lambda d: d.city + "x"))) == [1.0] * 2
+
+
+def test_hierarchy_levels_weigh_as_much_as_the_column_they_generalise():
+    data = mixed()
+    lookup = pd.DataFrame({"city": ["Leeds", "York", "Hull"], "county": ["West", "North", "East"]})
+    plans = plans_of(data)
+    plans += level_plans(plans, {"city": lookup})  # public parent keys, but the city's fallback
+    weights = dict(zip((p.name for p in plans), weighting.plan_weights(plans)))
+    assert weights["city@county"] == weights["city"] == 1.0
+    assert all(weights[c] < 1.0 for c in ("income", "children", "active"))
 
 
 def test_the_ledger_entry_is_the_unweighted_gaussian_at_the_same_noise_multiplier():

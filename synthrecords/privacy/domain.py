@@ -8,7 +8,7 @@ free post-processing of the noisy counts.
 category, a bin of a fixed public grid (numbers, dates), "other" (values outside a public
 category set) and null. Every record adds 1 to exactly one bin of each column. Histogram
 ``i`` is weighted by a public ``w_i`` (``privacy.weights``: 1 where categories are read off
-the data, less elsewhere), so adding or removing a record moves the concatenated
+the data and for hierarchy levels, less elsewhere), so adding or removing a record moves the concatenated
 weighted histograms by exactly ``sqrt(sum w^2)`` in L2 norm. Gaussian noise of std
 ``z * sqrt(sum w^2)`` on that vector, i.e. ``sigma_i = z * sqrt(sum w^2) / w_i`` on histogram
 ``i``'s counts (discrete Gaussian on the integer counts), is the Gaussian mechanism with
@@ -17,8 +17,8 @@ equal weights (``sigma = z * sqrt(k)`` on every count), and one ledger entry (q 
 step). ``z`` is calibrated so that this entry alone spends ``share * epsilon``. The weights
 move noise from the thresholded histograms, whose categories must clear a threshold of
 several noise std, to grids and public keys (``NOISE_COST`` more noise there); on a wide
-table the threshold no longer grows with the number of numeric or code columns. Each released column
-records its noise std in ``histogram["noise_std"]``.
+table the threshold no longer grows with the number of numeric or code columns. Each
+released column records its noise std in ``histogram["noise_std"]``.
 
 **Thresholded categories.** Grid bins, booleans, null/other and user-declared categories
 are public keys: all their noisy counts are released. Category values read off the data
@@ -31,8 +31,8 @@ value survives with probability at most ``delta_t``. Outside that event
 the output is the Gaussian mechanism on keys present in both neighbours. So the release
 is delta_t-approximately RDP (Bun & Steinke 2016, sec. 8): its RDP curve composes with
 every other ledger entry and delta_t adds to the delta of the final conversion. We fix
-``delta_t = THRESHOLD_DELTA_SHARE * delta``, derive each ``tau_i`` from it, and record delta_t on
-the entry; the ledger converts at ``delta - delta_t`` so the reported delta covers it.
+``delta_t = THRESHOLD_DELTA_SHARE * delta``, derive each ``tau_i`` from it, and record
+delta_t on the entry; the ledger converts at ``delta - delta_t`` so the reported delta covers it.
 
 **Ranges.** Numbers are counted on sign-symmetric log-spaced bins (5 a decade, |x| from
 1e-3 to 1e15, plus a zero bin), dates on 5-year bins from 1900 to 2100; values beyond clamp
@@ -47,10 +47,10 @@ spread over the surviving categories. With a public hierarchy (``privacy.hierarc
 postcode -> prefix 3 -> prefix 1, city -> state -> region) each level is one more
 histogram in the same mechanism (a record adds 1 to one bin of each level too, so each
 level's weight joins the sensitivity). Post-processing walks up the levels: a value is
-released as itself if its noisy count clears its column's ``tau``; at each coarser level a key's
-noisy count minus the mass already released below it is released as a generalised value
-("221**", "TX*") if it clears that level's own bar (so the key itself cleared it). What no level
-releases is "other": the released row count (``privacy.rowcount``) minus the released masses
+released as itself if its noisy count clears its column's ``tau``; at each coarser level a
+key's noisy count minus the mass already released below it is released as a generalised
+value ("221**", "TX*") if it clears that level's own bar (so the key itself cleared it). What
+no level releases is "other": the released row count (``privacy.rowcount``) minus the released masses
 and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says which share
 sits at each level).
 
@@ -72,9 +72,10 @@ format inspection: like the dtype, they are treated as public schema (declare ``
 or ``public`` to avoid reading them off the data at all).
 
 **Modules**, in the order of the story: ``plan`` (each column's plan from its schema),
-``weights`` (each histogram's weight, noise std and threshold), this module (calibrate, record, measure: the only reading of real values), then the
-post-processing: ``categories`` (thresholds, code grids, hierarchies, "other"),
-``ranges`` (support and encoder bins on the public ``grids``) and ``nulls``.
+``weights`` (each histogram's weight, noise std and threshold), this module (calibrate,
+record, measure: the only reading of real values), then the post-processing: ``categories``
+(thresholds, code grids, hierarchies, "other"), ``ranges`` (support and encoder bins on the
+public ``grids``) and ``nulls``.
 """
 
 from __future__ import annotations
@@ -176,22 +177,23 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     noted: list[float] = []  # without a released count: the exact one, read as the counts pass
     histograms = histograms or partial(_exact_histograms, data)
     histograms = _noting_rows(histograms, noted) if rows is None else histograms
-    measured = noisy_histograms(histograms, plans, sigmas, rng)
+    noisy = noisy_histograms(histograms, plans, sigmas, rng)
     rows = rows or RowCount(max(int(noted[0]), 1))
     # -- everything below is post-processing of the noisy counts -----------------------
+    measured = [Measured(plan, keys, counts, sigma, tau)
+                for plan, (keys, counts), sigma, tau in zip(plans, noisy, sigmas, taus)]
     columns = {}
     levels = defaultdict(list)
-    for plan, (keys, noisy), sigma, tau in zip(plans, measured, sigmas, taus):
-        if plan.column is not None:
-            levels[plan.column].append(Measured(plan, keys, noisy, sigma, tau))
-    for plan, (keys, noisy), sigma, tau in zip(plans, measured, sigmas, taus):
-        if plan.column is not None:
+    for m in measured:
+        if m.plan.column is not None:
+            levels[m.plan.column].append(m)
+    for m in measured:
+        if m.plan.column is not None:
             continue
-        mine = Measured(plan, keys, noisy, sigma, tau)
-        if plan.kind in ("categorical", "boolean"):
-            columns[plan.name] = released_categories(mine, rows, levels.get(plan.name, []))
+        if m.plan.kind in ("categorical", "boolean"):
+            columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
         else:
-            columns[plan.name] = released_range(plan, noisy, sigma)
+            columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma)
     log.info("domain released under DP: noise std %s per count, category threshold %s",
              _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
     return Domain(columns)

@@ -18,8 +18,9 @@ the integer counts its zCDP is ``sum_i 1 / (2 sigma_i^2) = sum_i w_i^2 / (2 z^2 
 its noise multiplier and its calibration do not change; only where the noise goes does.
 
 **Weights.** Histograms whose keys are read off the data (thresholded: categories and
-prefix levels) get weight 1. Every other histogram (number and date grids, integer codes,
-public keys, booleans, lookup levels) gets one smaller weight ``w``, chosen so that its noise
+prefix levels) get weight 1, and so do a lookup hierarchy's levels (public keys, but where a
+thresholded column's suppressed mass goes). Every other histogram (number and date grids,
+integer codes, public keys, booleans) gets one smaller weight ``w``, chosen so that its noise
 std is ``1 + NOISE_COST`` times what equal weights would give it (``plan_weights``): a table
 of 86 histograms with one thresholded cuts that one's noise std 3x for 5 % more on the rest;
 12 histograms with 3 thresholded, x0.88 for the same 5 %. Ranges and codes must clear several
@@ -50,14 +51,15 @@ NOISE_COST = 0.05
 
 
 def plan_weights(plans: list[Plan]) -> list[float]:
-    """1 for each thresholded histogram; for the others the weight ``w`` at which their noise
-    std ``z sqrt(k_s + (k - k_s) w^2) / w`` is ``(1 + NOISE_COST) z sqrt(k)``."""
-    k, k_s = len(plans), sum(p.thresholded for p in plans)
-    if k_s in (0, k):
+    """1 for each thresholded histogram and hierarchy level; for the others the weight ``w``
+    at which their noise std ``z sqrt(k_1 + (k - k_1) w^2) / w`` is ``(1 + NOISE_COST) z sqrt(k)``."""
+    full = [p.thresholded or p.column is not None for p in plans]
+    k, k_1 = len(plans), sum(full)
+    if k_1 in (0, k):
         return [1.0] * k
-    # (1 + c)^2 z^2 k = z^2 (k_s + (k - k_s) w^2) / w^2, solved for w
-    w = math.sqrt(k_s / (k_s + ((1 + NOISE_COST) ** 2 - 1) * k))
-    return [1.0 if p.thresholded else w for p in plans]
+    # (1 + c)^2 z^2 k = z^2 (k_1 + (k - k_1) w^2) / w^2, solved for w
+    w = math.sqrt(k_1 / (k_1 + ((1 + NOISE_COST) ** 2 - 1) * k))
+    return [1.0 if f else w for f in full]
 
 
 def sensitivity(weights: list[float]) -> float:
