@@ -67,7 +67,9 @@ def test_the_release_is_one_gaussian_entry_over_all_columns():
     release_domain(table(), book, noise_seed=0)
     [entry] = book.entries
     assert entry.stage == "domain" and entry.sample_rate == 1.0 and entry.steps == 1
-    assert "sqrt(4)" in entry.detail and all(c in entry.detail for c in ("city", "income", "joined", "active"))
+    # city is thresholded (weight 1); income, joined and active weigh less (privacy.weights)
+    assert "L2 sensitivity sqrt(" in entry.detail and "weight 1 for 1 histogram (1 thresholded)" in entry.detail
+    assert all(c in entry.detail for c in ("city", "income", "joined", "active"))
     alone = PrivacyLedger(1.0, book.delta, [entry]).epsilon_spent()
     assert alone == pytest.approx(DEFAULT_SHARE * 1.0, rel=1e-3)
 
@@ -282,7 +284,8 @@ def test_small_integer_codes_are_released_on_the_public_grid_without_a_threshold
     assert all(share < 0.03 for code, share in shares.items() if code not in (0, 1, 2, 3))
     # The grid's keys are public: only the text column is thresholded (one column in delta_t).
     # (tau rounded up to an integer: the discrete Gaussian's tail bound needs it)
-    tau = math.ceil(category_threshold(led.entries[0].noise_multiplier * math.sqrt(2), led.entries[0].delta, 1))
+    # at the text column's own noise std (privacy.weights)
+    tau = math.ceil(category_threshold(domain["label"].histogram["noise_std"], led.entries[0].delta, 1))
     assert f"kept above {tau:.4g}" in led.entries[0].detail
 
 

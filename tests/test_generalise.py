@@ -101,7 +101,8 @@ def test_each_level_is_one_more_histogram_in_the_same_gaussian_entry(customers):
     release_domain(customers, led, hierarchy={"postcode": "prefix 3, prefix 1"})
     (entry,) = led.entries
     columns = customers.shape[1]
-    assert f"L2 sensitivity sqrt({columns + 2})" in entry.detail
+    # every histogram is thresholded (weight 1) but the boolean fraud_flag's (privacy.weights)
+    assert f"weight 1 for {columns + 2 - 1} histograms ({columns + 2 - 1} thresholded)" in entry.detail
     assert "postcode@prefix 3" in entry.detail and "2 hierarchy levels" in entry.detail
 
 

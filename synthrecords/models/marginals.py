@@ -138,16 +138,18 @@ class MarginalsEngine:
 def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> list[aim.Measured]:
     """The domain release's noisy one-way shares as measurements on the grid (post-processing).
 
-    The release measured every column and hierarchy level in one Gaussian mechanism: noise
-    std ``z * sqrt(histograms)`` per count, ``z`` from this fit's domain entry. A category's
-    count is its share times the row count; an encoder bin sums several grid bins, so its
-    noise is larger (taken as twice the count's: it only weighs the measurement)."""
+    The release measured every column and hierarchy level in one Gaussian mechanism, each
+    histogram at its own noise std (``privacy.weights``), recorded in the column's released
+    ``histogram["noise_std"]``. Domains saved before that record it not: their counts all had
+    std ``z * sqrt(histograms)``, ``z`` from this fit's domain entry. A category's count is its
+    share times the row count; an encoder bin sums several grid bins, so its noise is larger
+    (taken as twice the count's: it only weighs the measurement)."""
     entry = next((e for e in reversed(ledger.entries) if e.stage == "domain" and e.fit == max(ledger.fits, 1)
                   and e.mechanism == "gaussian"), None)
     if entry is None:
         return []
     levels = sum(len((c.hierarchy or {}).get("levels", [])) for c in domain)
-    sigma = entry.noise_multiplier * math.sqrt(len(domain.names) + levels)
+    unweighted = entry.noise_multiplier * math.sqrt(len(domain.names) + levels)
     out = []
     for c in codec.columns:
         n = c.size - 1 if c.ranged else c.size - 2
@@ -157,5 +159,6 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
         # a ranged column's bins and null are all its slots: a plain marginal (no slicing query,
         # fewer small jax programs to compile); a categorical one leaves "other" unmeasured
         slots = None if c.ranged else tuple(range(n)) + (c.null_slot,)
+        sigma = float((domain[c.name].histogram or {}).get("noise_std", unweighted))
         out.append(aim.Measured((c.name,), np.append(shares, c.null_share), sigma * (2 if c.ranged else 1), slots))
     return out

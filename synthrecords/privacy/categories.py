@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from statistics import NormalDist
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,9 +32,20 @@ def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
     return 1.0 - sigma * NormalDist().inv_cdf(delta_t / columns)
 
 
-def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: float, tau: float, rows: RowCount,
-                        levels: list[tuple[Plan, list[Any], np.ndarray]]) -> ColumnDomain:
+class Measured(NamedTuple):
+    """One plan's noisy histogram, with the noise std its counts got and its threshold
+    (``inf`` unless its keys were read off the data): per plan (``privacy.weights``)."""
+
+    plan: Plan
+    keys: list[Any]
+    noisy: np.ndarray
+    sigma: float
+    tau: float
+
+
+def released_categories(measured: Measured, rows: RowCount, levels: list[Measured]) -> ColumnDomain:
     """Released categories and their shares, from noisy counts only (post-processing)."""
+    plan, keys, noisy, sigma, tau = measured
     counts = noisy[: len(keys)]
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
         kept = code_support(counts, sigma, grow=not plan.anchored)
@@ -42,9 +53,10 @@ def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: f
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
     entries = [(keys[i], max(float(counts[i]), 0.0), None, keys[i]) for i in kept]
-    # Level by level: read-off keys must clear tau, a lookup's public parents only the noise.
-    width = hier.walk_up(entries, [(p.level, k, n, tau if p.thresholded else NULLABLE_Z * sigma)
-                                   for p, k, n in levels])
+    # Level by level, each at its own noise: read-off keys must clear the level's threshold,
+    # a lookup's public parents only its noise.
+    width = hier.walk_up(entries, [(m.plan.level, m.keys, m.noisy,
+                                    m.tau if m.plan.thresholded else NULLABLE_Z * m.sigma) for m in levels])
     nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
     mass = sum(m for _, m, *_ in entries)
     nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
@@ -52,8 +64,10 @@ def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: f
     # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
     derived = plan.thresholded or plan.grid
     other = max(rows.rows - nulls - mass, 0.0) if derived else max(float(noisy[len(keys)]), 0.0)
-    # Within the noise (that of every count it was derived from): taken as none.
-    noise = math.sqrt((len(entries) + 1) * sigma ** 2 + rows.std ** 2) if derived else sigma
+    # Within the noise (that of every count it was derived from, each at its plan's std): taken as none.
+    stds = {id(m.plan.level): m.sigma for m in levels}
+    variance = sigma ** 2 + sum(stds.get(id(at), sigma) ** 2 for _, _, at, _ in entries)
+    noise = math.sqrt(variance + rows.std ** 2) if derived else sigma
     other = other if other > NULLABLE_Z * noise else 0.0
     emit = (plan.thresholded and other > 0
             and all(isinstance(k, str) and k != hier.OTHER_LABEL for k, *_ in entries))
@@ -72,9 +86,9 @@ def released_categories(plan: Plan, keys: list[Any], noisy: np.ndarray, sigma: f
     freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(entries), 1 / max(len(entries), 1))
     return ColumnDomain(plan.name, plan.kind, categories=[native(k) for k, *_ in entries], nullable=nullable,
                         source=plan.source, frequencies=[float(f) for f in freqs],
-                        histogram={"null_share": null_share(noisy[-1], mass, nullable)},
+                        histogram={"null_share": null_share(noisy[-1], mass, nullable), "noise_std": float(sigma)},
                         hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
-                        granularity=hier.granularity(entries, [p.level for p, *_ in levels], other, emit))
+                        granularity=hier.granularity(entries, [m.plan.level for m in levels], other, emit))
 
 
 def native(value: Any) -> Any:

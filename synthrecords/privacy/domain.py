@@ -6,24 +6,33 @@ free post-processing of the noisy counts.
 
 **The mechanism.** Each measured column gets a histogram with one bin per key: a
 category, a bin of a fixed public grid (numbers, dates), "other" (values outside a public
-category set) and null. Every record adds 1 to exactly one bin of each column, so adding
-or removing a record moves the concatenated histogram by at most sqrt(k) in L2 norm
-(k = measured columns). Gaussian noise of std ``sigma = z * sqrt(k)`` on every count is
-the Gaussian mechanism with noise multiplier ``z``: one ledger entry (q = 1, one step).
-``z`` is calibrated so that this entry alone spends ``share * epsilon``.
+category set) and null. Every record adds 1 to exactly one bin of each column. Histogram
+``i`` is weighted by a public ``w_i`` (``privacy.weights``: 1 where categories are read off
+the data and for hierarchy levels, less elsewhere), so adding or removing a record moves the concatenated
+weighted histograms by exactly ``sqrt(sum w^2)`` in L2 norm. Gaussian noise of std
+``z * sqrt(sum w^2)`` on that vector, i.e. ``sigma_i = z * sqrt(sum w^2) / w_i`` on histogram
+``i``'s counts (discrete Gaussian on the integer counts), is the Gaussian mechanism with
+noise multiplier ``z``: zCDP ``sum_i 1 / (2 sigma_i^2) = 1 / (2 z^2)``, the same as with
+equal weights (``sigma = z * sqrt(k)`` on every count), and one ledger entry (q = 1, one
+step). ``z`` is calibrated so that this entry alone spends ``share * epsilon``. The weights
+move noise from the thresholded histograms, whose categories must clear a threshold of
+several noise std, to grids and public keys (``NOISE_COST`` more noise there); on a wide
+table the threshold no longer grows with the number of numeric or code columns. Each
+released column records its noise std in ``histogram["noise_std"]``.
 
 **Thresholded categories.** Grid bins, booleans, null/other and user-declared categories
 are public keys: all their noisy counts are released. Category values read off the data
-are not: a value survives only if its noisy count exceeds ``tau`` (the Gaussian sparse
-histogram). A value held only by the differing record has count 1 in one neighbour and
-no bin in the other; it survives with probability ``P(1 + N(0, sigma^2) > tau)``. A record
-holds one value per column, so with ``k_s`` thresholded columns some such value survives
-with probability at most ``delta_t = k_s * P(N(0, sigma^2) > tau - 1)``. Outside that event
+are not: a value survives only if its noisy count exceeds its histogram's ``tau_i`` (the
+Gaussian sparse histogram). A value held only by the differing record has count 1 in one
+neighbour and no bin in the other; it survives with probability
+``P(1 + N(0, sigma_i^2) > tau_i)``. A record holds one value per column, so with ``k_s``
+thresholded histograms, each with ``tau_i`` set so that this is ``delta_t / k_s``, some such
+value survives with probability at most ``delta_t``. Outside that event
 the output is the Gaussian mechanism on keys present in both neighbours. So the release
 is delta_t-approximately RDP (Bun & Steinke 2016, sec. 8): its RDP curve composes with
 every other ledger entry and delta_t adds to the delta of the final conversion. We fix
-``delta_t = THRESHOLD_DELTA_SHARE * delta``, derive ``tau`` from it, and record delta_t on
-the entry; the ledger converts at ``delta - delta_t`` so the reported delta covers it.
+``delta_t = THRESHOLD_DELTA_SHARE * delta``, derive each ``tau_i`` from it, and record
+delta_t on the entry; the ledger converts at ``delta - delta_t`` so the reported delta covers it.
 
 **Ranges.** Numbers are counted on sign-symmetric log-spaced bins (5 a decade, |x| from
 1e-3 to 1e15, plus a zero bin), dates on 5-year bins from 1900 to 2100; values beyond clamp
@@ -36,19 +45,19 @@ the noise of hundreds of empty bins adds up and swamps them.
 **Where suppressed mass goes.** A thresholded column's mass below the threshold is never
 spread over the surviving categories. With a public hierarchy (``privacy.hierarchy``;
 postcode -> prefix 3 -> prefix 1, city -> state -> region) each level is one more
-histogram in the same mechanism (a record adds 1 to one bin of each level too, so the
-sensitivity is sqrt(columns + levels)). Post-processing walks up the levels: a value is
-released as itself if its noisy count clears ``tau``; at each coarser level a key's noisy
-count minus the mass already released below it is released as a generalised value
-("221**", "TX*") if it clears the same bar (so the key itself cleared it). What no level
-releases is "other": the released row count (``privacy.rowcount``) minus the released masses
+histogram in the same mechanism (a record adds 1 to one bin of each level too, so each
+level's weight joins the sensitivity). Post-processing walks up the levels: a value is
+released as itself if its noisy count clears its column's ``tau``; at each coarser level a
+key's noisy count minus the mass already released below it is released as a generalised
+value ("221**", "TX*") if it clears that level's own bar (so the key itself cleared it). What
+no level releases is "other": the released row count (``privacy.rowcount``) minus the released masses
 and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says which share
 sits at each level).
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers) are counted on the public integer grid ``CODE_GRID``: no key is read off
 the data, so no threshold applies, only a cut against noise (``privacy.codes``); a wide
-table of such codes no longer loses them to a threshold that grows with sqrt(columns).
+table of such codes no longer loses them to a threshold.
 Declared integer bounds on a categorical column (``{"lower": 0, "upper": 9}``) make every
 integer in them a category.
 
@@ -63,9 +72,10 @@ format inspection: like the dtype, they are treated as public schema (declare ``
 or ``public`` to avoid reading them off the data at all).
 
 **Modules**, in the order of the story: ``plan`` (each column's plan from its schema),
-this module (calibrate, record, measure: the only reading of real values), then the
-post-processing: ``categories`` (thresholds, code grids, hierarchies, "other"),
-``ranges`` (support and encoder bins on the public ``grids``) and ``nulls``.
+``weights`` (each histogram's weight, noise std and threshold), this module (calibrate,
+record, measure: the only reading of real values), then the post-processing: ``categories``
+(thresholds, code grids, hierarchies, "other"), ``ranges`` (support and encoder bins on the
+public ``grids``) and ``nulls``.
 """
 
 from __future__ import annotations
@@ -83,7 +93,7 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
-from .categories import category_threshold, released_categories
+from .categories import Measured, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
 from .ledger import LedgerEntry, PrivacyLedger
@@ -91,6 +101,7 @@ from .noise import discrete_gaussian
 from .plan import Plan, level_plans, plan_column
 from .ranges import released_range
 from .rowcount import RowCount, default_delta
+from .weights import describe, noise_stds, plan_weights, thresholds
 
 log = logging.getLogger(__name__)
 # default_delta lives in privacy.rowcount; spark.train and older callers import it from here.
@@ -154,11 +165,10 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     thresholded = sum(p.thresholded for p in plans)
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
     z = _calibrate(ledger, share, delta_t)
-    sigma = z * math.sqrt(len(plans))
-    # Rounded up for the discrete Gaussian noise: P[N_Z >= m] <= P[N >= m - 1] (Canonne, Kamath &
-    # Steinke 2020), so an integer tau keeps a lone value's survival within delta_t.
-    tau = math.ceil(category_threshold(sigma, delta_t, thresholded)) if thresholded else math.inf
-    _record(ledger, z, delta_t, plans, tau)
+    weights = plan_weights(plans)
+    sigmas = noise_stds(z, weights)  # each plan's own noise std (privacy.weights)
+    taus = thresholds(plans, sigmas, delta_t)
+    _record(ledger, z, delta_t, plans, weights, taus)
 
     # -- measure: the only step that reads real values; noise added at once ----------
     if noise_seed is not None:
@@ -167,24 +177,42 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     noted: list[float] = []  # without a released count: the exact one, read as the counts pass
     histograms = histograms or partial(_exact_histograms, data)
     histograms = _noting_rows(histograms, noted) if rows is None else histograms
-    measured = [(keys, counts + discrete_gaussian(sigma, len(counts), rng))  # integer counts, integer noise
-                for keys, counts in histograms(plans)]
+    noisy = noisy_histograms(histograms, plans, sigmas, rng)
     rows = rows or RowCount(max(int(noted[0]), 1))
     # -- everything below is post-processing of the noisy counts -----------------------
+    measured = [Measured(plan, keys, counts, sigma, tau)
+                for plan, (keys, counts), sigma, tau in zip(plans, noisy, sigmas, taus)]
     columns = {}
     levels = defaultdict(list)
-    for plan, (keys, noisy) in zip(plans, measured):
-        if plan.column is not None:
-            levels[plan.column].append((plan, keys, noisy))
-    for plan, (keys, noisy) in zip(plans, measured):
-        if plan.column is not None:
+    for m in measured:
+        if m.plan.column is not None:
+            levels[m.plan.column].append(m)
+    for m in measured:
+        if m.plan.column is not None:
             continue
-        if plan.kind in ("categorical", "boolean"):
-            columns[plan.name] = released_categories(plan, keys, noisy, sigma, tau, rows, levels.get(plan.name, []))
+        if m.plan.kind in ("categorical", "boolean"):
+            columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
         else:
-            columns[plan.name] = released_range(plan, noisy, sigma)
-    log.info("domain released under DP: noise std %.3g per count, category threshold %.3g", sigma, tau)
+            columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma)
+    log.info("domain released under DP: noise std %s per count, category threshold %s",
+             _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
     return Domain(columns)
+
+
+def noisy_histograms(histograms: Histograms, plans: list[Plan], sigmas: list[float],
+                     rng: np.random.Generator | None) -> list[tuple[list[Any], np.ndarray]]:
+    """Measure: exact counts from ``histograms``, each plan's at once with its own noise std
+    (integer counts, discrete Gaussian noise). ``rng`` None: the OS CSPRNG; seeded: tests only."""
+    return [(keys, counts + discrete_gaussian(sigma, len(counts), rng))
+            for sigma, (keys, counts) in zip(sigmas, histograms(plans))]
+
+
+def _spread(values: list[float]) -> str:
+    """One figure, or the range of several (per-plan noise stds and thresholds)."""
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    return f"{lo:.4g}" if f"{lo:.4g}" == f"{hi:.4g}" else f"{lo:.4g}-{hi:.4g}"
 
 
 def _noting_rows(histograms: Histograms, rows: list[float]) -> Histograms:
@@ -219,13 +247,15 @@ def _entry(z: float, delta_t: float) -> LedgerEntry:
     return LedgerEntry("domain", "gaussian", z, delta=delta_t)
 
 
-def _record(ledger: PrivacyLedger, z: float, delta_t: float, plans: list[Plan], tau: float) -> None:
+def _record(ledger: PrivacyLedger, z: float, delta_t: float, plans: list[Plan], weights: list[float],
+            taus: list[float]) -> None:
     names = ", ".join(p.name for p in plans)
     levels = sum(p.column is not None for p in plans)
     what = f"{len(plans)} columns" if not levels else f"{len(plans) - levels} columns and {levels} hierarchy levels"
-    detail = f"noisy histograms of {what} ({names}), L2 sensitivity sqrt({len(plans)})"
+    detail = f"noisy histograms of {what} ({names}), {describe(plans, weights)}"
     if delta_t:
-        detail += f"; categories read off the data kept above {tau:.4g}, which fails with probability {delta_t:.3g}"
+        detail += (f"; categories read off the data kept above {_spread([t for t in taus if t < math.inf])}, "
+                   f"which fails with probability {delta_t:.3g}")
         ledger.record("domain", noise_multiplier=z, detail=detail, delta=delta_t)
     else:
         ledger.record("domain", noise_multiplier=z, detail=detail)

@@ -60,7 +60,7 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
     enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
-                     "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable)}
+                     "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma)}
     if "lower" in plan.public:  # public bounds were set above, as given
         return col
     if plan.kind == "numerical":
