@@ -409,7 +409,7 @@ def test_a_synthesizer_target_steers_dpctgan_and_is_saved_with_the_model(tmp_pat
 
     rng = np.random.default_rng(0)
     data = table(600).assign(score=rng.integers(0, 100, 600), tier=rng.choice(["x", "y"], 600))
-    synth = Synthesizer(epsilon=3.0, target="segment", epochs=1, seed=0, nlp_model=None).fit(data)
+    synth = Synthesizer(epsilon=3.0, model="dpctgan", target="segment", epochs=1, seed=0, nlp_model=None).fit(data)
     assert synth.engine_.codec_.focus == "segment" and synth.engine_.codec_.focus_share == 0.5
     assert "target's 5 tables with weight 1.41" in next(e.detail for e in synth.ledger_.entries if e.stage == "pairs")
     synth.save(tmp_path / "model")
