@@ -31,8 +31,8 @@ import pandas as pd
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
-from ..privacy.ranges import exact_bins
 from ..privacy.ledger import PrivacyLedger
+from ..privacy.ranges import exact_bins
 from . import aim
 from .cliques import CliqueModel
 from .codec import TableCodec
