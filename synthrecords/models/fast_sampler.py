@@ -221,10 +221,17 @@ def _split(weight: torch.Tensor, bias: torch.Tensor, cond_dim: int) -> tuple[tor
 
 
 def _cond_cdf(codec: TableCodec) -> torch.Tensor | None:
-    """Cumulative chance of each condition slot: column chance x its released frequency."""
+    """Cumulative chance of each condition slot: column chance x its released frequency.
+
+    With a target (``codec.focus``) every row is conditioned on it, its class drawn at the
+    released share: conditioning only the half of the rows that training conditioned on it
+    left the other half under-producing a rare class (ISLR Default, 3.3 %: half its share)."""
     if not codec.cond_dim:
         return None
     weights = codec.column_weights()  # None: every conditioned column alike
+    if weights is not None:  # weights exist only with a focus among the conditioned columns
+        weights = torch.zeros_like(weights)
+        weights[[c.name for c in codec.conditioned].index(codec.focus)] = 1.0
     k = len(codec.conditioned)
     joint = torch.zeros(codec.cond_dim, dtype=torch.float64)
     for j, c in enumerate(codec.conditioned):
