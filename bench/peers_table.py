@@ -6,6 +6,8 @@ in Markdown, both built from the rows bench_peers makes of its stored cells (ben
 
 from __future__ import annotations
 
+from bench.cells import epsilon_tag as _eps  # "none" or the epsilon, as cells are named
+
 NAMES = {"mst": "MST (smartnoise-synth)", "aim": "AIM (smartnoise-synth)",
          "gaussian_copula": "SDV GaussianCopula, no DP", "ctgan": "SDV CTGAN, no DP", "tvae": "SDV TVAE, no DP",
          "argn": "TabularARGN, no DP", "argn_dp": "TabularARGN, DP"}
@@ -19,10 +21,6 @@ def method_name(method: str) -> str:
     if method.endswith(TARGET_SUFFIX):
         return f"synthrecords {method[: -len(TARGET_SUFFIX)]}, told the target"
     return f"synthrecords {method}"
-
-
-def _eps(epsilon: float | None) -> str:
-    return "none" if epsilon is None else f"{epsilon:g}"
 
 
 def _figure(row: dict, key: str) -> str:

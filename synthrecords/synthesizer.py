@@ -160,6 +160,15 @@ class Synthesizer:
         check_privacy(engine, ledger)
         return engine
 
+    def _chosen(self, engine: Engine | None, domain: Domain, ledger: PrivacyLedger) -> tuple[Engine, ModelChoice | None]:
+        """The engine built before the fit, or for "auto" (``engine`` None) the one its choice
+        names, read off the released domain (both fits)."""
+        if engine is not None:
+            return engine, None
+        choice = choose_model(domain, secure=self.secure)
+        log.info("model auto: %s (%s)", choice.choice, choice.reason)
+        return self._engine(choice.choice, ledger), choice
+
     def _declared(self, columns: list[str]) -> ConstraintSet:
         """The declared constraints, checked against the input's columns (both engines' fits)."""
         constraints = ConstraintSet.of(self.constraints)
@@ -181,7 +190,7 @@ class Synthesizer:
                 raise SynthRecordsError(f"a dataset budget is not kept with engine {self.engine} yet; fit with the "
                                         "pandas engine, or leave dataset_budget unset")
             policy = self.pii_policy or ProtectionPolicy()
-            if self.epsilon is None and "generalise" in {policy.quasi, *policy.columns.values()}:
+            if self.epsilon is None and policy.generalises:
                 raise SynthRecordsError(f"the generalise action without an epsilon runs on the pandas engine only, not "
                                         f"{self.engine}; use engine pandas, set an epsilon, or keep/drop those columns")
             return distributed_fit(self.engine)(self, data)
@@ -247,11 +256,7 @@ class Synthesizer:
                 domain = data_domain(protected.data, kinds)
                 for column, done in protected.generalised.items():  # the report's granularity, as under DP
                     domain[column].granularity = done.granularity
-        choice = None
-        if engine is None:
-            choice = choose_model(domain, secure=self.secure)
-            log.info("model auto: %s (%s)", choice.choice, choice.reason)
-            engine = self._engine(choice.choice, ledger)
+        engine, choice = self._chosen(engine, domain, ledger)
         with stage(f"train {engine.name}"):
             engine.fit(protected.data, domain, ledger, seed=self.seed)
         # Charged before any state is kept: a refused fit leaves no model behind.
@@ -303,7 +308,7 @@ class Synthesizer:
     def _levels(self, data: pd.DataFrame, policy: ProtectionPolicy, private: bool) -> dict[str, list] | None:
         """Parsed hierarchies for the `generalise` action (declared, or the built-in postcode rule);
         None under DP, where the domain release generalises, or when no column is generalised."""
-        if private or "generalise" not in {policy.quasi, *policy.columns.values()}:
+        if private or not policy.generalises:
             return None
         declared = self._hierarchy(data, self._kinds(data)) or {}
         return {c: parse_hierarchy(c, spec) for c, spec in declared.items() if c in data.columns} or None

@@ -50,6 +50,11 @@ class ProtectionPolicy:
             raise SynthRecordsError(f"pii option 'consistent' must be true or false, got {self.consistent!r}")
         check_min_count(self.min_count)
 
+    @property
+    def generalises(self) -> bool:
+        """Whether any column may take the `generalise` action (by category or by name)."""
+        return "generalise" in {self.quasi, *self.columns.values()}
+
     def action_for(self, column: str, category: str) -> str:
         """The action for one column: the user's override if any, else the category default."""
         if category not in CATEGORIES:

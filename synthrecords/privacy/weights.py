@@ -85,7 +85,7 @@ def thresholds(plans: list[Plan], stds: list[float], delta_t: float) -> list[flo
 
 def describe(plans: list[Plan], weights: list[float]) -> str:
     """The sensitivity and the weights, as the ledger entry states them."""
-    total = f"L2 sensitivity sqrt({sum(w * w for w in weights):.4g})"
+    total = f"L2 sensitivity sqrt({sensitivity(weights) ** 2:.4g})"
     if len(set(weights)) == 1:
         return total
     groups = []

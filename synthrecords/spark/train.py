@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..domain import data_domain
 from ..errors import SynthRecordsError
-from ..models.choice import AUTO, choose_model
+from ..models.choice import AUTO
 from ..pii.policy import ProtectionPolicy
 from ..privacy.domain import DEFAULT_SHARE, default_delta
 from ..privacy.ledger import PrivacyLedger
@@ -118,11 +118,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
             synth._check_target_classes(domain)
         else:  # no guarantee asked: the sample's own domain, as the pandas path reads it
             domain = data_domain(rows, kinds)
-        choice = None
-        if engine is None:
-            choice = choose_model(domain, secure=synth.secure)
-            log.info("model auto: %s (%s)", choice.choice, choice.reason)
-            engine = synth._engine(choice.choice, ledger)
+        engine, choice = synth._chosen(engine, domain, ledger)
         entries = len(ledger.entries)
         if counted:  # the engine sizes DP-SGD by the rows it trains on: the sample's expected size
             ledger.rows = max(round(rate * counted.rows), 1)
