@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import interrupt
 from .errors import SynthRecordsError
 
 if TYPE_CHECKING:  # pandas only for the hint: the CLI checks its arguments before paying for the import
@@ -166,6 +167,7 @@ def atomic_dir(target: Path, *, overwrite: bool = True, keep: Iterable[Path | st
         try:
             with _no_space(target, tmp):
                 yield tmp
+            interrupt.check()  # a Ctrl-C swallowed on the way must not let the output appear
             refuse_existing(target, overwrite, keep=keep)
             old = None
             if target.exists():
@@ -191,6 +193,7 @@ def _atomic_file(path: Path, overwrite: bool, keep: Iterable[Path | str | None])
         try:
             with _no_space(path, tmp):
                 yield tmp
+            interrupt.check()
             refuse_existing(path, overwrite, keep=keep, kind="file")
             if overwrite:
                 os.replace(tmp, path)
@@ -213,6 +216,7 @@ def write_text(path: Path, text: str) -> None:
     try:
         with _no_space(path, Path(tmp)), os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        interrupt.check()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

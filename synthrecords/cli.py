@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from typer._click import Context
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
+from . import interrupt
 from .errors import SynthRecordsError
 
 log = logging.getLogger("synthrecords")
@@ -31,6 +33,7 @@ class _Commands(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         global _debug
         _debug = False  # in-process runners call main repeatedly
+        interrupt.catch()
         _flags_take_no_value(self)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -49,6 +52,12 @@ class _Commands(TyperGroup):
         progress.show("quiet")  # the display chosen for this invocation ends with it
         if not standalone_mode:
             return code
+        if code == 130:  # interrupted: leave now. Python's shutdown (jax's atexit, signal reset)
+            # sometimes turned a handled Ctrl-C into death by SIGINT (status -2) instead of 130.
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Context):
@@ -62,6 +71,7 @@ class _Commands(TyperGroup):
             typer.echo(f"error: {_one_line(exc)}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
+            interrupt.handled()
             if _debug:
                 raise
             typer.echo("error: interrupted; outputs are written atomically, so nothing half-written was left", err=True)

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TextIO
 
+from . import interrupt
+
 log = logging.getLogger("synthrecords.progress")
 
 MODES = ("bar", "lines", "quiet")
@@ -81,10 +83,12 @@ class Stage:
         self._bar_task = None
 
     def advance(self, n: int = 1) -> None:
+        interrupt.check()  # long loops step here: a Ctrl-C swallowed elsewhere stops them
         self.done += n
         _board.updated(self)
 
     def update(self, *, done: int | None = None, total: int | None = None) -> None:
+        interrupt.check()
         if done is not None:
             self.done = done
         if total is not None:
@@ -208,11 +212,17 @@ def auto_mode(quiet: bool = False, stream: TextIO | None = None) -> str:
 @contextmanager
 def stage(name: str, total: int | None = None, unit: str = "steps") -> Iterator[Stage]:
     """A long step: advance it as work gets done; nested stages show as ``outer > inner``."""
+    interrupt.check()
     current = Stage(name, total, unit, _board.stack[-1] if _board.stack else None)
     _board.started(current)
     try:
         yield current
     except BaseException:
+        _board.finished(current, failed=True)
+        raise
+    try:
+        interrupt.check()
+    except KeyboardInterrupt:
         _board.finished(current, failed=True)
         raise
     _board.finished(current)

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "synthrecords"
 
 # Lowest first. A module may import modules of its own floor or below, never above.
 FLOORS = [
-    ("base", ["errors", "atomic", "config", "engines", "read", "domain", "resources", "progress"]),
+    ("base", ["errors", "interrupt", "atomic", "config", "engines", "read", "domain", "resources", "progress"]),
     ("pii", ["pii"]),
     ("privacy", ["privacy"]),
     ("models", ["models"]),

@@ -1,0 +1,40 @@
+"""Ctrl-C that cannot be lost.
+
+Python raises KeyboardInterrupt wherever the main thread is when SIGINT arrives. When that is a
+garbage-collector callback (jax registers one) or a ``__del__``, the exception is printed as
+"ignored" and the work goes on: a fit the user stopped would finish and write its model. The CLI
+calls ``catch()``, which also remembers the signal, and ``check()`` raises it again where it
+matters: at every progress step and before an output is put in place.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+_seen = threading.Event()
+
+
+def _on_sigint(signum, frame) -> None:
+    _seen.set()
+    raise KeyboardInterrupt
+
+
+def catch() -> None:
+    """Remember Ctrl-C from now on (once per CLI invocation). A SIGINT that is ignored (a shell's
+    background job) stays ignored, and so does a handler someone else installed."""
+    _seen.clear()
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) in (signal.default_int_handler, _on_sigint):
+        signal.signal(signal.SIGINT, _on_sigint)
+
+
+def check() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came and was swallowed on its way."""
+    if _seen.is_set():
+        raise KeyboardInterrupt
+
+
+def handled() -> None:
+    """The interruption has been reported: later checks (cleanup, a next in-process run) pass."""
+    _seen.clear()
