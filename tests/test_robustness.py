@@ -331,13 +331,13 @@ def test_ctrl_c_during_fit_leaves_no_model_folder(tmp_path):
     rng = np.random.default_rng(0)
     data = tmp_path / "big.csv"
     pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("abcdef"), 3000)}).to_csv(data, index=False)
-    out = tmp_path / "m"
+    out = tmp_path / "m"  # dpctgan for 300 epochs: still training when the signal comes, on any box
     # A shell's background job starts with SIGINT ignored, which a child inherits and Python
     # keeps; a handler in the parent is reset to the default on exec, as a terminal's Ctrl-C finds it.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "synthrecords", "--verbose", "fit", str(data), "--out", str(out),
-                                 "--epsilon", "8", "--epochs", "300"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                                 "--epsilon", "8", "--model", "dpctgan", "--epochs", "300"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
                                 env={**os.environ, "PYTHONWARNINGS": "ignore"})
     finally:
         signal.signal(signal.SIGINT, previous)
