@@ -33,10 +33,10 @@ class _Commands(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         global _debug
         _debug = False  # in-process runners call main repeatedly
-        interrupt.catch()
         _flags_take_no_value(self)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with interrupt.caught():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
             code = 0

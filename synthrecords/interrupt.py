@@ -3,7 +3,7 @@
 Python raises KeyboardInterrupt wherever the main thread is when SIGINT arrives. When that is a
 garbage-collector callback (jax registers one) or a ``__del__``, the exception is printed as
 "ignored" and the work goes on: a fit the user stopped would finish and write its model. The CLI
-calls ``catch()``, which also remembers the signal, and ``check()`` raises it again where it
+runs inside ``caught()``, which also remembers the signal, and ``check()`` raises it again where it
 matters: at every progress step and before an output is put in place.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _seen = threading.Event()
 
@@ -20,13 +22,20 @@ def _on_sigint(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def catch() -> None:
-    """Remember Ctrl-C from now on (once per CLI invocation). A SIGINT that is ignored (a shell's
+@contextmanager
+def caught() -> Iterator[None]:
+    """Remember Ctrl-C while the block runs (a CLI invocation). A SIGINT that is ignored (a shell's
     background job) stays ignored, and so does a handler someone else installed."""
     _seen.clear()
-    if threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGINT) in (signal.default_int_handler, _on_sigint):
+    previous = signal.getsignal(signal.SIGINT)
+    ours = threading.current_thread() is threading.main_thread() and previous is signal.default_int_handler
+    if ours:
         signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        yield
+    finally:
+        if ours:  # an in-process caller (a test runner, a notebook) gets its own handling back
+            signal.signal(signal.SIGINT, previous)
 
 
 def check() -> None:

@@ -251,11 +251,12 @@ def _check(df: pd.DataFrame, name: str) -> None:
 
 @dataclass
 class Prepared:
-    """A table ready to model: what was changed (notes) and the time zones to restore."""
+    """A table ready to model: what was changed (notes), and the time zones and column types to restore."""
 
     data: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     timezones: dict[str, str] = field(default_factory=dict)
+    dtypes: dict[str, str] = field(default_factory=dict)  # column -> "bool" | "int" | "float" | "datetime"
 
 
 def prepare(df: pd.DataFrame) -> Prepared:
@@ -267,6 +268,7 @@ def prepare(df: pd.DataFrame) -> Prepared:
     """
     df = load_table(df)
     zones: dict[str, str] = {}
+    dtypes = {str(c): kind for c in df.columns if (kind := _dtype_kind(df[c])) is not None}
     for column in df.columns:
         series = df[column]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
@@ -275,7 +277,7 @@ def prepare(df: pd.DataFrame) -> Prepared:
             note(df, f"column {column!r}: time zone {series.dt.tz} modelled in UTC and restored in the output")
         elif series.dtype == object:
             _object_column(df, column)
-    return Prepared(df, list(df.attrs.get("notes", [])), zones)
+    return Prepared(df, list(df.attrs.get("notes", [])), zones, dtypes)
 
 
 def _object_column(df: pd.DataFrame, column: str) -> None:
@@ -294,8 +296,60 @@ def _object_column(df: pd.DataFrame, column: str) -> None:
         note(df, f"column {column!r}: values of mixed types ({kind}) modelled as text")
 
 
-def restore_timezones(df: pd.DataFrame, zones: dict[str, str]) -> pd.DataFrame:
-    """Sampled UTC datetimes back in each column's original zone."""
+def _dtype_kind(series: pd.Series) -> str | None:
+    # The input's pandas type is schema, not statistics: the kinds a model works in (categories,
+    # formatted dates) are given back in it, so `synthetic["age"] + 1` works as on the real frame.
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series):
+        return "int"
+    if pd.api.types.is_float_dtype(series):
+        return "float"
+    if pd.api.types.is_datetime64_dtype(series):  # naive; zoned ones are restored by their zone
+        return "datetime"
+    return None
+
+
+_BOOLS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False}  # 1 and 0 hash as True, False
+
+
+def _as_dtype(series: pd.Series, kind: str) -> pd.Series:
+    """``series`` in its input type, or unchanged where a value does not convert (e.g. a generalised
+    "[10, 20)" or "1984-07"): a release never loses values to a cast."""
+    present = series.notna()
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(series):
+            return series
+        out = series.map(lambda v: _BOOLS.get(v) if pd.api.types.is_scalar(v) and not pd.isna(v) else None)
+        if out[present].isna().any():
+            return series
+        return out.astype(bool) if present.all() else out.astype("boolean")
+    if kind == "float" and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series  # whole numbers released as integers (0 decimals) print as the input's text did
+    if kind in ("int", "float"):
+        numbers = pd.to_numeric(series, errors="coerce")
+        if numbers[present].isna().any():
+            return series
+        if kind == "float":
+            return numbers.astype("float64")
+        if numbers.abs().max() >= 2.0**63:  # beyond int64: keep the numbers as they are
+            return numbers
+        numbers = numbers.round()
+        return numbers.astype("int64") if present.all() else numbers.astype("Int64")
+    if kind == "datetime":
+        if pd.api.types.is_datetime64_dtype(series):
+            return series
+        stamps = pd.to_datetime(series, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        return series if stamps[present].isna().any() else stamps
+    return series
+
+
+def restore_types(df: pd.DataFrame, zones: dict[str, str], dtypes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Sampled columns back in the input's types (integers, booleans, floats, datetimes) and sampled
+    UTC datetimes back in each column's original zone."""
+    for column, kind in (dtypes or {}).items():
+        if column in df.columns:
+            df[column] = _as_dtype(df[column], kind)
     for column, zone in zones.items():
         if column in df.columns:
             df[column] = pd.to_datetime(df[column], errors="coerce").dt.tz_localize("UTC").dt.tz_convert(zone)

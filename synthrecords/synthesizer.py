@@ -33,7 +33,7 @@ from .privacy.hierarchy import parse as parse_hierarchy
 from .privacy.ledger import PrivacyLedger
 from .privacy.rowcount import RowCount, default_delta, release_row_count
 from .progress import stage
-from .read import prepare, restore_timezones
+from .read import prepare, restore_types
 from .resources import check_rows_fit, row_bytes
 from .sample import SamplingReport, sample_rows
 
@@ -74,6 +74,15 @@ def _check_relabelled(constraints: ConstraintSet, relabelled: list[str]) -> None
         if read:
             raise SynthRecordsError(f"{k.name} computes with {read[0]!r}, which the generalise action turns into labels; "
                                     f"keep that column (pii columns = {{{read[0]} = \"keep\"}}) or drop the constraint")
+
+
+def _checked_dtypes(dtypes: Any, folder: Path) -> dict[str, str]:
+    """A saved model's column types: names to one of the kinds ``read.restore_types`` knows."""
+    kinds = ("bool", "int", "float", "datetime")
+    if not isinstance(dtypes, dict) or not all(isinstance(c, str) and k in kinds for c, k in dtypes.items()):
+        raise SynthRecordsError(f"{folder / 'synthesizer.json'}: 'dtypes' must map column names to one of "
+                                f"{', '.join(kinds)}; the folder was altered; fit the model again")
+    return dtypes
 
 
 def _key(value: Any) -> str:
@@ -264,6 +273,7 @@ class Synthesizer:
         self.model_choice_ = choice
         self.notes_: list[str] = prepared.notes
         self.timezones_: dict[str, str] = prepared.timezones
+        self.dtypes_: dict[str, str] = prepared.dtypes
         self.pii_: PiiReport = pii
         # The release order keeps the filled-in columns where the input had them.
         column_order = [c for c in order if c in set(protected.column_order) | set(constraints.filled)]
@@ -410,7 +420,7 @@ class Synthesizer:
                 report.constraints = engine.report()
             out = add_fakes(rows, self.fakes_, self.column_order_, fake_seed=fake_seed, forbidden=forbidden)
             progress.update(done=len(out))
-        return restore_timezones(out, getattr(self, "timezones_", {})), report
+        return restore_types(out, getattr(self, "timezones_", {}), getattr(self, "dtypes_", {})), report
 
     def identifier_values(self, real: pd.DataFrame) -> dict[str, set]:
         """The real values of each direct-identifier column, held in memory by the owner-side
@@ -453,6 +463,7 @@ class Synthesizer:
                 "actions": self.actions_, "training_rows": self.training_rows_,
                 "model_choice": None if getattr(self, "model_choice_", None) is None else self.model_choice_.to_dict(),
                 "notes": getattr(self, "notes_", []), "timezones": getattr(self, "timezones_", {}),
+                "dtypes": getattr(self, "dtypes_", {}),
             }  # the dataset budget (it names the input's sha256) stays in the owner's budget file
             (tmp / "synthesizer.json").write_text(json.dumps(state, indent=2, default=str))
             (tmp / "ledger.json").write_text(json.dumps(self.ledger_.to_dict(), indent=2))
@@ -489,6 +500,7 @@ class Synthesizer:
                                                                       str(choice["reason"]))
         synth.notes_ = state.get("notes", [])
         synth.timezones_ = state.get("timezones", {})
+        synth.dtypes_ = _checked_dtypes(state.get("dtypes", {}), folder)  # folders saved before: no types kept
         synth.ledger_ = PrivacyLedger.from_dict(ledger)
         synth.engine_ = load_engine(folder)
         synth.constraints_ = ConstraintSet.of(params.get("constraints"))

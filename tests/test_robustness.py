@@ -310,18 +310,19 @@ def test_ctrl_c_inside_atomic_dir_leaves_nothing(tmp_path):
 def test_a_ctrl_c_swallowed_on_its_way_still_stops_the_output(tmp_path):
     # jax's garbage-collector callback printed the KeyboardInterrupt as "ignored" and the fit saved
     # its model (status 0 in 1 of 4 runs): the signal is remembered and checked before any output.
-    previous = signal.getsignal(signal.SIGINT)
-    interrupt.catch()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a CLI process starts
     try:
-        class Collected:
-            def __del__(self):
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.1)  # the handler runs here, inside __del__, and its exception is dropped
+        with interrupt.caught():
+            class Collected:
+                def __del__(self):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(0.1)  # the handler runs here, inside __del__, and its exception is dropped
 
-        Collected()
-        with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "m") as tmp:
-            (tmp / "model.json").write_text("{}")
-        assert list(tmp_path.iterdir()) == []
+            Collected()
+            with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "m") as tmp:
+                (tmp / "model.json").write_text("{}")
+            assert list(tmp_path.iterdir()) == []
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
     finally:
         interrupt.handled()
         signal.signal(signal.SIGINT, previous)

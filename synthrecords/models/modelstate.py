@@ -40,6 +40,9 @@ MAX_TENSOR_BYTES = 8 * 2**30
 # numpy dtype strings ("<f8", "|O", "<M8[ns]") and pandas dtype names ("float64", "category").
 _NP_DTYPE = re.compile(r"^[<>|=]?[?bBiufcmMOUSV]\d*(\[[a-zA-Z0-9]+\])?$")
 _PD_DTYPE = re.compile(r"^[A-Za-z0-9_\[\], :/+-]{1,64}$")
+# pandas' nullable types (an `Int64` column's transformer keeps its dtype): rebuilt from the name alone.
+_PD_EXTENSION_DTYPES = ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32",
+                        "Float64", "boolean", "string")
 
 
 class ModelFileError(SynthRecordsError):
@@ -94,6 +97,8 @@ class _Encoder:
             return {"__np_scalar__": obj.dtype.str, "value": value}
         if isinstance(obj, np.dtype):
             return {"__dtype__": obj.str if obj.kind != "O" else "O"}
+        if isinstance(obj, pd.api.extensions.ExtensionDtype) and str(obj) in _PD_EXTENSION_DTYPES:
+            return {"__pd_dtype__": str(obj)}
         if isinstance(obj, torch.nn.Parameter):
             return {"__parameter__": self._array(obj.data), "requires_grad": obj.requires_grad}
         if isinstance(obj, torch.Tensor):
@@ -155,7 +160,7 @@ class _Encoder:
 
 # Each tag and the exact keys its entry holds; anything else in a file is refused.
 _KEYS: dict[str, frozenset[str]] = {tag: frozenset((tag, *rest)) for tag, *rest in (
-    ("__float__",), ("__np_scalar__", "value"), ("__dtype__",), ("__parameter__", "requires_grad"),
+    ("__float__",), ("__np_scalar__", "value"), ("__dtype__",), ("__pd_dtype__",), ("__parameter__", "requires_grad"),
     ("__tensor__",), ("__torch_generator__",), ("__device__",), ("__ndarray__", "dtype"),
     ("__ndarray_obj__", "shape"), ("__timestamp__",), ("__datetime__", "date_only"),
     ("__series__", "index", "name", "dtype"), ("__index__", "dtype", "name"), ("__frame__", "columns", "index"),
@@ -208,6 +213,9 @@ class _Decoder:
             if tag == "__dtype__":
                 return np.dtype(dtype)
             return self.tensor(value).numpy().astype(dtype, copy=True)
+        if tag == "__pd_dtype__":
+            _expect(value in _PD_EXTENSION_DTYPES, f"pandas dtype {str(value)[:20]!r}")
+            return pd.api.types.pandas_dtype(value)
         if tag == "__parameter__":
             _expect(isinstance(node["requires_grad"], bool), "requires_grad is not a boolean")
             return torch.nn.Parameter(self.tensor(value).clone(), requires_grad=node["requires_grad"])

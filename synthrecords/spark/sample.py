@@ -38,7 +38,7 @@ import numpy as np
 
 from ..errors import SynthRecordsError
 from ..pii.protect import add_fakes
-from ..read import restore_timezones
+from ..read import restore_types
 from ..sample import SamplingReport
 from ..synthesizer import Synthesizer
 from . import shaped
@@ -183,7 +183,7 @@ def sample_with_report(spark: Any, synth: Synthesizer, n: int, *, seed: int, par
                         continue
                     rows, st = shaped.fill_slice(model, request, chunk, rng, keep)
                     rows = add_fakes(rows, model.fakes_, model.column_order_)  # fakes: a secret seed each chunk
-                    rows = restore_timezones(rows, getattr(model, "timezones_", {}))
+                    rows = restore_types(rows, getattr(model, "timezones_", {}), getattr(model, "dtypes_", {}))
                     stats.append(st)
                     yield tagged(rows, offset)
                     offset += len(rows)

@@ -1,0 +1,65 @@
+"""A release gives each column back in the input's pandas type, whatever the model worked in."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthrecords import Synthesizer
+from synthrecords.errors import SynthRecordsError
+from synthrecords.read import file_sha256, restore_types
+
+
+def _table(n: int = 1500) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "flag": rng.random(n) < 0.4,
+        "code": rng.integers(-3, 3, n),  # small integer codes: modelled as categories
+        "count": pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 400, n)), dtype="Int64"),
+        "amount": rng.gamma(2.0, 50.0, n).round(2),
+        "when": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D"),
+        "label": rng.choice(["a", "b"], n),
+    })
+
+
+@pytest.mark.parametrize("model", ["marginals", "dpctgan"])
+def test_dp_models_give_back_the_input_types(model, tmp_path):
+    data = _table()
+    synth = Synthesizer(epsilon=3.0, model=model, nlp_model=None, seed=0, epochs=1).fit(data)
+    synth.save(tmp_path / "m")
+    for out in (synth.sample(300, seed=1), Synthesizer.load(tmp_path / "m").sample(300, seed=1)):
+        assert out["flag"].dtype == bool
+        assert out["code"].dtype == np.int64 and set(out["code"]) <= set(range(-3, 3))
+        assert pd.api.types.is_integer_dtype(out["count"]) and out["count"].isna().any()  # nulls kept: Int64
+        assert pd.api.types.is_float_dtype(out["amount"])
+        assert pd.api.types.is_datetime64_dtype(out["when"])
+        assert out["label"].dtype == object
+
+
+def test_a_value_that_does_not_convert_keeps_the_column_as_released():
+    out = restore_types(pd.DataFrame({"age": ["[30, 40)", "[40, 50)", None], "born": ["1984-07", None, "1990"],
+                                      "ok": ["3", "4", None], "yes": ["True", "False", "maybe"]}),
+                        {}, {"age": "int", "born": "datetime", "ok": "int", "yes": "bool"})
+    assert out["age"].tolist() == ["[30, 40)", "[40, 50)", None]  # a generalised release stays text
+    assert out["born"].tolist() == ["1984-07", None, "1990"]
+    assert out["ok"].dtype == "Int64" and out["ok"].tolist()[:2] == [3, 4]
+    assert out["yes"].tolist() == ["True", "False", "maybe"]
+
+
+def test_a_nullable_integer_column_saves_and_altered_types_are_refused(tmp_path):
+    synth = Synthesizer(model="gaussian_copula", nlp_model=None, seed=0).fit(_table(200))
+    folder = synth.save(tmp_path / "m")
+    # SDV keeps the nullable Int64 type in its transformer: the model file stores it by name
+    assert Synthesizer.load(folder).sample(50, seed=1)["count"].dtype == "Int64"
+    state = json.loads((folder / "synthesizer.json").read_text())
+    assert state["dtypes"]["flag"] == "bool"
+    state["dtypes"]["flag"] = "eval"
+    (folder / "synthesizer.json").write_text(json.dumps(state))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["synthesizer.json"] = file_sha256(folder / "synthesizer.json")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SynthRecordsError, match="'dtypes' must map column names"):
+        Synthesizer.load(folder)
