@@ -10,6 +10,7 @@ matters: at every progress step and before an output is put in place.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,13 +30,21 @@ def caught() -> Iterator[None]:
     _seen.clear()
     previous = signal.getsignal(signal.SIGINT)
     ours = threading.current_thread() is threading.main_thread() and previous is signal.default_int_handler
+    hook = sys.unraisablehook
     if ours:
         signal.signal(signal.SIGINT, _on_sigint)
+
+        def quiet(info) -> None:  # no "Exception ignored ... Traceback" for a Ctrl-C we raise again
+            if not (info.exc_type is KeyboardInterrupt and _seen.is_set()):
+                hook(info)
+
+        sys.unraisablehook = quiet
     try:
         yield
     finally:
         if ours:  # an in-process caller (a test runner, a notebook) gets its own handling back
             signal.signal(signal.SIGINT, previous)
+            sys.unraisablehook = hook
 
 
 def check() -> None:

@@ -311,6 +311,8 @@ def test_a_ctrl_c_swallowed_on_its_way_still_stops_the_output(tmp_path):
     # jax's garbage-collector callback printed the KeyboardInterrupt as "ignored" and the fit saved
     # its model (status 0 in 1 of 4 runs): the signal is remembered and checked before any output.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a CLI process starts
+    hook, reported = sys.unraisablehook, []
+    sys.unraisablehook = reported.append
     try:
         with interrupt.caught():
             class Collected:
@@ -323,9 +325,11 @@ def test_a_ctrl_c_swallowed_on_its_way_still_stops_the_output(tmp_path):
                 (tmp / "model.json").write_text("{}")
             assert list(tmp_path.iterdir()) == []
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+        assert reported == [] and sys.unraisablehook == reported.append  # no "Exception ignored" trace
     finally:
         interrupt.handled()
         signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = hook
 
 
 def test_ctrl_c_during_fit_leaves_no_model_folder(tmp_path):
