@@ -297,11 +297,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         sigma = gaussian_sigma(MEASURE_SHARE * per_round)
         eps = exponential_epsilon((1 - MEASURE_SHARE) * per_round)
     estimator.fit(measurements, total, ROUND_ITERS)
-    # The target's marginals on coarse cells in the rounds too: a fine one (e.g. 576 cells with
-    # ~120 rare rows) left noise in every rare cell, which the model spread over the grid.
-    grouped = {cl: cell_groups(cl, sizes, coarse) if wide and target in cl else None for cl in candidates}
-    answers = {cl: _exact(slots, sizes, cl) if grouped[cl] is None else coarsen(_exact(slots, sizes, cl), grouped[cl])
-               for cl in candidates}  # scores of the selections only
+    answers = {cl: _exact(slots, sizes, cl) for cl in candidates}  # scores of the selections only
     chosen: list[Clique] = []
 
     # -- rounds: select (exponential mechanism), measure (Gaussian), estimate ----------
@@ -332,7 +328,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         if not pool:
             break
         current = estimator.to_cliques()
-        scores = {cl: pool[cl] * (np.abs(answers[cl] - _fitted(current, cl, total, grouped[cl])).sum()
+        scores = {cl: pool[cl] * (np.abs(answers[cl] - total * current.marginal(cl).ravel()).sum()
                                   - math.sqrt(2 / math.pi) * sigma * answers[cl].size * private)
                   for cl in pool}
         if private:
@@ -351,11 +347,11 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
             if scores[cl] <= 0:
                 break
             y = answers[cl].copy()
-        before = _fitted(current, cl, total, grouped[cl])
-        measurements.append(Measured(cl, y, sigma, groups=grouped[cl]))
+        before = total * current.marginal(cl).ravel()
+        measurements.append(Measured(cl, y, sigma))
         chosen.append(cl)
         estimator.fit(measurements, total, ROUND_ITERS)
-        after = _fitted(estimator.to_cliques(), cl, total, grouped[cl])
+        after = total * estimator.to_cliques().marginal(cl).ravel()
         log.info("marginals: round %d measured %s (noise std %.3g)", rounds, cl, sigma)
         if last or (not private and rounds >= rounds_planned):
             break
@@ -376,7 +372,8 @@ def _target_rounds(measurements: list[Measured], estimator: _Estimator, slots: d
                    coarse: dict[str, np.ndarray], total: float, rho: float, used: float,
                    rng: np.random.Generator | None) -> float:
     """``TARGET_ROUNDS`` rounds on the target's 2- and 3-way marginals only, each chosen by an
-    exponential mechanism (AIM's score on the coarse cells, unweighted: sensitivity 1) and
+    exponential mechanism (AIM's score on the coarse cells outside the target's majority class,
+    unweighted: sensitivity 1) and
     measured on coarse cells with ``TARGET_ROUND_SHARE`` of what is left, split evenly.
     The up-front pairs spread the budget over every column; these put it where the model
     still misses the target most (on the demo, the few columns fraud depends on). Returns
@@ -390,12 +387,20 @@ def _target_rounds(measurements: list[Measured], estimator: _Estimator, slots: d
     eps = exponential_epsilon((1 - MEASURE_SHARE) * rho_r) if private else math.inf
     exact = {cl: _exact(slots, sizes, cl) if cells is None else coarsen(_exact(slots, sizes, cl), cells)
              for cl, cells in pool.items()}  # scores and measurements only
+    estimator.fit(measurements, total, ROUND_ITERS)
+    majority = int(np.argmax(estimator.to_cliques().marginal((target,))))  # from the noisy 1-way: public
+    rare = {}  # per marginal, its cells outside the target's majority class: the score reads only those
+    for cl, cells in pool.items():
+        fine = (np.indices([sizes[a] for a in cl])[cl.index(target)] != majority).ravel().astype(float)
+        rare[cl] = fine if cells is None else coarsen(fine, cells) > 0
     for rounds in range(1, min(TARGET_ROUNDS, len(pool)) + 1):
-        estimator.fit(measurements, total, ROUND_ITERS)
+        if rounds > 1:
+            estimator.fit(measurements, total, ROUND_ITERS)
         current = estimator.to_cliques()
         scores = {}
         for cl, cells in pool.items():
-            scores[cl] = np.abs(exact[cl] - _fitted(current, cl, total, cells)).sum() - math.sqrt(2 / math.pi) * sigma * exact[cl].size * private
+            error = np.abs(exact[cl] - _fitted(current, cl, total, cells)) * rare[cl]
+            scores[cl] = error.sum() - math.sqrt(2 / math.pi) * sigma * rare[cl].sum() * private
         if private:
             ledger.record_exponential("train", epsilon=eps, detail=f"marginals: target round {rounds} selection among "
                                                                    f"{len(pool)} marginals, score sensitivity 1")
