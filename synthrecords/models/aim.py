@@ -20,6 +20,11 @@ The privacy story, in the order the code follows it:
   (``target_share`` of what is left) when the table has more pairs than rounds: the
   target's dependence is what TSTR needs, and rounds alone reached few of its pairs on 15
   columns (on 4 it did better without).
+  There, a number in the target's marginals is measured on coarse cells (``coarse``: a few
+  groups of adjacent bins, from the released domain), so a rare class's few rows are not
+  drowned cell by cell; then ``TARGET_ROUNDS`` rounds spend ``TARGET_ROUND_SHARE`` of what
+  is left on the target's 2- and 3-way marginals, each chosen by an exponential mechanism
+  whose score reads only the cells outside the target's majority class (sensitivity 1).
 - Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``max_rounds``), 90 %
   to the measurement and 10 % to the selection; when a measurement barely moved the model,
   the noise is halved for the rounds after (annealing); the last round takes what is left.
