@@ -20,6 +20,11 @@ The privacy story, in the order the code follows it:
   (``target_share`` of what is left) when the table has more pairs than rounds: the
   target's dependence is what TSTR needs, and rounds alone reached few of its pairs on 15
   columns (on 4 it did better without).
+  There, a number in the target's marginals is measured on coarse cells (``coarse``: a few
+  groups of adjacent bins, from the released domain), so a rare class's few rows are not
+  drowned cell by cell; then ``TARGET_ROUNDS`` rounds spend ``TARGET_ROUND_SHARE`` of what
+  is left on the target's 2- and 3-way marginals, each chosen by an exponential mechanism
+  whose score reads only the cells outside the target's majority class (sensitivity 1).
 - Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``max_rounds``), 90 %
   to the measurement and 10 % to the selection; when a measurement barely moved the model,
   the noise is halved for the rounds after (annealing); the last round takes what is left.
@@ -55,11 +60,14 @@ from ..privacy.zcdp import (
     rho_left,
 )
 from .cliques import Clique, CliqueModel, calibrated
+from .coarse import GroupQuery, cell_groups, coarsen
 from .descent import Descent
 
 log = logging.getLogger(__name__)
 TOTAL_SHARE = 0.01  # of rho, for the noisy row count: +-~20 rows at epsilon 1
 TARGET_SHARE = 0.25  # of what the rounds would get, for every (target, column) pair at once
+TARGET_ROUNDS = 3  # rounds on the target's marginals alone, after its pairs
+TARGET_ROUND_SHARE = 0.25  # of what is left after the target's pairs, for those rounds
 MEASURE_SHARE = 0.9  # of each round's rho; the rest selects (AIM's split)
 MAX_CELLS = 10_000  # a candidate marginal larger than this is never measured
 MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
@@ -70,13 +78,15 @@ FINAL_ITERS = 1000  # mbi's, for the released model
 
 @dataclass
 class Measured:
-    """One noisy marginal (or some of its cells): counts ``y`` over ``slots`` of the clique's
-    cells (None: every cell, in C order), each with noise of std ``stddev``."""
+    """One noisy marginal (or some of its cells, or its cells summed into groups): counts
+    ``y`` over ``slots`` of the clique's cells (None: every cell, in C order), or over the
+    groups ``groups`` maps each cell to (``coarse``), each with noise of std ``stddev``."""
 
     clique: Clique
     y: np.ndarray
     stddev: float
     slots: tuple[int, ...] | None = None
+    groups: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -146,9 +156,7 @@ class _Estimator:
     def fit_final(self, measurements: list[Measured], total: float, iters: int) -> None:
         """mbi's estimate of the released model, from the round-to-round potentials."""
         pooled = _pooled(measurements)
-        linear = [self.mbi.LinearMeasurement(m.y, m.clique, stddev=m.stddev,
-                                             query=_SlotQuery(m.slots) if m.slots is not None
-                                             else self.mbi.marginal_loss.DatavectorQuery())
+        linear = [self.mbi.LinearMeasurement(m.y, m.clique, stddev=m.stddev, query=_query(m, self.mbi))
                   for m in pooled]
         # A fixed step of 2 / (L * total), the start of mbi's own line search, rounded down to a
         # power of two: its program compiles ~3x faster than the line search's.
@@ -182,15 +190,21 @@ def _pooled(measurements: list[Measured]) -> list[Measured]:
     """Measurements of the same cells merged by inverse-variance weighting (a sufficient
     statistic for Gaussian noise, so nothing is lost): the estimator's program then only
     changes, and compiles again, when a new clique is measured."""
-    groups: dict[tuple, list[Measured]] = {}
+    same: dict[tuple, list[Measured]] = {}
     for m in measurements:
-        groups.setdefault((m.clique, m.slots), []).append(m)
+        same.setdefault((m.clique, m.slots, m.groups), []).append(m)
     out = []
-    for (clique, slots), group in groups.items():
+    for (clique, slots, groups), group in same.items():
         weights = np.array([1.0 / m.stddev ** 2 for m in group])
         y = sum(w * m.y for w, m in zip(weights, group)) / weights.sum()
-        out.append(Measured(clique, y, float(1.0 / math.sqrt(weights.sum())), slots))
+        out.append(Measured(clique, y, float(1.0 / math.sqrt(weights.sum())), slots, groups))
     return out
+
+
+def _query(m: Measured, mbi):
+    if m.groups is not None:
+        return GroupQuery(m.groups)
+    return _SlotQuery(m.slots) if m.slots is not None else mbi.marginal_loss.DatavectorQuery()
 
 
 @dataclass(frozen=True)
@@ -211,10 +225,11 @@ class _SlotQuery:
 
 def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: PrivacyLedger, *, target: str | None,
             prior: list[Measured], rng: np.random.Generator | None, target_share: float = TARGET_SHARE,
-            max_rounds: int = MAX_ROUNDS,
+            max_rounds: int = MAX_ROUNDS, coarse: dict[str, np.ndarray] | None = None,
             max_model_mb: float = MAX_MODEL_MB, max_cells: int = MAX_CELLS) -> AimResult:
     """Select and measure marginals under ``ledger`` and fit one model to them. ``prior``:
     1-way measurements already released, as shares of the rows (scaled by the noisy total).
+    ``coarse``: per column, each slot's group in the target's up-front pairs (public).
 
     ``rng`` seeds the noise and the selections for tests only (None: the OS CSPRNG)."""
     started = time.monotonic()
@@ -264,7 +279,9 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     pairs = [cl for cl in candidates if len(cl) == 2 and target in cl] if target_share > 0 else []
     # Only where the rounds cannot visit every pair (11+ columns): on ISLR Default (4 columns)
     # measuring them up front cost TSTR 0.93 -> 0.85, on customers (15) it raised 0.45-0.53 -> 0.68-0.72
-    if pairs and sum(len(cl) == 2 for cl in candidates) > rounds_planned:
+    wide = sum(len(cl) == 2 for cl in candidates) > rounds_planned
+    coarse = (coarse or {}) if wide else {}  # narrow tables keep fine cells (the rounds visit every pair)
+    if pairs and wide:
         rho_t = target_share * (rho - used)
         z = gaussian_sigma(rho_t) if private else 0.0  # noise std per count: z * sqrt(pairs)
         if private:
@@ -273,9 +290,13 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                                  f"sqrt({len(pairs)}), noise std {z * math.sqrt(len(pairs)):.4g} per count")
             used += rho_t
         for cl in pairs:
-            x = _exact(slots, sizes, cl)
+            cells = cell_groups(cl, sizes, coarse)
+            x = _exact(slots, sizes, cl) if cells is None else coarsen(_exact(slots, sizes, cl), cells)
             std = z * math.sqrt(len(pairs)) if private else 1.0
-            measurements.append(Measured(cl, x + (discrete_gaussian(std, x.size, rng) if private else 0), std))
+            measurements.append(Measured(cl, x + (discrete_gaussian(std, x.size, rng) if private else 0), std,
+                                         groups=cells))
+        used = _target_rounds(measurements, estimator, slots, sizes, ledger, target, candidates, coarse,
+                              total, rho, used, rng)
     if private:  # the rounds share what is left
         per_round = (rho - used) / rounds_planned
         sigma = gaussian_sigma(MEASURE_SHARE * per_round)
@@ -343,6 +364,63 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
     estimator.fit_final(measurements, total, FINAL_ITERS)
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started)
+
+
+def _fitted(model: CliqueModel, clique: Clique, total: float, cells: tuple[int, ...] | None) -> np.ndarray:
+    """The model's counts on ``clique``'s cells, summed into coarse cells when it has them."""
+    fitted = total * model.marginal(clique).ravel()
+    return fitted if cells is None else coarsen(fitted, cells)
+
+
+def _target_rounds(measurements: list[Measured], estimator: _Estimator, slots: dict[str, np.ndarray],
+                   sizes: dict[str, int], ledger: PrivacyLedger, target: str, candidates: dict[Clique, float],
+                   coarse: dict[str, np.ndarray], total: float, rho: float, used: float,
+                   rng: np.random.Generator | None) -> float:
+    """``TARGET_ROUNDS`` rounds on the target's 2- and 3-way marginals only, each chosen by an
+    exponential mechanism (AIM's score on the coarse cells outside the target's majority class,
+    unweighted: sensitivity 1) and
+    measured on coarse cells with ``TARGET_ROUND_SHARE`` of what is left, split evenly.
+    The up-front pairs spread the budget over every column; these put it where the model
+    still misses the target most (on the demo, the few columns fraud depends on). Returns
+    the rho used so far."""
+    private = ledger.is_private
+    pool = {cl: cell_groups(cl, sizes, coarse) for cl in candidates if target in cl and len(cl) > 1}
+    if not pool or TARGET_ROUNDS < 1:
+        return used
+    rho_r = TARGET_ROUND_SHARE * (rho - used) / TARGET_ROUNDS if private else 0.0
+    sigma = gaussian_sigma(MEASURE_SHARE * rho_r) if private else 1.0
+    eps = exponential_epsilon((1 - MEASURE_SHARE) * rho_r) if private else math.inf
+    exact = {cl: _exact(slots, sizes, cl) if cells is None else coarsen(_exact(slots, sizes, cl), cells)
+             for cl, cells in pool.items()}  # scores and measurements only
+    estimator.fit(measurements, total, ROUND_ITERS)
+    majority = int(np.argmax(estimator.to_cliques().marginal((target,))))  # from the noisy 1-way: public
+    rare = {}  # per marginal, its cells outside the target's majority class: the score reads only those
+    for cl, cells in pool.items():
+        fine = (np.indices([sizes[a] for a in cl])[cl.index(target)] != majority).ravel().astype(float)
+        rare[cl] = fine if cells is None else coarsen(fine, cells) > 0
+    for rounds in range(1, min(TARGET_ROUNDS, len(pool)) + 1):
+        if rounds > 1:
+            estimator.fit(measurements, total, ROUND_ITERS)
+        current = estimator.to_cliques()
+        scores = {}
+        for cl, cells in pool.items():
+            error = np.abs(exact[cl] - _fitted(current, cl, total, cells)) * rare[cl]
+            scores[cl] = error.sum() - math.sqrt(2 / math.pi) * sigma * rare[cl].sum() * private
+        if private:
+            ledger.record_exponential("train", epsilon=eps, detail=f"marginals: target round {rounds} selection among "
+                                                                   f"{len(pool)} marginals, score sensitivity 1")
+            cl = _exponential(scores, eps, 1.0, rng)
+            ledger.record("train", noise_multiplier=sigma,
+                          detail=f"marginals: target round {rounds} measures {' x '.join(cl)} "
+                                 f"({exact[cl].size} cells, sensitivity 1)")
+            used += exponential_rho(eps) + gaussian_rho(sigma)
+            y = exact[cl] + discrete_gaussian(sigma, exact[cl].size, rng)
+        else:
+            cl = max(scores, key=scores.get)
+            y = exact[cl].copy()
+        measurements.append(Measured(cl, y, sigma, groups=pool.pop(cl)))
+        log.info("marginals: target round %d measured %s (noise std %.3g)", rounds, cl, sigma)
+    return used
 
 
 def _within_size(candidates: dict[Clique, float], model: list[Clique], limit_mb: float,

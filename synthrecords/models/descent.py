@@ -24,9 +24,11 @@ class Descent:
         self.cliques = list(dict.fromkeys(m.clique for m in measurements))
         home = {c: next(n for n in nodes if set(c) <= set(n)) for c in self.cliques}
         blocks: dict[Clique, float] = {}
-        for m in measurements:  # mbi's Lipschitz bound: max over maximal cliques of sum |C| / |c| / sigma^2
+        for m in measurements:  # mbi's bound: max over maximal cliques of sum ||Q||^2 |C| / |c| / sigma^2
             cells = lambda cl: float(np.prod([sizes[a] for a in cl]))
-            blocks[home[m.clique]] = blocks.get(home[m.clique], 0.0) + cells(home[m.clique]) / cells(m.clique) / m.stddev ** 2
+            norm = 1.0 if m.groups is None else float(np.bincount(np.asarray(m.groups)).max())
+            blocks[home[m.clique]] = (blocks.get(home[m.clique], 0.0)
+                                      + norm * cells(home[m.clique]) / cells(m.clique) / m.stddev ** 2)
         self.lipschitz = max(blocks.values())
 
     def _mu(self, theta: dict[Clique, np.ndarray]) -> tuple[CliqueModel, dict[Clique, np.ndarray]]:
@@ -37,11 +39,16 @@ class Descent:
         loss, grad = 0.0, {c: np.zeros_like(mu[c]) for c in self.cliques}
         for m in self.measurements:
             flat = mu[m.clique].ravel()
-            picked = flat if m.slots is None else flat[list(m.slots)]
+            if m.groups is not None:  # a coarse measurement: cells summed by group
+                picked = np.bincount(np.asarray(m.groups), weights=flat, minlength=len(m.y))
+            else:
+                picked = flat if m.slots is None else flat[list(m.slots)]
             r = (picked - m.y) / m.stddev ** 2
             loss += 0.5 * float(np.dot(picked - m.y, r))
             g = grad[m.clique].reshape(-1)
-            if m.slots is None:
+            if m.groups is not None:
+                g += r[np.asarray(m.groups)]
+            elif m.slots is None:
                 g += r
             else:
                 np.add.at(g, list(m.slots), r)

@@ -35,6 +35,7 @@ from ..privacy.ledger import PrivacyLedger
 from ..privacy.ranges import exact_bins
 from . import aim
 from .cliques import CliqueModel
+from .coarse import bin_groups
 from .codec import TableCodec
 from .modelstate import load_state, save_state
 from .slots import allowed_slots, from_slots, slot_sizes, to_slots
@@ -89,7 +90,8 @@ class MarginalsEngine:
         rng = None if self.noise_seed is None else np.random.default_rng(self.noise_seed)
         result = aim.fit_aim(to_slots(codec, data[domain.names]), slot_sizes(codec), ledger, target=self.target,
                              prior=prior, rng=rng, target_share=self.target_share, max_rounds=int(self.max_rounds),
-                             max_model_mb=self.max_model_mb, max_cells=int(self.max_cells))
+                             max_model_mb=self.max_model_mb, max_cells=int(self.max_cells),
+                             coarse=bin_groups(codec))
         self.codec_ = codec
         self.model_ = result.model
         self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
