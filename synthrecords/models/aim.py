@@ -109,7 +109,10 @@ def workload(names: list[str], target: str | None) -> dict[Clique, float]:
     rank = {n: i for i, n in enumerate(names)}  # one order per clique: (a, b) and (b, a) are one marginal
     closure = {tuple(sorted(s, key=rank.get)) for w in work for r in range(1, len(w) + 1)
                for s in itertools.combinations(w, r)}
-    return {cl: float(sum(len(set(cl) & set(w)) for w in work)) for cl in sorted(closure, key=len)}
+    # sorted by size, then by column order: a set's order follows string hashing, which differs
+    # between processes, and a seeded fit must pick the same marginals in every process
+    ordered = sorted(closure, key=lambda cl: (len(cl), [rank[a] for a in cl]))
+    return {cl: float(sum(len(set(cl) & set(w)) for w in work)) for cl in ordered}
 
 
 def _exact(slots: dict[str, np.ndarray], sizes: dict[str, int], clique: Clique) -> np.ndarray:
