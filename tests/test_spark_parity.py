@@ -104,7 +104,8 @@ def assert_constraints_hold(rows: pd.DataFrame) -> None:
     assert set(map(tuple, rows[GEOGRAPHY].astype(str).to_numpy())) <= set(PLACES)
     birth = pd.to_datetime(rows.birth_date)
     assert (pd.to_datetime(rows.signup_date) >= birth + pd.DateOffset(years=18)).all()
-    assert (rows.high >= rows.low).all()
+    broken = rows[~(rows.high >= rows.low)]
+    assert broken.empty, f"high < low in {len(broken)} rows:\n{broken[['low', 'high']].head().to_string()}"
 
 
 # ---------------------------------------------------------------- hierarchies in the DP domain release
