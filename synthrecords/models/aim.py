@@ -340,16 +340,9 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                                   - math.sqrt(2 / math.pi) * sigma * answers[cl].size * private)
                   for cl in pool}
         if private:
-            sensitivity = max(pool.values())
-            ledger.record_exponential("train", epsilon=eps,
-                                      detail=f"marginals: round {rounds} selection among {len(pool)} marginals, "
-                                             f"score sensitivity {sensitivity:g}")
-            cl = _exponential(scores, eps, sensitivity, rng)
-            ledger.record("train", noise_multiplier=sigma,
-                          detail=f"marginals: round {rounds} measures {' x '.join(cl)} "
-                                 f"({answers[cl].size} cells, sensitivity 1)")
+            cl, y = _select_and_measure(scores, answers, eps, max(pool.values()), sigma, f"round {rounds}",
+                                        ledger, rng)
             used += exponential_rho(eps) + gaussian_rho(sigma)
-            y = answers[cl] + discrete_gaussian(sigma, answers[cl].size, rng)
         else:
             cl = max(scores, key=scores.get)
             if scores[cl] <= 0:
@@ -410,14 +403,8 @@ def _target_rounds(measurements: list[Measured], estimator: _Estimator, slots: d
             error = np.abs(exact[cl] - _fitted(current, cl, total, cells)) * rare[cl]
             scores[cl] = error.sum() - math.sqrt(2 / math.pi) * sigma * rare[cl].sum() * private
         if private:
-            ledger.record_exponential("train", epsilon=eps, detail=f"marginals: target round {rounds} selection among "
-                                                                   f"{len(pool)} marginals, score sensitivity 1")
-            cl = _exponential(scores, eps, 1.0, rng)
-            ledger.record("train", noise_multiplier=sigma,
-                          detail=f"marginals: target round {rounds} measures {' x '.join(cl)} "
-                                 f"({exact[cl].size} cells, sensitivity 1)")
+            cl, y = _select_and_measure(scores, exact, eps, 1.0, sigma, f"target round {rounds}", ledger, rng)
             used += exponential_rho(eps) + gaussian_rho(sigma)
-            y = exact[cl] + discrete_gaussian(sigma, exact[cl].size, rng)
         else:
             cl = max(scores, key=scores.get)
             y = exact[cl].copy()
@@ -435,6 +422,19 @@ def _within_size(candidates: dict[Clique, float], model: list[Clique], limit_mb:
         if any(set(cl) <= set(m) for m in model) or estimator.model_size_mb([*model, cl]) <= limit_mb:
             out[cl] = w
     return out
+
+
+def _select_and_measure(scores: dict[Clique, float], answers: dict[Clique, np.ndarray], eps: float,
+                        sensitivity: float, sigma: float, label: str, ledger: PrivacyLedger,
+                        rng: np.random.Generator | None) -> tuple[Clique, np.ndarray]:
+    """One private round: pick a marginal by the exponential mechanism, then measure it with
+    discrete Gaussian noise; both are recorded in the ledger before they run."""
+    ledger.record_exponential("train", epsilon=eps, detail=f"marginals: {label} selection among {len(scores)} "
+                                                           f"marginals, score sensitivity {sensitivity:g}")
+    cl = _exponential(scores, eps, sensitivity, rng)
+    ledger.record("train", noise_multiplier=sigma,
+                  detail=f"marginals: {label} measures {' x '.join(cl)} ({answers[cl].size} cells, sensitivity 1)")
+    return cl, answers[cl] + discrete_gaussian(sigma, answers[cl].size, rng)
 
 
 def _exponential(scores: dict[Clique, float], eps: float, sensitivity: float,
