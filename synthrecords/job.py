@@ -93,8 +93,9 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "tables of column pairs (one Gaussian mechanism) and every DP-SGD step of the discriminator; the generator, "
         "the encoders and the conditional sampler use only those releases. Sampling is post-processing."),
         (f"Neighbouring datasets differ by adding or removing one record. Read outside the ledger, as schema: {exact}"
-        f"column names, the type each column was read with (a CSV column is numeric when every value parses as a "
-        f"number), and {kinds}. One record can flip any of these; declare [columns] types and public domains "
+        f"column names, the type each column was read with, which sampled columns are given back in (a CSV column "
+        f"is numeric when every value parses as a number, and integer or boolean only when no value is empty), "
+        f"and {kinds}. One record can flip any of these; declare [columns] types and public domains "
         "(integer, decimals, datetime_format, categories or bounds) to make them public input."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
