@@ -30,6 +30,8 @@ def test_dashboard_shows_the_overview_and_fidelity_of_a_pipeline_run_in_chromium
         page.get_by_text(f"Synthetic data run: {report['run']['id']}").wait_for(timeout=30_000)
         page.get_by_text("Synthetic rows (first 50)").wait_for(timeout=20_000)  # the overview's last section
         page.wait_for_function(GRIDS_DRAWN.format(n=1), timeout=20_000)
+        # The summary's metrics (in columns) can draw after the sections below them: wait for all eight.
+        page.wait_for_function("document.querySelectorAll('[data-testid=stMetric]').length >= 8", timeout=20_000)
         overview = page.inner_text("body")
         listed = page.locator("[data-testid=stMarkdownContainer] ol > li").all_inner_texts()  # the findings
         browser.screenshot_whole_app(page, tmp_path / "overview.png")
