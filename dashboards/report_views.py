@@ -193,8 +193,14 @@ def fidelity_text(report: dict[str, Any]) -> str | None:
     fid = section(report, "fidelity")
     if fid.get("quality_score") is None:
         return None
-    return (f"SDMetrics quality score **{percent(fid['quality_score'])}**: column shapes "
+    text = (f"SDMetrics quality score **{percent(fid['quality_score'])}**: column shapes "
             f"{percent(fid.get('column_shapes'))}, column pair trends {percent(fid.get('column_pair_trends'))}")
+    coarse = fid.get("at_released_granularity")
+    if coarse and coarse.get("quality_score") is not None:
+        text += (f". Against the real rows generalised as the release generalised "
+                 f"{', '.join(coarse['columns'])}: **{percent(coarse['quality_score'])}** (what the release kept "
+                 "at the granularity it chose; the figure before it includes what generalising cost)")
+    return text
 
 
 def ledger_table(report: dict[str, Any]) -> pd.DataFrame:

@@ -586,8 +586,13 @@ def _sampling_lines(report: dict) -> list[str]:
 
 def _fidelity_scope(report: dict) -> str:
     """Which columns the fidelity figure covers: every compared column, declared ones included."""
-    columns = (report.get("fidelity") or {}).get("columns") or []
-    return f" (SDMetrics quality over the whole table: {len(columns)} columns)" if columns else ""
+    fid = report.get("fidelity") or {}
+    columns, coarse = fid.get("columns") or [], fid.get("at_released_granularity")
+    text = f" (SDMetrics quality over the whole table: {len(columns)} columns)" if columns else ""
+    if coarse and coarse.get("quality_score") is not None:
+        text += (f"; {coarse['quality_score']:.1%} against the real rows generalised as released "
+                 f"({', '.join(coarse['columns'])})")
+    return text
 
 
 def _verdict_lines(report: dict) -> list[str]:

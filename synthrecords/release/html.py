@@ -179,6 +179,12 @@ def _fidelity(report: dict[str, Any]) -> str:
         parts.append(f"<p>SDMetrics quality score {_pct(fid['quality_score'])} (column shapes "
                      f"{_pct(fid['column_shapes'])}, column pair trends {_pct(fid['column_pair_trends'])}; "
                      f"rows compared: {escape(_rows(fid.get('rows_used')))}).</p>")
+        coarse = fid.get("at_released_granularity")
+        if coarse and coarse.get("quality_score") is not None:
+            parts.append(f"<p>Against the real rows generalised as the release generalised "
+                         f"{escape(', '.join(coarse['columns']))}: {_pct(coarse['quality_score'])} (what the "
+                         "release kept at the granularity it chose; the figure above includes what generalising "
+                         "cost).</p>")
     if det.get("auc") is not None:
         parts.append(f"<p>Detection: a classifier tells real from synthetic rows with ROC AUC "
                      f"<b>{det['auc']:.3f}</b> (0.5 = indistinguishable, 1 = every row gives itself away; "

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain import ColumnDomain, Domain
+from ..privacy.hierarchy import OTHER_LABEL, released
 from .encoding import (
     DenseCodes,
     canonical,
@@ -44,6 +45,11 @@ class Fidelity:
     per_column: list[dict[str, Any]] = field(default_factory=list)
     rows_used: dict[str, int] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
+    # Where the release generalised columns (``221**``, ``TX*``, ``*``): the same report against the
+    # real rows generalised the same way, so the figure shows what the release kept at the
+    # granularity it chose; the plain figure above shows what generalising cost.
+    # {"quality_score", "column_shapes", "column_pair_trends", "columns": [generalised]}; None if none.
+    at_released_granularity: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable(asdict(self))
@@ -56,39 +62,75 @@ def fidelity(
 
     Tables larger than MAX_FIDELITY_ROWS are subsampled (seeded); ``rows_used`` says so.
     """
-    from sdmetrics.reports import QualityReport
-
     cols = [c for c in domain if c.name in real.columns and c.name in synthetic.columns]
     if not cols or real.empty or synthetic.empty:
         log.warning("fidelity: no rows or no shared domain column; nothing to compare")
         return Fidelity(None, None, None)
     real_s = subsample(real, MAX_FIDELITY_ROWS, seed)
     synth_s = subsample(synthetic, MAX_FIDELITY_ROWS, seed + 1)
-    metadata = {"tables": {_TABLE: {"columns": {c.name: _sdmetrics_column(c) for c in cols}}}}
-    report = QualityReport()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        report.generate(
-            {_TABLE: _typed(real_s, cols)}, {_TABLE: _typed(synth_s, cols)}, metadata, verbose=False
-        )
-    for w in caught:
-        log.debug("sdmetrics: %s", w.message)
-    props = dict(
-        zip(report.get_properties()["Property"], report.get_properties()["Score"], strict=True)
-    )
+    report = _quality_report(real_s, synth_s, cols)
+    generalised = [c for c in cols if _generalised(c, synth_s[c.name])]
+    at_released = None
+    if generalised:
+        coarse = _quality_report(at_released_granularity(real_s, generalised), synth_s, cols)
+        at_released = {**_scores(coarse), "columns": [c.name for c in generalised]}
     shapes = report.get_details("Column Shapes")
     per_column = [
         {"column": row["Column"], "metric": row["Metric"], "score": row["Score"]}
         for _, row in shapes.iterrows()
     ]
     return Fidelity(
-        quality_score=report.get_score(),
-        column_shapes=props.get("Column Shapes"),
-        column_pair_trends=props.get("Column Pair Trends"),
+        **_scores(report),
         per_column=per_column,
         rows_used={"real": len(real_s), "synthetic": len(synth_s)},
         columns=[c.name for c in cols],
+        at_released_granularity=at_released,
     )
+
+
+def _quality_report(real: pd.DataFrame, synthetic: pd.DataFrame, cols: list[ColumnDomain]) -> Any:
+    from sdmetrics.reports import QualityReport
+
+    metadata = {"tables": {_TABLE: {"columns": {c.name: _sdmetrics_column(c) for c in cols}}}}
+    report = QualityReport()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report.generate(
+            {_TABLE: _typed(real, cols)}, {_TABLE: _typed(synthetic, cols)}, metadata, verbose=False
+        )
+    for w in caught:
+        log.debug("sdmetrics: %s", w.message)
+    return report
+
+
+def _scores(report: Any) -> dict[str, float | None]:
+    props = dict(
+        zip(report.get_properties()["Property"], report.get_properties()["Score"], strict=True)
+    )
+    return {"quality_score": report.get_score(), "column_shapes": props.get("Column Shapes"),
+            "column_pair_trends": props.get("Column Pair Trends")}
+
+
+def _generalised(col: ColumnDomain, synthetic: pd.Series) -> bool:
+    """A categorical column whose synthetic values hold generalised ones (a hierarchy level or
+    ``*``; a lookup hierarchy fills concrete values in, and those compare as they are)."""
+    return col.kind == "categorical" and any(
+        isinstance(c, str) and c.endswith(OTHER_LABEL) for c in col.categories or []) and bool(
+        synthetic.astype(str).str.endswith(OTHER_LABEL).any())
+
+
+def at_released_granularity(real: pd.DataFrame, columns: list[ColumnDomain]) -> pd.DataFrame:
+    """The real rows with each generalised column mapped to the released value standing for it
+    (itself, else its finest released level, else ``*``). A value with no stand-in stays as it
+    is, so a loss the generalisation does not explain still counts."""
+    out = real.copy()
+    for col in columns:
+        hierarchy = col.hierarchy or {}
+        values = out[col.name].astype(object).where(out[col.name].isna(), out[col.name].astype(str))
+        mapped = released(values, [str(c) for c in col.categories or []], hierarchy.get("levels") or [],
+                          hierarchy.get("width"))
+        out[col.name] = mapped.where(mapped.notna(), values)
+    return out
 
 
 def _sdmetrics_column(col: ColumnDomain) -> dict[str, str]:
