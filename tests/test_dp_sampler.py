@@ -69,17 +69,34 @@ def test_conditions_are_drawn_as_the_training_sampler_draws_them():
     assert np.abs(got - cond.mean(dim=0).numpy()).max() < 0.01
 
 
-def test_with_a_target_every_sampled_row_is_conditioned_on_it_at_its_released_share():
+def test_with_a_target_conditions_follow_the_training_sampler_s_weighting():
     codec = TableCodec.from_domain(DOMAIN)
     codec.focus, codec.focus_share = "flag", 0.7
     sampler = FoldedSampler(trained_like_generator(codec), codec, 8)
     generator = torch.Generator().manual_seed(0)
     got = np.bincount(sampler.conditions(200_000, generator).numpy(), minlength=codec.cond_dim) / 200_000
+    cond, _ = codec.fake_cond(200_000, generator)
     flag = codec.columns[2]
-    shares = got[flag.cond_start:flag.cond_start + flag.n_cond]
-    assert shares.sum() == 1.0  # training conditions 70 % of rows on it; sampling conditions all
-    released = np.asarray(flag.frequencies) / np.sum(flag.frequencies)
-    assert np.abs(shares - released).max() < 0.01
+    assert abs(got[flag.cond_start:flag.cond_start + flag.n_cond].sum() - 0.7) < 0.01
+    assert np.abs(got - cond.mean(dim=0).numpy()).max() < 0.01  # the other columns keep their conditions
+
+
+def test_with_a_target_sampled_rows_hold_its_classes_at_their_released_shares():
+    """Rows conditioned on another column make the rare class at the generator's own rate; the
+    sampler drops surplus rows and draws the deficit steered, so the shares are the released
+    ones (largest remainder), whatever the generator learnt, and the rows are shuffled."""
+    codec = TableCodec.from_domain(DOMAIN)
+    codec.focus, codec.focus_share = "flag", 0.5
+    sampler = FoldedSampler(trained_like_generator(codec), codec, 8)
+    free = FoldedSampler(trained_like_generator(codec), codec, 8)
+    free.codec = TableCodec.from_domain(DOMAIN)  # no target: the generator's own rate
+    n = 5001
+    own = free.sample(n, torch.Generator().manual_seed(1)).flag.value_counts()[False]
+    rows = sampler.sample(n, torch.Generator().manual_seed(1))
+    assert len(rows) == n and rows.flag.value_counts()[False] == 500  # 10 % of 5,001, rounded
+    assert abs(own - 500) > 50  # the untrained generator is far from it: the correction did the work
+    assert rows.flag.iloc[-600:].value_counts(normalize=True)[False] < 0.5  # steered rows not all last
+    assert rows.equals(sampler.sample(n, torch.Generator().manual_seed(1)))  # the seed fixes the rows
 
 
 def test_a_steered_sample_holds_its_condition_in_every_row():

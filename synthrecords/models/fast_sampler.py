@@ -43,6 +43,7 @@ from .codec import ColumnCodec, TableCodec
 # thread): each intermediate stays under glibc's 32 MiB mmap ceiling, so the allocator reuses it
 # instead of mapping (and faulting in) fresh pages for every chunk.
 CHUNK = 8_192
+STEER_ROUNDS = 8  # rounds of steered draws filling a target class's deficit (then it stays short)
 ALIGN = 16  # output width padded to a multiple of this: MKL's sgemm ran 1.2x faster at 432 columns than 418
 GROUP_WASTE = 0.75  # a column joins a group while its one-hot is at least this share of the group's widest
 
@@ -187,7 +188,15 @@ class FoldedSampler:
                workers: int = 1) -> pd.DataFrame:
         """``n`` rows, ``CHUNK`` at a time on ``workers`` threads (torch releases the GIL; run
         torch with one intra-op thread). Each chunk draws from its own generator seeded from
-        ``generator``, so the rows depend on the seed only, not on the number of workers."""
+        ``generator``, so the rows depend on the seed only, not on the number of workers.
+        With a target, its classes come out at their released shares (``_at_target_share``)."""
+        slots, offsets = self._draw(n, generator, steer, workers)
+        if steer is None and self.codec.column_weights() is not None:  # a target among the conditions
+            slots, offsets = self._at_target_share(slots, offsets, generator, workers)
+        return self.layout.frame(slots, offsets, workers)
+
+    def _draw(self, n: int, generator: torch.Generator, steer: tuple[str, Any] | None,
+              workers: int) -> tuple[np.ndarray, np.ndarray]:
         slots = np.empty((n, len(self.codec.columns)), dtype=np.int32)
         offsets = np.empty((n, len(self.layout.ranged)), dtype=np.float32)
         base = int(torch.randint(2**62, (1,), generator=generator))
@@ -209,7 +218,55 @@ class FoldedSampler:
         else:
             for start in starts:
                 chunk(start)
-        return self.layout.frame(slots, offsets, workers)
+        return slots, offsets
+
+    def _at_target_share(self, slots: np.ndarray, offsets: np.ndarray, generator: torch.Generator,
+                         workers: int) -> tuple[np.ndarray, np.ndarray]:
+        """The target's classes at their released shares, exactly (largest remainder).
+
+        Rows are conditioned as training conditioned them (``_cond_cdf``): the target on its
+        share of the rows, each other column on the rest at its released frequencies, which
+        keeps those columns' shares. Rows conditioned on another column produce a rare class
+        at the generator's own rate, which is lower (ISLR Default, 3.3 %: half its share).
+        So surplus rows of a class are dropped at random and its deficit is drawn steered to
+        it, then the rows are shuffled. Post-processing of the model's output: no real row
+        is read. (Conditioning every row on the target instead kept the class share but let
+        the other columns' shares drift: demo share excess 0.048 -> 0.083.)"""
+        names = [c.name for c in self.codec.columns]
+        j = names.index(self.codec.focus)
+        target = self.codec.columns[j]
+        shares = np.asarray(target.frequencies, dtype=float) + 1e-12
+        other = np.flatnonzero(slots[:, j] >= len(target.categories))  # null rows keep their share
+        want = _largest_remainder(len(slots) - len(other), shares / shares.sum())
+        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=generator)))
+        keep, drawn = [other], []
+        for k, label in enumerate(target.categories):
+            rows = np.flatnonzero(slots[:, j] == k)
+            keep.append(rng.choice(rows, want[k], replace=False) if len(rows) >= want[k] else rows)
+            missing = int(want[k] - len(rows))
+            for _ in range(STEER_ROUNDS):  # a steered row holds its class most of the time, not always
+                if missing <= 0:
+                    break
+                s, o = self._draw(max(2 * missing, 64), generator, (target.name, label), workers)
+                hit = np.flatnonzero(s[:, j] == k)[:missing]
+                drawn.append((s[hit], o[hit]))
+                missing -= len(hit)
+        kept = np.concatenate(keep)
+        short = len(slots) - len(kept) - sum(len(s) for s, _ in drawn)
+        if short > 0:  # a class the steered draws could not fill: rows dropped before take its place
+            kept = np.concatenate([kept, rng.choice(np.setdiff1d(np.arange(len(slots)), kept), short, replace=False)])
+        slots = np.concatenate([slots[kept], *(s for s, _ in drawn)])
+        offsets = np.concatenate([offsets[kept], *(o for _, o in drawn)])
+        order = rng.permutation(len(slots))
+        return slots[order], offsets[order]
+
+
+def _largest_remainder(n: int, shares: np.ndarray) -> np.ndarray:
+    """``n`` split by ``shares`` (summing to 1) into whole counts that sum to ``n``."""
+    exact = shares * n
+    counts = np.floor(exact).astype(int)
+    counts[np.argsort(-(exact - counts), kind="stable")[:n - counts.sum()]] += 1
+    return counts
 
 
 def _split(weight: torch.Tensor, bias: torch.Tensor, cond_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -221,17 +278,11 @@ def _split(weight: torch.Tensor, bias: torch.Tensor, cond_dim: int) -> tuple[tor
 
 
 def _cond_cdf(codec: TableCodec) -> torch.Tensor | None:
-    """Cumulative chance of each condition slot: column chance x its released frequency.
-
-    With a target (``codec.focus``) every row is conditioned on it, its class drawn at the
-    released share: conditioning only the half of the rows that training conditioned on it
-    left the other half under-producing a rare class (ISLR Default, 3.3 %: half its share)."""
+    """Cumulative chance of each condition slot: column chance x its released frequency, as
+    training draws them (``TableCodec.fake_cond``; with a target, its share of the rows)."""
     if not codec.cond_dim:
         return None
     weights = codec.column_weights()  # None: every conditioned column alike
-    if weights is not None:  # weights exist only with a focus among the conditioned columns
-        weights = torch.zeros_like(weights)
-        weights[[c.name for c in codec.conditioned].index(codec.focus)] = 1.0
     k = len(codec.conditioned)
     joint = torch.zeros(codec.cond_dim, dtype=torch.float64)
     for j, c in enumerate(codec.conditioned):
