@@ -111,7 +111,10 @@ def describe(plans: list[Plan], weights: list[float]) -> str:
 # weighted Gaussian again (``as_weights``) and the ledger entry states what was spent.
 KEEP_SHARE = 0.05  # a value held by this share of the rows ...
 KEEP_Z = 1.0  # ... clears its cut by this many noise std (a 6 % value on 1,000 rows: 98 %)
-MAX_SHARE = 0.6  # of epsilon, the most the sized release spends (DEFAULT_SHARE unsized)
+# Of epsilon, the most the sized release spends (DEFAULT_SHARE unsized). On credit_card as the
+# bench reads it (4 thresholded text columns, 1,055 rows, epsilon 1) 0.6 still lost the 6.9 %
+# "yes" in 2 of 20 draws, 0.7 in none of 30; marginals reuses these 1-way counts as measurements.
+MAX_SHARE = 0.7
 
 
 def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
