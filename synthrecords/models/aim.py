@@ -27,7 +27,9 @@ The privacy story, in the order the code follows it:
   whose score reads only the cells outside the target's majority class (sensitivity 1).
 - Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``max_rounds``), 90 %
   to the measurement and 10 % to the selection; when a measurement barely moved the model,
-  the noise is halved for the rounds after (annealing); the last round takes what is left.
+  the noise is halved for the rounds after (annealing), unless the halved noise is already
+  small against the rows and what is left could then no longer pay a round a column (a
+  floor: public, from the noisy total and the plan); the last round takes what is left.
   Candidates must keep the junction tree within ``max_model_mb`` scaled by the share of the
   budget used so far (a public cap), unless the model already covers them.
 - Everything after the noise is post-processing: between rounds a NumPy mirror descent
