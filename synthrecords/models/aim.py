@@ -8,7 +8,7 @@ The privacy story, in the order the code follows it:
   workload, and candidates over ``max_cells`` cells are left out (sizes are public).
 - The budget is zCDP planned against the whole ledger (``privacy.zcdp.rho_left``): what the
   domain release left, converted once with everything else, never past the target.
-- ``_exact`` is the only function here that reads real values (marginal counts on the grid).
+- ``measures.exact`` is the only function that reads real values (marginal counts on the grid).
   Its answers reach the output only through (1) a noisy row count (the fit's ``ledger.rows``
   when it released one, else one Gaussian count here, ``TOTAL_SHARE`` of rho), (2) noisy marginals (Gaussian, L2 sensitivity 1 per marginal:
   a record adds 1 to one cell), (3) selection rounds: an exponential mechanism whose score
@@ -22,12 +22,14 @@ The privacy story, in the order the code follows it:
   columns (on 4 it did better without).
   There, a number in the target's marginals is measured on coarse cells (``coarse``: a few
   groups of adjacent bins, from the released domain), so a rare class's few rows are not
-  drowned cell by cell; then ``TARGET_ROUNDS`` rounds spend ``TARGET_ROUND_SHARE`` of what
+  drowned cell by cell; then a few target rounds (``targetrounds``) spend a share of what
   is left on the target's 2- and 3-way marginals, each chosen by an exponential mechanism
   whose score reads only the cells outside the target's majority class (sensitivity 1).
 - Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``max_rounds``), 90 %
   to the measurement and 10 % to the selection; when a measurement barely moved the model,
-  the noise is halved for the rounds after (annealing); the last round takes what is left.
+  the noise is halved for the rounds after (annealing), unless the halved noise is already
+  small against the rows and what is left could then no longer pay a round a column (a
+  floor: public, from the noisy total and the plan); the last round takes what is left.
   Candidates must keep the junction tree within ``max_model_mb`` scaled by the share of the
   budget used so far (a public cap), unless the model already covers them.
 - Everything after the noise is post-processing: between rounds a NumPy mirror descent
@@ -51,7 +53,7 @@ import numpy as np
 
 from ..errors import SynthRecordsError
 from ..privacy.ledger import PrivacyLedger
-from ..privacy.noise import discrete_gaussian, uniforms
+from ..privacy.noise import discrete_gaussian
 from ..privacy.zcdp import (
     exponential_epsilon,
     exponential_rho,
@@ -62,31 +64,26 @@ from ..privacy.zcdp import (
 from .cliques import Clique, CliqueModel, calibrated
 from .coarse import GroupQuery, cell_groups, coarsen
 from .descent import Descent
+from .measures import MEASURE_SHARE, Measured, exact, select_and_measure
+from .targetrounds import target_rounds
 
 log = logging.getLogger(__name__)
 TOTAL_SHARE = 0.01  # of rho, for the noisy row count: +-~20 rows at epsilon 1
 TARGET_SHARE = 0.25  # of what the rounds would get, for every (target, column) pair at once
-TARGET_ROUNDS = 3  # rounds on the target's marginals alone, after its pairs
-TARGET_ROUND_SHARE = 0.25  # of what is left after the target's pairs, for those rounds
-MEASURE_SHARE = 0.9  # of each round's rho; the rest selects (AIM's split)
 MAX_CELLS = 10_000  # a candidate marginal larger than this is never measured
 MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
 MAX_ROUNDS = 48
+# Rounds a column the annealing leaves room for: a tree over the columns needs one pair each
+# (gss_wages at epsilon 3 annealed twice in 3 rounds, measured 5 of 55 pairs, none of the
+# target's: TSTR 0.53 against MST's 0.62)
+MIN_ROUNDS_PER_COLUMN = 1
+# ... only once the halved noise std is under this share of the rows: where noise is still large
+# (credit_card, 1,055 rows at epsilon 1: std 19) AIM's annealing buys the precision the target's
+# pairs need (a floor there cost TSTR 0.98 -> 0.38-0.56); on 8,000 rows at epsilon 3 (std 2.9)
+# it only bought precision nobody needed
+FLOOR_NOISE = 0.001
 ROUND_ITERS = 100  # NumPy mirror-descent iterations per round (warm-started)
 FINAL_ITERS = 1000  # mbi's, for the released model
-
-
-@dataclass
-class Measured:
-    """One noisy marginal (or some of its cells, or its cells summed into groups): counts
-    ``y`` over ``slots`` of the clique's cells (None: every cell, in C order), or over the
-    groups ``groups`` maps each cell to (``coarse``), each with noise of std ``stddev``."""
-
-    clique: Clique
-    y: np.ndarray
-    stddev: float
-    slots: tuple[int, ...] | None = None
-    groups: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -113,13 +110,6 @@ def workload(names: list[str], target: str | None) -> dict[Clique, float]:
     # between processes, and a seeded fit must pick the same marginals in every process
     ordered = sorted(closure, key=lambda cl: (len(cl), [rank[a] for a in cl]))
     return {cl: float(sum(len(set(cl) & set(w)) for w in work)) for cl in ordered}
-
-
-def _exact(slots: dict[str, np.ndarray], sizes: dict[str, int], clique: Clique) -> np.ndarray:
-    """Exact counts of ``clique``'s cells (C order). Reads real values."""
-    shape = [sizes[a] for a in clique]
-    index = np.ravel_multi_index([slots[a] for a in clique], shape)
-    return np.bincount(index, minlength=int(np.prod(shape))).astype(float)
 
 
 def _mbi():
@@ -245,6 +235,10 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         raise SynthRecordsError("marginals: the domain release used the whole epsilon; raise epsilon or lower the "
                                 "domain share")
     rounds_planned = max(1, min(16 * len(names), max_rounds))
+    # Annealing (halving the noise) takes 4x the budget per round; once the halved noise is
+    # under FLOOR_NOISE of the rows it stops where what is left could no longer pay
+    # ``MIN_ROUNDS_PER_COLUMN`` rounds a column at the halved noise.
+    min_rounds = min(rounds_planned, MIN_ROUNDS_PER_COLUMN * len(names))
     estimator = _Estimator(sizes)
     n_rows = len(next(iter(slots.values()))) if slots else 0
 
@@ -274,7 +268,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                                  f"did not give, noise std {sigma:.4g} per count")
             used += len(missing) * gaussian_rho(sigma)
         for cl in missing:
-            x = _exact(slots, sizes, cl)
+            x = exact(slots, sizes, cl)
             y = x + (discrete_gaussian(sigma, x.size, rng) if private else 0)
             measurements.append(Measured(cl, y, sigma))
 
@@ -294,18 +288,18 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
             used += rho_t
         for cl in pairs:
             cells = cell_groups(cl, sizes, coarse)
-            x = _exact(slots, sizes, cl) if cells is None else coarsen(_exact(slots, sizes, cl), cells)
+            x = exact(slots, sizes, cl) if cells is None else coarsen(exact(slots, sizes, cl), cells)
             std = z * math.sqrt(len(pairs)) if private else 1.0
             measurements.append(Measured(cl, x + (discrete_gaussian(std, x.size, rng) if private else 0), std,
                                          groups=cells))
-        used = _target_rounds(measurements, estimator, slots, sizes, ledger, target, candidates, coarse,
-                              total, rho, used, rng)
+        used = target_rounds(measurements, estimator, slots, sizes, ledger, target, candidates, coarse,
+                              total, rho, used, rng, ROUND_ITERS)
     if private:  # the rounds share what is left
         per_round = (rho - used) / rounds_planned
         sigma = gaussian_sigma(MEASURE_SHARE * per_round)
         eps = exponential_epsilon((1 - MEASURE_SHARE) * per_round)
     estimator.fit(measurements, total, ROUND_ITERS)
-    answers = {cl: _exact(slots, sizes, cl) for cl in candidates}  # scores of the selections only
+    answers = {cl: exact(slots, sizes, cl) for cl in candidates}  # scores of the selections only
     chosen: list[Clique] = []
 
     # -- rounds: select (exponential mechanism), measure (Gaussian), estimate ----------
@@ -340,7 +334,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                                   - math.sqrt(2 / math.pi) * sigma * answers[cl].size * private)
                   for cl in pool}
         if private:
-            cl, y = _select_and_measure(scores, answers, eps, max(pool.values()), sigma, f"round {rounds}",
+            cl, y = select_and_measure(scores, answers, eps, max(pool.values()), sigma, f"round {rounds}",
                                         ledger, rng)
             used += exponential_rho(eps) + gaussian_rho(sigma)
         else:
@@ -356,61 +350,13 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         log.info("marginals: round %d measured %s (noise std %.3g)", rounds, cl, sigma)
         if last or (not private and rounds >= rounds_planned):
             break
-        if private and np.abs(after - before).sum() <= math.sqrt(2 / math.pi) * sigma * y.size:
+        knew = np.abs(after - before).sum() <= math.sqrt(2 / math.pi) * sigma * y.size
+        room = (sigma / 2 >= FLOOR_NOISE * total  # noise still large against the rows: AIM's annealing
+                or rho - used >= 4 * (gaussian_rho(sigma) + exponential_rho(eps)) * (min_rounds - rounds))
+        if private and knew and room:
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
     estimator.fit_final(measurements, total, FINAL_ITERS)
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started)
-
-
-def _fitted(model: CliqueModel, clique: Clique, total: float, cells: tuple[int, ...] | None) -> np.ndarray:
-    """The model's counts on ``clique``'s cells, summed into coarse cells when it has them."""
-    fitted = total * model.marginal(clique).ravel()
-    return fitted if cells is None else coarsen(fitted, cells)
-
-
-def _target_rounds(measurements: list[Measured], estimator: _Estimator, slots: dict[str, np.ndarray],
-                   sizes: dict[str, int], ledger: PrivacyLedger, target: str, candidates: dict[Clique, float],
-                   coarse: dict[str, np.ndarray], total: float, rho: float, used: float,
-                   rng: np.random.Generator | None) -> float:
-    """``TARGET_ROUNDS`` rounds on the target's 2- and 3-way marginals only, each chosen by an
-    exponential mechanism (AIM's score on the coarse cells outside the target's majority class,
-    unweighted: sensitivity 1) and
-    measured on coarse cells with ``TARGET_ROUND_SHARE`` of what is left, split evenly.
-    The up-front pairs spread the budget over every column; these put it where the model
-    still misses the target most (on the demo, the few columns fraud depends on). Returns
-    the rho used so far."""
-    private = ledger.is_private
-    pool = {cl: cell_groups(cl, sizes, coarse) for cl in candidates if target in cl and len(cl) > 1}
-    if not pool or TARGET_ROUNDS < 1:
-        return used
-    rho_r = TARGET_ROUND_SHARE * (rho - used) / TARGET_ROUNDS if private else 0.0
-    sigma = gaussian_sigma(MEASURE_SHARE * rho_r) if private else 1.0
-    eps = exponential_epsilon((1 - MEASURE_SHARE) * rho_r) if private else math.inf
-    exact = {cl: _exact(slots, sizes, cl) if cells is None else coarsen(_exact(slots, sizes, cl), cells)
-             for cl, cells in pool.items()}  # scores and measurements only
-    estimator.fit(measurements, total, ROUND_ITERS)
-    majority = int(np.argmax(estimator.to_cliques().marginal((target,))))  # from the noisy 1-way: public
-    rare = {}  # per marginal, its cells outside the target's majority class: the score reads only those
-    for cl, cells in pool.items():
-        fine = (np.indices([sizes[a] for a in cl])[cl.index(target)] != majority).ravel().astype(float)
-        rare[cl] = fine if cells is None else coarsen(fine, cells) > 0
-    for rounds in range(1, min(TARGET_ROUNDS, len(pool)) + 1):
-        if rounds > 1:
-            estimator.fit(measurements, total, ROUND_ITERS)
-        current = estimator.to_cliques()
-        scores = {}
-        for cl, cells in pool.items():
-            error = np.abs(exact[cl] - _fitted(current, cl, total, cells)) * rare[cl]
-            scores[cl] = error.sum() - math.sqrt(2 / math.pi) * sigma * rare[cl].sum() * private
-        if private:
-            cl, y = _select_and_measure(scores, exact, eps, 1.0, sigma, f"target round {rounds}", ledger, rng)
-            used += exponential_rho(eps) + gaussian_rho(sigma)
-        else:
-            cl = max(scores, key=scores.get)
-            y = exact[cl].copy()
-        measurements.append(Measured(cl, y, sigma, groups=pool.pop(cl)))
-        log.info("marginals: target round %d measured %s (noise std %.3g)", rounds, cl, sigma)
-    return used
 
 
 def _within_size(candidates: dict[Clique, float], model: list[Clique], limit_mb: float,
@@ -422,30 +368,6 @@ def _within_size(candidates: dict[Clique, float], model: list[Clique], limit_mb:
         if any(set(cl) <= set(m) for m in model) or estimator.model_size_mb([*model, cl]) <= limit_mb:
             out[cl] = w
     return out
-
-
-def _select_and_measure(scores: dict[Clique, float], answers: dict[Clique, np.ndarray], eps: float,
-                        sensitivity: float, sigma: float, label: str, ledger: PrivacyLedger,
-                        rng: np.random.Generator | None) -> tuple[Clique, np.ndarray]:
-    """One private round: pick a marginal by the exponential mechanism, then measure it with
-    discrete Gaussian noise; both are recorded in the ledger before they run."""
-    ledger.record_exponential("train", epsilon=eps, detail=f"marginals: {label} selection among {len(scores)} "
-                                                           f"marginals, score sensitivity {sensitivity:g}")
-    cl = _exponential(scores, eps, sensitivity, rng)
-    ledger.record("train", noise_multiplier=sigma,
-                  detail=f"marginals: {label} measures {' x '.join(cl)} ({answers[cl].size} cells, sensitivity 1)")
-    return cl, answers[cl] + discrete_gaussian(sigma, answers[cl].size, rng)
-
-
-def _exponential(scores: dict[Clique, float], eps: float, sensitivity: float,
-                 rng: np.random.Generator | None) -> Clique:
-    """The exponential mechanism: P(c) ∝ exp(eps * score(c) / (2 * sensitivity)), drawn as
-    the argmax of the scaled scores plus Gumbel noise (uniforms from the OS CSPRNG)."""
-    keys = list(scores)
-    logits = np.array([scores[k] for k in keys]) * eps / (2 * sensitivity)
-    u = np.minimum(uniforms(len(keys), rng), 1 - 2.0 ** -53)  # (0, 1): both logs finite
-    gumbel = -np.log(-np.log(u))
-    return keys[int(np.argmax(logits + gumbel))]
 
 
 def summary(result: AimResult) -> dict[str, Any]:

@@ -17,8 +17,14 @@ equal weights (``sigma = z * sqrt(k)`` on every count), and one ledger entry (q 
 step). ``z`` is calibrated so that this entry alone spends ``share * epsilon``. The weights
 move noise from the thresholded histograms, whose categories must clear a threshold of
 several noise std, to grids and public keys (``NOISE_COST`` more noise there); on a wide
-table the threshold no longer grows with the number of numeric or code columns. Each
-released column records its noise std in ``histogram["noise_std"]``.
+table the threshold no longer grows with the number of numeric or code columns. Given the
+released row count (``rows``), the histograms that cut (thresholded categories, code grids)
+are then sized so that a value held by 5 % of the rows clears its cut, the others keeping
+their noise, and the release spends up to ``weights.MAX_SHARE`` of epsilon instead of
+``share`` (small tables only: on 7,000 rows ``share`` already does it). The sizing reads
+only the released count and public plans; the result is again one weighted Gaussian, and
+its one ledger entry is calibrated at what it spends. Each released column records its
+noise std in ``histogram["noise_std"]``.
 
 **Thresholded categories.** Grid bins, booleans, null/other and user-declared categories
 are public keys: all their noisy counts are released. Category values read off the data
@@ -101,7 +107,16 @@ from .noise import discrete_gaussian
 from .plan import Plan, level_plans, plan_column
 from .ranges import released_range
 from .rowcount import RowCount, default_delta
-from .weights import describe, noise_stds, plan_weights, thresholds
+from .weights import (
+    MAX_SHARE,
+    as_weights,
+    describe,
+    keep_stds,
+    noise_stds,
+    plan_weights,
+    sized_stds,
+    thresholds,
+)
 
 log = logging.getLogger(__name__)
 # default_delta lives in privacy.rowcount; spark.train and older callers import it from here.
@@ -167,6 +182,14 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     z = _calibrate(ledger, share, delta_t)
     weights = plan_weights(plans)
     sigmas = noise_stds(z, weights)  # each plan's own noise std (privacy.weights)
+    if rows is not None:  # sized from the released count: a 5 % value clears its cut (privacy.weights)
+        alone = PrivacyLedger(ledger.epsilon, ledger.delta)
+        spends = lambda stds: alone.epsilon_spent([_entry(as_weights(stds)[0], delta_t)])
+        sized = sized_stds(sigmas, keep_stds(plans, rows.rows, delta_t), spends,
+                           max(MAX_SHARE, share) * ledger.epsilon)
+        if sized != sigmas:
+            z, weights = as_weights(sized)
+            sigmas = noise_stds(z, weights)
     taus = thresholds(plans, sigmas, delta_t)
     _record(ledger, z, delta_t, plans, weights, taus)
 
