@@ -48,7 +48,9 @@ generalised), so generalisation is neither hidden nor punished twice; detection 
 AUC and average precision of the minority class on the real 20 % (HistGradientBoosting,
 common.scores) and TRTR; DCR ratio (median synthetic->
 train over holdout->train distance, synthrecords.validation.metrics.privacy: ~1 no copying, << 1 copies);
-fit seconds; sample rows/second; peak RSS of the method's process. Ratios at each epsilon: our
+columns collapsed to a constant (issue 23: the real column holds >= 2 values on >= 5 % of rows
+each, a number read in 20 quantile bins, and the synthetic one shows one value on >= 99 % of rows;
+named per cell); fit seconds; sample rows/second; peak RSS of the method's process. Ratios at each epsilon: our
 fit seconds / SDV CTGAN's, our quality - each peer's. ``--quick``: credit_data and
 HealthInsurance, epsilon {1, none}, peers GaussianCopula, CTGAN and MST. Writes
 bench/results/peers.json (peers-quick.json with --quick).
@@ -194,9 +196,36 @@ def score(train: pd.DataFrame, test: pd.DataFrame, target: str, synth_csv: Path,
     minority = str(train[target].value_counts().index[-1])
     out.update(minority_share_real=float((train[target].astype(str) == minority).mean()),
                minority_share_synthetic=float((synth[target].astype(str) == minority).mean()))
+    # Issue 23: no column collapses to a constant where the real one is not near-constant
+    out["collapsed_columns"] = collapsed_columns(train, synth)
+    out["collapsed"] = len(out["collapsed_columns"])
     return {**out, "detection_auc": detection(train, synth, domain, seed=seed).auc,
             "tstr_auc": tstr_auc, "tstr_ap": tstr_ap, "dcr_ratio": dcr.ratio,
             "share_closer_to_train": dcr.share_closer_to_train_than_holdout}
+
+
+# Issue 23's collapse check: a real column with at least two values each on >= 5 % of its rows,
+# whose synthetic column shows one value on >= 99 % of its rows. A number with more distinct values
+# than this is read in the real column's 20 quantile bins (a continuous column is not near-constant
+# unless its bins say so); the synthetic side is read as raw values (one number repeated is a constant).
+COLLAPSE_SHARE, COLLAPSE_TOP, COLLAPSE_BINS = 0.05, 0.99, 20
+
+
+def collapsed_columns(real: pd.DataFrame, synth: pd.DataFrame) -> list[str]:
+    """The columns of ``synth`` that collapsed to (near) one value while the real column holds
+    at least two values each on >= 5 % of rows; nulls count as a value on both sides."""
+    out = []
+    for column in real.columns:
+        values = real[column]
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > COLLAPSE_BINS:
+            values = pd.qcut(values, COLLAPSE_BINS, duplicates="drop")
+        shares = values.value_counts(normalize=True, dropna=False)
+        if (shares >= COLLAPSE_SHARE).sum() < 2:
+            continue
+        made = synth[column].astype(str).where(synth[column].notna(), "<null>")
+        if made.empty or made.value_counts(normalize=True).iloc[0] >= COLLAPSE_TOP:
+            out.append(column)
+    return out
 
 
 class Table:
@@ -250,7 +279,8 @@ def _say(cell: CellId, record: dict, reused: bool) -> None:
     print(f"{head}: fit {run['fit_s']:.1f} s, quality {s['quality']:.3f} (at the released granularity "
           f"{s['quality_released']:.3f}; shapes {s['column_shapes']:.3f}, pairs {s['column_pair_trends']:.3f}), "
           f"detection AUC {s['detection_auc'] or float('nan'):.3f}, TSTR {s['tstr_auc']:.3f} AP {s['tstr_ap']:.3f}, "
-          f"DCR ratio {s['dcr_ratio'] or float('nan'):.2f}, peak {run['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
+          f"DCR ratio {s['dcr_ratio'] or float('nan'):.2f}, peak {run['peak_rss_bytes'] / 2**20:.0f} MiB, "
+          f"collapsed to a constant: {', '.join(s['collapsed_columns']) or 'none'}", flush=True)
 
 
 def run_all(args) -> None:
