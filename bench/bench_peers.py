@@ -262,9 +262,18 @@ def run_cell(table: Table, cell: CellId, args, commit: str | None) -> dict:
             record["run"] = got
     scores_key = cells.scores_key(table.folder)
     if "run" in record and record.get("scores_key") != scores_key:
-        record["scores"] = score(table.train, table.test, table.target, cells.synthetic_path(table.folder, cell),
-                                 args.seed, record["run"].get("released") or {})
-        record["scores_key"] = scores_key
+        try:
+            record["scores"] = score(table.train, table.test, table.target, cells.synthetic_path(table.folder, cell),
+                                     args.seed, record["run"].get("released") or {})
+            record["scores_key"] = scores_key
+        except Exception as error:  # noqa: BLE001 -- one cell's scoring fault must not stop a long run
+            record.pop("scores", None)
+            record["scores_failed"] = f"{type(error).__name__}: {error}"
+            print(f"  {cell.method} eps={cells.epsilon_tag(cell.epsilon)} r{cell.repeat}: scoring failed: "
+                  f"{record['scores_failed']} (the fit is stored; fix the scoring and run again with --reuse)",
+                  flush=True)
+            cells.save(table.folder, cell, record)
+            return record
     cells.save(table.folder, cell, record)
     _say(cell, record, reused=reuse)
     return record
@@ -322,7 +331,7 @@ def rows_from_cells(table: Table, seed: int) -> list[dict]:
         if runs:
             rows.append({**row, **mean_of(runs)})
         else:
-            rows.append({**row, "skipped": records[0]["skipped"]})
+            rows.append({**row, "skipped": records[0].get("skipped") or f"scoring failed: {records[0].get('scores_failed')}"})
     return sorted(rows, key=_order)
 
 
