@@ -111,7 +111,7 @@ def epsilons_for(method: str, epsilons: list[float | None]) -> list[float | None
 
 
 def prepare(name: str, folder: Path, seed: int, max_rows: int,
-            argn_minutes: float) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
+            argn_minutes: float | None) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
     """Write the split as CSVs every method reads, and read them back: all score the same frames."""
     train, test, target = split(name, seed, max_rows)
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,6 +122,8 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int,
     # Public metadata, stated in the output: every DP method gets these bounds and spends nothing on them
     bounds = {c: [_plain(whole[c].min()), _plain(whole[c].max())] for c in train.columns if c not in cats}
     meta = folder / "meta.json"
+    if argn_minutes is None:  # not given: keep the cap the stored cells were run with (else 60)
+        argn_minutes = json.loads(meta.read_text()).get("argn_minutes", 60) if meta.exists() else 60
     # The target's label set is public too (what a release for that prediction task declares);
     # our models get it (MST/AIM read every category off the data), so a rare class is not dropped by
     # the DP category threshold at low epsilon.
@@ -398,8 +400,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=1, help="runs per cell: the table shows their mean "
                         "and the sd of quality and TSTR (DP noise alone moves TSTR by 0.01-0.06)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
-    parser.add_argument("--argn-minutes", type=float, default=60, help="TabularARGN's training-time cap (its "
-                        "full budget: up to 100 epochs; the cap is a safety net)")
+    parser.add_argument("--argn-minutes", type=float, default=None, help="TabularARGN's training-time cap (its "
+                        "full budget: up to 100 epochs; the cap is a safety net). Default: the cap the table's "
+                        "stored cells were run with, else 60 (a --build-only without it no longer changes "
+                        "meta.json and so drops no TabularARGN cell)")
     parser.add_argument("--reuse", action="store_true", help="skip every cell already stored with the same "
                         "inputs (split, public metadata, method, epsilon, seed), rescoring it if the scoring changed")
     parser.add_argument("--rerun", default="", help="with --reuse: methods to run again anyway (e.g. dpctgan "
