@@ -291,7 +291,7 @@ def _say(cell: CellId, record: dict, reused: bool) -> None:
           f"{s['quality_released']:.3f}; shapes {s['column_shapes']:.3f}, pairs {s['column_pair_trends']:.3f}), "
           f"detection AUC {s['detection_auc'] or float('nan'):.3f}, TSTR {s['tstr_auc']:.3f} AP {s['tstr_ap']:.3f}, "
           f"DCR ratio {s['dcr_ratio'] or float('nan'):.2f}, peak {run['peak_rss_bytes'] / 2**20:.0f} MiB, "
-          f"collapsed to a constant: {', '.join(s['collapsed_columns']) or 'none'}", flush=True)
+          f"collapsed to a constant: {', '.join(s.get('collapsed_columns', ['n/a'])) or 'none'}", flush=True)
 
 
 def run_all(args) -> None:
