@@ -48,7 +48,9 @@ generalised), so generalisation is neither hidden nor punished twice; detection 
 AUC and average precision of the minority class on the real 20 % (HistGradientBoosting,
 common.scores) and TRTR; DCR ratio (median synthetic->
 train over holdout->train distance, synthrecords.validation.metrics.privacy: ~1 no copying, << 1 copies);
-fit seconds; sample rows/second; peak RSS of the method's process. Ratios at each epsilon: our
+columns collapsed to a constant (issue 23: the real column holds >= 2 values on >= 5 % of rows
+each, a number read in 20 quantile bins, and the synthetic one shows one value on >= 99 % of rows;
+named per cell); fit seconds; sample rows/second; peak RSS of the method's process. Ratios at each epsilon: our
 fit seconds / SDV CTGAN's, our quality - each peer's. ``--quick``: credit_data and
 HealthInsurance, epsilon {1, none}, peers GaussianCopula, CTGAN and MST. Writes
 bench/results/peers.json (peers-quick.json with --quick).
@@ -109,7 +111,7 @@ def epsilons_for(method: str, epsilons: list[float | None]) -> list[float | None
 
 
 def prepare(name: str, folder: Path, seed: int, max_rows: int,
-            argn_minutes: float) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
+            argn_minutes: float | None) -> tuple[pd.DataFrame, pd.DataFrame, str, Path]:
     """Write the split as CSVs every method reads, and read them back: all score the same frames."""
     train, test, target = split(name, seed, max_rows)
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,6 +122,8 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int,
     # Public metadata, stated in the output: every DP method gets these bounds and spends nothing on them
     bounds = {c: [_plain(whole[c].min()), _plain(whole[c].max())] for c in train.columns if c not in cats}
     meta = folder / "meta.json"
+    if argn_minutes is None:  # not given: keep the cap the stored cells were run with (else 60)
+        argn_minutes = json.loads(meta.read_text()).get("argn_minutes", 60) if meta.exists() else 60
     # The target's label set is public too (what a release for that prediction task declares);
     # our models get it (MST/AIM read every category off the data), so a rare class is not dropped by
     # the DP category threshold at low epsilon.
@@ -194,9 +198,36 @@ def score(train: pd.DataFrame, test: pd.DataFrame, target: str, synth_csv: Path,
     minority = str(train[target].value_counts().index[-1])
     out.update(minority_share_real=float((train[target].astype(str) == minority).mean()),
                minority_share_synthetic=float((synth[target].astype(str) == minority).mean()))
+    # Issue 23: no column collapses to a constant where the real one is not near-constant
+    out["collapsed_columns"] = collapsed_columns(train, synth)
+    out["collapsed"] = len(out["collapsed_columns"])
     return {**out, "detection_auc": detection(train, synth, domain, seed=seed).auc,
             "tstr_auc": tstr_auc, "tstr_ap": tstr_ap, "dcr_ratio": dcr.ratio,
             "share_closer_to_train": dcr.share_closer_to_train_than_holdout}
+
+
+# Issue 23's collapse check: a real column with at least two values each on >= 5 % of its rows,
+# whose synthetic column shows one value on >= 99 % of its rows. A number with more distinct values
+# than this is read in the real column's 20 quantile bins (a continuous column is not near-constant
+# unless its bins say so); the synthetic side is read as raw values (one number repeated is a constant).
+COLLAPSE_SHARE, COLLAPSE_TOP, COLLAPSE_BINS = 0.05, 0.99, 20
+
+
+def collapsed_columns(real: pd.DataFrame, synth: pd.DataFrame) -> list[str]:
+    """The columns of ``synth`` that collapsed to (near) one value while the real column holds
+    at least two values each on >= 5 % of rows; nulls count as a value on both sides."""
+    out = []
+    for column in real.columns:
+        values = real[column]
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > COLLAPSE_BINS:
+            values = pd.qcut(values, COLLAPSE_BINS, duplicates="drop")
+        shares = values.value_counts(normalize=True, dropna=False)
+        if (shares >= COLLAPSE_SHARE).sum() < 2:
+            continue
+        made = synth[column].astype(str).where(synth[column].notna(), "<null>")
+        if made.empty or made.value_counts(normalize=True).iloc[0] >= COLLAPSE_TOP:
+            out.append(column)
+    return out
 
 
 class Table:
@@ -233,9 +264,18 @@ def run_cell(table: Table, cell: CellId, args, commit: str | None) -> dict:
             record["run"] = got
     scores_key = cells.scores_key(table.folder)
     if "run" in record and record.get("scores_key") != scores_key:
-        record["scores"] = score(table.train, table.test, table.target, cells.synthetic_path(table.folder, cell),
-                                 args.seed, record["run"].get("released") or {})
-        record["scores_key"] = scores_key
+        try:
+            record["scores"] = score(table.train, table.test, table.target, cells.synthetic_path(table.folder, cell),
+                                     args.seed, record["run"].get("released") or {})
+            record["scores_key"] = scores_key
+        except Exception as error:  # noqa: BLE001 -- one cell's scoring fault must not stop a long run
+            record.pop("scores", None)
+            record["scores_failed"] = f"{type(error).__name__}: {error}"
+            print(f"  {cell.method} eps={cells.epsilon_tag(cell.epsilon)} r{cell.repeat}: scoring failed: "
+                  f"{record['scores_failed']} (the fit is stored; fix the scoring and run again with --reuse)",
+                  flush=True)
+            cells.save(table.folder, cell, record)
+            return record
     cells.save(table.folder, cell, record)
     _say(cell, record, reused=reuse)
     return record
@@ -250,7 +290,8 @@ def _say(cell: CellId, record: dict, reused: bool) -> None:
     print(f"{head}: fit {run['fit_s']:.1f} s, quality {s['quality']:.3f} (at the released granularity "
           f"{s['quality_released']:.3f}; shapes {s['column_shapes']:.3f}, pairs {s['column_pair_trends']:.3f}), "
           f"detection AUC {s['detection_auc'] or float('nan'):.3f}, TSTR {s['tstr_auc']:.3f} AP {s['tstr_ap']:.3f}, "
-          f"DCR ratio {s['dcr_ratio'] or float('nan'):.2f}, peak {run['peak_rss_bytes'] / 2**20:.0f} MiB", flush=True)
+          f"DCR ratio {s['dcr_ratio'] or float('nan'):.2f}, peak {run['peak_rss_bytes'] / 2**20:.0f} MiB, "
+          f"collapsed to a constant: {', '.join(s.get('collapsed_columns', ['n/a'])) or 'none'}", flush=True)
 
 
 def run_all(args) -> None:
@@ -292,7 +333,7 @@ def rows_from_cells(table: Table, seed: int) -> list[dict]:
         if runs:
             rows.append({**row, **mean_of(runs)})
         else:
-            rows.append({**row, "skipped": records[0]["skipped"]})
+            rows.append({**row, "skipped": records[0].get("skipped") or f"scoring failed: {records[0].get('scores_failed')}"})
     return sorted(rows, key=_order)
 
 
@@ -359,8 +400,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=1, help="runs per cell: the table shows their mean "
                         "and the sd of quality and TSTR (DP noise alone moves TSTR by 0.01-0.06)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per method run")
-    parser.add_argument("--argn-minutes", type=float, default=60, help="TabularARGN's training-time cap (its "
-                        "full budget: up to 100 epochs; the cap is a safety net)")
+    parser.add_argument("--argn-minutes", type=float, default=None, help="TabularARGN's training-time cap (its "
+                        "full budget: up to 100 epochs; the cap is a safety net). Default: the cap the table's "
+                        "stored cells were run with, else 60 (a --build-only without it no longer changes "
+                        "meta.json and so drops no TabularARGN cell)")
     parser.add_argument("--reuse", action="store_true", help="skip every cell already stored with the same "
                         "inputs (split, public metadata, method, epsilon, seed), rescoring it if the scoring changed")
     parser.add_argument("--rerun", default="", help="with --reuse: methods to run again anyway (e.g. dpctgan "

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 # Bump when a score is added or computed differently: stored cells are rescored, not refitted.
-SCORES_VERSION = 3  # 3: the minority class's share, real and synthetic
+SCORES_VERSION = 4  # 3: the minority class's share, real and synthetic; 4: columns collapsed to a constant
 
 
 def epsilon_tag(epsilon: float | None) -> str:
