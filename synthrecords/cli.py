@@ -550,11 +550,35 @@ def _privacy_lines(ledger: dict) -> list[str]:
         return ["privacy: no formal privacy guarantee (no epsilon set)"]
     lines = [(f"privacy: epsilon spent {ledger['epsilon_spent']:.3g} of {ledger['epsilon_target']:g}, "
              f"delta {ledger['delta']:.2g} (all mechanisms composed in RDP)")]
+    groups: dict[tuple[str, str], list[dict]] = {}  # first-seen order: the order they spent in
     for e in ledger["entries"]:
-        rate = "" if e["sample_rate"] >= 1 else f", sample rate {e['sample_rate']:.3g}, {e['steps']} steps"
-        lines.append(f"  {e['stage']}: noise multiplier {e['noise_multiplier']:.3g}{rate} "
-                     f"(alone: epsilon {e['epsilon_alone']:.3g})")
+        groups.setdefault((e["stage"], e.get("mechanism", "gaussian")), []).append(e)
+    for (stage, mechanism), entries in groups.items():
+        if len(entries) > MAX_LEDGER_LINES:  # an adaptive model's rounds: one line per kind, with ranges
+            lines.append(f"  {stage}: {len(entries)} {_mechanism_text(mechanism, entries)} "
+                         f"(each alone: epsilon {_span(e['epsilon_alone'] for e in entries)})")
+            continue
+        for e in entries:
+            rate = "" if e["sample_rate"] >= 1 else f", sample rate {e['sample_rate']:.3g}, {e['steps']} steps"
+            what = ("exponential-mechanism selection" if mechanism == "exponential"
+                    else f"noise multiplier {e['noise_multiplier']:.3g}{rate}")
+            lines.append(f"  {stage}: {what} (alone: epsilon {e['epsilon_alone']:.3g})")
     return lines
+
+
+MAX_LEDGER_LINES = 3  # more entries of one stage and kind are summarised on one line
+
+
+def _mechanism_text(mechanism: str, entries: list[dict]) -> str:
+    if mechanism == "exponential":
+        return "exponential-mechanism selections"
+    return f"Gaussian measurements, noise multiplier {_span(e['noise_multiplier'] for e in entries)}"
+
+
+def _span(values) -> str:
+    values = sorted(values)
+    low, high = f"{values[0]:.3g}", f"{values[-1]:.3g}"
+    return low if low == high else f"{low}-{high}"
 
 
 def _budget_line(status: dict) -> str:

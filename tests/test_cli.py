@@ -170,3 +170,20 @@ def test_protect_maps_each_identifier_consistently_under_one_key(small_csv, tmp_
     pd.testing.assert_frame_equal(a, b)
     assert not set(a.email) & set(real.email)
     assert (a.credit_score == real.credit_score).all()  # only identifiers change
+
+
+def test_the_ledger_summary_groups_an_adaptive_model_s_many_rounds_into_one_line_per_kind():
+    from synthrecords.cli import _privacy_lines
+
+    def entry(stage, mechanism, z, alone):
+        return {"stage": stage, "mechanism": mechanism, "noise_multiplier": z, "sample_rate": 1.0, "steps": 1,
+                "epsilon_alone": alone}
+
+    rounds = [entry("train", m, z, a) for m, z, a in [("exponential", 0.0, 0.1), ("gaussian", 6.0, 0.5)] * 5]
+    ledger = {"epsilon_target": 3.0, "epsilon_spent": 3.0, "delta": 1e-5,
+              "entries": [entry("rows", "gaussian", 18.4, 0.18), entry("domain", "gaussian", 4.26, 0.9), *rounds]}
+    lines = _privacy_lines(ledger)
+    assert lines[1:] == ["  rows: noise multiplier 18.4 (alone: epsilon 0.18)",
+                         "  domain: noise multiplier 4.26 (alone: epsilon 0.9)",
+                         "  train: 5 exponential-mechanism selections (each alone: epsilon 0.1)",
+                         "  train: 5 Gaussian measurements, noise multiplier 6 (each alone: epsilon 0.5)"]
