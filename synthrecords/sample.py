@@ -27,6 +27,7 @@ import pandas as pd
 
 from .domain import Domain
 from .errors import SynthRecordsError
+from .models.rounding import largest_remainder
 from .models.train import Engine
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def plan_cells(n: int, mix: dict[str, dict[Any, float]], conditions: dict[str, A
         options.append([(column, v, s) for v, s in shares.items()] + ([(column, REST, rest)] if rest > 1e-9 else []))
     combos = list(itertools.product(*options)) if options else [()]
     weights = np.array([math.prod(s for _, _, s in combo) for combo in combos])
-    counts = _largest_remainder(n, weights)
+    counts = largest_remainder(n, weights)
     cells = []
     for combo, rows in zip(combos, counts):
         fixed = dict(conditions)
@@ -162,13 +163,6 @@ def plan_cells(n: int, mix: dict[str, dict[Any, float]], conditions: dict[str, A
                 fixed[column] = value
         cells.append(Cell(fixed, excluded, int(rows)))
     return [c for c in cells if c.rows]
-
-
-def _largest_remainder(n: int, weights: np.ndarray) -> np.ndarray:
-    exact = n * weights / weights.sum()
-    counts = np.floor(exact).astype(int)
-    counts[np.argsort(-(exact - counts), kind="stable")[: n - counts.sum()]] += 1
-    return counts
 
 
 def sample_rows(engine: Engine, n: int, domain: Domain, *, oversample: dict | None = None,

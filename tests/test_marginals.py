@@ -13,6 +13,7 @@ from synthrecords.domain import ColumnDomain, Domain
 from synthrecords.models.aim import workload
 from synthrecords.models.choice import MAX_MARGINALS_COLUMNS, choose_model
 from synthrecords.models.cliques import CliqueModel, calibrated
+from synthrecords.models.rounding import largest_remainder
 from synthrecords.privacy.ledger import ORDERS, LedgerEntry, PrivacyLedger
 from synthrecords.privacy.zcdp import exponential_epsilon, gaussian_sigma, rho_left
 
@@ -202,6 +203,17 @@ def test_target_conditions_are_met_exactly_and_shape_the_rest(fitted):
     assert (churned["churn"].astype(int) == 1).all()
     stayed = synth.sample(1500, seed=3, conditions={"churn": 0})
     assert (churned["plan"] == "premium").mean() > (stayed["plan"] == "premium").mean() + 0.15
+
+
+def test_told_a_target_the_rows_hold_its_classes_at_their_released_shares(fitted):
+    _, synth = fitted
+    column = synth.domain_["churn"]
+    released = dict(zip(column.categories, column.frequencies))
+    churn = synth.sample(1000, seed=4)["churn"].astype(str)
+    want = largest_remainder(1000, np.array(list(released.values())))
+    assert churn.value_counts().to_dict() == {str(k): int(w) for k, w in zip(released, want)}
+    ones = np.flatnonzero(churn == "1")  # drawn class by class, then shuffled: not one block
+    assert ones.max() - ones.min() > 2 * len(ones)
 
 
 def test_save_load_round_trip_gives_the_same_rows(fitted, tmp_path):

@@ -38,6 +38,7 @@ from .cliques import CliqueModel
 from .coarse import bin_groups
 from .codec import TableCodec
 from .modelstate import load_state, save_state
+from .rounding import largest_remainder
 from .slots import allowed_slots, from_slots, slot_sizes, to_slots
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,24 @@ class MarginalsEngine:
         for column, value in (conditions or {}).items():
             released = self.codec_.match(column, value)  # refuses unknown columns, ranges, unreleased values
             fixed[column] = next(c for c in self.codec_.columns if c.name == column).categories.index(released)
-        drawn = self.model_.sample(n, rng, fixed=fixed, allowed=allowed_slots(self.codec_))
-        return from_slots(self.codec_, drawn, rng)
+        allowed = allowed_slots(self.codec_)
+        if self.target is None or fixed:
+            return from_slots(self.codec_, self.model_.sample(n, rng, fixed=fixed, allowed=allowed), rng)
+        return from_slots(self.codec_, self._at_target_share(n, rng, allowed), rng)
+
+    def _at_target_share(self, n: int, rng: np.random.Generator, allowed: dict[str, np.ndarray]) -> dict:
+        """``n`` rows whose target slots come out at their released shares, exactly (largest
+        remainder), each class's rows drawn from the model conditioned on it. The model's own
+        estimate of a rare class runs low: on the customers table (3 % fraud, epsilon 3) it
+        gave 0.82 of the real share over 4 fits where the domain's released count, unbiased
+        noise, gave 1.02. Post-processing: the shares are the domain release's."""
+        column = next(c for c in self.codec_.columns if c.name == self.target)
+        shares = column.marginal() * allowed[self.target]
+        counts = largest_remainder(n, shares / shares.sum())
+        parts = [self.model_.sample(int(k), rng, fixed={self.target: slot}, allowed=allowed)
+                 for slot, k in enumerate(counts) if k]
+        order = rng.permutation(n)
+        return {name: np.concatenate([part[name] for part in parts])[order] for name in parts[0]}
 
     # -- persistence: JSON + safetensors ------------------------------------------------
     def save(self, folder: Path) -> None:
