@@ -13,6 +13,7 @@ from synthrecords.domain import ColumnDomain, Domain
 from synthrecords.models.aim import workload
 from synthrecords.models.choice import MAX_MARGINALS_COLUMNS, choose_model
 from synthrecords.models.cliques import CliqueModel, calibrated
+from synthrecords.models.measures import exponential
 from synthrecords.models.rounding import largest_remainder
 from synthrecords.privacy.ledger import ORDERS, LedgerEntry, PrivacyLedger
 from synthrecords.privacy.zcdp import exponential_epsilon, gaussian_sigma, rho_left
@@ -156,7 +157,24 @@ def test_auto_sends_wide_tables_to_dpctgan():
     assert choice.choice == "dpctgan" and str(MAX_MARGINALS_COLUMNS + 1) in choice.reason
     narrow = Domain({f"c{i}": ColumnDomain(f"c{i}", "categorical", categories=[0, 1]) for i in range(4)})
     assert choose_model(narrow).choice == "marginals"
+    codes = Domain({f"c{i}": ColumnDomain(f"c{i}", "categorical", categories=list(range(10))) for i in range(86)})
+    assert choose_model(codes).choice == "marginals"  # ISLR Caravan's shape: 86 small integer codes
     assert choose_model(narrow, secure=True).choice == "dpctgan"
+
+
+def test_a_restricted_selection_is_the_exponential_mechanism_on_the_allowed_marginals():
+    scores = {("a",): 0.0, ("b",): 0.0, ("c",): 50.0}
+    asked = []
+
+    def allowed(cl):
+        asked.append(cl)
+        return cl != ("c",)
+
+    rng = np.random.default_rng(0)
+    picks = [exponential(scores, 1.0, 1.0, rng, allowed) for _ in range(2000)]
+    assert ("c",) not in picks and 0.45 < picks.count(("a",)) / len(picks) < 0.55
+    assert len(asked) <= 2 * len(picks)  # asked in descending order, only until one passes
+    assert exponential(scores, 1.0, 1.0, rng) == ("c",)  # unrestricted, its score wins
 
 
 def test_auto_sends_mostly_continuous_tables_to_dpctgan():

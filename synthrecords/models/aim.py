@@ -46,6 +46,7 @@ import logging
 import math
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +65,7 @@ from ..privacy.zcdp import (
 from .cliques import Clique, CliqueModel, calibrated
 from .coarse import GroupQuery, cell_groups, coarsen
 from .descent import Descent
-from .measures import MEASURE_SHARE, Measured, exact, select_and_measure
+from .measures import MEASURE_SHARE, Measured, exact, first_allowed, select_and_measure
 from .targetrounds import target_rounds
 
 log = logging.getLogger(__name__)
@@ -318,16 +319,17 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                 eps = exponential_epsilon((1 - MEASURE_SHARE) * left)
         limit = max_model_mb * ((used + gaussian_rho(sigma) + exponential_rho(eps)) / rho if private
                                 else min(1.0, rounds / rounds_planned))
-        model_cliques = estimator.cliques()
-        pool = _within_size(candidates, model_cliques, limit, estimator)
+        fits = _size_check(estimator.cliques(), limit, estimator)
+        pool = candidates
         # Where the rounds cannot visit every marginal (11+ columns), one is measured again only
         # once every other has been: a large one (two fine numeric codes, ~1,500 cells) keeps an
         # error of its own noise's size after it is measured, so once the noise was halved it won
         # every round (gss_wages at epsilon 3: 8 rounds on 2 pairs, TSTR 0.48; measured once
         # each, 0.75). Narrow tables keep AIM's re-measuring (ISLR Default: 0.94 -> 0.74 without).
         if len(candidates) > rounds_planned:
-            pool = {cl: w for cl, w in pool.items() if cl not in chosen} or pool
-        if not pool:
+            fresh = {cl: w for cl, w in candidates.items() if cl not in chosen}
+            pool = fresh if any(fits(cl) for cl in fresh) else candidates
+        if not any(fits(cl) for cl in pool):
             break
         current = estimator.to_cliques()
         scores = {cl: pool[cl] * (np.abs(answers[cl] - total * current.marginal(cl).ravel()).sum()
@@ -335,10 +337,10 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                   for cl in pool}
         if private:
             cl, y = select_and_measure(scores, answers, eps, max(pool.values()), sigma, f"round {rounds}",
-                                        ledger, rng)
+                                        ledger, rng, allowed=fits)
             used += exponential_rho(eps) + gaussian_rho(sigma)
         else:
-            cl = max(scores, key=scores.get)
+            cl = first_allowed(list(scores), np.array(list(scores.values())), fits)
             if scores[cl] <= 0:
                 break
             y = answers[cl].copy()
@@ -359,15 +361,19 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started)
 
 
-def _within_size(candidates: dict[Clique, float], model: list[Clique], limit_mb: float,
-                 estimator: _Estimator) -> dict[Clique, float]:
-    """Candidates the model already covers, or that keep its junction tree under the cap.
-    Public: sizes only."""
-    out = {}
-    for cl, w in candidates.items():
-        if any(set(cl) <= set(m) for m in model) or estimator.model_size_mb([*model, cl]) <= limit_mb:
-            out[cl] = w
-    return out
+def _size_check(model: list[Clique], limit_mb: float, estimator: _Estimator) -> Callable[[Clique], bool]:
+    """Whether a candidate keeps the model's junction tree under the cap (covered by a model
+    clique, or small enough when added), asked lazily and remembered for the round. Public:
+    sizes only. The selection is the exponential mechanism over the candidates that pass;
+    its score sensitivity is the largest weight before this check (never smaller)."""
+    known: dict[Clique, bool] = {}
+
+    def fits(cl: Clique) -> bool:
+        if cl not in known:
+            known[cl] = (any(set(cl) <= set(m) for m in model)
+                         or estimator.model_size_mb([*model, cl]) <= limit_mb)
+        return known[cl]
+    return fits
 
 
 def summary(result: AimResult) -> dict[str, Any]:

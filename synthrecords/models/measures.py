@@ -9,6 +9,7 @@ is post-processing of ``Measured`` values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,23 +43,38 @@ def exact(slots: dict[str, np.ndarray], sizes: dict[str, int], clique: Clique) -
 
 def select_and_measure(scores: dict[Clique, float], answers: dict[Clique, np.ndarray], eps: float,
                         sensitivity: float, sigma: float, label: str, ledger: PrivacyLedger,
-                        rng: np.random.Generator | None) -> tuple[Clique, np.ndarray]:
+                        rng: np.random.Generator | None,
+                        allowed: Callable[[Clique], bool] | None = None) -> tuple[Clique, np.ndarray]:
     """One private round: pick a marginal by the exponential mechanism, then measure it with
-    discrete Gaussian noise; both are recorded in the ledger before they run."""
+    discrete Gaussian noise; both are recorded in the ledger before they run. ``allowed``
+    (public: it may read sizes, never rows) restricts the pick; at least one must pass."""
     ledger.record_exponential("train", epsilon=eps, detail=f"marginals: {label} selection among {len(scores)} "
                                                            f"marginals, score sensitivity {sensitivity:g}")
-    cl = exponential(scores, eps, sensitivity, rng)
+    cl = exponential(scores, eps, sensitivity, rng, allowed)
     ledger.record("train", noise_multiplier=sigma,
                   detail=f"marginals: {label} measures {' x '.join(cl)} ({answers[cl].size} cells, sensitivity 1)")
     return cl, answers[cl] + discrete_gaussian(sigma, answers[cl].size, rng)
 
 
 def exponential(scores: dict[Clique, float], eps: float, sensitivity: float,
-                 rng: np.random.Generator | None) -> Clique:
+                 rng: np.random.Generator | None, allowed: Callable[[Clique], bool] | None = None) -> Clique:
     """The exponential mechanism: P(c) ∝ exp(eps * score(c) / (2 * sensitivity)), drawn as
-    the argmax of the scaled scores plus Gumbel noise (uniforms from the OS CSPRNG)."""
+    the argmax of the scaled scores plus Gumbel noise (uniforms from the OS CSPRNG).
+
+    With ``allowed``, the argmax over the marginals it passes: the exponential mechanism on
+    that subset, exactly (Gumbel-max restricted to a subset), with ``allowed`` asked in
+    descending order only until one passes. A wide table's size check (a junction tree per
+    marginal, 50 ms at 86 columns) then runs a few times a round instead of 3,700 times."""
     keys = list(scores)
     logits = np.array([scores[k] for k in keys]) * eps / (2 * sensitivity)
     u = np.minimum(uniforms(len(keys), rng), 1 - 2.0 ** -53)  # (0, 1): both logs finite
-    gumbel = -np.log(-np.log(u))
-    return keys[int(np.argmax(logits + gumbel))]
+    noisy = logits - np.log(-np.log(u))
+    return first_allowed(keys, noisy, allowed)
+
+
+def first_allowed(keys: list[Clique], values: np.ndarray, allowed: Callable[[Clique], bool] | None) -> Clique:
+    """The key of the largest value that ``allowed`` passes (every key without it)."""
+    for i in np.argsort(-values, kind="stable"):
+        if allowed is None or allowed(keys[i]):
+            return keys[i]
+    raise ValueError("no marginal passes the check: test that one does before selecting")
