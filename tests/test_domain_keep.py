@@ -61,6 +61,8 @@ def test_the_thresholded_and_code_histograms_are_sized_to_keep_a_five_percent_va
     for name in ("dependents", "flag"):  # integer codes: the run's bar
         sigma = released[name].histogram["noise_std"]
         assert (CODE_RUN_Z + weighting.KEEP_Z) * sigma <= keep + 1e-9
+    # public labels are never cut, but clipped at 0: a 5 % label stays above 0 by PUBLIC_Z + KEEP_Z std
+    assert (weighting.PUBLIC_Z + weighting.KEEP_Z) * released["card"].histogram["noise_std"] <= keep + 1e-9
     assert "thresholded" in entry.detail
 
 
