@@ -238,7 +238,7 @@ class FoldedSampler:
         target = self.codec.columns[j]
         shares = np.asarray(target.frequencies, dtype=float) + 1e-12
         other = np.flatnonzero(slots[:, j] >= len(target.categories))  # null rows keep their share
-        want = largest_remainder(len(slots) - len(other), shares / shares.sum())
+        want = largest_remainder(len(slots) - len(other), shares)
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=generator)))
         keep, drawn = [other], []
         for k, label in enumerate(target.categories):

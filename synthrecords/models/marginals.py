@@ -123,7 +123,7 @@ class MarginalsEngine:
         noise, gave 1.02. Post-processing: the shares are the domain release's."""
         column = next(c for c in self.codec_.columns if c.name == self.target)
         shares = column.marginal() * allowed[self.target]
-        counts = largest_remainder(n, shares / shares.sum())
+        counts = largest_remainder(n, shares)
         parts = [self.model_.sample(int(k), rng, fixed={self.target: slot}, allowed=allowed)
                  for slot, k in enumerate(counts) if k]
         order = rng.permutation(n)

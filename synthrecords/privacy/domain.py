@@ -19,7 +19,8 @@ move noise from the thresholded histograms, whose categories must clear a thresh
 several noise std, to grids and public keys (``NOISE_COST`` more noise there); on a wide
 table the threshold no longer grows with the number of numeric or code columns. Given the
 released row count (``rows``), the histograms that cut (thresholded categories, code grids)
-are then sized so that a value held by 5 % of the rows clears its cut, the others keeping
+and public labels (clipped at 0) are then sized so that a value held by 5 % of the rows
+clears its cut, the others keeping
 their noise, and the release spends up to ``weights.MAX_SHARE`` of epsilon instead of
 ``share`` (small tables only: on 7,000 rows ``share`` already does it). The sizing reads
 only the released count and public plans; the result is again one weighted Gaussian, and

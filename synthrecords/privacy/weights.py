@@ -104,8 +104,9 @@ def describe(plans: list[Plan], weights: list[float]) -> str:
 # small table a thresholded column's noise can still make a common value fail its threshold
 # (1,055 rows, 12 columns, epsilon 1: threshold 138, so a 6.9 % "yes" of 73 rows was lost and
 # the column came out constant). Where the released row count says so, the histograms that
-# cut (thresholded categories, integer-code grids) get the noise std at which a value held by
-# ``KEEP_SHARE`` of the rows clears its cut by ``KEEP_Z`` std, the rest keep theirs, and the
+# cut (thresholded categories, integer-code grids) and public labels (``PUBLIC_Z``) get the noise
+# std at which a value held by ``KEEP_SHARE`` of the rows clears its cut by ``KEEP_Z`` std, the
+# rest (numeric grids) keep theirs, and the
 # release spends more: at most ``MAX_SHARE`` of epsilon. The sizing reads only the released
 # row count and the plans (public), so it is post-processing; the stds it returns are one
 # weighted Gaussian again (``as_weights``) and the ledger entry states what was spent.
@@ -167,4 +168,3 @@ def as_weights(stds: list[float]) -> tuple[float, list[float]]:
     low = min(stds)
     weights = [low / s for s in stds]
     return low / sensitivity(weights), weights
-
