@@ -313,3 +313,38 @@ def test_without_epsilon_it_fits_exact_marginals_and_records_nothing():
     assert synth.ledger_.entries == [] and synth.ledger_.guarantee == "none"
     out = synth.sample(500, seed=1)
     assert ((out["segment"] == "retail") == (out["plan"] == "basic")).mean() > 0.85
+
+
+def test_a_narrow_tables_target_triples_wait_until_the_rare_class_is_readable_per_cell():
+    from synthrecords.models.aim import _readable
+
+    # target t: 3 % of 8,000 rows = 240; (t, a, b) has 2 x 32 = 64 cells a class: 3.75 rows a cell
+    joint = np.einsum("t,a,b->tab", [0.97, 0.03], [0.7, 0.3], np.full(32, 1 / 32))
+    model = CliqueModel({"t": 2, "a": 2, "b": 32}, [("t", "a", "b")], [joint], [])
+    pool = {("t", "a"): 3.0, ("t", "b"): 3.0, ("a", "b"): 2.0, ("t", "a", "b"): 6.0}
+    sizes = {"t": 2, "a": 2, "b": 32}
+    everything = lambda cl: True
+    assert set(_readable(pool, "t", model, 8000.0, sizes, 9.6, everything)) == {("t", "a"), ("t", "b"), ("a", "b")}
+    assert set(_readable(pool, "t", model, 8000.0, sizes, 3.0, everything)) == set(pool)  # readable at lower noise
+    only_triple = lambda cl: len(cl) == 3  # the size cap refuses the rest: never an empty pool
+    assert set(_readable(pool, "t", model, 8000.0, sizes, 9.6, only_triple)) == set(pool)
+
+
+def test_a_narrow_rare_target_fit_measures_the_pair_that_predicts_it():
+    from synthrecords.models.aim import fit_aim
+
+    rng = np.random.default_rng(21)
+    n = 8000
+    c = rng.integers(0, 32, n)  # the target follows c alone, in its top bins (ISLR Default's balance)
+    t = (rng.random(n) < np.where(c >= 28, 0.25, 0.005)).astype(int)
+    a = rng.integers(0, 2, n)
+    b = np.clip(a * 16 + rng.integers(0, 16, n), 0, 31)  # a strong pair that is not the target's
+    slots, sizes = {"t": t, "a": a, "b": b, "c": c}, {"t": 2, "a": 2, "b": 32, "c": 32}
+    for seed in range(3):
+        ledger = PrivacyLedger(epsilon=3.0, delta=1e-5)
+        ledger.start_fit()
+        result = fit_aim(slots, sizes, ledger, target="t", prior=[], rng=np.random.default_rng(seed))
+        assert any({"t", "c"} <= set(cl) for cl in result.measured), result.measured
+        pair = result.model.marginal(("t", "c"))  # the model keeps the target's dependence on c
+        rate = pair[1] / pair.sum(0)
+        assert rate[28:].mean() > 5 * rate[:28].mean(), rate
