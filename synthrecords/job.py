@@ -128,8 +128,8 @@ def _schema_read(synth: Synthesizer) -> str:
                        "integer target; text: dates when 99 % of the first 500 values parse in one format)")),
             (integer, "whether every value is an integer, and the decimals (up to 6) of those that are not"),
             (dates, "the date format"),
-            (codes, ("for those read as numbers, whether they hold at most 20 distinct integers, all within -1..20 "
-                    "(then codes counted on that public grid)"))]
+            (codes, ("whether they hold at most 20 distinct integers (as numbers, or as text written as plain "
+                    "integers), all within -1..20 (then codes counted on that public grid)"))]
     out = [f"of {', '.join(names)}: {what}" for names, what in read if names]
     return "; ".join(out) if out else "nothing else: every modelled column's type and format was declared"
 

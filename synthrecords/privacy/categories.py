@@ -79,9 +79,10 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
                     "empty. Declare its categories public, raise epsilon or the domain share, or drop it", plan.name)
         nullable = True
     elif other > 0 and not emit and (plan.thresholded or plan.grid):
-        log.warning("column %r: %.0f%% of its rows hold values too rare to release, and its categories are not text, "
-                    "so no '*' stands for them; declare its categories public to keep them", plan.name,
-                    100 * other / (mass + other))
+        why = ("codes too rare to tell from the noise" if plan.grid else
+               "values too rare to release, and its categories are not text, so no '*' stands for them")
+        log.warning("column %r: %.0f%% of its rows hold %s; declare its categories public to keep them", plan.name,
+                    100 * other / (mass + other), why)
     freqs = np.array([m for _, m, *_ in entries], dtype=float)
     freqs = freqs / freqs.sum() if freqs.sum() > 0 else np.full(len(entries), 1 / max(len(entries), 1))
     return ColumnDomain(plan.name, plan.kind, categories=[native(k) for k, *_ in entries], nullable=nullable,

@@ -25,10 +25,11 @@ CODE_RUN_Z, CODE_ALONE_Z = 1.5, 3.5
 MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 
 
-def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
+def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str] | None:
     """Public integer keys of a categorical column: every integer in its declared bounds, or
     the public code grid when it holds few distinct integers, all on the grid (schema, like its
-    kind); None: its categories are read off the data (thresholded)."""
+    kind), as text when the column holds them as text; None: its categories are read off the
+    data (thresholded)."""
     if "lower" in public:
         lo, hi = public.get("lower"), public.get("upper")
         if not all(isinstance(b, (int, float)) and float(b).is_integer() for b in (lo, hi)) or not lo <= hi \
@@ -38,8 +39,19 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | None:
                                     "declare 'categories' instead, or the column numerical")
         return list(range(int(lo), int(hi) + 1))
     values = series.dropna()
-    if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series) or values.empty:
+    if pd.api.types.is_bool_dtype(series) or values.empty:
         return None
+    if not pd.api.types.is_numeric_dtype(series):
+        # Codes kept as text ("1", "2": a CSV read with every column as text, a survey export) are
+        # the same codes: the same grid, as text. Only canonical integers ("01", "1.0" are labels).
+        if not all(isinstance(v, str) for v in values):
+            return None
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.isna().any() or not np.all(np.mod(numbers, 1) == 0) \
+                or not (numbers.astype("int64").astype(str) == values).all():
+            return None
+        keys = code_keys(numbers.astype("int64"), public)
+        return None if keys is None else [str(k) for k in keys]
     numbers = values.to_numpy(dtype=float)
     # Only codes that sit on the grid: a few integers off it (years 2010-2014, terms 6-72) would
     # all land in "other" and the column would come out empty; they are read off the data instead.
