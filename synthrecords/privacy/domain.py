@@ -62,9 +62,10 @@ and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says 
 sits at each level).
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
-e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the public integer grid ``CODE_GRID``: no key is read off
-the data, so no threshold applies, only a cut against noise (``privacy.codes``); a wide
-table of such codes no longer loses them to a threshold.
+e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the
+public integer grid ``CODE_GRID``: no key is read off the data, so no threshold applies,
+only a cut against noise (``privacy.codes``); a wide table of such codes no longer loses
+them to a threshold.
 Declared integer bounds on a categorical column (``{"lower": 0, "upper": 9}``) make every
 integer in them a category.
 
