@@ -148,4 +148,3 @@ def test_the_readme_table_says_what_did_not_finish_and_the_spread_over_repeats()
     assert "| caravan (4,657 train rows x 86; TRTR AUC 0.760, AP 0.150) | synthrecords dpctgan | 1 | 0.883 ± 0.012 |" in text
     assert "| AIM (smartnoise-synth) | 1 | did not finish: over the 900 s limit (--timeout) |" in text
     assert "3 runs" in text and "abc1234" in text and "load average 3.0-3.0" in text
-

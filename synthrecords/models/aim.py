@@ -332,11 +332,11 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         if len(candidates) > rounds_planned:
             fresh = {cl: w for cl, w in candidates.items() if cl not in chosen}
             pool = fresh if any(fits(cl) for cl in fresh) else candidates
+        current = estimator.to_cliques()
         if not wide and target in names:
-            pool = _readable(pool, target, estimator.to_cliques(), total, sizes, sigma, fits)
+            pool = _readable(pool, target, current, total, sizes, sigma, fits)
         if not any(fits(cl) for cl in pool):
             break
-        current = estimator.to_cliques()
         scores = {cl: pool[cl] * (np.abs(answers[cl] - total * current.marginal(cl).ravel()).sum()
                                   - math.sqrt(2 / math.pi) * sigma * answers[cl].size * private)
                   for cl in pool}

@@ -47,8 +47,8 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
         if not all(isinstance(v, str) for v in values):
             return None
         numbers = pd.to_numeric(values, errors="coerce")
-        if numbers.isna().any() or not np.all(np.mod(numbers, 1) == 0) \
-                or not (numbers.astype("int64").astype(str) == values).all():
+        # written back, each must read as it was: "1.5", "01" and "1e3" do not
+        if numbers.isna().any() or not (numbers.astype("int64").astype(str) == values).all():
             return None
         keys = code_keys(numbers.astype("int64"), public)
         return None if keys is None else [str(k) for k in keys]

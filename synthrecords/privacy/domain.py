@@ -20,9 +20,9 @@ several noise std, to grids and public keys (``NOISE_COST`` more noise there); o
 table the threshold no longer grows with the number of numeric or code columns. Given the
 released row count (``rows``), the histograms that cut (thresholded categories, code grids)
 and public labels (clipped at 0) are then sized so that a value held by 5 % of the rows
-clears its cut, the others keeping
-their noise, and the release spends up to ``weights.MAX_SHARE`` of epsilon instead of
-``share`` (small tables only: on 7,000 rows ``share`` already does it). The sizing reads
+clears its cut, the others keeping their noise, and the release spends up to
+``weights.MAX_SHARE`` of epsilon instead of ``share`` (small tables only: on 7,000 rows
+``share`` already does it). The sizing reads
 only the released count and public plans; the result is again one weighted Gaussian, and
 its one ledger entry is calibrated at what it spends. Each released column records its
 noise std in ``histogram["noise_std"]``.

@@ -106,8 +106,7 @@ def describe(plans: list[Plan], weights: list[float]) -> str:
 # the column came out constant). Where the released row count says so, the histograms that
 # cut (thresholded categories, integer-code grids) and public labels (``PUBLIC_Z``) get the noise
 # std at which a value held by ``KEEP_SHARE`` of the rows clears its cut by ``KEEP_Z`` std, the
-# rest (numeric grids) keep theirs, and the
-# release spends more: at most ``MAX_SHARE`` of epsilon. The sizing reads only the released
+# rest (numeric grids) keep theirs, and the release spends more: at most ``MAX_SHARE`` of epsilon. The sizing reads only the released
 # row count and the plans (public), so it is post-processing; the stds it returns are one
 # weighted Gaussian again (``as_weights``) and the ledger entry states what was spent.
 KEEP_SHARE = 0.05  # a value held by this share of the rows ...
