@@ -123,6 +123,29 @@ def test_clique_model_samples_its_joint_and_conditions_exactly():
     assert 1 not in set(never["b"])
 
 
+def test_latent_other_keeps_the_columns_that_follow_it():
+    """b = 1 exactly where a holds rare values the domain did not release ("other", slot 1):
+    masking a's "other" conditioned every row on a's released value and b came out constant
+    (ISLR Caravan: ABROM after PBROM). Drawn inside the tree and replaced, b keeps its share
+    and a emits only what it may, here from its clique given b."""
+    sizes = {"a": 3, "b": 2}  # a: released value 0, "other" 1, null 2
+    joint = np.array([[0.90, 0.0], [0.0, 0.10], [0.0, 0.0]])
+    model = CliqueModel(sizes, [("a", "b")], [joint], [])
+    allowed = {"a": np.array([True, False, False])}
+    masked = model.sample(20_000, np.random.default_rng(0), allowed=allowed)
+    assert masked["b"].mean() < 0.01  # the collapse, as before
+    drawn = model.sample(20_000, np.random.default_rng(0), allowed=allowed, latent={"a": np.array([False, True, False])})
+    assert set(drawn["a"]) == {0}
+    assert abs(drawn["b"].mean() - 0.10) < 0.01
+    # in a tree: a's latent slot is what the clique below reads, its stand-in what is emitted
+    chain = CliqueModel({"a": 3, "b": 2, "c": 2}, [("a", "b"), ("b", "c")],
+                        [joint, np.array([[0.85, 0.05], [0.0, 0.10]])], [(0, 1)])
+    drawn = chain.sample(20_000, np.random.default_rng(1), fixed={"c": 1}, allowed=allowed,
+                         latent={"a": np.array([False, True, False])})
+    assert set(drawn["a"]) == {0} and set(drawn["c"]) == {1}
+    assert abs(drawn["b"].mean() - 0.10 / 0.15) < 0.02
+
+
 def test_workload_holds_every_pair_and_the_targets_triples_once():
     cliques = workload(["x", "y", "z", "t"], "t")
     assert ("x", "y") in cliques and ("y", "x") not in cliques

@@ -29,6 +29,19 @@ def allowed_slots(codec: TableCodec) -> dict[str, np.ndarray]:
     return {c.name: c.emittable for c in codec.columns}
 
 
+def latent_slots(codec: TableCodec) -> dict[str, np.ndarray]:
+    """The slots that hold real rows but are never emitted: a categorical column's "other"
+    (values the domain did not release). The model draws them and replaces them
+    (``cliques.CliqueModel.sample``), so the columns that follow them keep their shares."""
+    out = {}
+    for c in codec.columns:
+        if not c.ranged:
+            mask = np.zeros(c.size, dtype=bool)
+            mask[c.size - 2] = True
+            out[c.name] = mask
+    return out
+
+
 def to_slots(codec: TableCodec, data: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each column's slot index per row (reads real values: only inside a measurement)."""
     out = {c.name: np.empty(len(data), dtype=np.int64) for c in codec.columns}
