@@ -124,10 +124,11 @@ def test_public_bounds_of_a_heavy_tailed_column_keep_its_bulk_resolved():
     public = {"assets": {"lower": 0, "upper": 300_000}}
     col = release_domain(data, ledger(1.0, 3000), public=public, noise_seed=0)["assets"]
     edges, counts = np.asarray(col.histogram["edges"]), np.asarray(col.histogram["counts"])
-    assert edges[0] == 0 and edges[-1] == 300_000 and (col.lower, col.upper) == (0, 300_000)
+    # whole numbers: the edges sit halfway between them
+    assert edges[0] == -0.5 and edges[-1] == 300_000.5 and (col.lower, col.upper) == (0, 300_000)
     assert ((edges > 0) & (edges < 5_000)).sum() >= 5
     released = counts[edges[1:] <= 1_000].sum() / counts.sum()  # share under 1,000, as released
-    assert 1_000 in edges and released == pytest.approx((data.assets < 1_000).mean(), abs=0.05)
+    assert 999.5 in edges and released == pytest.approx((data.assets < 1_000).mean(), abs=0.05)
 
 
 def test_without_dp_a_heavy_tailed_column_gets_exact_quantile_bins_not_ten_equal_ones():
@@ -147,7 +148,8 @@ def test_without_dp_a_heavy_tailed_column_gets_exact_quantile_bins_not_ten_equal
     assert top_share(before) > 0.8 and top_share(after) < 0.2  # 10 equal bins vs quantiles
     hist = binned["assets"].histogram
     assert sum(hist["counts"]) == 2700 and hist["null_share"] == pytest.approx(0.1)
-    assert hist["edges"][0] == binned["assets"].lower and hist["edges"][-1] == binned["assets"].upper
+    # whole numbers: the outer edges sit half a unit outside the bounds
+    assert hist["edges"][0] == binned["assets"].lower - 0.5 and hist["edges"][-1] == binned["assets"].upper + 0.5
     joined = binned["joined"].histogram["edges"]  # dates: days, the last day inside
     assert len(joined) > 11 and binned["city"] == data_domain(data)["city"]
 
@@ -222,7 +224,7 @@ def test_a_spike_of_zeros_keeps_its_own_narrow_encoder_bin():
     col = release_domain(pd.DataFrame({"debt": debt}), ledger(1.0, 3000), noise_seed=0)["debt"]
     edges = np.asarray(col.histogram["edges"])
     first = np.diff(edges)[0]
-    assert col.lower == 0 and first < 0.01  # decoded zeros stay (rounded) zeros
+    assert col.lower == 0 and edges[0] == -0.5 and first == 1  # [-0.5, 0.5): decoded and rounded, zeros
     assert col.histogram["counts"][0] / sum(col.histogram["counts"]) == pytest.approx(0.7, abs=0.05)
 
 
@@ -293,3 +295,23 @@ def test_declared_integer_bounds_of_a_categorical_column_must_be_integers():
     data = pd.DataFrame({"score": [1, 2, 3] * 10})
     with pytest.raises(SynthRecordsError, match="'score': lower 0.5 and upper 5 must be integers"):
         release_domain(data, ledger(1.0, 30), kinds={"score": "categorical"}, public={"score": {"lower": 0.5, "upper": 5}})
+
+
+def test_a_column_of_whole_numbers_is_cut_between_them_so_its_released_shares_are_its_own():
+    """ISLR Caravan's MOSTYPE (1-41, 14 % of rows at 33): cut inside a grid bin as if its
+    values were spread evenly, the bin holding 33 was released with an eighth of that grid
+    bin's mass, and the released shares were 0.2-0.3 (total variation) from the rows they
+    describe. Cut between whole numbers, each bin's share is what its whole numbers hold."""
+    from synthrecords.models.slots import to_slots
+
+    rng = np.random.default_rng(0)
+    n = 5000
+    kind = np.where(rng.random(n) < 0.15, 33, rng.integers(1, 42, n))
+    data = pd.DataFrame({"kind": kind})
+    col = release_domain(data, ledger(3.0, n), public={"kind": {"lower": 1, "upper": 41}}, noise_seed=0)["kind"]
+    edges = np.asarray(col.histogram["edges"])
+    assert np.all(np.mod(edges, 1) == 0.5)
+    codec = TableCodec.from_domain(Domain({"kind": col}))
+    column = codec.columns[0]
+    real = np.bincount(to_slots(codec, data)["kind"], minlength=column.size) / n
+    assert 0.5 * np.abs(real - column.marginal()).sum() < 0.05

@@ -58,7 +58,8 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
         lo, hi = edges[span[0]], edges[span[1]]
     # Bins under one noise std are taken as empty: across the many empty bins of a wide
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
-    enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi)
+    enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi,
+                                  integer=plan.kind == "numerical" and bool(plan.integer))
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                      "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma)}
     if "lower" in plan.public:  # public bounds were set above, as given
@@ -97,10 +98,43 @@ def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[int
     return None if hi < 0 else (lo, hi)
 
 
-def encoder_histogram(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """The encoder's bins within [lo, hi] and the mass of each, from counts on a finer grid."""
+def encoder_histogram(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float,
+                      integer: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The encoder's bins within [lo, hi] and the mass of each, from counts on a finer grid.
+
+    A column of whole numbers gets its cuts between whole numbers, and a bin's mass is split
+    by how many whole numbers fall on each side (``whole_numbers``). Cut inside a grid bin
+    as if its values were spread evenly, a bin (32.98, 33.5] of ISLR Caravan's MOSTYPE was
+    given an eighth of its grid bin's mass while it held all of the 14 % of rows at 33: the
+    released one-way shares were 0.32 (total variation) from the rows they described."""
+    if integer:
+        whole = whole_numbers(edges, counts, lo, hi)
+        if whole is not None:
+            edges, counts, lo, hi = whole
     enc = encoder_edges(edges, counts, lo, hi)
+    if integer and whole is not None:  # between two whole numbers: each bin decodes, rounded, to its own
+        enc = np.unique(np.clip(np.round(enc - 0.5) + 0.5, lo, hi))
     return enc, np.diff(np.interp(enc, edges, np.concatenate([[0.0], np.cumsum(counts)])))
+
+
+def whole_numbers(edges: np.ndarray, counts: np.ndarray, lo: float,
+                  hi: float) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """The grid as whole numbers see it: each edge moved to the half below the first whole
+    number at or above it (the last edge, which closes its bin, to the half above the last
+    whole number at or below it), and the bins that hold no whole number dropped (only noise
+    is in them). Post-processing of public edges and noisy counts. None: no whole number in
+    [lo, hi]."""
+    def below(x: np.ndarray) -> np.ndarray:
+        return np.ceil(np.asarray(x, dtype=float) - 1e-9) - 0.5
+
+    half = below(edges)
+    half[-1] = math.floor(edges[-1] + 1e-9) + 0.5
+    lo_h = float(below([lo])[0])
+    hi_h = math.floor(hi + 1e-9) + 0.5 if hi >= edges[-1] else float(below([hi])[0])
+    if not hi_h > lo_h:
+        return None
+    wide = np.diff(half) > 0
+    return np.unique(half), np.asarray(counts, dtype=float)[wide], lo_h, hi_h
 
 
 def encoder_edges(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -155,7 +189,8 @@ def exact_bins(data: pd.DataFrame, domain: Domain) -> Domain:
             continue
         grid = grid_within(lo, hi, numeric_grid() if col.kind == "numerical" else date_grid())
         bins = np.clip(np.searchsorted(grid, x.to_numpy(dtype=float), side="right") - 1, 0, len(grid) - 2)
-        enc, mass = encoder_histogram(grid, np.bincount(bins, minlength=len(grid) - 1).astype(float), lo, hi)
+        enc, mass = encoder_histogram(grid, np.bincount(bins, minlength=len(grid) - 1).astype(float), lo, hi,
+                                      integer=col.kind == "numerical" and bool(col.integer))
         nulls = int(data[col.name].isna().sum())
         columns[col.name] = replace(col, histogram={"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                                                     "null_share": nulls / len(data) if len(data) else 0.0})
