@@ -79,8 +79,13 @@ MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
 MAX_ROUNDS = 48
 # Rounds a column the annealing leaves room for: a tree over the columns needs one pair each
 # (gss_wages at epsilon 3 annealed twice in 3 rounds, measured 5 of 55 pairs, none of the
-# target's: TSTR 0.53 against MST's 0.62)
+# target's: TSTR 0.53 against MST's 0.62). Where the rounds cannot visit every pair (11+
+# columns) three a column: with one, gss_wages at epsilon 3 still stopped after 12 rounds
+# (quality 0.946, TSTR 0.76, behind AIM's 0.779); with three, 0.961 and 0.84 over 3 fits, and
+# HealthInsurance's TSTR 0.70 -> 0.74. A narrow table keeps one: ISLR Default (4 columns) at
+# epsilon 1 fell from TSTR 0.91 to 0.85 over 5 fits with three.
 MIN_ROUNDS_PER_COLUMN = 1
+WIDE_MIN_ROUNDS_PER_COLUMN = 3
 # ... only once the halved noise std is under this share of the rows: where noise is still large
 # (credit_card, 1,055 rows at epsilon 1: std 19) AIM's annealing buys the precision the target's
 # pairs need (a floor there cost TSTR 0.98 -> 0.38-0.56); on 8,000 rows at epsilon 3 (std 2.9)
@@ -239,10 +244,6 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         raise SynthRecordsError("marginals: the domain release used the whole epsilon; raise epsilon or lower the "
                                 "domain share")
     rounds_planned = max(1, min(16 * len(names), max_rounds))
-    # Annealing (halving the noise) takes 4x the budget per round; once the halved noise is
-    # under FLOOR_NOISE of the rows it stops where what is left could no longer pay
-    # ``MIN_ROUNDS_PER_COLUMN`` rounds a column at the halved noise.
-    min_rounds = min(rounds_planned, MIN_ROUNDS_PER_COLUMN * len(names))
     estimator = _Estimator(sizes)
     n_rows = len(next(iter(slots.values()))) if slots else 0
 
@@ -281,6 +282,10 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # Only where the rounds cannot visit every pair (11+ columns): on ISLR Default (4 columns)
     # measuring them up front cost TSTR 0.93 -> 0.85, on customers (15) it raised 0.45-0.53 -> 0.68-0.72
     wide = sum(len(cl) == 2 for cl in candidates) > rounds_planned
+    # Annealing (halving the noise) takes 4x the budget per round; once the halved noise is
+    # under FLOOR_NOISE of the rows it stops where what is left could no longer pay
+    # ``MIN_ROUNDS_PER_COLUMN`` rounds a column (``WIDE_...`` on a wide table) at the halved noise.
+    min_rounds = min(rounds_planned, (WIDE_MIN_ROUNDS_PER_COLUMN if wide else MIN_ROUNDS_PER_COLUMN) * len(names))
     coarse = (coarse or {}) if wide else {}  # narrow tables keep fine cells (the rounds visit every pair)
     if pairs and wide:
         rho_t = target_share * (rho - used)
