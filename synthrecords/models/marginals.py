@@ -96,6 +96,10 @@ class MarginalsEngine:
                              coarse=bin_groups(codec))
         self.codec_ = codec
         self.model_ = result.model
+        # "other" is drawn inside the model only where the release says real rows hold values it
+        # did not release; elsewhere the model's "other" cells hold noise alone, and rows drawn
+        # through them would follow noise (ISLR Default told the target: TSTR 0.92 -> 0.81-0.89)
+        self.latent_ = sorted(c.name for c in domain if _unreleased_share(c.granularity) > 0)
         self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
                          "noisy_rows": result.total}
         log.info("marginals: %d rounds in %.1f s, %d cliques", result.rounds, result.seconds, len(result.model.cliques))
@@ -111,7 +115,7 @@ class MarginalsEngine:
         for column, value in (conditions or {}).items():
             released = self.codec_.match(column, value)  # refuses unknown columns, ranges, unreleased values
             fixed[column] = next(c for c in self.codec_.columns if c.name == column).categories.index(released)
-        allowed, latent = allowed_slots(self.codec_), latent_slots(self.codec_)
+        allowed, latent = allowed_slots(self.codec_), latent_slots(self.codec_, self.latent_)
         if self.target is None or fixed:
             return from_slots(self.codec_, self.model_.sample(n, rng, fixed=fixed, allowed=allowed, latent=latent),
                               rng)
@@ -135,7 +139,7 @@ class MarginalsEngine:
     # -- persistence: JSON + safetensors ------------------------------------------------
     def save(self, folder: Path) -> None:
         spec = {"engine": self.name, "params": self._params(), "codec": self.codec_.to_dict(),
-                "model": self.model_.spec(), "privacy": self.privacy_}
+                "model": self.model_.spec(), "privacy": self.privacy_, "latent": self.latent_}
         (folder / "engine.json").write_text(json.dumps(_jsonable(spec)))
         save_state({"tables": list(self.model_.tables)}, folder, "marginals_state")
 
@@ -154,6 +158,11 @@ class MarginalsEngine:
             raise SynthRecordsError(f"{folder}: the marginals model's columns differ from its codec's; the folder was "
                                     "altered; fit the model again")
         engine.privacy_ = spec.get("privacy", {})
+        latent = spec.get("latent", [])  # folders saved before it: "other" masked, as they were sampled
+        if not isinstance(latent, list) or not set(latent) <= set(engine.model_.sizes):
+            raise SynthRecordsError(f"{folder}: the marginals model names unknown columns; the folder was altered; "
+                                    "fit the model again")
+        engine.latent_ = [str(c) for c in latent]
         return engine
 
 
@@ -195,10 +204,15 @@ def _kept_share(granularity: list[dict[str, Any]] | None, null_share: float) -> 
     measuring the released slots as if they held every row told the model "other" was empty
     while the pairs it measured held it (ISLR Caravan at epsilon 1: 13 % of MSKC's rows hold
     codes the grid did not release). Post-processing of the released shares."""
-    other = next((g for g in granularity or [] if g.get("level") == "other" and not g.get("emitted")), None)
-    share = float(other["share"]) if other else 0.0
+    share = _unreleased_share(granularity)
     if not 0 < share < 1 or null_share >= 1:
         return 1.0
     # released mass M, nulls N = M s / (1 - s), other O = M o / (1 - o): (M + N) / (M + N + O)
     kept = 1 / (1 - null_share)
     return kept / (kept + share / (1 - share))
+
+
+def _unreleased_share(granularity: list[dict[str, Any]] | None) -> float:
+    """Share of a column's non-null rows the release did not release and does not emit ("other")."""
+    other = next((g for g in granularity or [] if g.get("level") == "other" and not g.get("emitted")), None)
+    return float(other["share"]) if other else 0.0

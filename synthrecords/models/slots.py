@@ -11,6 +11,8 @@ clipped to the domain's bounds, rounded to its integers, decimals and whole days
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -29,13 +31,14 @@ def allowed_slots(codec: TableCodec) -> dict[str, np.ndarray]:
     return {c.name: c.emittable for c in codec.columns}
 
 
-def latent_slots(codec: TableCodec) -> dict[str, np.ndarray]:
-    """The slots that hold real rows but are never emitted: a categorical column's "other"
-    (values the domain did not release). The model draws them and replaces them
-    (``cliques.CliqueModel.sample``), so the columns that follow them keep their shares."""
+def latent_slots(codec: TableCodec, columns: Collection[str]) -> dict[str, np.ndarray]:
+    """The slots that hold real rows but are never emitted: the "other" of each of ``columns``
+    (categorical columns with values the domain did not release). The model draws them and
+    replaces them (``cliques.CliqueModel.sample``), so the columns that follow them keep
+    their shares."""
     out = {}
     for c in codec.columns:
-        if not c.ranged:
+        if not c.ranged and c.name in columns:
             mask = np.zeros(c.size, dtype=bool)
             mask[c.size - 2] = True
             out[c.name] = mask
