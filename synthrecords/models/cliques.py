@@ -163,9 +163,8 @@ class CliqueModel:
         return out
 
     def _sample_node(self, node: int, up: int, n: int, rng: np.random.Generator, masks: dict[str, np.ndarray],
-                     out: dict[str, np.ndarray], hidden: dict[str, np.ndarray] | None = None,
-                     emit: dict[str, np.ndarray] | None = None,
-                     stand_ins: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+                     out: dict[str, np.ndarray], hidden: dict[str, np.ndarray], emit: dict[str, np.ndarray],
+                     stand_ins: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         cl = self.cliques[node]
         table = self.tables[node].copy()
         for axis, a in enumerate(cl):
@@ -198,7 +197,7 @@ class CliqueModel:
         for a, values in zip(new, np.unravel_index(drawn, [self.sizes[a] for a in new])):
             out[a] = values.astype(np.int64)
         for a in new:
-            if a in (hidden or {}) and hidden[a].any():
+            if a in hidden and hidden[a].any():
                 rows = np.flatnonzero(hidden[a][out[a]])
                 if rows.size:
                     stand_ins[a] = (rows, _stand_in(table, given + new, a, rows, out, emit[a], self.sizes, rng))

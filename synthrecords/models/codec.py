@@ -65,6 +65,11 @@ class ColumnCodec:
     def null_slot(self) -> int:
         return self.size - 1
 
+    @property
+    def other_slot(self) -> int:
+        """A categorical column's slot for values the domain did not release (ranged: none)."""
+        return self.size - 2
+
     def marginal(self) -> np.ndarray:
         """Released distribution over the one-hot slots ("other" gets nothing)."""
         out = np.zeros(self.size)
@@ -79,7 +84,7 @@ class ColumnCodec:
         """Which one-hot slots sampling may emit: never "other", null only when nullable."""
         ok = np.ones(self.size, dtype=bool)
         if not self.ranged:
-            ok[self.size - 2] = False
+            ok[self.other_slot] = False
         ok[self.null_slot] = self.nullable
         if not ok.any():  # nothing released and not nullable: emit null rather than invent
             ok[self.null_slot] = True

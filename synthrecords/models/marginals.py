@@ -159,10 +159,10 @@ class MarginalsEngine:
                                     "altered; fit the model again")
         engine.privacy_ = spec.get("privacy", {})
         latent = spec.get("latent", [])  # folders saved before it: "other" masked, as they were sampled
-        if not isinstance(latent, list) or not set(latent) <= set(engine.model_.sizes):
+        if not isinstance(latent, list) or not all(isinstance(c, str) and c in engine.model_.sizes for c in latent):
             raise SynthRecordsError(f"{folder}: the marginals model names unknown columns; the folder was altered; "
                                     "fit the model again")
-        engine.latent_ = [str(c) for c in latent]
+        engine.latent_ = latent
         return engine
 
 

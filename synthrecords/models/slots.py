@@ -40,7 +40,7 @@ def latent_slots(codec: TableCodec, columns: Collection[str]) -> dict[str, np.nd
     for c in codec.columns:
         if not c.ranged and c.name in columns:
             mask = np.zeros(c.size, dtype=bool)
-            mask[c.size - 2] = True
+            mask[c.other_slot] = True
             out[c.name] = mask
     return out
 

@@ -107,12 +107,11 @@ def encoder_histogram(edges: np.ndarray, counts: np.ndarray, lo: float, hi: floa
     as if its values were spread evenly, a bin (32.98, 33.5] of ISLR Caravan's MOSTYPE was
     given an eighth of its grid bin's mass while it held all of the 14 % of rows at 33: the
     released one-way shares were 0.32 (total variation) from the rows they described."""
-    if integer:
-        whole = whole_numbers(edges, counts, lo, hi)
-        if whole is not None:
-            edges, counts, lo, hi = whole
+    whole = whole_numbers(edges, counts, lo, hi) if integer else None
+    if whole is not None:
+        edges, counts, lo, hi = whole
     enc = encoder_edges(edges, counts, lo, hi)
-    if integer and whole is not None:  # between two whole numbers: each bin decodes, rounded, to its own
+    if whole is not None:  # between two whole numbers: each bin decodes, rounded, to its own
         enc = np.unique(np.clip(np.round(enc - 0.5) + 0.5, lo, hi))
     return enc, np.diff(np.interp(enc, edges, np.concatenate([[0.0], np.cumsum(counts)])))
 
