@@ -16,7 +16,7 @@ from synthrecords import Synthesizer
 from synthrecords.pii.policy import ProtectionPolicy
 from synthrecords.privacy import domain as dp_domain
 from synthrecords.privacy import weights as weighting
-from synthrecords.privacy.codes import CODE_RUN_Z
+from synthrecords.privacy.codes import CODE_FILL_Z
 from synthrecords.privacy.domain import THRESHOLD_DELTA_SHARE, release_domain
 from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.privacy.rowcount import RowCount, default_delta
@@ -60,7 +60,7 @@ def test_the_thresholded_and_code_histograms_are_sized_to_keep_a_five_percent_va
         assert math.ceil(1 + sigma * z_tau) + weighting.KEEP_Z * sigma <= keep
     for name in ("dependents", "flag"):  # integer codes: the run's bar
         sigma = released[name].histogram["noise_std"]
-        assert (CODE_RUN_Z + weighting.KEEP_Z) * sigma <= keep + 1e-9
+        assert (CODE_FILL_Z + weighting.KEEP_Z) * sigma <= keep + 1e-9
     # public labels are never cut, but clipped at 0: a 5 % label stays above 0 by PUBLIC_Z + KEEP_Z std
     assert (weighting.PUBLIC_Z + weighting.KEEP_Z) * released["card"].histogram["noise_std"] <= keep + 1e-9
     assert "thresholded" in entry.detail

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..domain import ColumnDomain
 from . import hierarchy as hier
-from .codes import code_support
+from .codes import code_support, missing_codes
 from .nulls import NULLABLE_Z, null_share
 from .plan import Plan
 from .rowcount import RowCount
@@ -48,18 +48,22 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     plan, keys, noisy, sigma, tau = measured
     counts = noisy[: len(keys)]
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
-        kept = code_support(counts, sigma, grow=not plan.anchored)
+        kept = code_support(counts, sigma)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
-    entries = [(keys[i], max(float(counts[i]), 0.0), None, keys[i]) for i in kept]
+    masses = {i: max(float(counts[i]), 0.0) for i in kept}
+    nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
+    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
+    if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)
+        masses |= missing_codes(counts, sigma, kept, rows.rows - nulls - sum(masses.values()),
+                                rows.std ** 2 + sigma ** 2 * (len(kept) + nullable))
+    entries = [(keys[i], masses[i], None, keys[i]) for i in sorted(masses)]
     # Level by level, each at its own noise: read-off keys must clear the level's threshold,
     # a lookup's public parents only its noise.
     width = hier.walk_up(entries, [(m.plan.level, m.keys, m.noisy,
                                     m.tau if m.plan.thresholded else NULLABLE_Z * m.sigma) for m in levels])
-    nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
     mass = sum(m for _, m, *_ in entries)
-    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
     # Values outside the released keys: the released row count minus what was released (a
     # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
     derived = plan.thresholded or plan.grid

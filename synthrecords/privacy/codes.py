@@ -9,6 +9,7 @@ categorical column make every integer between them a key, all of them released.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,10 @@ from ..errors import SynthRecordsError
 
 MAX_CODES = 20  # a categorical column of at most this many distinct integers is a code
 CODE_GRID = list(range(-1, 21))  # the public keys of integer codes; the rest is "other"
-# Codes are mostly runs of adjacent integers (0-9, 1-5): a code clearing CODE_ALONE_Z std is
-# released with the adjacent codes that clear CODE_RUN_Z std (an empty code: 7 % per edge, a
-# 5 % code at epsilon 1 on 6,000 rows and 86 columns, about 2.8 std: 90 %).
-CODE_RUN_Z, CODE_ALONE_Z = 1.5, 3.5
+# A code clearing CODE_ALONE_Z std is released on its own count (an empty code passes 2e-4 of the
+# time); a code beside a released one is released where its count and the rows the release
+# misses agree on it by CODE_FILL_Z std of their joint estimate (``missing_codes``).
+CODE_ALONE_Z, CODE_FILL_Z = 3.5, 1.5
 MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 
 
@@ -61,17 +62,46 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
     return None
 
 
-def code_support(counts: np.ndarray, sigma: float, grow: bool = True) -> list[int]:
-    """Keys of an integer-code grid to release (post-processing of public keys): every code
-    clearing CODE_ALONE_Z sigma alone, grown (``grow``) over adjacent codes that clear
-    CODE_RUN_Z sigma. A 5 % code next to a common one survives where a per-key cut at 3 std
-    would drop it, and empty codes far from the data stay out. Without growth (a target: an
-    invented class is worse than a refusal) an empty code passes with probability 2e-4."""
-    kept = set(np.flatnonzero(counts > CODE_ALONE_Z * sigma).tolist())
-    for anchor in sorted(kept) if grow else ():
-        for step in (-1, 1):
-            i = anchor + step
-            while 0 <= i < len(counts) and counts[i] > CODE_RUN_Z * sigma:
-                kept.add(i)
-                i += step
-    return sorted(kept)
+def code_support(counts: np.ndarray, sigma: float) -> list[int]:
+    """Keys of an integer-code grid whose noisy count clears ``CODE_ALONE_Z`` sigma alone
+    (post-processing of public keys): an empty code passes with probability 2e-4, so a
+    target's class set is never invented."""
+    return np.flatnonzero(counts > CODE_ALONE_Z * sigma).tolist()
+
+
+def missing_codes(counts: np.ndarray, sigma: float, kept: list[int], residual: float,
+                  variance: float) -> dict[int, float]:
+    """Unreleased codes beside released ones that hold the rows the released count says are
+    missing: ``{index: mass}`` (post-processing of noisy counts).
+
+    ``residual`` is the released row count minus the released masses (nulls included) and
+    ``variance`` its noise variance. If a neighbour code holds the missing rows, its noisy count
+    and the residual measure the same mass independently; their inverse-variance mean has a
+    smaller std than either, so a 5 % code the per-code cut dropped comes back where the two
+    agree. Codes are mostly runs of adjacent integers (0-9 answers, 1-5 scores), so the
+    neighbours of released codes are where cut ones sit. One code at a time, the highest count
+    first, while its mean clears ``CODE_FILL_Z`` of that std.
+
+    Simulated at the std sized for a wide table (epsilon 1, 86 columns, 4,657 rows: 93 per code,
+    54 on the row count), against growing runs over neighbours whose own count clears 1.5 std:
+    a 0/1 column whose 5 % ones are cut (it comes out constant) 16 % -> 7 % of releases, at
+    6 % 7 % -> 2 %; a 0-9 column loses a code of >= 5 % 21 % -> 9 % of the time; empty codes
+    released beside a complete release 0.13 -> 0.12 a column; 1-way total variation 0.022 ->
+    0.017 (0/1) and 0.096 -> 0.084 (0-9).
+    """
+    kept, found = set(kept), {}
+    while kept and residual > 0:
+        edges = {j for i in kept for j in (i - 1, i + 1) if 0 <= j < len(counts) and j not in kept}
+        if not edges:
+            break
+        best = max(edges, key=lambda j: counts[j])
+        # weights of the code's count and of the residual in their inverse-variance mean
+        a = variance / (variance + sigma ** 2)
+        mass = a * float(counts[best]) + (1 - a) * residual
+        if mass <= CODE_FILL_Z * math.sqrt(a * sigma ** 2):  # the mean's std: sqrt(1 / (1/s^2 + 1/v))
+            break
+        kept.add(best)
+        found[best] = mass
+        # what is left: a (residual - count), whose variance is a^2 (v + s^2)
+        residual, variance = residual - mass, a ** 2 * (variance + sigma ** 2)
+    return found

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from statistics import NormalDist
 
 from .categories import category_threshold
-from .codes import CODE_ALONE_Z, CODE_RUN_Z
+from .codes import CODE_ALONE_Z, CODE_FILL_Z
 from .plan import Plan
 
 # How much more noise the histograms that are not thresholded accept than with equal
@@ -133,8 +133,9 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     for p in plans:
         if p.thresholded:  # tau = ceil(1 + sigma z_tau) <= 2 + sigma z_tau
             out.append(max(keep - 2, 0.0) / (z_tau + KEEP_Z))
-        elif p.grid:  # a target's codes stand alone; others grow over adjacent codes
-            out.append(keep / ((CODE_ALONE_Z if p.anchored else CODE_RUN_Z) + KEEP_Z))
+        elif p.grid:  # a target's codes stand alone; others are filled in beside them (the bar is
+            # CODE_FILL_Z of a joint std below sigma: sized on sigma, a margin to spare)
+            out.append(keep / ((CODE_ALONE_Z if p.anchored else CODE_FILL_Z) + KEEP_Z))
         elif p.kind in ("categorical", "boolean") and p.keys is not None:  # public labels: clipped at 0, never cut
             out.append(keep / (PUBLIC_Z + KEEP_Z))
         else:
