@@ -102,3 +102,16 @@ def test_a_wide_table_keeps_a_six_percent_code_in_nearly_every_release():
     lost = sum(release_domain(data, PrivacyLedger(1.0, 1e-5), noise_seed=seed,
                               rows=RowCount(n, ROW_STD))["ABROM"].categories == [0] for seed in range(40))
     assert lost <= 1
+
+
+def test_declared_bounds_on_codes_held_as_text_give_text_keys():
+    # integer keys matched none of "1".."5": 99 % of the rows went to "other" and the shares were noise
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"score": rng.choice(["1", "2", "3", "4", "5"], 3000, p=[0.1, 0.2, 0.4, 0.2, 0.1]),
+                         "x": rng.normal(size=3000)})
+    assert code_keys(data["score"], {"lower": 1, "upper": 5}) == ["1", "2", "3", "4", "5"]
+    column = release_domain(data, PrivacyLedger(3.0, 1e-5), public={"score": {"lower": 1, "upper": 5}})["score"]
+    assert column.categories == ["1", "2", "3", "4", "5"]
+    # noise std ~20 rows on 3,000: shares within 0.03 is > 4 std
+    np.testing.assert_allclose(column.frequencies, [0.1, 0.2, 0.4, 0.2, 0.1], atol=0.03)
+    assert code_keys(pd.Series([1, 2, 3]), {"lower": 1, "upper": 5}) == [1, 2, 3, 4, 5]

@@ -38,7 +38,9 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
             raise SynthRecordsError(f"public domain of categorical column {series.name!r}: lower {lo!r} and upper "
                                     f"{hi!r} must be integers, lower <= upper, at most {MAX_DECLARED_CODES} apart; "
                                     "declare 'categories' instead, or the column numerical")
-        return list(range(int(lo), int(hi) + 1))
+        keys = list(range(int(lo), int(hi) + 1))
+        # codes held as text ("1", "2") keep their text: integer keys would match none of them
+        return [str(k) for k in keys] if _as_text(series) else keys
     values = series.dropna()
     if pd.api.types.is_bool_dtype(series) or values.empty:
         return None
@@ -60,6 +62,11 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
             and CODE_GRID[0] <= numbers.min() and numbers.max() <= CODE_GRID[-1]:
         return list(CODE_GRID)
     return None
+
+
+def _as_text(series: pd.Series) -> bool:
+    values = series.dropna()
+    return not pd.api.types.is_numeric_dtype(series) and not values.empty and all(isinstance(v, str) for v in values)
 
 
 def code_support(counts: np.ndarray, sigma: float) -> list[int]:
