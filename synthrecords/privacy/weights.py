@@ -124,8 +124,9 @@ MAX_SHARE = 0.7
 
 def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     """Per plan, the noise std at which a value held by ``KEEP_SHARE`` of ``rows`` clears its
-    cut (a thresholded plan's ``tau``, a code grid's ``code_support`` bar, 0 for public labels
-    at ``PUBLIC_Z``) by ``KEEP_Z`` std; ``inf`` for numeric grids (a bin is never cut)."""
+    cut (a thresholded plan's ``tau``; a code grid's ``CODE_ALONE_Z`` for a target, else
+    ``CODE_FILL_Z`` beside released codes; 0 for public labels at ``PUBLIC_Z``) by ``KEEP_Z``
+    std; ``inf`` for numeric grids (a bin is never cut)."""
     k_s = sum(p.thresholded for p in plans)
     z_tau = -NormalDist().inv_cdf(delta_t / k_s) if k_s else 0.0
     keep = KEEP_SHARE * rows
