@@ -47,7 +47,7 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
     if not pd.api.types.is_numeric_dtype(series):
         # Codes kept as text ("1", "2": a CSV read with every column as text, a survey export) are
         # the same codes: the same grid, as text. Only canonical integers ("01", "1.0" are labels).
-        if not all(isinstance(v, str) for v in values):
+        if not _as_text(series):
             return None
         numbers = pd.to_numeric(values, errors="coerce")
         # written back, each must read as it was: "1.5", "01" and "1e3" do not
@@ -65,6 +65,7 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
 
 
 def _as_text(series: pd.Series) -> bool:
+    """Whether a column holds its values as text (every non-null one a str)."""
     values = series.dropna()
     return not pd.api.types.is_numeric_dtype(series) and not values.empty and all(isinstance(v, str) for v in values)
 
