@@ -62,6 +62,11 @@ class ColumnCodec:
         return (self.size - 1 if self.ranged else len(self.categories)) if self.cond_start >= 0 else 0
 
     @property
+    def value_slots(self) -> int:
+        """Slots that hold values: a ranged column's bins, a categorical one's released categories."""
+        return self.size - 1 if self.ranged else self.size - 2
+
+    @property
     def null_slot(self) -> int:
         return self.size - 1
 
@@ -73,7 +78,7 @@ class ColumnCodec:
     def marginal(self) -> np.ndarray:
         """Released distribution over the one-hot slots ("other" gets nothing)."""
         out = np.zeros(self.size)
-        n = self.size - 1 if self.ranged else self.size - 2
+        n = self.value_slots
         if n and self.frequencies:
             out[:n] = np.asarray(self.frequencies, dtype=float) * (1 - self.null_share)
         out[self.null_slot] += self.null_share if n else 1.0
@@ -143,7 +148,7 @@ class TableCodec:
     def observe_frequencies(self, encoded: np.ndarray) -> None:
         """Condition frequencies read off encoded real rows: only for training without DP."""
         for c in self.columns:
-            n = c.size - 1 if c.ranged else c.size - 2
+            n = c.value_slots
             counts = encoded[:, c.start:c.start + n].sum(axis=0)
             if counts.sum() > 0:
                 c.frequencies = [float(f) for f in counts / counts.sum()]

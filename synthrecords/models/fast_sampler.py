@@ -133,7 +133,7 @@ def decode(codec: TableCodec, raw: torch.Tensor, generator: torch.Generator) -> 
 def _column(c: ColumnCodec, slot: np.ndarray, offset: np.ndarray | None) -> pd.Series:
     if not c.ranged:
         return pd.Series(np.array(c.categories + [None, None], dtype=object)[slot], dtype=object)
-    bins = np.minimum(slot, max(c.size - 2, 0))
+    bins = np.minimum(slot, max(c.value_slots - 1, 0))  # null's slot -> the last bin (masked by null)
     return TableCodec._values(c, bins, offset.astype(float), slot == c.null_slot)
 
 

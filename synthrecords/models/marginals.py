@@ -183,7 +183,7 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
     unweighted = entry.noise_multiplier * math.sqrt(len(domain.names) + levels)
     out = []
     for c in codec.columns:
-        n = c.size - 1 if c.ranged else c.size - 2
+        n = c.value_slots
         if not n or not c.frequencies or len(c.frequencies) != n:
             continue
         # the released categories and null, as shares of all rows: the frequencies leave out the

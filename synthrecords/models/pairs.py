@@ -181,19 +181,19 @@ def _groups(c) -> np.ndarray:
     groups = np.zeros(c.size, dtype=int)
     freqs = np.asarray(c.frequencies or [], dtype=float)
     if c.ranged:
-        n = c.size - 1
+        n = c.value_slots
         if n:
             cdf = np.cumsum(freqs) - freqs / 2 if len(freqs) == n else (np.arange(n) + 0.5) / n
             groups[:n] = np.minimum((cdf * PAIR_GROUPS).astype(int), PAIR_GROUPS - 1)
             groups[:n] = np.unique(groups[:n], return_inverse=True)[1]
         groups[c.null_slot] = groups[:n].max() + 1 if n else 0
         return groups
-    n = c.size - 2
+    n = c.value_slots
     order = np.argsort(-freqs, kind="stable") if len(freqs) == n else np.arange(n)
     own = order[:PAIR_GROUPS - 1] if n > PAIR_GROUPS else order
     groups[:n] = len(own)  # the rest
     groups[own] = np.arange(len(own))
-    groups[n] = len(own)  # "other" goes with the rest
+    groups[c.other_slot] = len(own)  # "other" goes with the rest
     groups[c.null_slot] = len(own) + 1
     return groups
 
