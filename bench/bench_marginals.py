@@ -19,9 +19,23 @@ import json
 import os
 import statistics
 import time
+from dataclasses import dataclass
+
+import pandas as pd
 
 from bench.bench_peers import prepare
 from bench.common import RESULTS, quality, scores
+
+
+@dataclass(frozen=True)
+class Table:
+    """One bench table as every fit on it sees it: the split, the target, the public metadata."""
+    name: str
+    train: pd.DataFrame
+    test: pd.DataFrame
+    target: str
+    meta: dict
+    trtr_auc: float
 
 
 def run(method: str, epsilon: float, train, test, target: str, meta: dict, seed: int, told: bool = True) -> dict:
@@ -66,22 +80,22 @@ def main(argv: list[str] | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     for name in args.tables.split(","):
         train, test, target, meta_path = prepare(name, RESULTS / "marginals" / name, args.seed, args.max_rows, 0)
-        meta = json.loads(meta_path.read_text())
-        trtr = scores(train, test, train, target, args.seed)
+        table = Table(name, train, test, target, json.loads(meta_path.read_text()),
+                      scores(train, test, train, target, args.seed)[0])
         for eps in (float(e) for e in args.epsilons.split(",")):
             for method in args.methods.split(","):
                 for told in (True, False) if args.untold else (True,):
-                    rows = [_one(method, eps, train, test, target, meta, args.seed + r, told, name, trtr[0], out)
-                            for r in range(args.repeats)]
+                    rows = [_one(table, method, eps, args.seed + r, told, out) for r in range(args.repeats)]
                     if args.repeats > 1:
                         print(_summary(rows), flush=True)
 
 
-def _one(method, eps, train, test, target, meta, seed, told, name, trtr_auc, out) -> dict:
-    row = {"table": name, "shape": list(train.shape), "target": target, "method": method, "told": told,
-           "epsilon": eps, "seed": seed, "trtr_auc": round(trtr_auc, 4), "load": round(os.getloadavg()[0], 1)}
+def _one(table: Table, method: str, eps: float, seed: int, told: bool, out) -> dict:
+    row = {"table": table.name, "shape": list(table.train.shape), "target": table.target, "method": method,
+           "told": told, "epsilon": eps, "seed": seed, "trtr_auc": round(table.trtr_auc, 4),
+           "load": round(os.getloadavg()[0], 1)}
     try:
-        row.update(run(method, eps, train, test, target, meta, seed, told))
+        row.update(run(method, eps, table.train, table.test, table.target, table.meta, seed, told))
     except Exception as exc:  # noqa: BLE001 - a failed run is a row, not the end of the bench
         row["failed"] = f"{type(exc).__name__}: {exc}"
     row["load_after"] = round(os.getloadavg()[0], 1)

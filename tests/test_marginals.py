@@ -373,6 +373,24 @@ def test_a_narrow_rare_target_fit_measures_the_pair_that_predicts_it():
         assert rate[28:].mean() > 5 * rate[:28].mean(), rate
 
 
+def test_a_larger_round_cap_buys_wide_tables_not_told_a_target_a_round_a_pair_and_they_stay_wide():
+    """Not told its rare target, customers (15 columns, 105 pairs) reached its pairs only with
+    more than 48 rounds (TSTR 0.40 -> 0.72 at epsilon 3). With "wide" sized on the rounds
+    planned, more rounds made gss_wages (11 columns, 55 pairs) narrow: it lost its up-front
+    target pairs (TSTR 0.84 -> 0.49). Told a target, its pairs are measured up front and the
+    rounds stay at ROUNDS (more cost customers TSTR 0.74 -> 0.69)."""
+    from synthrecords.models.aim import MAX_ROUNDS, ROUNDS, plan_rounds
+
+    assert plan_rounds(4, 6, MAX_ROUNDS, told=False) == (ROUNDS, ROUNDS, False)  # ISLR Default
+    assert plan_rounds(11, 55, MAX_ROUNDS, told=False) == (ROUNDS, min(55, MAX_ROUNDS), True)  # gss_wages
+    assert plan_rounds(4, 6, 96, told=False) == (ROUNDS, ROUNDS, False)  # a larger cap: narrow stays narrow
+    assert plan_rounds(11, 55, 96, told=False) == (ROUNDS, 55, True)  # gss_wages stays wide, a round a pair
+    assert plan_rounds(11, 55, 96, told=True) == (ROUNDS, ROUNDS, True)
+    assert plan_rounds(15, 105, 96, told=False) == (ROUNDS, 96, True)  # customers: up to the cap
+    assert plan_rounds(4, 6, 2, told=True) == (2, 2, True)  # a cap below the pairs makes a table wide, as before
+    assert plan_rounds(2, 1, MAX_ROUNDS, told=False) == (32, 32, False)
+
+
 def test_on_a_wide_table_the_annealing_leaves_three_rounds_a_column():
     """gss_wages at epsilon 3 (11 columns, 55 pairs, 48 rounds planned) halved its noise until
     12 rounds had spent the budget, and most pairs were never measured (TSTR 0.76 against

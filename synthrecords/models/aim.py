@@ -25,7 +25,8 @@ The privacy story, in the order the code follows it:
   drowned cell by cell; then a few target rounds (``targetrounds``) spend a share of what
   is left on the target's 2- and 3-way marginals, each chosen by an exponential mechanism
   whose score reads only the cells outside the target's majority class (sensitivity 1).
-- Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``max_rounds``), 90 %
+- Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``ROUNDS``; a wide table,
+  one with more pairs than that, not told a target: a round a pair within ``max_rounds``), 90 %
   to the measurement and 10 % to the selection; when a measurement barely moved the model,
   the noise is halved for the rounds after (annealing), unless the halved noise is already
   small against the rows and what is left could then no longer pay a round a column (a
@@ -76,7 +77,19 @@ TOTAL_SHARE = 0.01  # of rho, for the noisy row count: +-~20 rows at epsilon 1
 TARGET_SHARE = 0.25  # of what the rounds would get, for every (target, column) pair at once
 MAX_CELLS = 10_000  # a candidate marginal larger than this is never measured
 MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
-MAX_ROUNDS = 48
+# Rounds planned: AIM's 16 a column, at most ROUNDS (fit time). A table with more pairs than
+# that is wide: the wide-table rules below apply (the target's pairs up front, fresh marginals
+# first, three rounds a column) and, not told a target, a ``max_rounds`` above ROUNDS buys it
+# up to a round a pair. "Wide" is sized on ROUNDS, never on the rounds planned, or more rounds
+# would make a table narrow (gss_wages, 55 pairs, lost its up-front target pairs at 96: TSTR
+# 0.84 -> 0.49). Told the target, its pairs are measured up front and more rounds only thin the
+# rest (customers 0.74 / 0.78 -> 0.69 / 0.75, Caravan's quality at eps 3 0.937 -> 0.920).
+# The default cap stays ROUNDS (bench/RESULTS.md, session 14): 96 rounds lift customers' and
+# Caravan's TSTR not told the target at eps 3 (0.40 -> 0.72, 0.50 -> 0.57), but a larger plan
+# starts at a larger noise, more halvings pass the FLOOR_NOISE test at once and the budget can
+# go in 5-6 rounds (gss_wages at eps 1, 55 rounds: quality 0.95 -> 0.88 in 3 fits of 8).
+ROUNDS = 48
+MAX_ROUNDS = ROUNDS  # the default cap (``max_rounds``)
 # Rounds a column the annealing leaves room for: a tree over the columns needs one pair each
 # (gss_wages at epsilon 3 annealed twice in 3 rounds, measured 5 of 55 pairs, none of the
 # target's: TSTR 0.53 against MST's 0.62). Where the rounds cannot visit every pair (11+
@@ -225,6 +238,15 @@ class _SlotQuery:
         return 1.0
 
 
+def plan_rounds(columns: int, pairs: int, max_rounds: int, told: bool) -> tuple[int, int, bool]:
+    """(a narrow table's rounds, the rounds planned, whether the table is wide): AIM's 16 rounds
+    a column, at most ROUNDS; a table with more pairs than that is wide and, not ``told`` a
+    target, gets a round a pair up to ``max_rounds``. Public: counts of columns and pairs."""
+    narrow = max(1, min(16 * columns, ROUNDS, max_rounds))
+    wide = pairs > narrow
+    return narrow, (max(1, min(16 * columns, max_rounds, pairs)) if wide and not told else narrow), wide
+
+
 def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: PrivacyLedger, *, target: str | None,
             prior: list[Measured], rng: np.random.Generator | None, target_share: float = TARGET_SHARE,
             max_rounds: int = MAX_ROUNDS, coarse: dict[str, np.ndarray] | None = None,
@@ -243,7 +265,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     if private and rho <= 0:
         raise SynthRecordsError("marginals: the domain release used the whole epsilon; raise epsilon or lower the "
                                 "domain share")
-    rounds_planned = max(1, min(16 * len(names), max_rounds))
+    narrow_rounds, rounds_planned, wide = plan_rounds(len(names), sum(len(cl) == 2 for cl in candidates), max_rounds,
+                                                      told=target in names and target_share > 0)
     estimator = _Estimator(sizes)
     n_rows = len(next(iter(slots.values()))) if slots else 0
 
@@ -279,9 +302,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
 
     # -- the target's pairs, all at once (one Gaussian, L2 sensitivity sqrt(pairs)) -----
     pairs = [cl for cl in candidates if len(cl) == 2 and target in cl] if target_share > 0 else []
-    # Only where the rounds cannot visit every pair (11+ columns): on ISLR Default (4 columns)
-    # measuring them up front cost TSTR 0.93 -> 0.85, on customers (15) it raised 0.45-0.53 -> 0.68-0.72
-    wide = sum(len(cl) == 2 for cl in candidates) > rounds_planned
+    # Only on a wide table (11+ columns): on ISLR Default (4 columns) measuring them up front
+    # cost TSTR 0.93 -> 0.85, on customers (15) it raised 0.45-0.53 -> 0.68-0.72
     # Annealing (halving the noise) takes 4x the budget per round; once the halved noise is
     # under FLOOR_NOISE of the rows it stops where what is left could no longer pay
     # ``MIN_ROUNDS_PER_COLUMN`` rounds a column (``WIDE_...`` on a wide table) at the halved noise.
@@ -334,7 +356,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         # error of its own noise's size after it is measured, so once the noise was halved it won
         # every round (gss_wages at epsilon 3: 8 rounds on 2 pairs, TSTR 0.48; measured once
         # each, 0.75). Narrow tables keep AIM's re-measuring (ISLR Default: 0.94 -> 0.74 without).
-        if len(candidates) > rounds_planned:
+        if len(candidates) > narrow_rounds:
             fresh = {cl: w for cl, w in candidates.items() if cl not in chosen}
             pool = fresh if any(fits(cl) for cl in fresh) else candidates
         current = estimator.to_cliques()
