@@ -59,7 +59,7 @@ class ColumnCodec:
 
     @property
     def n_cond(self) -> int:  # condition slots: released categories, or the bins
-        return (self.size - 1 if self.ranged else len(self.categories)) if self.cond_start >= 0 else 0
+        return self.value_slots if self.cond_start >= 0 else 0
 
     @property
     def value_slots(self) -> int:
