@@ -2,6 +2,7 @@
 arrays, sampling, the model folder and ``model = "auto"``."""
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -373,22 +374,38 @@ def test_a_narrow_rare_target_fit_measures_the_pair_that_predicts_it():
         assert rate[28:].mean() > 5 * rate[:28].mean(), rate
 
 
-def test_a_larger_round_cap_buys_wide_tables_not_told_a_target_a_round_a_pair_and_they_stay_wide():
+def test_wide_tables_without_a_rare_target_up_front_get_a_round_a_pair_and_stay_wide():
     """Not told its rare target, customers (15 columns, 105 pairs) reached its pairs only with
-    more than 48 rounds (TSTR 0.40 -> 0.72 at epsilon 3). With "wide" sized on the rounds
-    planned, more rounds made gss_wages (11 columns, 55 pairs) narrow: it lost its up-front
-    target pairs (TSTR 0.84 -> 0.49). Told a target, its pairs are measured up front and the
-    rounds stay at ROUNDS (more cost customers TSTR 0.74 -> 0.69)."""
+    more than 48 rounds (TSTR 0.40 -> 0.67 at epsilon 3). With "wide" sized on the rounds
+    planned, more rounds made gss_wages (11 columns, 55 pairs) narrow: it lost the wide-table
+    rules (TSTR 0.84 -> 0.49). A rare target's pairs are measured up front and the rounds stay
+    at ROUNDS (more cost customers TSTR 0.74 -> 0.69)."""
     from synthrecords.models.aim import MAX_ROUNDS, ROUNDS, plan_rounds
 
-    assert plan_rounds(4, 6, MAX_ROUNDS, told=False) == (ROUNDS, ROUNDS, False)  # ISLR Default
-    assert plan_rounds(11, 55, MAX_ROUNDS, told=False) == (ROUNDS, min(55, MAX_ROUNDS), True)  # gss_wages
-    assert plan_rounds(4, 6, 96, told=False) == (ROUNDS, ROUNDS, False)  # a larger cap: narrow stays narrow
-    assert plan_rounds(11, 55, 96, told=False) == (ROUNDS, 55, True)  # gss_wages stays wide, a round a pair
-    assert plan_rounds(11, 55, 96, told=True) == (ROUNDS, ROUNDS, True)
-    assert plan_rounds(15, 105, 96, told=False) == (ROUNDS, 96, True)  # customers: up to the cap
-    assert plan_rounds(4, 6, 2, told=True) == (2, 2, True)  # a cap below the pairs makes a table wide, as before
-    assert plan_rounds(2, 1, MAX_ROUNDS, told=False) == (32, 32, False)
+    assert MAX_ROUNDS > ROUNDS
+    for up_front in (False, True):  # ISLR Default (4 columns) stays narrow
+        assert plan_rounds(4, 6, MAX_ROUNDS, target_up_front=up_front) == (ROUNDS, ROUNDS, False)
+    assert plan_rounds(11, 55, MAX_ROUNDS, target_up_front=False) == (ROUNDS, 55, True)  # gss_wages: a round a pair
+    assert plan_rounds(11, 55, MAX_ROUNDS, target_up_front=True) == (ROUNDS, ROUNDS, True)
+    assert plan_rounds(15, 105, MAX_ROUNDS, target_up_front=False) == (ROUNDS, MAX_ROUNDS, True)  # up to the cap
+    assert plan_rounds(86, 3655, 60, target_up_front=False) == (ROUNDS, 60, True)  # a user's cap
+    assert plan_rounds(4, 6, 2, target_up_front=True) == (2, 2, True)  # a cap below the pairs: wide, as before
+    assert plan_rounds(2, 1, MAX_ROUNDS, target_up_front=False) == (32, 32, False)
+
+
+def test_a_larger_plan_gets_no_extra_free_halving():
+    """A plan of R rounds starts at sqrt(R / 48) times the noise of a 48-round plan; judged on its
+    own noise, gss_wages at epsilon 1 (8,000 rows: floor 8) passed the free-halving test at 16.7
+    where the 48-round plan's 15.6 did not, and spent its budget in 5-6 rounds."""
+    from synthrecords.models.aim import FLOOR_NOISE, _noise_still_large
+
+    total = 8000.0
+    assert 2 * FLOOR_NOISE * total == 16  # the noise below which halving stops being free
+    assert _noise_still_large(16.1, total, 48, 48) and not _noise_still_large(15.6, total, 48, 48)
+    for planned in (55, 96, 200):
+        scale = math.sqrt(planned / 48)  # the same point of the budget, in a larger plan
+        assert _noise_still_large(16.1 * scale, total, 48, planned)
+        assert not _noise_still_large(15.6 * scale, total, 48, planned)
 
 
 def test_on_a_wide_table_the_annealing_leaves_three_rounds_a_column():

@@ -16,21 +16,23 @@ The privacy story, in the order the code follows it:
   record moves by at most ``weight``. Each is a ledger entry, recorded before it runs.
 - One-way marginals come from the domain release when it gave them (``prior``: already
   paid for); columns it did not measure get one noisy 1-way marginal each, up front. With a
-  target, every (target, column) pair is measured up front too, in one Gaussian mechanism
-  (``target_share`` of what is left) when the table has more pairs than rounds: the
-  target's dependence is what TSTR needs, and rounds alone reached few of its pairs on 15
-  columns (on 4 it did better without).
+  rare target (``RARE_TARGET``: its released 1-way leaves under 10 % of the rows outside its
+  majority class), every (target, column) pair is measured up front too, in one Gaussian
+  mechanism (``target_share`` of what is left) when the table has more pairs than rounds:
+  the target's dependence is what TSTR needs, and rounds alone reached few of its pairs on
+  15 columns (on 4 it did better without; a balanced target's pairs the rounds pick as any).
   There, a number in the target's marginals is measured on coarse cells (``coarse``: a few
   groups of adjacent bins, from the released domain), so a rare class's few rows are not
   drowned cell by cell; then a few target rounds (``targetrounds``) spend a share of what
   is left on the target's 2- and 3-way marginals, each chosen by an exponential mechanism
   whose score reads only the cells outside the target's majority class (sensitivity 1).
 - Rounds follow AIM: rho split over ``16 x columns`` rounds (at most ``ROUNDS``; a wide table,
-  one with more pairs than that, not told a target: a round a pair within ``max_rounds``), 90 %
+  one with more pairs than that, without a rare target: a round a pair within ``max_rounds``), 90 %
   to the measurement and 10 % to the selection; when a measurement barely moved the model,
-  the noise is halved for the rounds after (annealing), unless the halved noise is already
-  small against the rows and what is left could then no longer pay a round a column (a
-  floor: public, from the noisy total and the plan); the last round takes what is left.
+  the noise is halved for the rounds after (annealing), unless the halved noise (as a plan
+  of ``ROUNDS`` would have it) is already small against the rows and what is left could
+  then no longer pay a round a column (a floor: public, from the noisy total and the plan);
+  the last round takes what is left.
   On a narrow table with a target, a 3-way marginal holding the target waits until the
   target's smallest class has a noise std of rows per cell (``_readable``: public sizes and
   the model's estimate), or the rounds spend themselves on noise about it.
@@ -75,21 +77,28 @@ from .targetrounds import target_rounds
 log = logging.getLogger(__name__)
 TOTAL_SHARE = 0.01  # of rho, for the noisy row count: +-~20 rows at epsilon 1
 TARGET_SHARE = 0.25  # of what the rounds would get, for every (target, column) pair at once
+# ... and the target rounds, only for a rare target: one whose released 1-way leaves less than this
+# share of the rows outside its majority class. AIM's score is an L1 error, and a pair holding the
+# target can be off by at most about twice that share of the rows, so the rounds rarely pick a rare
+# target's pairs (customers, 3 % fraud: TSTR 0.45-0.53 without them, 0.68-0.72 with) but pick a
+# balanced target's as any other: there the up-front spend only thinned the rest (gss_wages, 44 %
+# outside: quality 0.904 / 0.918 -> 0.949 / 0.949 at eps 1 / 3 without it, TSTR 0.830 / 0.832 ->
+# 0.823 / 0.845; HealthInsurance, 20 %: 0.967 / 0.969 -> 0.979 / 0.984, TSTR 0.718 / 0.726 ->
+# 0.723 / 0.736; bench/RESULTS.md, session 15)
+RARE_TARGET = 0.1
 MAX_CELLS = 10_000  # a candidate marginal larger than this is never measured
 MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
 # Rounds planned: AIM's 16 a column, at most ROUNDS (fit time). A table with more pairs than
 # that is wide: the wide-table rules below apply (the target's pairs up front, fresh marginals
-# first, three rounds a column) and, not told a target, a ``max_rounds`` above ROUNDS buys it
-# up to a round a pair. "Wide" is sized on ROUNDS, never on the rounds planned, or more rounds
-# would make a table narrow (gss_wages, 55 pairs, lost its up-front target pairs at 96: TSTR
-# 0.84 -> 0.49). Told the target, its pairs are measured up front and more rounds only thin the
-# rest (customers 0.74 / 0.78 -> 0.69 / 0.75, Caravan's quality at eps 3 0.937 -> 0.920).
-# The default cap stays ROUNDS (bench/RESULTS.md, session 14): 96 rounds lift customers' and
-# Caravan's TSTR not told the target at eps 3 (0.40 -> 0.72, 0.50 -> 0.57), but a larger plan
-# starts at a larger noise, more halvings pass the FLOOR_NOISE test at once and the budget can
-# go in 5-6 rounds (gss_wages at eps 1, 55 rounds: quality 0.95 -> 0.88 in 3 fits of 8).
+# first, three rounds a column) and, without a rare target, it gets a round a pair up to
+# MAX_ROUNDS: with 48, Caravan's rounds (86 columns) reached pairs of ~41 columns and customers'
+# (15) rarely its rare target's (TSTR 0.40-0.50 against MST's and AIM's 0.51-0.59). Told a rare
+# target, its pairs are measured up front and more rounds only thin the rest (customers 0.74 /
+# 0.78 -> 0.69 / 0.75, Caravan's quality at eps 3 0.937 -> 0.920). "Wide" is sized on ROUNDS,
+# never on the rounds planned, or more rounds would make a table narrow (gss_wages, 55 pairs,
+# lost those rules at 96: TSTR 0.84 -> 0.49).
 ROUNDS = 48
-MAX_ROUNDS = ROUNDS  # the default cap (``max_rounds``)
+MAX_ROUNDS = 96  # wide tables without a rare target; also the user's cap (``max_rounds``)
 # Rounds a column the annealing leaves room for: a tree over the columns needs one pair each
 # (gss_wages at epsilon 3 annealed twice in 3 rounds, measured 5 of 55 pairs, none of the
 # target's: TSTR 0.53 against MST's 0.62). Where the rounds cannot visit every pair (11+
@@ -99,7 +108,10 @@ MAX_ROUNDS = ROUNDS  # the default cap (``max_rounds``)
 # epsilon 1 fell from TSTR 0.91 to 0.85 over 5 fits with three.
 MIN_ROUNDS_PER_COLUMN = 1
 WIDE_MIN_ROUNDS_PER_COLUMN = 3
-# ... only once the halved noise std is under this share of the rows: where noise is still large
+# ... only once the halved noise std is under this share of the rows (``_noise_still_large``; the
+# noise a ROUNDS plan would have, so a larger plan, which starts at a larger noise, gets no extra
+# halving: with one, gss_wages at eps 1 spent its budget in 5-6 rounds, 0.95 / 0.81 -> 0.88 / 0.49
+# in 3 fits of 8 at 55 rounds, all at 96): where noise is still large
 # (credit_card, 1,055 rows at epsilon 1: std 19) AIM's annealing buys the precision the target's
 # pairs need (a floor there cost TSTR 0.98 -> 0.38-0.56); on 8,000 rows at epsilon 3 (std 2.9)
 # it only bought precision nobody needed
@@ -238,13 +250,14 @@ class _SlotQuery:
         return 1.0
 
 
-def plan_rounds(columns: int, pairs: int, max_rounds: int, told: bool) -> tuple[int, int, bool]:
+def plan_rounds(columns: int, pairs: int, max_rounds: int, target_up_front: bool) -> tuple[int, int, bool]:
     """(a narrow table's rounds, the rounds planned, whether the table is wide): AIM's 16 rounds
-    a column, at most ROUNDS; a table with more pairs than that is wide and, not ``told`` a
-    target, gets a round a pair up to ``max_rounds``. Public: counts of columns and pairs."""
+    a column, at most ROUNDS; a table with more pairs than that is wide and, unless a rare
+    target's pairs are measured up front, gets a round a pair up to ``max_rounds``. Public:
+    counts of columns and pairs, and the target's released 1-way."""
     narrow = max(1, min(16 * columns, ROUNDS, max_rounds))
     wide = pairs > narrow
-    return narrow, (max(1, min(16 * columns, max_rounds, pairs)) if wide and not told else narrow), wide
+    return narrow, (max(1, min(16 * columns, max_rounds, pairs)) if wide and not target_up_front else narrow), wide
 
 
 def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: PrivacyLedger, *, target: str | None,
@@ -265,10 +278,11 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     if private and rho <= 0:
         raise SynthRecordsError("marginals: the domain release used the whole epsilon; raise epsilon or lower the "
                                 "domain share")
-    # the target's pairs, measured up front on a wide table (below); with them the rounds need not reach them
-    pairs = [cl for cl in candidates if len(cl) == 2 and target in cl] if target_share > 0 else []
+    # a rare target's pairs, measured up front on a wide table (below); with them the rounds need not reach them
+    rare = target in names and target_share > 0 and _rare(target, prior)
+    pairs = [cl for cl in candidates if len(cl) == 2 and target in cl] if rare else []
     narrow_rounds, rounds_planned, wide = plan_rounds(len(names), sum(len(cl) == 2 for cl in candidates), max_rounds,
-                                                      told=bool(pairs))
+                                                      target_up_front=bool(pairs))
     estimator = _Estimator(sizes)
     n_rows = len(next(iter(slots.values()))) if slots else 0
 
@@ -386,12 +400,30 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         if last or (not private and rounds >= rounds_planned):
             break
         knew = np.abs(after - before).sum() <= math.sqrt(2 / math.pi) * sigma * y.size
-        room = (sigma / 2 >= FLOOR_NOISE * total  # noise still large against the rows: AIM's annealing
+        room = (_noise_still_large(sigma, total, narrow_rounds, rounds_planned)  # AIM's annealing
                 or rho - used >= 4 * (gaussian_rho(sigma) + exponential_rho(eps)) * (min_rounds - rounds))
         if private and knew and room:
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
     estimator.fit_final(measurements, total, FINAL_ITERS)
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started)
+
+
+def _rare(target: str, prior: list[Measured]) -> bool:
+    """Whether the released 1-way of ``target`` leaves less than ``RARE_TARGET`` of the rows
+    outside its largest slot (post-processing of the domain release). A target the release
+    did not measure counts as rare: its pairs are measured up front, as for any rare one."""
+    oneway = next((m for m in prior if m.clique == (target,)), None)
+    if oneway is None:
+        return True
+    counts = np.clip(np.asarray(oneway.y, dtype=float), 0, None)
+    return not counts.sum() > 0 or 1 - counts.max() / counts.sum() < RARE_TARGET
+
+
+def _noise_still_large(sigma: float, total: float, narrow_rounds: int, rounds_planned: int) -> bool:
+    """Whether the halved noise is still large against the rows (FLOOR_NOISE), judged on the
+    noise a plan of ``narrow_rounds`` would have at this point: a plan of more rounds starts at
+    sqrt(planned / narrow) times the noise and would otherwise pass this test more often."""
+    return sigma * math.sqrt(narrow_rounds / rounds_planned) / 2 >= FLOOR_NOISE * total
 
 
 def _readable(pool: dict[Clique, float], target: str, model: CliqueModel, total: float, sizes: dict[str, int],

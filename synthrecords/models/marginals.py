@@ -56,7 +56,7 @@ class MarginalsEngine:
                  noise_seed: int | None = None) -> None:
         self.name = name
         self.epochs = epochs  # not used: the model has no epochs (kept for the engine protocol)
-        self.target = target  # its 3-way marginals join the workload, its pairs are measured up front
+        self.target = target  # its 3-way marginals join the workload, a rare one's pairs are measured up front
         self.target_share = target_share
         self.max_rounds = max_rounds
         self.max_model_mb = max_model_mb
