@@ -73,6 +73,16 @@ def test_a_large_table_keeps_the_default_share():
     assert spent == pytest.approx(dp_domain.DEFAULT_SHARE, rel=1e-3)
 
 
+def test_a_table_too_small_to_keep_a_five_percent_value_is_released_unsized():
+    """5 % of 38 released rows is under the cut's 2 rows: no noise std keeps such a value, and
+    sizing towards 0 raised ZeroDivisionError (a 60-row fit whose count came out at 38)."""
+    data, book = narrow(60), PrivacyLedger(5.0, default_delta(60))
+    released = release_domain(data, book, public=public_bounds(data), rows=RowCount(38, 5.0), noise_seed=0)
+    assert all(c.histogram["noise_std"] > 0 for c in released if c.histogram)
+    spent = PrivacyLedger(5.0, book.delta, book.entries).epsilon_spent()
+    assert spent <= weighting.MAX_SHARE * 5.0 + 1e-9
+
+
 def test_sizing_never_raises_a_std_and_stops_at_the_cap():
     spends = lambda stds: sum(1 / s for s in stds)  # any decreasing spend
     assert weighting.sized_stds([10.0, 20.0], [5.0, np.inf], spends, 1.0) == [5.0, 20.0]

@@ -103,11 +103,14 @@ def dp_fitted(spark, table, lookups):
 
 
 def assert_constraints_hold(rows: pd.DataFrame) -> None:
+    """As ``Inequality.broken`` reads them, a null breaks no inequality: the DP release makes a
+    column without nulls nullable when its noisy null count clears 3 std (about 1 fit in 100
+    here: 18 of 500 rows with a null ``high``, CI session 15)."""
     assert rows.tenure_months.tolist() == [months(s) for s in rows.signup_date]
     assert set(map(tuple, rows[GEOGRAPHY].astype(str).to_numpy())) <= set(PLACES)
-    birth = pd.to_datetime(rows.birth_date)
-    assert (pd.to_datetime(rows.signup_date) >= birth + pd.DateOffset(years=18)).all()
-    broken = rows[~(rows.high >= rows.low)]
+    birth, signup = pd.to_datetime(rows.birth_date), pd.to_datetime(rows.signup_date)
+    assert (birth.isna() | signup.isna() | (signup >= birth + pd.DateOffset(years=18))).all()
+    broken = rows[rows.low.notna() & rows.high.notna() & ~(rows.high >= rows.low)]
     assert broken.empty, f"high < low in {len(broken)} rows:\n{broken[['low', 'high']].head().to_string()}"
 
 

@@ -126,7 +126,9 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     """Per plan, the noise std at which a value held by ``KEEP_SHARE`` of ``rows`` clears its
     cut (a thresholded plan's ``tau``; a code grid's ``CODE_ALONE_Z`` for a target, else
     ``CODE_FILL_Z`` beside released codes; 0 for public labels at ``PUBLIC_Z``) by ``KEEP_Z``
-    std; ``inf`` for numeric grids (a bin is never cut)."""
+    std; ``inf`` for numeric grids (a bin is never cut) and where no noise would do (a table
+    so small that ``KEEP_SHARE`` of it is under the cut's 2 rows: a std of 0 costs infinite
+    epsilon; 60 rows released as 38 raised ZeroDivisionError)."""
     k_s = sum(p.thresholded for p in plans)
     z_tau = -NormalDist().inv_cdf(delta_t / k_s) if k_s else 0.0
     keep = KEEP_SHARE * rows
@@ -141,7 +143,7 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
             out.append(keep / (PUBLIC_Z + KEEP_Z))
         else:
             out.append(math.inf)
-    return out
+    return [std if std > 0 else math.inf for std in out]
 
 
 def sized_stds(stds: list[float], keep: list[float], spends: Callable[[list[float]], float],
