@@ -89,7 +89,7 @@ RARE_TARGET = 0.1
 MAX_CELLS = 10_000  # a candidate marginal larger than this is never measured
 MAX_MODEL_MB = 8.0  # junction-tree size cap: AIM's is 80, ours keeps fits short
 # Rounds planned: AIM's 16 a column, at most ROUNDS (fit time). A table with more pairs than
-# that is wide: the wide-table rules below apply (the target's pairs up front, fresh marginals
+# that is wide: the wide-table rules below apply (a rare target's pairs up front, fresh marginals
 # first, three rounds a column) and, without a rare target, it gets a round a pair up to
 # MAX_ROUNDS: with 48, Caravan's rounds (86 columns) reached pairs of ~41 columns and customers'
 # (15) rarely its rare target's (TSTR 0.40-0.50 against MST's and AIM's 0.51-0.59). Told a rare

@@ -1,10 +1,11 @@
 """Target rounds: a rare target's own 2- and 3-way marginals, before AIM's rounds (issue 23).
 
 Where a table has more pairs than rounds and the target is rare (``aim.RARE_TARGET``),
-``aim.fit_aim`` measures every (target, column) pair up front; then ``TARGET_ROUNDS`` rounds spend ``TARGET_ROUND_SHARE`` of what is left on
-the target's marginals, each chosen by an exponential mechanism whose score reads only the
-cells outside the target's majority class (unweighted: sensitivity 1), and measured on coarse
-cells (``coarse``). The majority class is read off the model (the noisy 1-way): public.
+``aim.fit_aim`` measures every (target, column) pair up front; then ``TARGET_ROUNDS`` rounds
+spend ``TARGET_ROUND_SHARE`` of what is left on the target's marginals, each chosen by an
+exponential mechanism whose score reads only the cells outside the target's majority class
+(unweighted: sensitivity 1), and measured on coarse cells (``coarse``). The majority class
+is read off the model (the noisy 1-way): public.
 """
 
 from __future__ import annotations
