@@ -192,7 +192,7 @@ def test_a_target_whose_rare_class_is_thresholded_away_is_refused_at_fit():
 
 def test_an_integer_coded_rare_target_keeps_every_class_on_the_public_grid():
     rng = np.random.default_rng(1)
-    # 3 % of 6,000 rows is ~17 noise std (std 16 at epsilon 1), far above the 3.5 std an anchored
+    # 3 % of 6,000 rows is ~17 noise std (std 16 at epsilon 1), far above the 4.25 std an anchored
     # code needs: at 3,000 rows (86 frauds) one draw in 30 missed it and the test flaked
     n = 6000
     data = pd.DataFrame({"amount": rng.normal(100, 20, n).round(2), "fraud_flag": (rng.random(n) < 0.03).astype(int)})

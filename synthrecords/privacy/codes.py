@@ -10,6 +10,7 @@ categorical column make every integer between them a key, all of them released.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -70,11 +71,19 @@ def _as_text(series: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(series) and not values.empty and all(isinstance(v, str) for v in values)
 
 
-def code_support(counts: np.ndarray, sigma: float) -> list[int]:
-    """Keys of an integer-code grid whose noisy count clears ``CODE_ALONE_Z`` sigma alone
-    (post-processing of public keys): an empty code passes with probability 2e-4, so a
-    target's class set is never invented."""
-    return np.flatnonzero(counts > CODE_ALONE_Z * sigma).tolist()
+def code_support(counts: np.ndarray, sigma: float, z: float = CODE_ALONE_Z) -> list[int]:
+    """Keys of an integer-code grid whose noisy count clears ``z`` sigma alone (post-processing
+    of public keys): at ``CODE_ALONE_Z`` an empty code passes with probability 2e-4."""
+    return np.flatnonzero(counts > z * sigma).tolist()
+
+
+def target_z(keys: int) -> float:
+    """The bar of a target's codes (anchored: released on their own count only), which must
+    never gain a class: over a grid of ``keys`` keys, the chance that any empty one passes is
+    what one key's was at ``CODE_ALONE_Z``. A per-key 3.5 std over the 20 empty keys of a 0/1
+    flag gave it a class 18 in about 1 release in 200 (CI, epsilon 1); 22 keys: 4.25 std."""
+    tail = NormalDist().cdf(-CODE_ALONE_Z) / max(keys, 1)
+    return max(CODE_ALONE_Z, -NormalDist().inv_cdf(tail))
 
 
 def missing_codes(counts: np.ndarray, sigma: float, kept: list[int], residual: float,

@@ -157,7 +157,8 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     ``hierarchy`` maps categorical columns to their public generalisation hierarchy (a rule
     such as ``"prefix 3, prefix 1"``, a lookup CSV path or DataFrame; see ``privacy.hierarchy``).
     ``anchored`` names integer-code columns (the target) whose codes are released only where
-    each clears the noise alone (``privacy.codes.code_support``): no invented class.
+    each clears the noise alone, at a bar that holds the whole grid's chance of an invented
+    class to one key's 2e-4 (``privacy.codes.target_z``).
 
     ``rows`` is the row count released before (``privacy.rowcount``): a thresholded column's
     "other" mass is that count minus what was released. Without it the exact count is read

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from statistics import NormalDist
 
 from .categories import category_threshold
-from .codes import CODE_ALONE_Z, CODE_FILL_Z
+from .codes import CODE_FILL_Z, target_z
 from .plan import Plan
 
 # How much more noise the histograms that are not thresholded accept than with equal
@@ -124,7 +124,7 @@ MAX_SHARE = 0.7
 
 def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     """Per plan, the noise std at which a value held by ``KEEP_SHARE`` of ``rows`` clears its
-    cut (a thresholded plan's ``tau``; a code grid's ``CODE_ALONE_Z`` for a target, else
+    cut (a thresholded plan's ``tau``; a code grid's ``target_z`` for a target, else
     ``CODE_FILL_Z`` beside released codes; 0 for public labels at ``PUBLIC_Z``) by ``KEEP_Z``
     std; ``inf`` for numeric grids (a bin is never cut) and where no noise would do (a table
     so small that ``KEEP_SHARE`` of it is under the cut's 2 rows: a std of 0 costs infinite
@@ -138,7 +138,7 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
             out.append(max(keep - 2, 0.0) / (z_tau + KEEP_Z))
         elif p.grid:  # a target's codes stand alone; others are filled in beside them (the bar is
             # CODE_FILL_Z of a joint std below sigma: sized on sigma, a margin to spare)
-            out.append(keep / ((CODE_ALONE_Z if p.anchored else CODE_FILL_Z) + KEEP_Z))
+            out.append(keep / ((target_z(len(p.keys)) if p.anchored else CODE_FILL_Z) + KEEP_Z))
         elif p.kind in ("categorical", "boolean") and p.keys is not None:  # public labels: clipped at 0, never cut
             out.append(keep / (PUBLIC_Z + KEEP_Z))
         else:
