@@ -128,6 +128,7 @@ class AimResult:
     measured: list[Clique] = field(default_factory=list)
     rounds: int = 0
     seconds: float = 0.0
+    measurements: list[Measured] = field(default_factory=list)  # noisy: post-processing only
 
 
 def workload(names: list[str], target: str | None) -> dict[Clique, float]:
@@ -418,7 +419,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         if private and knew and room:
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
     estimator.fit_final(measurements, total, FINAL_ITERS)
-    return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started)
+    return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started, measurements)
 
 
 def _rare(target: str, prior: list[Measured]) -> bool:

@@ -40,7 +40,7 @@ from .coarse import bin_groups
 from .codec import TableCodec
 from .modelstate import load_state, save_state
 from .rounding import largest_remainder
-from .slots import allowed_slots, from_slots, latent_slots, slot_sizes, to_slots
+from .slots import allowed_slots, from_slots, held_other, latent_slots, slot_sizes, to_slots
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,11 @@ class MarginalsEngine:
         self.codec_ = codec
         self.model_ = result.model
         # "other" is drawn inside the model only where the release says real rows hold values it
-        # did not release; elsewhere the model's "other" cells hold noise alone, and rows drawn
-        # through them would follow noise (ISLR Default told the target: TSTR 0.92 -> 0.81-0.89)
-        self.latent_ = sorted(c.name for c in domain if _unreleased_share(c.granularity) > 0)
+        # did not release, or a measured marginal does (``held_other``); elsewhere the model's
+        # "other" cells hold noise alone, and rows drawn through them would follow noise (ISLR
+        # Default told the target: TSTR 0.92 -> 0.81-0.89)
+        self.latent_ = sorted({c.name for c in domain if _unreleased_share(c.granularity) > 0}
+                              | set(held_other(codec, result.measurements)))
         self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
                          "noisy_rows": result.total}
         log.info("marginals: %d rounds in %.1f s, %d cliques", result.rounds, result.seconds, len(result.model.cliques))
