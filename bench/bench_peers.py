@@ -44,7 +44,9 @@ Figures per (dataset, method, epsilon): SDMetrics quality, column shapes and pai
 80 %), and the same against the real 80 % generalised as the release generalised it (issue 20:
 a column the release shows as ``221**``, ``TX*`` or ``*`` is compared with real values mapped to
 that level, common.at_released_granularity; equal to the plain figures when nothing was
-generalised), so generalisation is neither hidden nor punished twice; detection AUC (synthrecords' real-vs-synthetic classifier, 0.5 = indistinguishable); TSTR ROC
+generalised), so generalisation is neither hidden nor punished twice, and each DP peer's quality at our
+release's granularity (its synthetic rows and the real ones both generalised as ours were,
+``same_granularity``: both sides scored on the same labels); detection AUC (synthrecords' real-vs-synthetic classifier, 0.5 = indistinguishable); TSTR ROC
 AUC and average precision of the minority class on the real 20 % (HistGradientBoosting,
 common.scores) and TRTR; DCR ratio (median synthetic->
 train over holdout->train distance, synthrecords.validation.metrics.privacy: ~1 no copying, << 1 copies);
@@ -379,11 +381,52 @@ def ratios(rows: list[dict]) -> list[dict]:
     return out
 
 
-def write_summary(args, tables: dict[str, Table]) -> list[dict]:
+def same_granularity(table: Table, seed: int) -> list[dict]:
+    """Issue 20: each DP peer's quality at our release's granularity. Where one of our cells
+    generalised columns (``221**``, ``TX*``, ``*``), plain quality compares those labels with raw
+    values, while a peer that reads raw values outside epsilon is scored on them. Here the real
+    rows and the peer's synthetic rows are both generalised as our release did (peer repeat r by
+    our repeat r, cycling), so both sides are scored on the same labels: neither hidden nor
+    punished twice. One entry per (our method, epsilon, peer at that epsilon)."""
+    records = [r for r in cells.stored(table.folder) if "scores" in r and r.get("inputs") == cells.inputs_key(
+        table.folder, CellId(table.name, r["method"], r["epsilon"], r["repeat"]), seed + r["repeat"])]
+    by_cell: dict[tuple[str, float | None], list[dict]] = {}
+    for r in sorted(records, key=lambda r: r["repeat"]):
+        by_cell.setdefault((r["method"], r["epsilon"]), []).append(r)
+    out = []
+    for (method, epsilon), mine in by_cell.items():
+        if not ours(method) or epsilon is None or not any(r["run"].get("released") for r in mine):
+            continue
+        for (peer, peer_epsilon), theirs in by_cell.items():
+            if ours(peer) or peer_epsilon != epsilon:
+                continue
+            scored = []
+            for i, record in enumerate(theirs):
+                released = mine[i % len(mine)]["run"].get("released") or {}
+                real = at_released_granularity(table.train, released)
+                synth = at_released_granularity(_synthetic(table, record), released)
+                scored.append(quality(real, synth, data_domain(real))[0])
+            out.append({"dataset": table.name, "method": method, "epsilon": epsilon, "peer": peer,
+                        "quality_released": statistics.fmean(r["scores"]["quality_released"] for r in mine),
+                        "peer_quality_released": statistics.fmean(scored), "peer_repeats": len(scored),
+                        "generalised_columns": sorted({c for r in mine for c in r["run"].get("released") or {}})})
+    return out
+
+
+def _synthetic(table: Table, record: dict) -> pd.DataFrame:
+    """A stored cell's synthetic rows, read as ``score`` reads them."""
+    cats = [c for c in table.train.columns if not pd.api.types.is_numeric_dtype(table.train[c])]
+    path = cells.synthetic_path(table.folder, CellId(table.name, record["method"], record["epsilon"], record["repeat"]))
+    synth = pd.read_csv(path, dtype={c: str for c in cats}).head(len(table.train))
+    return synth.reindex(columns=table.train.columns)
+
+
+def write_summary(args, tables: dict[str, Table]) -> tuple[list[dict], list[dict]]:
     rows = [row for table in tables.values() for row in rows_from_cells(table, args.seed)]
-    write_json(args.out, {"settings": args.settings, "runs": rows, "ratios": ratios(rows),
+    same = [entry for table in tables.values() for entry in same_granularity(table, args.seed)]
+    write_json(args.out, {"settings": args.settings, "runs": rows, "ratios": ratios(rows), "same_granularity": same,
                           "load_average_now": os.getloadavg()[0]})
-    return rows
+    return rows, same
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -431,8 +474,12 @@ def main(argv: list[str] | None = None) -> None:
                      "load_average_at_start": load_avg, "smartnoise_python": str(SMARTNOISE_PY),
                      "mostlyai_python": str(MOSTLYAI_PY)}
     tables = ({name: Table(name, args) for name in args.datasets} if args.build_only else run_all(args))
-    rows = write_summary(args, tables)
+    rows, same = write_summary(args, tables)
     print_tables(rows, ratios(rows))
+    for e in same:
+        print(f"{e['dataset']:<16} {e['method']} eps={e['epsilon']:g} vs {e['peer']}, both at {e['method']}'s released "
+              f"granularity ({', '.join(e['generalised_columns'])}): quality {e['quality_released']:.3f} against "
+              f"{e['peer_quality_released']:.3f} ({e['peer_repeats']} peer runs)")
     if args.markdown is not None:
         text = markdown(rows)
         print(text) if str(args.markdown) == "-" else args.markdown.write_text(text)

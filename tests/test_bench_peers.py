@@ -92,6 +92,41 @@ def test_real_values_are_mapped_to_the_level_the_release_shows_them_at(released_
         assert (general.loc[rare, "state"] == "*").all()
 
 
+def test_a_peer_is_also_scored_at_our_releases_granularity(tmp_path, released_postcodes):
+    """Issue 20: plain quality compares our ``221**`` labels with raw postcodes, and a peer's raw
+    postcodes with raw postcodes; at our release's granularity both sides are generalised alike."""
+    data, domain = released_postcodes
+    folder = tmp_path / "peers" / "t"
+    folder.mkdir(parents=True)
+    data.to_csv(folder / "train.csv", index=False)
+    data.to_csv(folder / "test.csv", index=False)
+    (folder / "meta.json").write_text(json.dumps({"target": "fraud_flag"}))
+    train = pd.read_csv(folder / "train.csv", dtype={"postcode": str, "state": str})
+    table = SimpleNamespace(name="t", folder=folder, train=train)
+    released = json.loads(json.dumps(released_levels(domain)))
+    shuffled = train.assign(postcode=train["postcode"].sample(frac=1, random_state=0).to_numpy())
+
+    def store(method, epsilon, frame, run=None):
+        cell = CellId("t", method, epsilon, 0)
+        frame.to_csv(cells.synthetic_path(folder, cell), index=False) if frame is not None else None
+        cells.save(folder, cell, {"method": method, "epsilon": epsilon, "repeat": 0,
+                                  "inputs": cells.inputs_key(folder, cell, seed=0), "run": run or {},
+                                  "scores": {"quality_released": 0.9}})
+
+    cells.cell_dir(folder).mkdir(parents=True)
+    store("auto", 1.0, None, {"released": released})
+    store("mst", 1.0, train)  # a peer that copies the real rows: perfect at any granularity
+    store("aim", 1.0, shuffled)  # postcodes moved to other rows: the pairs with state break
+    store("gaussian_copula", None, train)  # no DP: not compared with a DP release
+    store("auto", 3.0, None, {"released": {}})  # nothing generalised: plain quality says it all
+    got = {e["peer"]: e for e in bench_peers.same_granularity(table, seed=0)}
+    assert set(got) == {"mst", "aim"}
+    assert all(e["method"] == "auto" and e["epsilon"] == 1.0 and e["quality_released"] == 0.9 for e in got.values())
+    assert got["mst"]["peer_quality_released"] == pytest.approx(1.0)
+    assert got["aim"]["peer_quality_released"] < 0.97
+    assert "postcode" in got["mst"]["generalised_columns"]
+
+
 def test_a_stored_cell_with_the_same_inputs_is_reused_and_one_with_other_inputs_is_run(tmp_path):
     folder = split_folder(tmp_path)
     table = SimpleNamespace(name="t", folder=folder, meta=folder / "meta.json")
