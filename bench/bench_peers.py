@@ -177,13 +177,19 @@ def run_method(cell: CellId, folder: Path, meta: Path, timeout: int, seed: int) 
     return {**got, "process_s": time.perf_counter() - t0}
 
 
+def read_synthetic(path: Path, train: pd.DataFrame) -> pd.DataFrame:
+    """A cell's synthetic rows as they are scored: the train split's text columns read as text,
+    as many rows as it has, in its column order."""
+    cats = [c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])]
+    synth = pd.read_csv(path, dtype={c: str for c in cats}).head(len(train))
+    return synth.reindex(columns=train.columns)
+
+
 def score(train: pd.DataFrame, test: pd.DataFrame, target: str, synth_csv: Path, seed: int,
           released: dict) -> dict:
     from synthrecords.validation.detection import detection
 
-    cats = [c for c in train.columns if not pd.api.types.is_numeric_dtype(train[c])]
-    synth = pd.read_csv(synth_csv, dtype={c: str for c in cats}).head(len(train))
-    synth = synth.reindex(columns=train.columns)
+    synth = read_synthetic(synth_csv, train)
     domain = data_domain(train)
     q, shapes, pairs = quality(train, synth, domain)
     out = {"quality": q, "column_shapes": shapes, "column_pair_trends": pairs}
@@ -316,18 +322,23 @@ def run_all(args) -> None:
     return tables
 
 
+def current_cells(table: Table, seed: int) -> dict[tuple[str, float | None], list[dict]]:
+    """The cells stored for the table on its current inputs (split, metadata, seed), per (method,
+    epsilon); cells made on other inputs are left out."""
+    groups: dict[tuple[str, float | None], list[dict]] = {}
+    for record in cells.stored(table.folder):
+        cell = CellId(table.name, record["method"], record["epsilon"], record["repeat"])
+        if record.get("inputs") == cells.inputs_key(table.folder, cell, seed + cell.repeat):
+            groups.setdefault((cell.method, cell.epsilon), []).append(record)
+    return groups
+
+
 def rows_from_cells(table: Table, seed: int) -> list[dict]:
     """The table's rows from every cell stored for it (any method run so far), one row per
     (method, epsilon): the mean over its repeats. Cells made on other inputs (another split or
     metadata) are left out."""
-    groups: dict[tuple[str, float | None], list[dict]] = {}
-    for record in cells.stored(table.folder):
-        cell = CellId(table.name, record["method"], record["epsilon"], record["repeat"])
-        if record.get("inputs") != cells.inputs_key(table.folder, cell, seed + cell.repeat):
-            continue
-        groups.setdefault((cell.method, cell.epsilon), []).append(record)
     rows = []
-    for (method, epsilon), records in groups.items():
+    for (method, epsilon), records in current_cells(table, seed).items():
         row = {"dataset": table.name, "method": method, "epsilon": epsilon, "trtr_auc": table.trtr,
                "trtr_ap": table.trtr_ap, "rows": len(table.train), "columns": table.train.shape[1]}
         runs = [{**r["run"], **r["scores"], "commit": r.get("commit"), "date": r.get("date"),
@@ -388,37 +399,32 @@ def same_granularity(table: Table, seed: int) -> list[dict]:
     rows and the peer's synthetic rows are both generalised as our release did (peer repeat r by
     our repeat r, cycling), so both sides are scored on the same labels: neither hidden nor
     punished twice. One entry per (our method, epsilon, peer at that epsilon)."""
-    records = [r for r in cells.stored(table.folder) if "scores" in r and r.get("inputs") == cells.inputs_key(
-        table.folder, CellId(table.name, r["method"], r["epsilon"], r["repeat"]), seed + r["repeat"])]
-    by_cell: dict[tuple[str, float | None], list[dict]] = {}
-    for r in sorted(records, key=lambda r: r["repeat"]):
-        by_cell.setdefault((r["method"], r["epsilon"]), []).append(r)
+    scored_cells = {}  # cells that were scored (a skipped or timed-out cell has no rows to score)
+    for key, records in current_cells(table, seed).items():
+        if scored := sorted((r for r in records if "scores" in r), key=lambda r: r["repeat"]):
+            scored_cells[key] = scored
     out = []
-    for (method, epsilon), mine in by_cell.items():
+    for (method, epsilon), mine in scored_cells.items():
         if not ours(method) or epsilon is None or not any(r["run"].get("released") for r in mine):
             continue
-        for (peer, peer_epsilon), theirs in by_cell.items():
+        # our repeats' releases, and the real rows generalised by each: once, for every peer
+        levels = [r["run"].get("released") or {} for r in mine]
+        reals = [at_released_granularity(table.train, released) for released in levels]
+        domains = [data_domain(real) for real in reals]
+        for (peer, peer_epsilon), theirs in scored_cells.items():
             if ours(peer) or peer_epsilon != epsilon:
                 continue
             scored = []
             for i, record in enumerate(theirs):
-                released = mine[i % len(mine)]["run"].get("released") or {}
-                real = at_released_granularity(table.train, released)
-                synth = at_released_granularity(_synthetic(table, record), released)
-                scored.append(quality(real, synth, data_domain(real))[0])
+                k = i % len(mine)
+                path = cells.synthetic_path(table.folder, CellId(table.name, peer, peer_epsilon, record["repeat"]))
+                synth = at_released_granularity(read_synthetic(path, table.train), levels[k])
+                scored.append(quality(reals[k], synth, domains[k])[0])
             out.append({"dataset": table.name, "method": method, "epsilon": epsilon, "peer": peer,
                         "quality_released": statistics.fmean(r["scores"]["quality_released"] for r in mine),
                         "peer_quality_released": statistics.fmean(scored), "peer_repeats": len(scored),
                         "generalised_columns": sorted({c for r in mine for c in r["run"].get("released") or {}})})
     return out
-
-
-def _synthetic(table: Table, record: dict) -> pd.DataFrame:
-    """A stored cell's synthetic rows, read as ``score`` reads them."""
-    cats = [c for c in table.train.columns if not pd.api.types.is_numeric_dtype(table.train[c])]
-    path = cells.synthetic_path(table.folder, CellId(table.name, record["method"], record["epsilon"], record["repeat"]))
-    synth = pd.read_csv(path, dtype={c: str for c in cats}).head(len(table.train))
-    return synth.reindex(columns=table.train.columns)
 
 
 def write_summary(args, tables: dict[str, Table]) -> tuple[list[dict], list[dict]]:
