@@ -116,7 +116,7 @@ WIDE_MIN_ROUNDS_PER_COLUMN = 3
 # pairs need (a floor there cost TSTR 0.98 -> 0.38-0.56); on 8,000 rows at epsilon 3 (std 2.9)
 # it only bought precision nobody needed
 FLOOR_NOISE = 0.001
-COVER_PAIRS_PER_ROUND = 2  # more pairs than this a round planned: every column first into a measured pair
+COVER_PAIRS_PER_ROUND = 1  # more pairs than rounds planned: every column first into a measured pair
 ROUND_ITERS = 100  # NumPy mirror-descent iterations per round (warm-started)
 FINAL_ITERS = 1000  # mbi's, for the released model
 
@@ -349,6 +349,21 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     estimator.fit(measurements, total, ROUND_ITERS)
     answers = {cl: exact(slots, sizes, cl) for cl in candidates}  # scores of the selections only
     chosen: list[Clique] = []
+    # Where the rounds cannot visit every pair, every column first goes into some measured pair,
+    # and the noise is not halved before it has (each halving takes 4x the budget a round):
+    # the largest errors sit among a few strongly related columns, so Caravan's rounds (86
+    # columns, 3,655 pairs, 96 rounds) left dozens of columns in no measured marginal, the model
+    # drew them independently and TSTR stayed at chance (eps 3: 0.49 -> 0.63); at eps 1 the
+    # annealing halved 3x and stopped the rounds at 29-30 with ~40 columns in no pair, and on
+    # customers (15 columns, 105 pairs, 96 rounds) at 9, fraud_flag in no pair in 4 of 4 fits.
+    # Covering first, without halving: customers' TSTR 0.68 -> 0.71 at eps 3 (0.50 -> 0.52-0.54
+    # at eps 1, where the fits range 0.28-0.77; covering with the halving cost it 0.67 -> 0.61
+    # at eps 3), Caravan's quality +0.015 at both eps, 66-71
+    # rounds at eps 1 and no collapsed ABROM in 11 fits (session 18). Tables whose rounds visit
+    # every pair (CreditCard, gss_wages, HealthInsurance, Default) are reached anyway, and
+    # coverage first cost there: CreditCard quality at eps 1 0.869 -> 0.848; the no-halving rule
+    # alone cost gss_wages and Default 0.007-0.010.
+    covering = wide and n_pairs > COVER_PAIRS_PER_ROUND * rounds_planned
 
     # -- rounds: select (exponential mechanism), measure (Gaussian), estimate ----------
     rounds = 0
@@ -376,15 +391,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         if len(candidates) > narrow_rounds:
             fresh = {cl: w for cl, w in candidates.items() if cl not in chosen}
             pool = fresh if any(fits(cl) for cl in fresh) else candidates
-        # Where the rounds can visit at most half the pairs, every column first goes into some
-        # measured pair: the largest errors sit among a few strongly related columns, so
-        # Caravan's rounds (86 columns, 3,655 pairs, 96 rounds) left dozens of columns in no
-        # measured marginal, the model drew them independently and TSTR stayed at chance (eps 3:
-        # 0.49 -> 0.67). Where they visit (nearly) every pair, fresh first, every column is
-        # reached anyway, and rounds spent on coverage first cost: CreditCard (66 pairs) quality
-        # at eps 1 0.869 -> 0.848, customers (105 pairs, 96 rounds) TSTR at eps 3 0.67 -> 0.61
-        if wide and n_pairs > COVER_PAIRS_PER_ROUND * rounds_planned:
-            covered = {a for cl in chosen + pairs for a in cl}
+        covered = {a for cl in chosen + pairs for a in cl}
+        if covering:
             bare = {cl: w for cl, w in pool.items() if len(cl) > 1 and not set(cl) <= covered}
             if any(fits(cl) for cl in bare):
                 pool = bare
@@ -416,7 +424,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         knew = np.abs(after - before).sum() <= math.sqrt(2 / math.pi) * sigma * y.size
         room = (_noise_still_large(sigma, total, narrow_rounds, rounds_planned)  # AIM's annealing
                 or rho - used >= 4 * (gaussian_rho(sigma) + exponential_rho(eps)) * (min_rounds - rounds))
-        if private and knew and room:
+        uncovered = covering and set(names) - covered - set(cl)
+        if private and knew and room and not uncovered:
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
     estimator.fit_final(measurements, total, FINAL_ITERS)
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started, measurements)
