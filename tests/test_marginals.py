@@ -519,3 +519,9 @@ def test_a_pair_that_holds_rows_in_a_columns_other_keeps_the_other_columns_share
     shape = (slot_sizes(codec)["p"], slot_sizes(codec)["a"])
     empty = [Measured(("p", "a"), rng.normal(0, 20.0, shape).ravel(), 20.0) for _ in range(300)]
     assert held_other(codec, empty) == []
+    # rows beside one value of the other column: one full cell is enough, though the sum of the
+    # row's cells stays under 4 std (Caravan at epsilon 1: ABROM collapsed in 3 of 7 bench fits)
+    other = next(c for c in codec.columns if c.name == "p").other_slot
+    one = np.zeros(shape)
+    one[other, 1] = 4.0 * 44.0 * math.sqrt(shape[1]) - 1
+    assert shape[1] >= 3 and held_other(codec, [Measured(("p", "a"), one.ravel(), 44.0)]) == ["p"]
