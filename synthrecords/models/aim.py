@@ -356,13 +356,13 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # drew them independently and TSTR stayed at chance (eps 3: 0.49 -> 0.63); at eps 1 the
     # annealing halved 3x and stopped the rounds at 29-30 with ~40 columns in no pair, and on
     # customers (15 columns, 105 pairs, 96 rounds) at 9, fraud_flag in no pair in 4 of 4 fits.
-    # Covering first, without halving: customers' TSTR 0.68 -> 0.71 at eps 3 (0.50 -> 0.52-0.54
-    # at eps 1, where the fits range 0.28-0.77; covering with the halving cost it 0.67 -> 0.61
-    # at eps 3), Caravan's quality +0.015 at both eps, 66-71
-    # rounds at eps 1 and no collapsed ABROM in 11 fits (session 18). Tables whose rounds visit
-    # every pair (CreditCard, gss_wages, HealthInsurance, Default) are reached anyway, and
-    # coverage first cost there: CreditCard quality at eps 1 0.869 -> 0.848; the no-halving rule
-    # alone cost gss_wages and Default 0.007-0.010.
+    # Covering first, without halving: customers' TSTR 0.68 -> 0.71 at eps 3 (0.47 -> 0.57 at eps 1
+    # over 12 / 26 fits, where one fit ranges 0.28-0.77; covering with the halving cost it 0.67 ->
+    # 0.61 at eps 3), Caravan's quality 0.927 -> 0.942 at eps 1 and 0.947 -> 0.964 at eps 3, 66-71
+    # rounds at eps 1 (session 18). Tables whose rounds visit every pair (CreditCard, gss_wages,
+    # HealthInsurance, Default) are reached anyway, and coverage first cost there: CreditCard
+    # quality at eps 1 0.869 -> 0.848; the no-halving rule alone cost gss_wages and Default
+    # 0.007-0.010.
     covering = wide and n_pairs > COVER_PAIRS_PER_ROUND * rounds_planned
 
     # -- rounds: select (exponential mechanism), measure (Gaussian), estimate ----------
