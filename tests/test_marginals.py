@@ -442,6 +442,17 @@ def test_other_is_drawn_inside_the_model_only_where_the_release_says_rows_hold_i
     assert Synthesizer.load(tmp_path / "model").engine_.latent_ == ["code"]
 
 
+def _related_codes(seed: int, *, rows: int, columns: int, codes: int, copied: float,
+                   t_in_c0: float) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Slots for fit_aim: ``columns`` columns of ``codes`` codes, each copying one shared code
+    on a ``copied`` share of rows, and a 0/1 ``t`` set on a ``t_in_c0`` share of c0's code 0."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, codes, rows)
+    slots = {f"c{i}": np.where(rng.random(rows) < copied, base, rng.integers(0, codes, rows)) for i in range(columns)}
+    slots["t"] = ((slots["c0"] == 0) & (rng.random(rows) < t_in_c0)).astype(int)
+    return slots, {f"c{i}": codes for i in range(columns)} | {"t": 2}
+
+
 def test_on_a_wide_table_every_column_is_in_a_measured_marginal():
     """Caravan (86 columns) not told its target: the rounds chased the largest errors among a few
     strongly related columns, left dozens of columns (the target among them) in no measured
@@ -450,12 +461,7 @@ def test_on_a_wide_table_every_column_is_in_a_measured_marginal():
     from synthrecords.models.aim import fit_aim
 
     for seed, epsilon in ((0, 3.0), (1, 1.0)):
-        rng = np.random.default_rng(seed)
-        n = 20_000
-        base = rng.integers(0, 5, n)
-        slots = {f"c{i}": np.where(rng.random(n) < 0.8, base, rng.integers(0, 5, n)) for i in range(10)}
-        slots["t"] = ((slots["c0"] == 0) & (rng.random(n) < 0.25)).astype(int)
-        sizes = {f"c{i}": 5 for i in range(10)} | {"t": 2}
+        slots, sizes = _related_codes(seed, rows=20_000, columns=10, codes=5, copied=0.8, t_in_c0=0.25)
         ledger = PrivacyLedger(epsilon=epsilon, delta=1e-5)
         ledger.start_fit()
         result = fit_aim(slots, sizes, ledger, target=None, prior=[], rng=np.random.default_rng(seed), max_rounds=12)
@@ -471,12 +477,7 @@ def test_the_noise_is_not_halved_while_a_column_of_a_wide_table_is_in_no_measure
     from synthrecords.models.aim import fit_aim
 
     for seed in (0, 1):
-        rng = np.random.default_rng(seed)
-        n = 4000
-        base = rng.integers(0, 4, n)
-        slots = {f"c{i}": np.where(rng.random(n) < 0.9, base, rng.integers(0, 4, n)) for i in range(14)}
-        slots["t"] = ((slots["c0"] == 0) & (rng.random(n) < 0.12)).astype(int)
-        sizes = {f"c{i}": 4 for i in range(14)} | {"t": 2}
+        slots, sizes = _related_codes(seed, rows=4000, columns=14, codes=4, copied=0.9, t_in_c0=0.12)
         ledger = PrivacyLedger(epsilon=1.0, delta=1e-5)
         ledger.start_fit()
         result = fit_aim(slots, sizes, ledger, target=None, prior=[], rng=np.random.default_rng(seed))
