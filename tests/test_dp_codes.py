@@ -132,3 +132,21 @@ def test_a_targets_code_grid_invents_a_class_no_more_often_than_one_key_would():
     assert released_categories(spurious, RowCount(ROWS, ROW_STD), []).categories == [0, 1]
     spurious.plan.anchored = False  # beside released codes a column's own bar and fill stay as they were
     assert 18 in released_categories(spurious, RowCount(ROWS, ROW_STD), []).categories
+
+
+def test_noise_alone_puts_no_rows_outside_declared_labels():
+    """The demo (fraud_flag declared {0, 1}, told as the target, epsilon 3) was refused in CI:
+    the noisy "other" bin of the declared labels passed 3 std (1 release in ~740) and read as a
+    1.3 % class too rare to release. Declared labels' "other" must clear 4 std; many rows
+    outside them still count."""
+    plan = plan_column(pd.Series([0, 1] * 5, name="fraud_flag"), "categorical", {"categories": [0, 1]})
+    assert not plan.grid and not plan.thresholded
+    sigma = 20.0
+
+    def released(other: float):
+        noisy = np.array([4849.0, 151.0, other, 0.0])  # 0, 1, "other", null
+        return released_categories(Measured(plan, [0, 1], noisy, sigma, float("inf")), RowCount(5000, 6.0), [])
+
+    column = released(3.5 * sigma)
+    assert column.categories == [0, 1] and all(g["level"] != "other" or g["share"] == 0 for g in column.granularity)
+    assert any(g["level"] == "other" and g["share"] > 0 for g in released(6 * sigma).granularity)
