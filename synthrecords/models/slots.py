@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
+from ..privacy.noise import largest_of_z
 from .codec import TableCodec
 from .fast_sampler import _column
 from .measures import Measured
@@ -89,9 +89,8 @@ def _holds_rows(counts: np.ndarray, stddev: float) -> bool:
     epsilon 1 (noise std 44, 4 cells) 324 rows missed the sum's 4 * 44 * 2 = 349 and ABROM
     collapsed in 3 of 7 bench fits; its one cell clears the 4.5 std the largest of 4 needs."""
     counts = np.asarray(counts, dtype=float)
-    chance = NormalDist().cdf(-HELD_Z)
-    one = NormalDist().inv_cdf(1 - chance / counts.size)
-    return counts.sum() > HELD_Z * stddev * math.sqrt(counts.size) or counts.max() > one * stddev
+    return (counts.sum() > HELD_Z * stddev * math.sqrt(counts.size)
+            or counts.max() > largest_of_z(HELD_Z, counts.size) * stddev)
 
 
 def to_slots(codec: TableCodec, data: pd.DataFrame) -> dict[str, np.ndarray]:

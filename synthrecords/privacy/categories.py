@@ -25,14 +25,12 @@ from .plan import Plan
 from .rowcount import RowCount
 
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
+OUTSIDE_Z = 4.0  # noise std the "other" of declared labels must clear: 3e-5 a release on noise alone
 
 
 def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
     """tau with ``columns * P(1 + N(0, sigma^2) > tau) = delta_t``."""
     return 1.0 - sigma * NormalDist().inv_cdf(delta_t / columns)
-
-
-OUTSIDE_Z = 4.0  # noise std the "other" of declared labels must clear: 3e-5 a release on noise alone
 
 
 class Measured(NamedTuple):

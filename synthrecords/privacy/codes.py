@@ -10,13 +10,13 @@ categorical column make every integer between them a key, all of them released.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SynthRecordsError
+from .noise import largest_of_z
 
 MAX_CODES = 20  # a categorical column of at most this many distinct integers is a code
 CODE_GRID = list(range(-1, 21))  # the public keys of integer codes; the rest is "other"
@@ -82,8 +82,7 @@ def target_z(keys: int) -> float:
     never gain a class: over a grid of ``keys`` keys, the chance that any empty one passes is
     what one key's was at ``CODE_ALONE_Z``. A per-key 3.5 std over the 20 empty keys of a 0/1
     flag gave it a class 18 in about 1 release in 200 (CI, epsilon 1); 22 keys: 4.25 std."""
-    tail = NormalDist().cdf(-CODE_ALONE_Z) / max(keys, 1)
-    return max(CODE_ALONE_Z, -NormalDist().inv_cdf(tail))
+    return largest_of_z(CODE_ALONE_Z, keys)
 
 
 def missing_codes(counts: np.ndarray, sigma: float, kept: list[int], residual: float,

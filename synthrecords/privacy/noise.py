@@ -31,11 +31,18 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from statistics import NormalDist
 
 import numpy as np
 
 log = logging.getLogger(__name__)
 SMALL_SIGMA = 2.0  # below this the multivariate slack (tau above) is no longer negligible
+
+
+def largest_of_z(z: float, cells: int) -> float:
+    """The bar (in noise std) the largest of ``cells`` empty noisy cells passes as rarely as one
+    passes ``z`` (Bonferroni): a test that reads every cell, not one, keeps its false alarms."""
+    return max(z, -NormalDist().inv_cdf(NormalDist().cdf(-z) / max(cells, 1)))
 
 
 def uniforms(n: int, rng: np.random.Generator | None = None) -> np.ndarray:
