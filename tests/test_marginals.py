@@ -491,6 +491,36 @@ def test_the_noise_is_not_halved_while_a_column_of_a_wide_table_is_in_no_measure
         assert ledger.epsilon_spent() <= 1.0 + 1e-9
 
 
+def test_a_covering_pair_of_a_number_and_a_category_is_measured_on_coarse_cells_where_noise_drowns_fine_ones():
+    """customers at epsilon 1 (noise std 44 a cell): a (tenure_months, fraud_flag) pair on 24 x 2
+    fine cells is mostly noise, so which partner fraud_flag got was chance (TSTR 0.51-0.56); offered
+    on ~6 groups a number as well, the selection takes the coarse cells there (0.64-0.68) and the
+    fine ones where only they show the relation. Two numbers are offered fine only: on coarse
+    cells (tenure_months, signup_date), a derived column, lost its diagonal (TSTR 0.72 -> 0.52 at
+    epsilon 3). Here ``t`` follows c0's lowest 4 of 24 codes (one coarse group), then its even
+    codes (no coarse group shows that); c1 copies c0."""
+    from synthrecords.models.aim import fit_aim
+
+    slots, sizes = _related_codes(0, rows=20_000, columns=14, codes=4, copied=0.9, t_in_c0=0.0)
+    rng = np.random.default_rng(0)
+    slots["c0"] = rng.integers(0, 24, 20_000)
+    slots["c1"] = np.where(rng.random(20_000) < 0.9, slots["c0"], rng.integers(0, 24, 20_000))
+    sizes["c0"] = sizes["c1"] = 24
+    for follows, epsilon, on_coarse in ((slots["c0"] < 4, 1.0, True), (slots["c0"] % 2 == 0, 10.0, False)):
+        slots["t"] = (follows & (rng.random(20_000) < 0.4)).astype(int)
+        ledger = PrivacyLedger(epsilon=epsilon, delta=1e-5)
+        ledger.start_fit()
+        result = fit_aim(slots, sizes, ledger, target=None, prior=[], rng=np.random.default_rng(1),
+                         coarse={"c0": np.arange(24) // 4, "c1": np.arange(24) // 4})
+        rounds = result.measurements[-len(result.measured):]
+        grouped = {m.clique for m in rounds if m.groups is not None}
+        assert ("c0", "t") in result.measured
+        assert (("c0", "t") in grouped) is on_coarse
+        assert ("c0", "c1") not in grouped
+        assert any("coarse cells" in e.detail for e in ledger.entries) == on_coarse
+        assert ledger.epsilon_spent() <= epsilon + 1e-9
+
+
 def test_a_pair_that_holds_rows_in_a_columns_other_keeps_the_other_columns_shares():
     """Caravan at epsilon 1: the release cut PBROM's 5 % code 3 and judged the rows it missed to
     be noise, so PBROM's "other" was masked; ABROM's 6.7 % ones sit only beside PBROM 2-5, and

@@ -9,8 +9,9 @@ is post-processing of ``Measured`` values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from ..privacy.ledger import PrivacyLedger
 from ..privacy.noise import discrete_gaussian, uniforms
 from .cliques import Clique
 
+Key = TypeVar("Key", bound=Hashable)  # a selection's key: a clique, or a ``Grouped`` one
 MEASURE_SHARE = 0.9  # of each round's rho; the rest selects (AIM's split)
 
 
@@ -34,6 +36,22 @@ class Measured:
     groups: tuple[int, ...] | None = None
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """A selection's key for ``clique`` measured on its coarse cells (``coarse.cell_groups``),
+    offered beside the same marginal on its fine cells (keyed by the clique itself)."""
+
+    clique: Clique
+
+
+def clique_of(key: Clique | Grouped) -> Clique:
+    return key.clique if isinstance(key, Grouped) else key
+
+
+def describe(key: Clique | Grouped, cells: int) -> str:
+    return f"{' x '.join(clique_of(key))} ({cells} {'coarse ' if isinstance(key, Grouped) else ''}cells)"
+
+
 def exact(slots: dict[str, np.ndarray], sizes: dict[str, int], clique: Clique) -> np.ndarray:
     """Exact counts of ``clique``'s cells (C order). Reads real values."""
     shape = [sizes[a] for a in clique]
@@ -41,10 +59,10 @@ def exact(slots: dict[str, np.ndarray], sizes: dict[str, int], clique: Clique) -
     return np.bincount(index, minlength=int(np.prod(shape))).astype(float)
 
 
-def select_and_measure(scores: dict[Clique, float], answers: dict[Clique, np.ndarray], eps: float,
+def select_and_measure(scores: dict[Key, float], answers: dict[Key, np.ndarray], eps: float,
                         sensitivity: float, sigma: float, label: str, ledger: PrivacyLedger,
                         rng: np.random.Generator | None,
-                        allowed: Callable[[Clique], bool] | None = None) -> tuple[Clique, np.ndarray]:
+                        allowed: Callable[[Key], bool] | None = None) -> tuple[Key, np.ndarray]:
     """One private round: pick a marginal by the exponential mechanism, then measure it with
     discrete Gaussian noise; both are recorded in the ledger before they run. ``allowed``
     (public: it may read sizes, never rows) restricts the pick; at least one must pass."""
@@ -52,12 +70,12 @@ def select_and_measure(scores: dict[Clique, float], answers: dict[Clique, np.nda
                                                            f"marginals, score sensitivity {sensitivity:g}")
     cl = exponential(scores, eps, sensitivity, rng, allowed)
     ledger.record("train", noise_multiplier=sigma,
-                  detail=f"marginals: {label} measures {' x '.join(cl)} ({answers[cl].size} cells, sensitivity 1)")
+                  detail=f"marginals: {label} measures {describe(cl, answers[cl].size)}, sensitivity 1")
     return cl, answers[cl] + discrete_gaussian(sigma, answers[cl].size, rng)
 
 
-def exponential(scores: dict[Clique, float], eps: float, sensitivity: float,
-                 rng: np.random.Generator | None, allowed: Callable[[Clique], bool] | None = None) -> Clique:
+def exponential(scores: dict[Key, float], eps: float, sensitivity: float,
+                 rng: np.random.Generator | None, allowed: Callable[[Key], bool] | None = None) -> Key:
     """The exponential mechanism: P(c) ∝ exp(eps * score(c) / (2 * sensitivity)), drawn as
     the argmax of the scaled scores plus Gumbel noise (uniforms from the OS CSPRNG).
 
@@ -72,7 +90,7 @@ def exponential(scores: dict[Clique, float], eps: float, sensitivity: float,
     return first_allowed(keys, noisy, allowed)
 
 
-def first_allowed(keys: list[Clique], values: np.ndarray, allowed: Callable[[Clique], bool] | None) -> Clique:
+def first_allowed(keys: list[Key], values: np.ndarray, allowed: Callable[[Key], bool] | None) -> Key:
     """The key of the largest value that ``allowed`` passes (every key without it)."""
     for i in np.argsort(-values, kind="stable"):
         if allowed is None or allowed(keys[i]):
