@@ -492,7 +492,7 @@ def test_the_noise_is_not_halved_while_a_column_of_a_wide_table_is_in_no_measure
 
 
 def test_a_covering_pair_of_a_number_and_a_category_is_measured_on_coarse_cells_where_noise_drowns_fine_ones():
-    """customers at epsilon 1 (noise std 44 a cell): a (tenure_months, fraud_flag) pair on 24 x 2
+    """customers at epsilon 1 (noise std 44 a cell): a (tenure_months, fraud_flag) pair on ~20 x 2
     fine cells is mostly noise, so which partner fraud_flag got was chance (TSTR 0.51-0.56); offered
     on ~6 groups a number as well, the selection takes the coarse cells there (0.64-0.68) and the
     fine ones where only they show the relation. Two numbers are offered fine only: on coarse

@@ -375,7 +375,7 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # A covering pair of one number (``coarse``: ~6 groups of its bins) and a column kept whole
     # is offered on coarse cells beside its fine ones; the score charges each cell its noise, so
     # the selection takes the coarse cells where noise would drown the fine ones: customers at eps 1
-    # (std 44 a cell, ~10 fraud rows a fine tenure bin) TSTR 0.51-0.56 -> 0.64-0.68 over 7-21 fits.
+    # (std 44 a cell, ~6 fraud rows a fine tenure bin) TSTR 0.51-0.56 -> 0.64-0.68 over 7-21 fits.
     # Two numbers stay fine: the score, blind to how the estimator clears noise off empty cells,
     # took (tenure_months, signup_date), a derived column, on coarse cells and lost its diagonal
     # (eps 3: 0.72 -> 0.52-0.60); with this rule 0.69 over 5 fits (session 19).
