@@ -27,11 +27,15 @@ import time
 import pandas as pd
 
 TARGET_SUFFIX = "_target"  # <model>_target: the model told the table's target (bench_peers)
+# <model>_cats (before any _target): told each categorical column's label set, as MST and AIM read it
+# off the training rows outside epsilon; the peers' knowledge, for a comparison on equal footing
+CATS_SUFFIX = "_cats"
 
 
 def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, meta: dict):
     """Any synthrecords model by name, through the user's path (Synthesizer): ``dpctgan``,
-    ``marginals``, ``auto``, ... and ``<model>_target`` told the table's target (``fit --target``)."""
+    ``marginals``, ``auto``, ... and ``<model>_target`` told the table's target (``fit --target``),
+    ``<model>_cats`` told the categorical columns' label sets (``CATS_SUFFIX``)."""
     import torch
 
     from synthrecords import Synthesizer
@@ -39,10 +43,14 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
 
     torch.set_num_threads(1)  # as bench_dpctgan --threads 1: every model on one thread
     model, told = (method[: -len(TARGET_SUFFIX)], True) if method.endswith(TARGET_SUFFIX) else (method, False)
+    model, labels = (model[: -len(CATS_SUFFIX)], True) if model.endswith(CATS_SUFFIX) else (model, False)
     target = meta["target"]
     # Public metadata, the same for every DP method: numeric bounds and the target's label set.
     public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in meta["bounds"].items()}
     public[target] = {"categories": meta["target_classes"]}
+    if labels:
+        public |= {c: {"categories": sorted(train[c].dropna().astype(str).unique())}
+                   for c in meta["categorical"] if c != target}
     synthesizer = Synthesizer(
         epsilon=epsilon, model=model, target=target if told else None, seed=seed,
         public_domain=public if epsilon is not None else None,

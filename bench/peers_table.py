@@ -12,15 +12,19 @@ NAMES = {"mst": "MST (smartnoise-synth)", "aim": "AIM (smartnoise-synth)",
          "gaussian_copula": "SDV GaussianCopula, no DP", "ctgan": "SDV CTGAN, no DP", "tvae": "SDV TVAE, no DP",
          "argn": "TabularARGN, no DP", "argn_dp": "TabularARGN, DP"}
 TARGET_SUFFIX = "_target"
+CATS_SUFFIX = "_cats"  # peer_worker's: told the categorical columns' label sets
 
 
 def method_name(method: str) -> str:
     """How the README names a method: a peer by its own name, ours as ``synthrecords <model>``."""
     if method in NAMES:
         return NAMES[method]
+    told = []
     if method.endswith(TARGET_SUFFIX):
-        return f"synthrecords {method[: -len(TARGET_SUFFIX)]}, told the target"
-    return f"synthrecords {method}"
+        method, told = method[: -len(TARGET_SUFFIX)], ["the target"]
+    if method.endswith(CATS_SUFFIX):
+        method, told = method[: -len(CATS_SUFFIX)], ["the category lists", *told]
+    return f"synthrecords {method}" + (f", told {' and '.join(told)}" if told else "")
 
 
 def _figure(row: dict, key: str) -> str:

@@ -61,6 +61,7 @@ def test_every_synthrecords_model_name_runs_at_every_epsilon_and_peers_where_the
     assert bench_peers.epsilons_for("aim", grid) == [1.0, 3.0]
     assert bench_peers.epsilons_for("ctgan", grid) == [None]
     assert method_name("auto_target") == "synthrecords auto, told the target"
+    assert method_name("auto_cats_target") == "synthrecords auto, told the category lists and the target"
 
 
 @pytest.fixture(scope="module")
