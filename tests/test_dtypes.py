@@ -30,9 +30,13 @@ def test_dp_models_give_back_the_input_types(model, tmp_path):
     data = _table()
     synth = Synthesizer(epsilon=3.0, model=model, nlp_model=None, seed=0, epochs=1).fit(data)
     synth.save(tmp_path / "m")
+    # A null-free column whose noisy null bin clears NULLABLE_Z std (~0.1 % of releases) is released
+    # nullable: then its nulls come back in pandas' nullable type (CI on f618165 drew one for "flag")
+    flag = "boolean" if synth.domain_["flag"].nullable else bool
+    code = "Int64" if synth.domain_["code"].nullable else np.int64
     for out in (synth.sample(300, seed=1), Synthesizer.load(tmp_path / "m").sample(300, seed=1)):
-        assert out["flag"].dtype == bool
-        assert out["code"].dtype == np.int64 and set(out["code"]) <= set(range(-3, 3))
+        assert out["flag"].dtype == flag
+        assert out["code"].dtype == code and set(out["code"].dropna()) <= set(range(-3, 3))
         assert pd.api.types.is_integer_dtype(out["count"]) and out["count"].isna().any()  # nulls kept: Int64
         assert pd.api.types.is_float_dtype(out["amount"])
         assert pd.api.types.is_datetime64_dtype(out["when"])
