@@ -69,7 +69,7 @@ from ..privacy.zcdp import (
     rho_left,
 )
 from .cliques import Clique, CliqueModel, calibrated
-from .coarse import GroupQuery, cell_groups, coarsen
+from .coarse import GroupQuery, cell_groups, coarsen, model_counts
 from .descent import Descent
 from .measures import (
     MEASURE_SHARE,
@@ -381,6 +381,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # (eps 3: 0.72 -> 0.52-0.60); with this rule 0.69 over 5 fits (session 19).
     coarse_cells = {cl: cell_groups(cl, sizes, coarse) for cl in candidates
                     if len(cl) == 2 and sum(a in coarse for a in cl) == 1} if covering else {}
+    asked: dict[Clique | Grouped, np.ndarray] = answers | {Grouped(cl): coarsen(answers[cl], g)
+                                                           for cl, g in coarse_cells.items()}
 
     # -- rounds: select (exponential mechanism), measure (Gaussian), estimate ----------
     rounds = 0
@@ -409,24 +411,22 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
             fresh = {cl: w for cl, w in candidates.items() if cl not in chosen}
             pool = fresh if any(fits(cl) for cl in fresh) else candidates
         covered = {a for cl in chosen + pairs for a in cl}
-        grouped: dict[Clique, tuple[int, ...]] = {}  # covering pairs offered on coarse cells too
+        grouped: list[Grouped] = []  # covering pairs offered on coarse cells too
         if covering:
             bare = {cl: w for cl, w in pool.items() if len(cl) > 1 and not set(cl) <= covered}
             if any(fits(cl) for cl in bare):
                 pool = bare
-                grouped = {cl: coarse_cells[cl] for cl in bare if cl in coarse_cells}
+                grouped = [Grouped(cl) for cl in bare if cl in coarse_cells]
         current = estimator.to_cliques()
         if not wide and target in names:
             pool = _readable(pool, target, current, total, sizes, sigma, fits)
         if not any(fits(cl) for cl in pool):
             break
-        asked: dict[Clique | Grouped, np.ndarray] = dict(answers)
-        asked.update({Grouped(cl): coarsen(answers[cl], g) for cl, g in grouped.items()})
         # AIM's score: the error the model would lose, less the noise a measurement adds; on coarse
         # cells a record still moves one count, so the sensitivity is the same weight
-        scores = {key: pool[clique_of(key)] * (np.abs(asked[key] - _fitted(key, current, total, grouped)).sum()
+        scores = {key: pool[clique_of(key)] * (np.abs(asked[key] - _fitted(key, current, total, coarse_cells)).sum()
                                                - math.sqrt(2 / math.pi) * sigma * asked[key].size * private)
-                  for key in [*pool, *map(Grouped, grouped)]}
+                  for key in [*pool, *grouped]}
         allowed = _by_clique(fits)
         if private:
             key, y = select_and_measure(scores, asked, eps, max(pool.values()), sigma, f"round {rounds}",
@@ -438,11 +438,11 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
                 break
             y = asked[key].copy()
         cl = clique_of(key)
-        before = _fitted(key, current, total, grouped)
-        measurements.append(Measured(cl, y, sigma, groups=grouped[cl] if isinstance(key, Grouped) else None))
+        before = _fitted(key, current, total, coarse_cells)
+        measurements.append(Measured(cl, y, sigma, groups=coarse_cells[cl] if isinstance(key, Grouped) else None))
         chosen.append(cl)
         estimator.fit(measurements, total, ROUND_ITERS)
-        after = _fitted(key, estimator.to_cliques(), total, grouped)
+        after = _fitted(key, estimator.to_cliques(), total, coarse_cells)
         log.info("marginals: round %d measured %s%s (noise std %.3g)", rounds, cl,
                  " on coarse cells" if isinstance(key, Grouped) else "", sigma)
         if last or (not private and rounds >= rounds_planned):
@@ -458,10 +458,9 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
 
 
 def _fitted(key: Clique | Grouped, model: CliqueModel, total: float,
-            grouped: dict[Clique, tuple[int, ...]]) -> np.ndarray:
+            coarse_cells: dict[Clique, tuple[int, ...]]) -> np.ndarray:
     """The model's counts on the cells ``key`` measures (coarse ones summed by group)."""
-    counts = total * model.marginal(clique_of(key)).ravel()
-    return coarsen(counts, grouped[key.clique]) if isinstance(key, Grouped) else counts
+    return model_counts(model, clique_of(key), total, coarse_cells[key.clique] if isinstance(key, Grouped) else None)
 
 
 def _by_clique(fits: Callable[[Clique], bool]) -> Callable[[Clique | Grouped], bool]:

@@ -15,10 +15,14 @@ shares: post-processing); null stays its own group, categorical columns keep eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .codec import TableCodec
+
+if TYPE_CHECKING:
+    from .cliques import CliqueModel
 
 Clique = tuple[str, ...]
 TARGET_BINS = 6  # groups per number in the target's marginals: ~20 rare-class rows per cell on the demo
@@ -54,6 +58,12 @@ def cell_groups(clique: Clique, sizes: dict[str, int], groups: dict[str, np.ndar
 def coarsen(counts: np.ndarray, cells: tuple[int, ...]) -> np.ndarray:
     """Counts of fine cells summed into their coarse cells."""
     return np.bincount(np.asarray(cells), weights=counts, minlength=max(cells) + 1)
+
+
+def model_counts(model: CliqueModel, clique: Clique, total: float, cells: tuple[int, ...] | None) -> np.ndarray:
+    """The model's counts on ``clique``'s cells, summed into coarse cells when it has them."""
+    fitted = total * model.marginal(clique).ravel()
+    return fitted if cells is None else coarsen(fitted, cells)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import numpy as np
 
 from ..privacy.ledger import PrivacyLedger
 from ..privacy.zcdp import exponential_epsilon, exponential_rho, gaussian_rho, gaussian_sigma
-from .cliques import Clique, CliqueModel
-from .coarse import cell_groups, coarsen
+from .cliques import Clique
+from .coarse import cell_groups, coarsen, model_counts
 from .measures import MEASURE_SHARE, Measured, exact, select_and_measure
 
 if TYPE_CHECKING:
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("synthrecords.models.aim")  # the rounds log as the fit they belong to
 TARGET_ROUNDS = 3  # rounds on the target's marginals alone, after its pairs
 TARGET_ROUND_SHARE = 0.25  # of what is left after the target's pairs, for those rounds
-
-
-def _fitted(model: CliqueModel, clique: Clique, total: float, cells: tuple[int, ...] | None) -> np.ndarray:
-    """The model's counts on ``clique``'s cells, summed into coarse cells when it has them."""
-    fitted = total * model.marginal(clique).ravel()
-    return fitted if cells is None else coarsen(fitted, cells)
 
 
 def target_rounds(measurements: list[Measured], estimator: _Estimator, slots: dict[str, np.ndarray],
@@ -68,7 +62,7 @@ def target_rounds(measurements: list[Measured], estimator: _Estimator, slots: di
         current = estimator.to_cliques()
         scores = {}
         for cl, cells in pool.items():
-            error = np.abs(answers[cl] - _fitted(current, cl, total, cells)) * rare[cl]
+            error = np.abs(answers[cl] - model_counts(current, cl, total, cells)) * rare[cl]
             scores[cl] = error.sum() - math.sqrt(2 / math.pi) * sigma * rare[cl].sum() * private
         if private:
             cl, y = select_and_measure(scores, answers, eps, 1.0, sigma, f"target round {rounds}", ledger, rng)
