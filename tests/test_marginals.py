@@ -186,6 +186,23 @@ def test_auto_sends_wide_tables_to_dpctgan():
     assert choose_model(narrow, secure=True).choice == "dpctgan"
 
 
+def test_auto_keeps_a_table_with_a_few_pairs_too_large_to_measure_on_marginals():
+    def table(**labels: int) -> Domain:
+        return Domain({name: ColumnDomain(name, "categorical", categories=list(range(n))) for name, n in labels.items()})
+
+    small = {f"c{i}": 8 for i in range(12)}
+    # customers told its label lists: postcode x city, postcode x state and city x state are too large
+    geography = choose_model(table(postcode=877, city=299, state=45, **small))
+    assert geography.choice == "marginals" and "3 of 105 pairs" in geography.reason
+    assert "postcode x city" in geography.reason
+    alone = choose_model(table(code=5000, **small))  # pairs with nothing under the cell limit
+    assert alone.choice == "dpctgan" and "'code'" in alone.reason
+    few = choose_model(table(**{f"big{i}": 200 for i in range(5)}, **{f"c{i}": 3 for i in range(5)}))
+    assert few.choice == "marginals"  # 10 of 45 pairs too large
+    many = choose_model(table(**{f"big{i}": 200 for i in range(6)}, **{f"c{i}": 3 for i in range(4)}))
+    assert many.choice == "dpctgan" and "15 of 45 column pairs" in many.reason
+
+
 def test_a_restricted_selection_is_the_exponential_mechanism_on_the_allowed_marginals():
     scores = {("a",): 0.0, ("b",): 0.0, ("c",): 50.0}
     asked = []
