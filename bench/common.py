@@ -32,6 +32,8 @@ DATASETS = {
     "credit_card": ("AER", "CreditCard", "card"),
     "caravan": ("ISLR", "Caravan", "Purchase"),
     "loans": ("openintro", "loans_full_schema", "term"),
+    # session 20's unseen-table check: mortgage applications (2,380 x 14, 12 % denied), small n at epsilon 1
+    "hmda": ("AER", "HMDA", "deny"),
 }
 # Columns no method models, and why: direct identifiers and free text (what the pipeline drops or fakes).
 DROPPED = {
