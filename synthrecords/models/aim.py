@@ -374,10 +374,10 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # Covering first, without halving: customers' TSTR 0.68 -> 0.71 at eps 3 (0.47 -> 0.57 at eps 1
     # over 12 / 26 fits, where one fit ranges 0.28-0.77; covering with the halving cost it 0.67 ->
     # 0.61 at eps 3), Caravan's quality 0.927 -> 0.942 at eps 1 and 0.947 -> 0.964 at eps 3, 66-71
-    # rounds at eps 1 (session 18). Tables whose rounds visit every pair (CreditCard, gss_wages,
-    # HealthInsurance, Default) are reached anyway, and coverage first cost there: CreditCard
-    # quality at eps 1 0.869 -> 0.848; the no-halving rule alone cost gss_wages and Default
-    # 0.007-0.010.
+    # rounds at eps 1 (session 18). On tables whose rounds could visit every pair (CreditCard,
+    # gss_wages, HealthInsurance, Default) session 18 measured a cost (CreditCard at eps 1 0.869 ->
+    # 0.848; the no-halving rule alone 0.007-0.010 on gss_wages and Default); session 20, below,
+    # measured CreditCard +0.016, HealthInsurance -0.009 and gss_wages -0.02 at eps 1.
     coverable = {a for cl in candidates if len(cl) == 2 for a in cl}  # a column too large to pair waits for none
     # Elsewhere the rounds reach every column that matters, unless one is imbalanced: AIM's score is
     # an absolute error, and a 3 % column's pairs err by at most 6 % of the rows however strongly it
