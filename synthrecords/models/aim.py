@@ -128,7 +128,7 @@ WIDE_MIN_ROUNDS_PER_COLUMN = 3
 # pairs need (a floor there cost TSTR 0.98 -> 0.38-0.56); on 8,000 rows at epsilon 3 (std 2.9)
 # it only bought precision nobody needed
 FLOOR_NOISE = 0.001
-COVER_PAIRS_PER_ROUND = 1  # more pairs than rounds planned (or an imbalanced column): every column first into a pair
+COVER_PAIRS_PER_ROUND = 1  # covering where the pairs outnumber this many times the rounds planned (or a column is imbalanced)
 ROUND_ITERS = 100  # NumPy mirror-descent iterations per round (warm-started)
 FINAL_ITERS = 1000  # mbi's, for the released model
 
