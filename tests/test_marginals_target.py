@@ -25,6 +25,29 @@ def test_a_coarse_measurement_fixes_its_groups_sums_and_leaves_the_rest_to_the_o
     assert np.allclose(coarsen(final.ravel(), cells), coarsen(total * joint.ravel(), cells), atol=5.0)
 
 
+def test_a_coarse_measurement_leaves_out_the_cells_of_slots_that_hold_no_rows():
+    """``live`` slots only: ``t``'s null (slot 2) is in no group, and the groups are numbered
+    over the live slots, so the estimators (NumPy and mbi) fit the same sums as the full grid
+    restricted to them."""
+    sizes = {"a": 6, "t": 3}
+    joint = np.zeros((6, 3))
+    joint[:, :2] = np.stack([np.full(6, 0.9 / 6), np.array([0.05, 0.03, 0.01, 0.005, 0.003, 0.002])], axis=1)
+    joint /= joint.sum()
+    total = 10_000.0
+    live = {"t": np.array([True, True, False])}
+    cells = cell_groups(("a", "t"), sizes, {"a": np.array([0, 0, 1, 1, 2, 2])}, live)
+    assert sum(c < 0 for c in cells) == 6 and max(cells) == 5  # 3 groups of a x 2 live slots of t
+    truth = coarsen(total * joint.ravel(), cells)
+    assert np.allclose(truth.sum(), total)
+    measured = [Measured(("a",), total * joint.sum(1), 1.0), Measured(("t",), total * joint.sum(0), 1.0),
+                Measured(("a", "t"), truth, 1.0, groups=cells)]
+    estimator = _Estimator(sizes)
+    estimator.fit(measured, total, 300)
+    assert np.allclose(coarsen(total * estimator.to_cliques().marginal(("a", "t")).ravel(), cells), truth, atol=5.0)
+    estimator.fit_final(measured, total, 500)
+    assert np.allclose(coarsen(total * estimator.to_cliques().marginal(("a", "t")).ravel(), cells), truth, atol=5.0)
+
+
 def rare_target_table(n: int, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """A 3 % target held almost only by rows in the 3 lowest of 24 bins of ``x``, 9 noise columns."""
     x = rng.integers(0, 24, n)

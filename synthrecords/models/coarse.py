@@ -44,20 +44,35 @@ def bin_groups(codec: TableCodec, k: int = TARGET_BINS) -> dict[str, np.ndarray]
     return out
 
 
-def cell_groups(clique: Clique, sizes: dict[str, int], groups: dict[str, np.ndarray]) -> tuple[int, ...] | None:
+def cell_groups(clique: Clique, sizes: dict[str, int], groups: dict[str, np.ndarray],
+                live: dict[str, np.ndarray] | None = None) -> tuple[int, ...] | None:
     """Each cell of ``clique``'s marginal (C order): its coarse cell, or None when no
-    attribute of the clique is coarsened."""
+    attribute of the clique is coarsened. With ``live`` (per column, the slots a measurement
+    covers: ``slots.measured_slots``), a cell on another slot is in no group (-1)."""
     if not any(a in groups for a in clique):
         return None
-    per = [groups.get(a, np.arange(sizes[a])) for a in clique]
+    per = [_live_groups(groups.get(a, np.arange(sizes[a])), (live or {}).get(a)) for a in clique]
     shape = [int(g.max()) + 1 for g in per]
     grid = np.meshgrid(*per, indexing="ij")
-    return tuple(int(i) for i in np.ravel_multi_index(grid, shape).ravel())
+    index = np.ravel_multi_index([np.maximum(g, 0) for g in grid], shape)
+    return tuple(int(i) for i in np.where(np.any([g < 0 for g in grid], axis=0), -1, index).ravel())
+
+
+def _live_groups(group: np.ndarray, live: np.ndarray | None) -> np.ndarray:
+    """A column's groups numbered over its live slots only (-1 elsewhere)."""
+    if live is None:
+        return np.asarray(group)
+    kept = np.where(live, group, -1)
+    _, renumbered = np.unique(kept[live], return_inverse=True)
+    kept[live] = renumbered
+    return kept
 
 
 def coarsen(counts: np.ndarray, cells: tuple[int, ...]) -> np.ndarray:
-    """Counts of fine cells summed into their coarse cells."""
-    return np.bincount(np.asarray(cells), weights=counts, minlength=max(cells) + 1)
+    """Counts of fine cells summed into their coarse cells (a cell in no group, -1, left out)."""
+    cells_ = np.asarray(cells)
+    kept = cells_ >= 0
+    return np.bincount(cells_[kept], weights=np.asarray(counts)[kept], minlength=int(cells_.max()) + 1)
 
 
 def model_counts(model: CliqueModel, clique: Clique, total: float, cells: tuple[int, ...] | None) -> np.ndarray:
@@ -68,7 +83,8 @@ def model_counts(model: CliqueModel, clique: Clique, total: float, cells: tuple[
 
 @dataclass(frozen=True)
 class GroupQuery:
-    """mbi's query for a coarse measurement: the marginal's cells summed by group."""
+    """mbi's query for a coarse measurement: the marginal's cells summed by group (segment_sum
+    drops a cell in no group, -1)."""
 
     cells: tuple[int, ...]
 
@@ -78,4 +94,5 @@ class GroupQuery:
         return jax.ops.segment_sum(factor.datavector(), np.asarray(self.cells), num_segments=max(self.cells) + 1)
 
     def op_norm_sq(self) -> float:  # the largest group: ||Q||^2 of a 0/1 matrix with one 1 per column
-        return float(np.bincount(np.asarray(self.cells)).max())
+        cells = np.asarray(self.cells)
+        return float(np.bincount(cells[cells >= 0]).max())

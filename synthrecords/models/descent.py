@@ -26,7 +26,7 @@ class Descent:
         blocks: dict[Clique, float] = {}
         for m in measurements:  # mbi's bound: max over maximal cliques of sum ||Q||^2 |C| / |c| / sigma^2
             cells = lambda cl: float(np.prod([sizes[a] for a in cl]))
-            norm = 1.0 if m.groups is None else float(np.bincount(np.asarray(m.groups)).max())
+            norm = 1.0 if m.groups is None else float(np.bincount(_grouped(m.groups)[1]).max())
             blocks[home[m.clique]] = (blocks.get(home[m.clique], 0.0)
                                       + norm * cells(home[m.clique]) / cells(m.clique) / m.stddev ** 2)
         self.lipschitz = max(blocks.values())
@@ -40,14 +40,15 @@ class Descent:
         for m in self.measurements:
             flat = mu[m.clique].ravel()
             if m.groups is not None:  # a coarse measurement: cells summed by group
-                picked = np.bincount(np.asarray(m.groups), weights=flat, minlength=len(m.y))
+                kept, groups = _grouped(m.groups)
+                picked = np.bincount(groups, weights=flat[kept], minlength=len(m.y))
             else:
                 picked = flat if m.slots is None else flat[list(m.slots)]
             r = (picked - m.y) / m.stddev ** 2
             loss += 0.5 * float(np.dot(picked - m.y, r))
             g = grad[m.clique].reshape(-1)
             if m.groups is not None:
-                g += r[np.asarray(m.groups)]
+                g[kept] += r[groups]
             elif m.slots is None:
                 g += r
             else:
@@ -70,3 +71,10 @@ class Descent:
             else:
                 alpha *= 0.5
         return theta, model
+
+
+def _grouped(groups: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The cells a coarse measurement covers and their groups (a cell in no group is -1)."""
+    groups_ = np.asarray(groups)
+    kept = groups_ >= 0
+    return kept, groups_[kept]

@@ -40,7 +40,15 @@ from .coarse import bin_groups
 from .codec import TableCodec
 from .modelstate import load_state, save_state
 from .rounding import largest_remainder
-from .slots import allowed_slots, from_slots, held_other, latent_slots, slot_sizes, to_slots
+from .slots import (
+    allowed_slots,
+    from_slots,
+    held_other,
+    latent_slots,
+    measured_slots,
+    slot_sizes,
+    to_slots,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +101,9 @@ class MarginalsEngine:
         result = aim.fit_aim(to_slots(codec, data[domain.names]), slot_sizes(codec), ledger, target=self.target,
                              prior=prior, rng=rng, target_share=self.target_share, max_rounds=int(self.max_rounds),
                              max_model_mb=self.max_model_mb, max_cells=int(self.max_cells),
-                             coarse=bin_groups(codec))
+                             coarse=bin_groups(codec),
+                             live=measured_slots(codec, {c.name for c in domain if c.source == "public"
+                                                         and _unreleased_share(c.granularity) == 0}))
         self.codec_ = codec
         self.model_ = result.model
         # "other" is drawn inside the model only where the release says real rows hold values it

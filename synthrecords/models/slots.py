@@ -38,6 +38,21 @@ def allowed_slots(codec: TableCodec) -> dict[str, np.ndarray]:
     return {c.name: c.emittable for c in codec.columns}
 
 
+def measured_slots(codec: TableCodec, declared: Collection[str] = ()) -> dict[str, np.ndarray]:
+    """The slots a measured marginal covers per column: all but null where the released
+    domain holds none, and but "other" where the labels are ``declared`` and the release found
+    no rows outside them (public). The sampler never emits either, so their cells would hold
+    noise alone, charged to the selection's score and fitted by the estimator."""
+    out = {}
+    for c in codec.columns:
+        live = np.ones(c.size, dtype=bool)
+        live[c.null_slot] = bool(c.emittable[c.null_slot])
+        if not c.ranged and c.name in declared:
+            live[c.other_slot] = False
+        out[c.name] = live if live.any() else np.ones(c.size, dtype=bool)
+    return out
+
+
 def latent_slots(codec: TableCodec, columns: Collection[str]) -> dict[str, np.ndarray]:
     """The slots that hold real rows but are never emitted: the "other" of each of ``columns``
     (categorical columns with values the domain did not release). The model draws them and
