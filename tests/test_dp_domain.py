@@ -47,9 +47,11 @@ def test_a_category_held_by_one_row_is_never_released(seed):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_an_outlier_in_one_row_does_not_stretch_the_released_range(seed):
+    """The noise is seeded: a group of empty bins clears ``SUPPORT_Z`` about once in 1,000 releases
+    (ranges.py), which stretched this range to -2.5e8 in 1 of 900 fresh draws and failed a CI run."""
     data = table(seed=seed)
     data.loc[3, "income"] = 1e7
-    col = release_domain(data, ledger(4.0))["income"]
+    col = release_domain(data, ledger(4.0), noise_seed=seed)["income"]
     assert 10_000 < col.upper < 200_000 and 0 < col.lower < 40_000
     assert col.histogram["edges"][-1] <= col.upper + 1
 
