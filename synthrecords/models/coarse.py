@@ -68,11 +68,17 @@ def _live_groups(group: np.ndarray, live: np.ndarray | None) -> np.ndarray:
     return kept
 
 
+def covered(cells: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Which fine cells a coarse measurement covers, and their groups (a cell in no group is -1)."""
+    groups = np.asarray(cells)
+    kept = groups >= 0
+    return kept, groups[kept]
+
+
 def coarsen(counts: np.ndarray, cells: tuple[int, ...]) -> np.ndarray:
     """Counts of fine cells summed into their coarse cells (a cell in no group, -1, left out)."""
-    cells_ = np.asarray(cells)
-    kept = cells_ >= 0
-    return np.bincount(cells_[kept], weights=np.asarray(counts)[kept], minlength=int(cells_.max()) + 1)
+    kept, groups = covered(cells)
+    return np.bincount(groups, weights=np.asarray(counts)[kept], minlength=max(cells) + 1)
 
 
 def model_counts(model: CliqueModel, clique: Clique, total: float, cells: tuple[int, ...] | None) -> np.ndarray:
@@ -94,5 +100,4 @@ class GroupQuery:
         return jax.ops.segment_sum(factor.datavector(), np.asarray(self.cells), num_segments=max(self.cells) + 1)
 
     def op_norm_sq(self) -> float:  # the largest group: ||Q||^2 of a 0/1 matrix with one 1 per column
-        cells = np.asarray(self.cells)
-        return float(np.bincount(cells[cells >= 0]).max())
+        return float(np.bincount(covered(self.cells)[1]).max())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cliques import Clique, CliqueModel, calibrated
+from .coarse import covered
 
 
 class Descent:
@@ -26,7 +27,7 @@ class Descent:
         blocks: dict[Clique, float] = {}
         for m in measurements:  # mbi's bound: max over maximal cliques of sum ||Q||^2 |C| / |c| / sigma^2
             cells = lambda cl: float(np.prod([sizes[a] for a in cl]))
-            norm = 1.0 if m.groups is None else float(np.bincount(_grouped(m.groups)[1]).max())
+            norm = 1.0 if m.groups is None else float(np.bincount(covered(m.groups)[1]).max())
             blocks[home[m.clique]] = (blocks.get(home[m.clique], 0.0)
                                       + norm * cells(home[m.clique]) / cells(m.clique) / m.stddev ** 2)
         self.lipschitz = max(blocks.values())
@@ -40,7 +41,7 @@ class Descent:
         for m in self.measurements:
             flat = mu[m.clique].ravel()
             if m.groups is not None:  # a coarse measurement: cells summed by group
-                kept, groups = _grouped(m.groups)
+                kept, groups = covered(m.groups)
                 picked = np.bincount(groups, weights=flat[kept], minlength=len(m.y))
             else:
                 picked = flat if m.slots is None else flat[list(m.slots)]
@@ -71,10 +72,3 @@ class Descent:
             else:
                 alpha *= 0.5
         return theta, model
-
-
-def _grouped(groups: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """The cells a coarse measurement covers and their groups (a cell in no group is -1)."""
-    groups_ = np.asarray(groups)
-    kept = groups_ >= 0
-    return kept, groups_[kept]

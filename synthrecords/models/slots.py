@@ -42,14 +42,15 @@ def measured_slots(codec: TableCodec, declared: Collection[str] = ()) -> dict[st
     """The slots a measured marginal covers per column: all but null where the released
     domain holds none, and but "other" where the labels are ``declared`` and the release found
     no rows outside them (public). The sampler never emits either, so their cells would hold
-    noise alone, charged to the selection's score and fitted by the estimator."""
+    noise alone, charged to the selection's score and fitted by the estimator. A column keeps a
+    live slot: where nothing was released, ``emittable`` emits null."""
     out = {}
     for c in codec.columns:
         live = np.ones(c.size, dtype=bool)
         live[c.null_slot] = bool(c.emittable[c.null_slot])
         if not c.ranged and c.name in declared:
             live[c.other_slot] = False
-        out[c.name] = live if live.any() else np.ones(c.size, dtype=bool)
+        out[c.name] = live
     return out
 
 
