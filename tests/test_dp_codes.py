@@ -9,6 +9,7 @@ from synthrecords.privacy.codes import CODE_GRID, code_keys, missing_codes
 from synthrecords.privacy.domain import release_domain
 from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.privacy.plan import plan_column
+from synthrecords.privacy.ranges import released_range
 from synthrecords.privacy.rowcount import RowCount
 
 
@@ -150,3 +151,29 @@ def test_noise_alone_puts_no_rows_outside_declared_labels():
     column = released(3.5 * sigma)
     assert column.categories == [0, 1] and all(g["level"] != "other" or g["share"] == 0 for g in column.granularity)
     assert any(g["level"] == "other" and g["share"] > 0 for g in released(6 * sigma).granularity)
+
+
+def test_noise_alone_does_not_make_a_null_free_column_nullable():
+    """A null bin of 3.5 noise std passed the old 3 std bar (1 null-free column in ~740): the
+    column came out with invented nulls and broke integer dtypes downstream (CI: test_demo's
+    tenure_months). The bar is 4 std, for categories and ranges alike; real nulls well above
+    the noise still make a column nullable."""
+    sigma = 20.0
+    plan = plan_column(pd.Series(["a", "b"] * 5, name="label"), "categorical", {"categories": ["a", "b"]})
+
+    def category(nulls: float):
+        noisy = np.array([3000.0, 2000.0, 0.0, nulls])  # a, b, "other", null
+        return released_categories(Measured(plan, ["a", "b"], noisy, sigma, float("inf")), RowCount(5000, 6.0), [])
+
+    amounts = pd.Series(np.linspace(1.0, 900.0, 10), name="amount")
+    ranged = plan_column(amounts, "numerical", None)
+
+    def number(nulls: float):
+        counts = np.zeros(len(ranged.edges) - 1)
+        counts[np.searchsorted(ranged.edges, [10.0, 100.0]) - 1] = 2500.0
+        return released_range(ranged, np.append(counts, nulls), sigma)
+
+    for released in (category, number):
+        assert not released(3.5 * sigma).nullable
+        column = released(8 * sigma)
+        assert column.nullable and column.histogram["null_share"] > 0

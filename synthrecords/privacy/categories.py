@@ -26,6 +26,7 @@ from .rowcount import RowCount
 
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
 OUTSIDE_Z = 4.0  # noise std the "other" of declared labels must clear: 3e-5 a release on noise alone
+PARENT_Z = 3.0  # noise std a lookup's public parent, or a derived "other", must clear to be released
 
 
 def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
@@ -63,7 +64,7 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     # Level by level, each at its own noise: read-off keys must clear the level's threshold,
     # a lookup's public parents only its noise.
     width = hier.walk_up(entries, [(m.plan.level, m.keys, m.noisy,
-                                    m.tau if m.plan.thresholded else NULLABLE_Z * m.sigma) for m in levels])
+                                    m.tau if m.plan.thresholded else PARENT_Z * m.sigma) for m in levels])
     mass = sum(m for _, m, *_ in entries)
     # Values outside the released keys: the released row count minus what was released (a
     # thresholded column's sub-threshold mass), or the measured "other" bin of public keys.
@@ -76,7 +77,7 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     # Declared labels (and a told target's code grid) say which values exist: their "other" must
     # clear OUTSIDE_Z, or noise alone put rows outside a declared label set in 1 release in ~740
     # (3 std) and refused a told target's fit (the demo at epsilon 3, fraud_flag {0, 1}: CI, session 18)
-    other = other if other > (NULLABLE_Z if derived and not plan.anchored else OUTSIDE_Z) * noise else 0.0
+    other = other if other > (PARENT_Z if derived and not plan.anchored else OUTSIDE_Z) * noise else 0.0
     emit = (plan.thresholded and other > 0
             and all(isinstance(k, str) and k != hier.OTHER_LABEL for k, *_ in entries))
     if emit:
