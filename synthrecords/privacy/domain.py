@@ -107,7 +107,7 @@ from .grids import dates, numbers, to_days
 from .ledger import LedgerEntry, PrivacyLedger
 from .noise import discrete_gaussian
 from .plan import Plan, level_plans, plan_column
-from .ranges import released_range
+from .ranges import coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
 from .weights import (
     MAX_SHARE,
@@ -222,6 +222,12 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
             columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma)
     log.info("domain released under DP: noise std %s per count, category threshold %s",
              _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
+    coarse, share = coarse_ranges(plans, sigmas, rows.rows)
+    if coarse:
+        log.warning("columns %s have no declared bounds: their ranges come from a coarse public grid (5 bins a "
+                    "decade, 5 years for dates) where a bin shows only if it holds about %.0f%% of the rows, so their "
+                    "ends can be far from the real ones; declare their bounds (public_domain, [columns.public] or an "
+                    "expectation suite's between-bounds) or raise epsilon", ", ".join(map(repr, coarse)), 100 * share)
     return Domain(columns)
 
 

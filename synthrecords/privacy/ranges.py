@@ -37,6 +37,20 @@ from .plan import Plan
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
 SUPPORT_Z = 4.5  # a group of empty bins passes with prob. 3e-6 (~1e-3 over a grid)
 ENCODER_BINS = 10  # quantile bins (plus as many equal-width ones) per numeric column
+# Undeclared ranges where a grid bin must hold this share of the rows to clear SUPPORT_Z alone
+# are worth a warning: on ~1,000 rows at epsilon 1 (a bin needs 22-30 % of them) quality fell
+# 0.13-0.17 against the same fit told the bounds (bench/RESULTS.md, session 23).
+COARSE_SHARE = 0.1
+
+
+def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[list[str], float]:
+    """The number and date columns without declared bounds whose grid bins must hold over
+    ``COARSE_SHARE`` of the rows to show, and the largest such share (public: plans, noise
+    stds and the released row count)."""
+    shares = {p.name: SUPPORT_Z * s / max(rows, 1.0) for p, s in zip(plans, sigmas)
+              if p.column is None and p.kind in ("numerical", "datetime") and "lower" not in p.public}
+    coarse = [name for name, share in shares.items() if share > COARSE_SHARE]
+    return coarse, max((shares[c] for c in coarse), default=0.0)
 
 
 def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
