@@ -324,7 +324,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
 
     # -- one-way marginals: the domain release's, plus any column it left unmeasured ---
     # the release gives shares of the rows: counts at the noisy total (post-processing)
-    measurements = [Measured(m.clique, np.asarray(m.y, dtype=float) * total, m.stddev, m.slots) for m in prior]
+    measurements = [Measured(m.clique, np.asarray(m.y, dtype=float) * total, m.stddev, m.slots, m.groups)
+                    for m in prior]
     missing = [(a,) for a in names if not any(m.clique == (a,) for m in measurements)]
     if missing:
         if private:  # AIM's noise for them, unless that would take more than half of what is left

@@ -13,6 +13,7 @@ quantiles plus equal widths within the range, with spikes kept in bins of their 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import replace
@@ -72,10 +73,11 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
         lo, hi = edges[span[0]], edges[span[1]]
     # Bins under one noise std are taken as empty: across the many empty bins of a wide
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
-    enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi,
-                                  integer=plan.kind == "numerical" and bool(plan.integer))
+    integer = plan.kind == "numerical" and bool(plan.integer)
+    enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi, integer=integer)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
-                     "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma)}
+                     "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma),
+                     "runs": grid_runs(enc, edges, integer)}
     if "lower" in plan.public:  # public bounds were set above, as given
         return col
     if plan.kind == "numerical":
@@ -130,6 +132,26 @@ def encoder_histogram(edges: np.ndarray, counts: np.ndarray, lo: float, hi: floa
     return enc, np.diff(np.interp(enc, edges, np.concatenate([[0.0], np.cumsum(counts)])))
 
 
+def grid_runs(enc: np.ndarray, edges: np.ndarray, integer: bool = False) -> list[int]:
+    """Per encoder bin, its run: the bins that split one grid bin share a run, every other bin
+    is a run of its own. Those bins' masses are the grid bin's noisy count spread evenly
+    (``encoder_histogram``): only their total was measured, not the split, which
+    ``models.marginals`` must not take as measured. Public: grid and encoder edges only."""
+    grid = np.unique(_half_below(edges) if integer else np.asarray(edges, dtype=float))
+    enc = np.asarray(enc, dtype=float)
+    tol = 1e-9 * np.maximum(1.0, np.abs(enc))
+    at = np.clip(np.searchsorted(grid, enc[:-1] + tol[:-1], side="right") - 1, 0, len(grid) - 2)
+    inside = enc[1:] <= grid[at + 1] + tol[1:]
+    keys = [int(g) if i else -1 - j for j, (g, i) in enumerate(zip(at, inside))]
+    return [0, *np.cumsum([a != b for a, b in itertools.pairwise(keys)]).tolist()]
+
+
+def _half_below(edges: np.ndarray) -> np.ndarray:
+    """Grid edges as ``whole_numbers`` moves them: to the half below the first whole number at
+    or above each (the last one's move does not matter here: it closes the range)."""
+    return np.ceil(np.asarray(edges, dtype=float) - 1e-9) - 0.5
+
+
 def whole_numbers(edges: np.ndarray, counts: np.ndarray, lo: float,
                   hi: float) -> tuple[np.ndarray, np.ndarray, float, float] | None:
     """The grid as whole numbers see it: each edge moved to the half below the first whole
@@ -137,13 +159,10 @@ def whole_numbers(edges: np.ndarray, counts: np.ndarray, lo: float,
     whole number at or below it), and the bins that hold no whole number dropped (only noise
     is in them). Post-processing of public edges and noisy counts. None: no whole number in
     [lo, hi]."""
-    def below(x: np.ndarray) -> np.ndarray:
-        return np.ceil(np.asarray(x, dtype=float) - 1e-9) - 0.5
-
-    half = below(edges)
+    half = _half_below(edges)
     half[-1] = math.floor(edges[-1] + 1e-9) + 0.5
-    lo_h = float(below([lo])[0])
-    hi_h = math.floor(hi + 1e-9) + 0.5 if hi >= edges[-1] else float(below([hi])[0])
+    lo_h = float(_half_below([lo])[0])
+    hi_h = math.floor(hi + 1e-9) + 0.5 if hi >= edges[-1] else float(_half_below([hi])[0])
     if not hi_h > lo_h:
         return None
     wide = np.diff(half) > 0
