@@ -260,3 +260,15 @@ def test_the_domain_one_way_of_a_grid_bin_split_into_encoder_bins_is_its_total_n
     (measured,) = [m for m in domain_oneways(codec, domain, book) if m.clique == ("income",)]
     assert measured.groups is not None and len(measured.groups) == len(runs) + 1  # the bins and null
     assert len(measured.y) == max(runs) + 2 and measured.y.sum() == pytest.approx(1.0)
+
+
+def test_a_number_measured_by_runs_is_as_imbalanced_as_its_even_split():
+    """The covering rule reads a released 1-way's largest slot; a number whose grid bin is split
+    into ten encoder bins holds a tenth of it in each, as before its runs were measured whole."""
+    from synthrecords.models.aim import Measured, _imbalanced
+
+    groups = (0,) * 10 + (1, 2)  # ten encoder bins of one grid bin, one bin of another, null
+    spread = Measured(("income",), np.array([0.95, 0.05, 0.0]), 1.0, None, groups)
+    assert not _imbalanced("income", [spread])  # 9.5 % in its largest bin
+    spike = Measured(("debt",), np.array([0.05, 0.95, 0.0]), 1.0, None, groups)
+    assert _imbalanced("debt", [spike])  # a spike of zeros in a bin of its own

@@ -531,6 +531,9 @@ def _imbalanced(column: str, prior: list[Measured]) -> bool:
     if oneway is None:
         return False
     counts = np.clip(np.asarray(oneway.y, dtype=float), 0, None)
+    if oneway.groups is not None:  # a number's runs (grid bins split into encoder bins): each bin
+        groups = np.asarray(oneway.groups)  # its even share of its run, as the release spread it
+        counts = counts[groups] / np.bincount(groups)[groups]
     return not counts.sum() > 0 or 1 - counts.max() / counts.sum() < RARE_TARGET
 
 
