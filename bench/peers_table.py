@@ -7,13 +7,15 @@ in Markdown, both built from the rows bench_peers makes of its stored cells (ben
 from __future__ import annotations
 
 from bench.cells import epsilon_tag as _eps  # "none" or the epsilon, as cells are named
+from bench.peer_worker import (  # the method names it runs
+    CATS_SUFFIX,
+    NOBOUNDS_SUFFIX,
+    TARGET_SUFFIX,
+)
 
 NAMES = {"mst": "MST (smartnoise-synth)", "aim": "AIM (smartnoise-synth)",
          "gaussian_copula": "SDV GaussianCopula, no DP", "ctgan": "SDV CTGAN, no DP", "tvae": "SDV TVAE, no DP",
          "argn": "TabularARGN, no DP", "argn_dp": "TabularARGN, DP"}
-TARGET_SUFFIX = "_target"
-CATS_SUFFIX = "_cats"  # peer_worker's: told the categorical columns' label sets
-NOBOUNDS_SUFFIX = "_nobounds"  # peer_worker's: not told the numeric bounds
 
 
 def method_name(method: str) -> str:

@@ -214,11 +214,9 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
         sigma = float(histogram.get("noise_std", unweighted))
         # bins that split one grid bin share a run: their total was measured, not the split
         runs = histogram.get("runs") if c.ranged else None
-        if runs is not None and len(runs) == n and max(runs) + 1 < n:
-            groups = (*runs, max(runs) + 1)  # null: a group of its own
-            out.append(aim.Measured((c.name,), np.bincount(groups, weights=shares), sigma * 2, None, groups))
-            continue
-        out.append(aim.Measured((c.name,), shares, sigma * (2 if c.ranged else 1), slots))
+        groups = (*runs, max(runs) + 1) if runs is not None and len(runs) == n and max(runs) + 1 < n else None
+        y = shares if groups is None else np.bincount(groups, weights=shares)  # null: a group of its own
+        out.append(aim.Measured((c.name,), y, sigma * (2 if c.ranged else 1), slots, groups))
     return out
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from ..domain import ColumnDomain
 from . import hierarchy as hier
 from .codes import CODE_ALONE_Z, code_support, missing_codes, target_z
-from .nulls import NULLABLE_Z, null_share
+from .nulls import is_nullable, null_share
 from .plan import Plan
 from .rowcount import RowCount
 
@@ -55,7 +55,7 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
     masses = {i: max(float(counts[i]), 0.0) for i in kept}
-    nullable = bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma))
+    nullable = is_nullable(plan.public, noisy[-1], sigma)
     nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
     if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)
         masses |= missing_codes(counts, sigma, kept, rows.rows - nulls - sum(masses.values()),

@@ -15,6 +15,11 @@ from __future__ import annotations
 NULLABLE_Z = 4.0
 
 
+def is_nullable(public: dict, noisy_nulls: float, sigma: float) -> bool:
+    """As declared (``public["nullable"]``), else whether the noisy null bin clears NULLABLE_Z std."""
+    return bool(public.get("nullable", noisy_nulls > NULLABLE_Z * sigma))
+
+
 def null_share(noisy_nulls: float, mass: float, nullable: bool) -> float:
     nulls = max(float(noisy_nulls), 0.0) if nullable else 0.0
     return nulls / (nulls + mass) if nulls + mass > 0 else float(nullable)

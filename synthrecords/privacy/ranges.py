@@ -32,7 +32,7 @@ from .grids import (
     numeric_grid,
     to_days,
 )
-from .nulls import NULLABLE_Z, null_share
+from .nulls import is_nullable, null_share
 from .plan import Plan
 
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
@@ -58,7 +58,7 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
     counts, edges = noisy[:-1], plan.edges
     col = ColumnDomain(plan.name, plan.kind, integer=plan.integer, decimals=plan.decimals, source=plan.source,
                        datetime_format=plan.fmt if plan.kind == "datetime" else None,
-                       nullable=bool(plan.public.get("nullable", noisy[-1] > NULLABLE_Z * sigma)))
+                       nullable=is_nullable(plan.public, noisy[-1], sigma))
     if "lower" in plan.public:
         lo, hi = edges[0], edges[-1]
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
