@@ -324,7 +324,7 @@ def test_numpy_mirror_descent_recovers_noise_free_marginals():
 def test_mirror_descent_fits_a_measured_pair_inside_a_large_clique():
     """Five 10-value columns in one 100,000-cell clique; a pair measured at std 10 on 5,000
     rows. mbi's Euclidean step (|C| / |c| per measurement) was ~4,000x smaller than the safe
-    one here: 100 steps left the pair near its start, off by ~1.6 of the rows in L1."""
+    one here: 100 steps left the pair near its start, off by 1.8 of the rows in L1."""
     from synthrecords.models.aim import Measured
     from synthrecords.models.descent import Descent
 
