@@ -47,7 +47,10 @@ into the end bins. A range is the span of the *minimal* dyadic groups of adjacen
 whose noisy sum clearly exceeds noise (``SUPPORT_Z`` standard deviations): dense parts
 resolve to single bins, sparse tails to wider groups, and a lone outlier never clears the
 bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on purpose:
-the noise of hundreds of empty bins adds up and swamps them.
+the noise of hundreds of empty bins adds up and swamps them. The rows the span misses (the
+released row count minus the span's counts and the nulls) go to the bins beside it, one at
+a time, where a bin's count and those rows agree (``ranges.missing_bins``, as
+``codes.missing_codes`` does for integer codes).
 
 **Where suppressed mass goes.** A thresholded column's mass below the threshold is never
 spread over the surviving categories. With a public hierarchy (``privacy.hierarchy``;
@@ -219,7 +222,7 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
         if m.plan.kind in ("categorical", "boolean"):
             columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
         else:
-            columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma)
+            columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma, rows)
     log.info("domain released under DP: noise std %s per count, category threshold %s",
              _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
     coarse, share = coarse_ranges(plans, sigmas, rows.rows)

@@ -5,8 +5,10 @@ of ``privacy.grids``). A range is the span of the *minimal* dyadic groups of adj
 whose noisy sum clearly exceeds noise (``SUPPORT_Z`` standard deviations): dense parts
 resolve to single bins, sparse tails to wider groups, and a lone outlier never clears the
 bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on purpose: the
-noise of hundreds of empty bins adds up and swamps them. The encoder's bins are noisy
-quantiles plus equal widths within the range, with spikes kept in bins of their own.
+noise of hundreds of empty bins adds up and swamps them. Where the released row count says
+the span misses rows, the bins beside it that agree hold them (``missing_bins``). The
+encoder's bins are noisy quantiles plus equal widths within the range, with spikes kept in
+bins of their own.
 
 ``exact_bins`` is the same binning on exact counts, for fits without DP only.
 """
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain import ColumnDomain, Domain
+from .codes import missing_codes
 from .grids import (
     bounds_in_days,
     date_grid,
@@ -34,6 +37,7 @@ from .grids import (
 )
 from .nulls import is_nullable, null_share
 from .plan import Plan
+from .rowcount import RowCount
 
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
 SUPPORT_Z = 4.5  # a group of empty bins passes with prob. 3e-6 (~1e-3 over a grid)
@@ -42,6 +46,10 @@ ENCODER_BINS = 10  # quantile bins (plus as many equal-width ones) per numeric c
 # are worth a warning: on ~1,000 rows at epsilon 1 (a bin needs 22-30 % of them) quality fell
 # 0.13-0.17 against the same fit told the bounds (bench/RESULTS.md, session 23).
 COARSE_SHARE = 0.1
+# A bin beside a range holds the rows the range misses where its count and those rows agree on it
+# by this many std (``missing_bins``). Beside a complete range an empty bin passes ~5 % of the
+# time (each side 2.3 %); at the codes' 1.5 std a 5-year date bin joined 3-12 % of complete ranges.
+FILL_Z = 2.0
 
 
 def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[list[str], float]:
@@ -54,11 +62,16 @@ def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[
     return coarse, max((shares[c] for c in coarse), default=0.0)
 
 
-def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
+def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount | None = None) -> ColumnDomain:
+    """A number or date column's range and encoder bins from its noisy grid counts, null bin
+    last (post-processing). ``rows``, the released row count, lets bins beside the range hold
+    the rows the range misses (``missing_bins``)."""
     counts, edges = noisy[:-1], plan.edges
     col = ColumnDomain(plan.name, plan.kind, integer=plan.integer, decimals=plan.decimals, source=plan.source,
                        datetime_format=plan.fmt if plan.kind == "datetime" else None,
                        nullable=is_nullable(plan.public, noisy[-1], sigma))
+    integer = plan.kind == "numerical" and bool(plan.integer)
+    filled: dict[int, float] = {}  # grid bin -> mass, for bins that hold the rows the range misses
     if "lower" in plan.public:
         lo, hi = edges[0], edges[-1]
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
@@ -70,11 +83,16 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
                         "share, or drop it", plan.name, sigma)
             col.nullable = True
             return col
+        if rows is not None:
+            filled = missing_bins(edges, counts, sigma, span, rows, noisy[-1] if col.nullable else None, integer)
+            if filled:
+                span = (min(span[0], *filled), max(span[1], *(i + 1 for i in filled)))
         lo, hi = edges[span[0]], edges[span[1]]
     # Bins under one noise std are taken as empty: across the many empty bins of a wide
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
-    integer = plan.kind == "numerical" and bool(plan.integer)
-    enc, mass = encoder_histogram(edges, np.where(counts > sigma, counts, 0.0), lo, hi, integer=integer)
+    kept = np.where(counts > sigma, counts, 0.0)
+    kept[list(filled)] = list(filled.values())
+    enc, mass = encoder_histogram(edges, kept, lo, hi, integer=integer)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                      "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma),
                      "runs": grid_runs(enc, edges, integer)}
@@ -86,6 +104,36 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float) -> ColumnDomain:
         col.lower = from_days([lo])[0].strftime(plan.fmt)
         col.upper = from_days([hi - 1e-6])[0].strftime(plan.fmt)  # edges are exclusive
     return col
+
+
+def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tuple[int, int], rows: RowCount,
+                 nulls: float | None, integer: bool) -> dict[int, float]:
+    """Grid bins beside the released span that hold the rows it misses: ``{bin: mass}``
+    (post-processing of the noisy counts and the released row count).
+
+    A span keeps only groups of bins that clear ``SUPPORT_Z`` std, so on a small table a
+    column's tail, or every value but its spike, can fall outside it: CreditCard's ``reports``
+    (1,055 rows, 80 % zeros, 12 % ones) came out as zeros only at epsilon 1 in 10 of 10
+    releases, and ``active`` (0-46) kept 41 % of its rows. The released row count minus the
+    span's counts and the nulls says how many rows are missing; ``codes.missing_codes`` then
+    walks out from the span one bin at a time, releasing a bin where its own count and that
+    residual agree on it, as it does for integer codes. A whole-number column walks over the
+    bins that hold a whole number (``whole_numbers``): its zero bin and its ones sit side by
+    side there, while 15 empty log bins (1e-3 to 1) part them on the grid.
+
+    Ten releases of each of the 33 number columns of nine bench tables, epsilon 1, no bounds
+    declared: the share of real rows inside the range 0.83 -> 0.92 (``active`` 0.41 -> 0.70),
+    a column constant 11 -> 1 times in 330, the 1-way total variation 0.285 -> 0.256.
+    """
+    view = np.flatnonzero(np.diff(_half_below(edges)) > 0) if integer else np.arange(len(counts))
+    inside = [j for j, i in enumerate(view) if span[0] <= i < span[1]]
+    if not inside:
+        return {}
+    # nulls: the noisy null count where the column is nullable (None: it holds none)
+    residual = rows.rows - max(nulls or 0.0, 0.0) - float(np.sum(counts[span[0]:span[1]]))
+    variance = rows.std ** 2 + sigma ** 2 * (span[1] - span[0] + (nulls is not None))
+    found = missing_codes(np.asarray(counts, dtype=float)[view], sigma, inside, residual, variance, FILL_Z)
+    return {int(view[j]): mass for j, mass in found.items()}
 
 
 def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[int, int] | None:
