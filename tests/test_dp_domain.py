@@ -388,3 +388,18 @@ def test_a_bin_beside_a_range_is_filled_only_where_the_released_count_misses_row
     noisy[at(1)] = 60.0
     assert released_range(plan, noisy, 58.0, RowCount(1055, 54.0)).upper == 1
     assert released_range(plan, noisy, 58.0, RowCount(850, 54.0)).upper == 0  # the zeros hold them all
+
+
+def test_a_column_of_years_is_counted_one_bin_a_year():
+    """gss_wages' survey years (1974-2018) sat in one bin of the log grid, 1585-2512, and were
+    released as that range without bounds: synthetic years from 1585 to 2512. Whole numbers that
+    all lie within 1900-2100 are counted on one bin a year (schema, read like integer-ness)."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    data = pd.DataFrame({"year": rng.choice(np.arange(1974, 2019, 2), n), "x": rng.normal(0, 1, n)})
+    col = release_domain(data, ledger(1.0, n), noise_seed=0)["year"]
+    assert 1970 <= col.lower <= 1980 and 2014 <= col.upper <= 2022 and col.integer  # here 1978-2018
+    edges = np.asarray(col.histogram["edges"])
+    assert np.all(np.mod(edges, 1) == 0.5) and edges[0] == col.lower - 0.5 and edges[-1] == col.upper + 0.5
+    data.loc[0, "year"] = 1850  # one value outside: a number like any other, on the log grid
+    assert release_domain(data, ledger(1.0, n), noise_seed=0)["year"].upper > 2500

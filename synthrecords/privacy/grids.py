@@ -1,8 +1,9 @@
 """The public grids the DP domain release counts values on, and reading values onto them.
 
 No grid depends on the data: numbers on sign-symmetric log-spaced bins (``PER_DECADE`` a
-decade, |x| from 1e-3 to 1e15, plus a zero bin), dates on ``YEARS_PER_BIN``-year bins from
-1900 to 2100; values beyond clamp into the end bins. Between declared public bounds a
+decade, |x| from 1e-3 to 1e15, plus a zero bin), whole numbers that all lie in 1900-2100
+(years) on one bin a year, dates on ``YEARS_PER_BIN``-year bins from 1900 to 2100; values
+beyond clamp into the end bins. Between declared public bounds a
 finer grid is used (``grid_within``). ``numbers`` and ``dates`` parse a column for counting
 and name the first row that does not parse.
 """
@@ -26,6 +27,19 @@ EPOCH = pd.Timestamp("1970-01-01")
 def numeric_grid() -> np.ndarray:
     pos = 10.0 ** (np.arange(DECADES[0] * PER_DECADE, DECADES[1] * PER_DECADE + 1) / PER_DECADE)
     return np.concatenate([-pos[::-1], pos])
+
+
+def year_grid() -> np.ndarray:
+    """One bin a whole number from 1900 to 2100, edges halfway between. A column of years sits in
+    one or two bins of the log grid (1585-2512: gss_wages' 1974-2018 was released as that range)."""
+    return np.arange(YEARS[0], YEARS[1] + 2) - 0.5
+
+
+def years(values: pd.Series) -> bool:
+    """Whether a numerical column's values are whole numbers, all within ``YEARS`` (schema, read
+    like integer-ness: one record outside flips it), so that ``year_grid`` counts them."""
+    x = values.dropna().to_numpy(dtype=float)
+    return x.size > 0 and bool(np.all(np.mod(x, 1) == 0) and YEARS[0] <= x.min() and x.max() <= YEARS[1])
 
 
 def date_grid() -> np.ndarray:

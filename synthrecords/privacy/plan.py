@@ -5,8 +5,9 @@ what the measuring step needs to count it, and no real value. Hierarchy levels o
 generalised column are plans of their own (``level_plans``).
 
 What is read here besides declarations: the column's dtype and values for its kind
-(``domain.infer_kind``), integer-ness and decimals of numbers, the datetime format, and
-whether a categorical column holds few distinct integers (``codes.code_keys``). They are
+(``domain.infer_kind``), integer-ness and decimals of numbers, whether whole numbers all lie
+in 1900-2100 (years, counted on ``grids.year_grid``), the datetime format, and whether a
+categorical column holds few distinct integers (``codes.code_keys``). They are
 schema, read outside the ledger (the scope says so); declare ``kinds`` or ``public`` to
 make them public input instead.
 """
@@ -23,7 +24,7 @@ from ..domain import KINDS, _decimals, infer_kind
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
 from .codes import code_keys
-from .grids import date_grid, dates, grid_within, numbers, numeric_grid, to_days
+from .grids import date_grid, dates, grid_within, numbers, numeric_grid, to_days, year_grid, years
 
 
 @dataclass
@@ -67,7 +68,10 @@ def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | No
         values = numbers(series)
         plan.integer = bool(public.get("integer", bool(np.all(np.mod(values.dropna(), 1) == 0))))
         plan.decimals = 0 if plan.integer else public.get("decimals", _decimals(values.dropna()))
-        plan.edges = public_grid(plan, float, numeric_grid()) if "lower" in public else numeric_grid()
+        if "lower" in public:
+            plan.edges = public_grid(plan, float, numeric_grid())
+        else:
+            plan.edges = year_grid() if plan.integer and years(values) else numeric_grid()
     else:
         plan.fmt = plan.fmt or "%Y-%m-%d"
         dates(series, plan.fmt)  # fail early, naming the row
