@@ -125,7 +125,7 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     declared: the share of real rows inside the range 0.83 -> 0.92 (``active`` 0.41 -> 0.70),
     a column constant 11 -> 1 times in 330, the 1-way total variation 0.285 -> 0.256.
     """
-    view = np.flatnonzero(np.diff(_half_below(edges)) > 0) if integer else np.arange(len(counts))
+    view = np.flatnonzero(_holds_whole_numbers(edges)) if integer else np.arange(len(counts))
     inside = [j for j, i in enumerate(view) if span[0] <= i < span[1]]
     if not inside:
         return {}
@@ -207,14 +207,24 @@ def whole_numbers(edges: np.ndarray, counts: np.ndarray, lo: float,
     whole number at or below it), and the bins that hold no whole number dropped (only noise
     is in them). Post-processing of public edges and noisy counts. None: no whole number in
     [lo, hi]."""
-    half = _half_below(edges)
-    half[-1] = math.floor(edges[-1] + 1e-9) + 0.5
     lo_h = float(_half_below([lo])[0])
     hi_h = math.floor(hi + 1e-9) + 0.5 if hi >= edges[-1] else float(_half_below([hi])[0])
     if not hi_h > lo_h:
         return None
-    wide = np.diff(half) > 0
-    return np.unique(half), np.asarray(counts, dtype=float)[wide], lo_h, hi_h
+    return np.unique(_whole_edges(edges)), np.asarray(counts, dtype=float)[_holds_whole_numbers(edges)], lo_h, hi_h
+
+
+def _whole_edges(edges: np.ndarray) -> np.ndarray:
+    """The grid's edges as ``whole_numbers`` moves them (the last to the half above the last
+    whole number at or below it)."""
+    half = _half_below(edges)
+    half[-1] = math.floor(edges[-1] + 1e-9) + 0.5
+    return half
+
+
+def _holds_whole_numbers(edges: np.ndarray) -> np.ndarray:
+    """Per grid bin, whether it holds a whole number (the bins ``whole_numbers`` keeps)."""
+    return np.diff(_whole_edges(edges)) > 0
 
 
 def encoder_edges(edges: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> np.ndarray:
