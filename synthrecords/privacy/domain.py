@@ -20,9 +20,10 @@ several noise std, to grids and public keys (``NOISE_COST`` more noise there); o
 table the threshold no longer grows with the number of numeric or code columns. Given the
 released row count (``rows``), the histograms that cut (thresholded categories, code grids)
 and public labels (clipped at 0) are then sized so that a value held by 5 % of the rows
-clears its cut, the others keeping their noise, and the release spends up to
-``weights.MAX_SHARE`` of epsilon instead of ``share`` (small tables only: on 7,000 rows
-``share`` already does it). The sizing reads
+clears its cut, and the release spends up to ``weights.MAX_SHARE`` of epsilon instead of
+``share`` (small tables only: on 7,000 rows ``share`` already does it); then the ranges
+without declared bounds, so that a grid bin holding 20 % of the rows clears the range's bar,
+up to ``weights.RANGE_MAX_SHARE``; the others keep their noise. The sizing reads
 only the released count and public plans; the result is again one weighted Gaussian, and
 its one ledger entry is calibrated at what it spends. Each released column records its
 noise std in ``histogram["noise_std"]``.
@@ -113,16 +114,7 @@ from .noise import discrete_gaussian
 from .plan import Plan, level_plans, plan_column
 from .ranges import coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
-from .weights import (
-    MAX_SHARE,
-    as_weights,
-    describe,
-    keep_stds,
-    noise_stds,
-    plan_weights,
-    sized_stds,
-    thresholds,
-)
+from .weights import as_weights, describe, noise_stds, plan_weights, sized_to_rows, thresholds
 
 log = logging.getLogger(__name__)
 # default_delta lives in privacy.rowcount; spark.train and older callers import it from here.
@@ -192,8 +184,7 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     if rows is not None:  # sized from the released count: a 5 % value clears its cut (privacy.weights)
         alone = PrivacyLedger(ledger.epsilon, ledger.delta)
         spends = lambda stds: alone.epsilon_spent([_entry(as_weights(stds)[0], delta_t)])
-        sized = sized_stds(sigmas, keep_stds(plans, rows.rows, delta_t), spends,
-                           max(MAX_SHARE, share) * ledger.epsilon)
+        sized = sized_to_rows(plans, sigmas, rows.rows, delta_t, spends, ledger.epsilon, share)
         if sized != sigmas:
             z, weights = as_weights(sized)
             sigmas = noise_stds(z, weights)
