@@ -181,7 +181,7 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     z = _calibrate(ledger, share, delta_t)
     weights = plan_weights(plans)
     sigmas = noise_stds(z, weights)  # each plan's own noise std (privacy.weights)
-    if rows is not None:  # sized from the released count: a 5 % value clears its cut (privacy.weights)
+    if rows is not None:  # sized from the released count: a 5 % value clears its cut, a range is found (weights)
         alone = PrivacyLedger(ledger.epsilon, ledger.delta)
         spends = lambda stds: alone.epsilon_spent([_entry(as_weights(stds)[0], delta_t)])
         sized = sized_to_rows(plans, sigmas, rows.rows, delta_t, spends, ledger.epsilon, share)

@@ -125,8 +125,9 @@ MAX_SHARE = 0.7
 # A range without declared bounds is cut too: its span holds only the groups of grid bins that
 # clear ``ranges.SUPPORT_Z`` std, and where none does the column comes out empty (a warning says
 # so). At the grids' noise, small tables at epsilon 1 lost whole columns: 30 releases of each of
-# ten 344-1,904-row tables, no bounds declared, left 78-89 of 1,410 number columns empty (Boston's
-# crim, 506 rows over five decades, in nearly every release). Such a range gets the noise std at
+# ten 344-1,904-row tables, no bounds declared, left about 80 of 1,410 number columns empty
+# (Boston's crim, 506 rows over five decades, in most releases; ``bench.bench_domain``: 10 now,
+# bench/RESULTS.md "Session 26"). Such a range gets the noise std at
 # which a grid bin holding ``RANGE_SHARE`` of the rows clears that bar by ``KEEP_Z`` std (the tails
 # a span misses are filled beside it, ``ranges.missing_bins``, so the bulk is what must clear),
 # within ``RANGE_MAX_SHARE`` of epsilon, after the cuts above are sized: sized in one step they
@@ -142,9 +143,9 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     ``CODE_FILL_Z`` beside released codes; 0 for public labels at ``PUBLIC_Z``) by ``KEEP_Z``
     std; for a range without declared bounds, the std at which a grid bin holding ``RANGE_SHARE``
     of ``rows`` clears ``SUPPORT_Z`` by ``KEEP_Z`` std; ``inf`` for grids inside declared bounds (a
-    bin is never cut) and where no noise would do (a table
-    so small that ``KEEP_SHARE`` of it is under the cut's 2 rows: a std of 0 costs infinite
-    epsilon; 60 rows released as 38 raised ZeroDivisionError)."""
+    bin is never cut) and where no noise would do (a table so small that ``KEEP_SHARE`` of it is
+    under the cut's 2 rows: a std of 0 costs infinite epsilon; 60 rows released as 38 raised
+    ZeroDivisionError)."""
     k_s = sum(p.thresholded for p in plans)
     z_tau = -NormalDist().inv_cdf(delta_t / k_s) if k_s else 0.0
     keep = KEEP_SHARE * rows
@@ -173,7 +174,8 @@ def sized_to_rows(plans: list[Plan], stds: list[float], rows: float, delta_t: fl
                   spends: Callable[[list[float]], float], epsilon: float, share: float) -> list[float]:
     """The plans' noise stds sized from the released row count (``keep_stds``): the cuts within
     ``MAX_SHARE`` of epsilon first, then the ranges to find within ``RANGE_MAX_SHARE``, so a
-    range never takes budget from a category's cut. Never above ``stds``, never below ``share``'s."""
+    range never takes budget from a category's cut. No std is raised: the release spends at least
+    what ``stds`` spend."""
     keep = keep_stds(plans, rows, delta_t)
     ranges = [finds_range(p) for p in plans]
     cuts = sized_stds(stds, [math.inf if r else k for r, k in zip(ranges, keep)], spends,
