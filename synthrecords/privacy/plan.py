@@ -49,6 +49,11 @@ class Plan:
     def thresholded(self) -> bool:
         return self.kind == "categorical" and self.keys is None
 
+    @property
+    def finds_range(self) -> bool:
+        """A number or date column without declared bounds: the release finds its range."""
+        return self.kind in ("numerical", "datetime") and "lower" not in self.public
+
 
 def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | None) -> Plan:
     public = dict(public or {})

@@ -57,7 +57,7 @@ def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[
     ``COARSE_SHARE`` of the rows to show, and the largest such share (public: plans, noise
     stds and the released row count)."""
     shares = {p.name: SUPPORT_Z * s / max(rows, 1.0) for p, s in zip(plans, sigmas)
-              if p.column is None and p.kind in ("numerical", "datetime") and "lower" not in p.public}
+              if p.column is None and p.finds_range}
     coarse = [name for name, share in shares.items() if share > COARSE_SHARE]
     return coarse, max((shares[c] for c in coarse), default=0.0)
 

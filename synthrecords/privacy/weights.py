@@ -158,16 +158,11 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
             out.append(keep / ((target_z(len(p.keys)) if p.anchored else CODE_FILL_Z) + KEEP_Z))
         elif p.kind in ("categorical", "boolean") and p.keys is not None:  # public labels: clipped at 0, never cut
             out.append(keep / (PUBLIC_Z + KEEP_Z))
-        elif finds_range(p):
+        elif p.finds_range:
             out.append(RANGE_SHARE * rows / (SUPPORT_Z + KEEP_Z))
         else:
             out.append(math.inf)
     return [std if std > 0 else math.inf for std in out]
-
-
-def finds_range(plan: Plan) -> bool:
-    """A number or date column without declared bounds: the release finds its range."""
-    return plan.kind in ("numerical", "datetime") and "lower" not in plan.public
 
 
 def sized_to_rows(plans: list[Plan], stds: list[float], rows: float, delta_t: float,
@@ -177,7 +172,7 @@ def sized_to_rows(plans: list[Plan], stds: list[float], rows: float, delta_t: fl
     range never takes budget from a category's cut. No std is raised: the release spends at least
     what ``stds`` spend."""
     keep = keep_stds(plans, rows, delta_t)
-    ranges = [finds_range(p) for p in plans]
+    ranges = [p.finds_range for p in plans]
     cuts = sized_stds(stds, [math.inf if r else k for r, k in zip(ranges, keep)], spends,
                       max(MAX_SHARE, share) * epsilon)
     return sized_stds(cuts, [k if r else s for r, k, s in zip(ranges, keep, cuts)], spends,
