@@ -48,10 +48,19 @@ SPOT_CHECKS = {
     "doctorvisits": ("AER", "DoctorVisits", "private"),
     "benefits": ("Ecdat", "Benefits", "ui"),
     "fertility": ("AER", "Fertility", "morekids"),
+    # session 27's: a 30-column table with an 8 % target, a derived column (logwage = log(wage)),
+    # a panel, integer scores 1-10 and nulls that follow the target
+    "resume": ("openintro", "resume", "received_callback"),
+    "wage": ("ISLR", "Wage", "health_ins"),
+    "males": ("Ecdat", "Males", "union"),
+    "biopsy": ("MASS", "biopsy", "class"),
+    "smoking": ("openintro", "smoking", "smoke"),
 }
 # Columns no method models, and why: direct identifiers and free text (what the pipeline drops or fakes).
 DROPPED = {
     "loans": {"emp_title": "free text (job title typed by the applicant)"},
+    "males": {"nr": "direct identifier (the person's panel number)"},
+    "biopsy": {"ID": "direct identifier (the sample's code)"},
     "customers": {"customer_id": "direct identifier", "full_name": "direct identifier",
                   "email": "direct identifier", "phone": "direct identifier", "ssn": "direct identifier",
                   "street_address": "direct identifier", "notes": "free text"},

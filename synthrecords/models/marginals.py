@@ -192,7 +192,8 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
     without declared bounds) kept the estimator from fitting the pairs the rounds measured, and
     their errors drew the rounds back to them: Default at epsilon 3 without bounds measured
     (default, balance) once and its TSTR fell to 0.42-0.50 (session 23)."""
-    entry = next((e for e in reversed(ledger.entries) if e.stage == "domain" and e.fit == max(ledger.fits, 1)
+    # this fit's first domain entry: the one mechanism over every histogram (a second look follows it)
+    entry = next((e for e in ledger.entries if e.stage == "domain" and e.fit == max(ledger.fits, 1)
                   and e.mechanism == "gaussian"), None)
     if entry is None:
         return []

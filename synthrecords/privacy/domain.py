@@ -1,4 +1,4 @@
-"""Stage 4 under DP: release every modelled column's domain with one Gaussian mechanism.
+"""Stage 4 under DP: release every modelled column's domain with one Gaussian mechanism (and a second look).
 
 Measure, then post-process, as in private-pgm: ``_exact_histograms`` is the only function
 here that reads real values (beyond the schema); everything after the noise is added is
@@ -66,6 +66,14 @@ no level releases is "other": the released row count (``privacy.rowcount``) minu
 and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says which share
 sits at each level).
 
+**A second look.** The sizing above keeps a value held by 5 % of the rows; a column of many
+values of 1-5 % each (first names, states, job titles) still comes out mostly as ``*``. Where
+a thresholded column's released values leave over ``secondlook.LOOK_SHARE`` of its rows
+unreleased (post-processing), its histogram is measured once more, in a Gaussian mechanism
+and ledger entry of its own (at most ``secondlook.MAX_SHARE`` of the budget left), and each
+key's two counts are combined by inverse variance before the threshold is applied again
+(``privacy.secondlook``).
+
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the
 public integer grid ``CODE_GRID``: no key is read off the data, so no threshold applies,
@@ -87,7 +95,8 @@ or ``public`` to avoid reading them off the data at all).
 **Modules**, in the order of the story: ``plan`` (each column's plan from its schema),
 ``weights`` (each histogram's weight, noise std and threshold), this module (calibrate,
 record, measure: the only reading of real values), then the post-processing: ``categories``
-(thresholds, code grids, hierarchies, "other"), ``ranges`` (support and encoder bins on the
+(thresholds, code grids, hierarchies, "other"), ``secondlook`` (the one further measurement,
+of the columns it mostly suppressed), ``ranges`` (support and encoder bins on the
 public ``grids``) and ``nulls``.
 """
 
@@ -106,6 +115,7 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
+from . import secondlook
 from .categories import Measured, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
@@ -115,6 +125,7 @@ from .plan import Plan, level_plans, plan_column
 from .ranges import coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
 from .weights import as_weights, describe, noise_stds, plan_weights, sized_to_rows, thresholds
+from .zcdp import rho_left
 
 log = logging.getLogger(__name__)
 # default_delta lives in privacy.rowcount; spark.train and older callers import it from here.
@@ -215,6 +226,8 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
             columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
         else:
             columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma, rows)
+    for m in _looked_at_again(measured, columns, histograms, rows, ledger, delta_t, rng):
+        columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
     log.info("domain released under DP: noise std %s per count, category threshold %s",
              _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
     coarse, share = coarse_ranges(plans, sigmas, rows.rows)
@@ -224,6 +237,30 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
                     "ends can be far from the real ones; declare their bounds (public_domain, [columns.public] or an "
                     "expectation suite's between-bounds) or raise epsilon", ", ".join(map(repr, coarse)), 100 * share)
     return Domain(columns)
+
+
+def _looked_at_again(measured: list[Measured], columns: dict[str, Any], histograms: Histograms, rows: RowCount,
+                     ledger: PrivacyLedger, delta_t: float, rng: np.random.Generator | None) -> list[Measured]:
+    """The columns the release mostly suppressed, measured once more and combined with their
+    first counts (``privacy.secondlook``); none where no column needs it or it would not help."""
+    first = secondlook.to_look_at(measured, columns)  # post-processing of the first release
+    if not first or not delta_t:
+        return []
+    std = secondlook.second_std(first, rows.rows, rho_left(ledger), delta_t)
+    z = None if std is None else std / math.sqrt(len(first))  # one record moves one bin of each: sqrt(m)
+    if z is None or ledger.epsilon_spent([secondlook.entry(z, delta_t)]) > ledger.epsilon:
+        return []
+    names = ", ".join(m.plan.name for m in first)
+    ledger.record("domain", noise_multiplier=z, delta=delta_t,
+                  detail=f"second look at {len(first)} columns the first release mostly suppressed ({names}): "
+                         f"noisy histograms, L2 sensitivity sqrt({len(first)}), noise std {std:.4g} per count, "
+                         f"combined with the first counts; values kept above the combined threshold, which "
+                         f"fails with probability {delta_t:.3g}")
+    plans = [m.plan for m in first]
+    again = noisy_histograms(histograms, plans, [std] * len(plans), rng)
+    out = [secondlook.combined(m, a, std, delta_t, len(first)) for m, a in zip(first, again)]
+    log.info("domain: second look at %s, combined noise std %s", names, _spread([m.sigma for m in out]))
+    return out
 
 
 def noisy_histograms(histograms: Histograms, plans: list[Plan], sigmas: list[float],
