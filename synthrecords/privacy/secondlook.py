@@ -12,15 +12,19 @@ are measured once more, in one Gaussian mechanism of their own (one record moves
 each: L2 sensitivity ``sqrt(m)``; one ledger entry), and each key's two noisy counts are
 combined by inverse variance. The second noise std is the one at which the combined count of
 a value held by ``KEEP_SHARE`` of the rows clears the combined threshold by ``weights.KEEP_Z``
-std, within ``MAX_SHARE`` of epsilon for this look alone.
+std, taking at most ``MAX_SHARE`` of the zCDP budget the first release left
+(``zcdp.rho_left``: it comes out of the model's), and the look is taken only where that
+brings the column's noise std to ``GAIN`` of the first's or less.
 
 **Privacy.** The selection of the columns is post-processing of the first release; the second
 measurement is a Gaussian mechanism on the same keys, so the pair of measurements of a key
 present in both neighbours is the Gaussian mechanism at the combined noise, whose released
 function is the thresholded combination. A key held only by the differing record has a
-combined count of ``1 + N(0, s^2)`` at the combined std ``s``; the combined threshold lets it
-through with probability at most ``delta_t / m`` per column, and that ``delta_t`` is recorded
-on the entry, beside the first release's own.
+combined count of 1 plus a weighted sum of two discrete Gaussians, which is subgaussian at the
+combined std ``s`` (each discrete Gaussian is subgaussian at its own std: Canonne, Kamath &
+Steinke 2020), so the threshold ``1 + s sqrt(2 ln(m / delta_t))`` lets it through with
+probability at most ``delta_t / m`` per column (Chernoff); that ``delta_t`` is recorded on the
+entry, beside the first release's own.
 """
 
 from __future__ import annotations
@@ -69,9 +73,7 @@ def second_std(first: list[Measured], rows: float, rho_free: float, delta_t: flo
     z_tau = _tail_z(delta_t / m)
     wanted = max(KEEP_SHARE * rows - 2, 0.0) / (z_tau + KEEP_Z)  # the combined std that keeps it
     s1 = min(x.sigma for x in first)
-    if wanted <= 0 or wanted >= s1:
-        return None
-    if rho_free <= 0:
+    if wanted <= 0 or wanted >= s1 or rho_free <= 0:
         return None
     s2 = 1 / math.sqrt(1 / wanted ** 2 - 1 / s1 ** 2)
     # m histograms at std s2 per count: rho = m / (2 s2^2), at most MAX_SHARE of what is left
