@@ -23,6 +23,12 @@ FAST = {"model": "dpctgan", "epochs": 2, "seed": 0}
 STAGES = ["rows", "domain", "pairs", "train"]
 
 
+def stages(ledger) -> list[str]:
+    """The ledger's stages, less a second look the domain release may take at a column it mostly
+    suppressed (privacy.secondlook; 400 rows at epsilon 1 can lose a 10 % region to the threshold)."""
+    return [e.stage for e in ledger.entries if "second look" not in e.detail]
+
+
 def records(n: int = 1500, seed: int = 0) -> pd.DataFrame:
     """A small table with an identifier, a categorical quasi identifier and numbers."""
     rng = np.random.default_rng(seed)
@@ -44,7 +50,7 @@ def test_one_ledger_covers_dpctgan_s_domain_and_training(private):
     synth, data = private
     ledger = synth.ledger_
     assert synth.model_name == "dpctgan" and synth.domain_["region"].source == "dp"
-    assert [e.stage for e in ledger.entries] == STAGES
+    assert stages(ledger) == STAGES
     assert ledger.epsilon_spent() <= 1.0 and ledger.epsilon_spent() == pytest.approx(1.0, rel=0.01)
     count = ledger.entries[0]
     assert abs(ledger.rows - len(data)) < 6 * count.noise_multiplier  # released with noise, not exact
@@ -68,7 +74,7 @@ def test_every_later_use_of_the_row_count_reads_the_released_one(private, tmp_pa
 @pytest.mark.parametrize("epsilon", [0.5, 3.0])
 def test_with_the_count_entry_the_ledger_still_ends_on_epsilon(epsilon):
     ledger = Synthesizer(epsilon=epsilon, model="dpctgan", epochs=1, seed=0).fit(records(500)).ledger_
-    assert [e.stage for e in ledger.entries] == STAGES
+    assert stages(ledger) == STAGES
     assert ledger.epsilon_spent() <= epsilon and ledger.epsilon_spent() == pytest.approx(epsilon, rel=0.01)
 
 
@@ -101,15 +107,15 @@ def test_a_saved_dp_model_keeps_its_ledger_and_samples_the_same_rows(private, tm
     assert again.ledger_.to_dict() == synth.ledger_.to_dict()
     pd.testing.assert_frame_equal(again.sample(200, seed=5, fake_seed=2), synth.sample(200, seed=5, fake_seed=2))
     saved = json.loads((tmp_path / "m" / "ledger.json").read_text())
-    domain = next(e for e in saved["entries"] if e["stage"] == "domain")
-    assert saved["delta_reserved"] > 0 and domain["delta"] == saved["delta_reserved"]
+    domain = [e["delta"] for e in saved["entries"] if e["stage"] == "domain"]  # with any second look's
+    assert saved["delta_reserved"] > 0 and sum(domain) == pytest.approx(saved["delta_reserved"])
 
 
 def test_sampling_more_spends_nothing(private):
     synth, _ = private
-    before = synth.ledger_.epsilon_spent()
+    before, entries = synth.ledger_.epsilon_spent(), len(synth.ledger_.entries)
     synth.sample(2000, seed=9)
-    assert synth.ledger_.epsilon_spent() == before and len(synth.ledger_.entries) == len(STAGES)
+    assert synth.ledger_.epsilon_spent() == before and len(synth.ledger_.entries) == entries
 
 
 def test_refitting_the_same_synthesizer_spends_again_and_is_refused_past_the_target():
@@ -117,7 +123,7 @@ def test_refitting_the_same_synthesizer_spends_again_and_is_refused_past_the_tar
     synth = Synthesizer(epsilon=1.0, **FAST).fit(data)
     with pytest.raises(BudgetExceededError, match="past the target"):
         synth.fit(data)
-    assert synth.ledger_.fits == 2 and [e.stage for e in synth.ledger_.entries] == STAGES
+    assert synth.ledger_.fits == 2 and stages(synth.ledger_) == STAGES
 
 
 def test_a_delta_of_one_over_n_or_more_is_refused_naming_the_option():

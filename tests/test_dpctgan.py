@@ -80,7 +80,10 @@ def test_an_outlier_in_one_row_does_not_stretch_the_output_range(seed):
 @pytest.mark.parametrize("epochs", [1, 3])
 def test_spent_epsilon_never_exceeds_the_target(epsilon, rows, epochs):
     _, _, ledger = fit(table(rows), epsilon=epsilon, epochs=epochs)
-    assert [e.stage for e in ledger.entries] == ["domain", "pairs", "train"]
+    # the domain release may take a second look at a column it mostly suppressed (privacy.secondlook):
+    # at 300 rows and epsilon 0.5 the 20 % segment "c" is sometimes thresholded away
+    stages = [e.stage for e in ledger.entries if "second look" not in e.detail]
+    assert stages == ["domain", "pairs", "train"]
     assert ledger.epsilon_spent() <= epsilon
     assert ledger.epsilon_spent() == pytest.approx(epsilon, rel=0.01)  # ends on budget, not far below
 
@@ -209,9 +212,9 @@ def test_samples_stay_inside_the_released_domain(fitted):
 
 def test_sampling_is_post_processing_and_spends_nothing(fitted):
     engine, _, ledger = fitted
-    spent = ledger.epsilon_spent()
+    spent, entries = ledger.epsilon_spent(), len(ledger.entries)
     engine.sample(100, seed=0)
-    assert ledger.epsilon_spent() == spent and len(ledger.entries) == 3
+    assert ledger.epsilon_spent() == spent and len(ledger.entries) == entries
 
 
 def test_a_saved_model_samples_exactly_like_the_fitted_one(tmp_path, fitted):
