@@ -44,7 +44,9 @@ def test_a_category_held_by_one_row_is_never_released(seed):
     data.loc[7, "city"] = "Canaryville"
     domain = release_domain(data, ledger(4.0))  # fresh noise, as in a real run
     assert "Canaryville" not in domain["city"].categories
-    assert set(domain["city"].categories) == {"Leeds", "York", "Hull"}
+    # noise alone emits a small "*" (the released count minus the kept cities' noisy counts clearing
+    # 3 std of their joint noise) about once in 1,500 releases: it holds no value, so it is allowed
+    assert set(domain["city"].categories) - {"*"} == {"Leeds", "York", "Hull"}
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
