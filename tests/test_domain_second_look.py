@@ -118,3 +118,10 @@ def test_no_second_look_where_it_would_lower_the_noise_little():
     assert secondlook.second_std(first(40.0), 4000, rho_free=0.001, delta_t=delta_t) is None  # capped: 40 -> 33
     assert secondlook.second_std(first(15.7), 4000, rho_free=1.0, delta_t=delta_t) is None  # 15.7 -> 12.5
     assert secondlook.second_std(first(10.0), 4000, rho_free=1.0, delta_t=delta_t) is None  # keeps 2 % already
+
+
+def test_no_second_look_without_a_released_row_count():
+    """The look's noise is sized from the row count: from the exact one it would state n in the ledger."""
+    book = PrivacyLedger(1.0, default_delta(ROWS))
+    release_domain(names_table(), book, public={"amount": {"lower": 0.0, "upper": 5000.0}}, noise_seed=0)
+    assert [e.stage for e in book.entries] == ["domain"]

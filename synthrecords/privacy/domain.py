@@ -72,7 +72,8 @@ a thresholded column's released values leave over ``secondlook.LOOK_SHARE`` of i
 unreleased (post-processing), its histogram is measured once more, in a Gaussian mechanism
 and ledger entry of its own (at most ``secondlook.MAX_SHARE`` of the budget left), and each
 key's two counts are combined by inverse variance before the threshold is applied again
-(``privacy.secondlook``).
+(``privacy.secondlook``). Its noise is sized from the released row count, so without one
+(``rows`` not given) there is no second look.
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the
@@ -226,8 +227,9 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
             columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
         else:
             columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma, rows)
-    for m in _looked_at_again(measured, columns, histograms, rows, ledger, delta_t, rng):
-        columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
+    if not noted:  # the second look is sized from the row count: a released one, never the exact one
+        for m in _looked_at_again(measured, columns, histograms, rows, ledger, delta_t, rng):
+            columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
     log.info("domain released under DP: noise std %s per count, category threshold %s",
              _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
     coarse, share = coarse_ranges(plans, sigmas, rows.rows)
