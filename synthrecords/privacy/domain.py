@@ -250,7 +250,7 @@ def _looked_at_again(measured: list[Measured], columns: dict[str, Any], histogra
         return []
     std = secondlook.second_std(first, rows.rows, rho_left(ledger), delta_t)
     z = None if std is None else std / math.sqrt(len(first))  # one record moves one bin of each: sqrt(m)
-    if z is None or ledger.epsilon_spent([secondlook.entry(z, delta_t)]) > ledger.epsilon:
+    if z is None or ledger.epsilon_spent([_entry(z, delta_t)]) > ledger.epsilon:
         return []
     names = ", ".join(m.plan.name for m in first)
     ledger.record("domain", noise_multiplier=z, delta=delta_t,

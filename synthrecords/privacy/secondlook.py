@@ -37,7 +37,6 @@ import numpy as np
 from ..domain import ColumnDomain
 from ..errors import SynthRecordsError
 from .categories import Measured
-from .ledger import LedgerEntry
 from .weights import KEEP_Z
 
 LOOK_SHARE = 0.1  # a column whose released values leave this share of its rows unreleased is looked at again
@@ -84,10 +83,6 @@ def second_std(first: list[Measured], rows: float, rho_free: float, delta_t: flo
 def _tail_z(p: float) -> float:
     """Std multiples beyond which a subgaussian variable lies with probability at most ``p``."""
     return math.sqrt(2 * math.log(1 / p))
-
-
-def entry(z: float, delta_t: float) -> LedgerEntry:
-    return LedgerEntry("domain", "gaussian", z, delta=delta_t)
 
 
 def combined(first: Measured, again: tuple[list[Any], np.ndarray], s2: float, delta_t: float, m: int) -> Measured:
