@@ -19,7 +19,7 @@ import numpy as np
 
 from ..domain import ColumnDomain
 from . import hierarchy as hier
-from .codes import CODE_ALONE_Z, code_support, missing_codes, target_z
+from .codes import CODE_ALONE_Z, code_support, missing_codes, run_codes, target_z
 from .nulls import is_nullable, null_share
 from .plan import Plan
 from .rowcount import RowCount
@@ -51,6 +51,8 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     counts = noisy[: len(keys)]
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
         kept = code_support(counts, sigma, target_z(len(keys)) if plan.anchored else CODE_ALONE_Z)
+        if not plan.anchored:  # a target's classes stand on their own counts: never grown
+            kept = run_codes(counts, sigma, kept)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level

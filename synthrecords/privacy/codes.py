@@ -3,13 +3,16 @@
 A categorical column holding at most ``MAX_CODES`` distinct integers, all inside ``CODE_GRID``
 (schema, read like its kind), is counted on the public keys ``CODE_GRID``: no key is read off the data, so no
 category threshold applies and the keys cost nothing beyond their noisy counts. Which codes
-to release is then post-processing (``code_support``). Integer bounds declared for a
+to release is then post-processing: a code's own count (``code_support``), the runs of codes
+beside released ones (``run_codes``), and the rows the released count says are still missing
+(``missing_codes``). Integer bounds declared for a
 categorical column make every integer between them a key, all of them released.
 """
 
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -24,6 +27,13 @@ CODE_GRID = list(range(-1, 21))  # the public keys of integer codes; the rest is
 # time); a code beside a released one is released where its count and the rows the release
 # misses agree on it by CODE_FILL_Z std of their joint estimate (``missing_codes``).
 CODE_ALONE_Z, CODE_FILL_Z = 3.5, 1.5
+# Codes come in runs of adjacent integers (1-10 scores, 0-9 answers), so unreleased codes are
+# also judged together (``run_codes``): a gap between released codes is filled where its summed
+# count clears GAP_Z std of the sum; a run beyond them where its count, less TAIL_DRIFT std a
+# code, sums to TAIL_Z std (a run of empty codes passes ~0.2 % of the time), cut back to its last
+# code clearing TAIL_END_Z std (the best run's end overshot into an empty code 1 time in 6).
+GAP_Z, TAIL_DRIFT, TAIL_Z, TAIL_END_Z = 2.0, 1.0, 2.5, 2.0
+TEXT_FORMS = ("{}", "{}.0")  # codes held as text: "1"; "1.0" (an integer column with nulls, written by pandas)
 MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 
 
@@ -41,21 +51,19 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
                                     "declare 'categories' instead, or the column numerical")
         keys = list(range(int(lo), int(hi) + 1))
         # codes held as text ("1", "2") keep their text: integer keys would match none of them
-        return [str(k) for k in keys] if _as_text(series) else keys
+        return [(_text_form(series.dropna()) or "{}").format(k) for k in keys] if _as_text(series) else keys
     values = series.dropna()
     if pd.api.types.is_bool_dtype(series) or values.empty:
         return None
     if not pd.api.types.is_numeric_dtype(series):
-        # Codes kept as text ("1", "2": a CSV read with every column as text, a survey export) are
-        # the same codes: the same grid, as text. Only canonical integers ("01", "1.0" are labels).
-        if not _as_text(series):
+        # Codes kept as text ("1", "2": a CSV read with every column as text, a survey export;
+        # "1.0", "2.0": an integer column with nulls, written out by pandas) are the same codes:
+        # the same grid, written in the column's own form.
+        form = _text_form(values) if _as_text(series) else None
+        if form is None:
             return None
-        numbers = pd.to_numeric(values, errors="coerce")
-        # written back, each must read as it was: "1.5", "01" and "1e3" do not
-        if numbers.isna().any() or not (numbers.astype("int64").astype(str) == values).all():
-            return None
-        keys = code_keys(numbers.astype("int64"), public)
-        return None if keys is None else [str(k) for k in keys]
+        keys = code_keys(pd.to_numeric(values).astype("int64"), public)
+        return None if keys is None else [form.format(k) for k in keys]
     numbers = values.to_numpy(dtype=float)
     # Only codes that sit on the grid: a few integers off it (years 2010-2014, terms 6-72) would
     # all land in "other" and the column would come out empty; they are read off the data instead.
@@ -71,10 +79,59 @@ def _as_text(series: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(series) and not values.empty and all(isinstance(v, str) for v in values)
 
 
+def _text_form(values: pd.Series) -> str | None:
+    """The one form a text column writes all its integer codes in, each value reading back as
+    written: ``TEXT_FORMS``; None where some value fits neither ("01", "1.5", "1e3", "a", or
+    "1" beside "2.0"): those are labels, read off the data."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.isna().any() or not np.isfinite(numbers).all() or not (np.mod(numbers, 1) == 0).all():
+        return None
+    whole = numbers.astype("int64").astype(str)
+    return next((form for form in TEXT_FORMS if (whole.map(form.format) == values).all()), None)
+
+
 def code_support(counts: np.ndarray, sigma: float, z: float = CODE_ALONE_Z) -> list[int]:
     """Keys of an integer-code grid whose noisy count clears ``z`` sigma alone (post-processing
     of public keys): at ``CODE_ALONE_Z`` an empty code passes with probability 2e-4."""
     return np.flatnonzero(counts > z * sigma).tolist()
+
+
+def run_codes(counts: np.ndarray, sigma: float, kept: list[int]) -> list[int]:
+    """The released codes ``kept`` grown by the runs of unreleased codes beside them whose counts,
+    taken together, say they hold rows (post-processing of noisy counts).
+
+    One code of a 1-10 score on 559 rows needs ~55 rows (10 %) to clear ``CODE_ALONE_Z`` alone,
+    so scores 6-10 of 3-6 % each were lost while together they held 25 % of the rows (MASS
+    biopsy at epsilon 1: 0.66 codes of >= 5 % lost a column). Judged together:
+
+    - a gap between two released codes is filled where its summed count clears ``GAP_Z`` std of
+      the sum (a score column rarely skips a value; an empty gap passes 2 % of the time);
+    - beyond the lowest and the highest released code, the run of length L maximising
+      ``sum(count / sigma - TAIL_DRIFT)`` is released where that sum clears ``TAIL_Z``: each code
+      must pay for itself on average, and a run of empty codes passes ~0.2 % of the time. The
+      run is cut back to its last code clearing ``TAIL_END_Z``, so it ends on rows, not noise.
+
+    On biopsy's V3 (1,000 simulated releases, ``tests/test_dp_codes.py``): codes of >= 5 % lost
+    0.90 -> 0.37 a release, empty codes released 0.17 -> 0.14.
+    """
+    kept = sorted(set(kept))
+    if not kept:
+        return kept
+    grown = set(kept)
+    for low, high in pairwise(kept):
+        gap = range(low + 1, high)
+        if len(gap) and float(np.sum(counts[low + 1:high])) > GAP_Z * sigma * math.sqrt(len(gap)):
+            grown.update(gap)
+    for edge, step in ((kept[-1], 1), (kept[0], -1)):
+        best, best_gain, gain = 0, TAIL_Z, 0.0
+        for length, code in enumerate(range(edge + step, len(counts) if step > 0 else -1, step), start=1):
+            gain += float(counts[code]) / sigma - TAIL_DRIFT
+            if gain > best_gain:
+                best, best_gain = length, gain
+        while best and counts[edge + step * best] < TAIL_END_Z * sigma:  # no empty code at its end
+            best -= 1
+        grown.update(edge + step * k for k in range(1, best + 1))
+    return sorted(grown)
 
 
 def target_z(keys: int) -> float:
