@@ -49,16 +49,17 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     """Released categories and their shares, from noisy counts only (post-processing)."""
     plan, keys, noisy, sigma, tau = measured
     counts = noisy[: len(keys)]
+    nullable = is_nullable(plan.public, noisy[-1], sigma)
+    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
         kept = code_support(counts, sigma, target_z(len(keys)) if plan.anchored else CODE_ALONE_Z)
         if not plan.anchored:  # a target's classes stand on their own counts: never grown
-            kept = run_codes(counts, sigma, kept)
+            unreleased = rows.rows - nulls - float(np.maximum(counts[kept], 0).sum())
+            kept = run_codes(counts, sigma, kept, unreleased / rows.rows)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
     # (label, mass, level, key): the released values, then generalised ones level by level
     masses = {i: max(float(counts[i]), 0.0) for i in kept}
-    nullable = is_nullable(plan.public, noisy[-1], sigma)
-    nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
     if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)
         masses |= missing_codes(counts, sigma, kept, rows.rows - nulls - sum(masses.values()),
                                 rows.std ** 2 + sigma ** 2 * (len(kept) + nullable))
