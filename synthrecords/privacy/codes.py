@@ -54,8 +54,11 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
                                     f"{hi!r} must be integers, lower <= upper, at most {MAX_DECLARED_CODES} apart; "
                                     "declare 'categories' instead, or the column numerical")
         keys = list(range(int(lo), int(hi) + 1))
-        # codes held as text ("1", "2") keep their text: integer keys would match none of them
-        return [(_text_form(series.dropna()) or "{}").format(k) for k in keys] if _as_text(series) else keys
+        if not _as_text(series):
+            return keys
+        # codes held as text ("1", "2", "1.0") keep their text: integer keys would match none of them
+        form = _text_form(series.dropna()) or "{}"
+        return [form.format(k) for k in keys]
     values = series.dropna()
     if pd.api.types.is_bool_dtype(series) or values.empty:
         return None
