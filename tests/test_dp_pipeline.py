@@ -14,6 +14,7 @@ from conftest import run_cli
 
 import synthrecords
 from synthrecords import Synthesizer, SynthRecordsError
+from synthrecords.privacy import shared
 from synthrecords.privacy.ledger import BudgetExceededError
 from synthrecords.privacy.rowcount import UPPER_Z, default_delta
 
@@ -25,8 +26,10 @@ STAGES = ["rows", "domain", "pairs", "train"]
 
 def stages(ledger) -> list[str]:
     """The ledger's stages, less a second look the domain release may take at a column it mostly
-    suppressed (privacy.secondlook; 400 rows at epsilon 1 can lose a 10 % region to the threshold)."""
-    return [e.stage for e in ledger.entries if "second look" not in e.detail]
+    suppressed (privacy.secondlook; 400 rows at epsilon 1 can lose a 10 % region to the threshold)
+    and the labels several columns share (privacy.shared), released before it where four or more
+    columns are thresholded."""
+    return [e.stage for e in ledger.entries if "second look" not in e.detail and shared.NAME not in e.detail]
 
 
 def records(n: int = 1500, seed: int = 0) -> pd.DataFrame:

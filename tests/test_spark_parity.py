@@ -150,6 +150,23 @@ def test_spark_release_gives_the_pandas_generalised_domain(spark, customers, tmp
     assert shares["prefix 3"] + shares["prefix 1"] > 0  # rare postcodes released at a coarser level, not dropped
 
 
+def test_labels_several_columns_share_are_counted_on_executors_as_pandas_counts_them(spark):
+    """privacy.shared: the rows holding a label in two or more flag columns, summed over
+    partitions, and each column's count on a shared label it lacks (0) as pandas has them."""
+    rng = np.random.default_rng(0)
+    flags = pd.DataFrame({f"flag{i}": np.where(rng.random(600) < 0.2, "no", "yes") for i in range(6)})
+    flags["sex"] = np.where(rng.random(600) < 0.5, "F", "M")
+    rows = rowcount.RowCount(len(flags), 20.0)
+    ledgers = [PrivacyLedger(1.0, dp_domain.default_delta(len(flags))) for _ in range(2)]
+    ours = spark_domain.release_domain(spark.createDataFrame(flags).repartition(3), ledgers[0], noise_seed=2,
+                                       sample=flags, rows=rows)
+    theirs = dp_domain.release_domain(flags, ledgers[1], noise_seed=2, rows=rows)
+    assert ours.to_dict() == theirs.to_dict()
+    assert ledgers[0].to_dict()["entries"] == ledgers[1].to_dict()["entries"]
+    assert ledgers[0].entries[0].detail.startswith("labels shared by several columns")
+    assert all(ours[f"flag{i}"].categories == ["no", "yes"] for i in range(6)) and ours["sex"].categories == ["F", "M"]
+
+
 def test_csv_dates_stay_text_as_the_pandas_reader_keeps_them(spark, table, tmp_path):
     # Spark would infer DateType; as a timestamp the domain would take a time-of-day format and
     # the synthetic dates would get invented times ("2013-08-14 19:52:06").

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..domain import Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
+from ..privacy import shared
 from ..privacy.ledger import PrivacyLedger
 from ..privacy.ranges import exact_bins
 from . import aim
@@ -192,9 +193,10 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
     without declared bounds) kept the estimator from fitting the pairs the rounds measured, and
     their errors drew the rounds back to them: Default at epsilon 3 without bounds measured
     (default, balance) once and its TSTR fell to 0.42-0.50 (session 23)."""
-    # this fit's first domain entry: the one mechanism over every histogram (a second look follows it)
+    # this fit's first domain entry: the one mechanism over every histogram (a second look follows it;
+    # the labels several columns share, privacy.shared, come before it)
     entry = next((e for e in ledger.entries if e.stage == "domain" and e.fit == max(ledger.fits, 1)
-                  and e.mechanism == "gaussian"), None)
+                  and e.mechanism == "gaussian" and not e.detail.startswith(shared.NAME)), None)
     if entry is None:
         return []
     levels = sum(len((c.hierarchy or {}).get("levels", [])) for c in domain)

@@ -23,6 +23,7 @@ from .codes import CODE_ALONE_Z, code_support, missing_codes, run_codes, target_
 from .nulls import is_nullable, null_share
 from .plan import Plan
 from .rowcount import RowCount
+from .shared import shared_keys
 
 log = logging.getLogger("synthrecords.privacy.domain")  # one logger for the whole release
 OUTSIDE_Z = 4.0  # noise std the "other" of declared labels must clear: 3e-5 a release on noise alone
@@ -58,6 +59,8 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
             kept = run_codes(counts, sigma, kept, unreleased / rows.rows)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
+        if plan.shared:  # labels several columns share are public keys: they only need to clear the noise
+            kept = shared_keys(keys, counts, sigma, kept, plan.shared)
     # (label, mass, level, key): the released values, then generalised ones level by level
     masses = {i: max(float(counts[i]), 0.0) for i in kept}
     if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)

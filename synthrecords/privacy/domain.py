@@ -94,7 +94,8 @@ format inspection: like the dtype, they are treated as public schema (declare ``
 or ``public`` to avoid reading them off the data at all).
 
 **Modules**, in the order of the story: ``plan`` (each column's plan from its schema),
-``weights`` (each histogram's weight, noise std and threshold), this module (calibrate,
+``weights`` (each histogram's weight, noise std and threshold), ``shared`` (the labels
+several thresholded columns share, released first: public keys of each), this module (calibrate,
 record, measure: the only reading of real values), then the post-processing: ``categories``
 (thresholds, code grids, hierarchies, "other"), ``secondlook`` (the one further measurement,
 of the columns it mostly suppressed), ``ranges`` (support and encoder bins on the
@@ -116,7 +117,7 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
-from . import secondlook
+from . import secondlook, shared
 from .categories import Measured, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
@@ -125,7 +126,15 @@ from .noise import discrete_gaussian
 from .plan import Plan, level_plans, plan_column
 from .ranges import coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
-from .weights import as_weights, describe, noise_stds, plan_weights, sized_to_rows, thresholds
+from .weights import (
+    KEEP_Z,
+    as_weights,
+    describe,
+    noise_stds,
+    plan_weights,
+    sized_to_rows,
+    thresholds,
+)
 from .zcdp import rho_left
 
 log = logging.getLogger(__name__)
@@ -190,6 +199,14 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
         plan.anchored = plan.name in set(anchored)
     thresholded = sum(p.thresholded for p in plans)
     delta_t = THRESHOLD_DELTA_SHARE * ledger.delta if thresholded else 0.0
+    if noise_seed is not None:
+        log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
+    rng = None if noise_seed is None else np.random.default_rng(noise_seed)  # None: secrets (the OS CSPRNG)
+    noted: list[float] = []  # without a released count: the exact one, read as the counts pass
+    histograms = histograms or partial(_exact_histograms, data)
+    histograms = _noting_rows(histograms, noted) if rows is None else histograms
+    if rows is not None and delta_t:  # labels shared by several thresholded columns become their public keys
+        _share_labels(plans, histograms, rows, ledger, delta_t, rng)
     z = _calibrate(ledger, share, delta_t)
     weights = plan_weights(plans)
     sigmas = noise_stds(z, weights)  # each plan's own noise std (privacy.weights)
@@ -204,12 +221,6 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     _record(ledger, z, delta_t, plans, weights, taus)
 
     # -- measure: the only step that reads real values; noise added at once ----------
-    if noise_seed is not None:
-        log.warning("domain release with a fixed noise seed: reproducible, but no privacy guarantee")
-    rng = None if noise_seed is None else np.random.default_rng(noise_seed)  # None: secrets (the OS CSPRNG)
-    noted: list[float] = []  # without a released count: the exact one, read as the counts pass
-    histograms = histograms or partial(_exact_histograms, data)
-    histograms = _noting_rows(histograms, noted) if rows is None else histograms
     noisy = noisy_histograms(histograms, plans, sigmas, rng)
     rows = rows or RowCount(max(int(noted[0]), 1))
     # -- everything below is post-processing of the noisy counts -----------------------
@@ -239,6 +250,32 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
                     "ends can be far from the real ones; declare their bounds (public_domain, [columns.public] or an "
                     "expectation suite's between-bounds) or raise epsilon", ", ".join(map(repr, coarse)), 100 * share)
     return Domain(columns)
+
+
+def _share_labels(plans: list[Plan], histograms: Histograms, rows: RowCount, ledger: PrivacyLedger,
+                  delta_t: float, rng: np.random.Generator | None) -> None:
+    """The labels several thresholded columns share, released in a Gaussian mechanism and
+    ledger entry of their own (``privacy.shared``), become public keys of every thresholded
+    column; nothing where too few columns are thresholded or no budget is left."""
+    union = shared.plan(plans)
+    std = None if union is None else shared.noise_std(rows.rows, rho_left(ledger), delta_t, KEEP_Z)
+    if std is None:
+        return
+    z = std / math.sqrt(shared.PER_ROW)  # a record moves at most PER_ROW counts by 1
+    if ledger.epsilon_spent([_entry(z, delta_t)]) > ledger.epsilon:
+        return
+    ledger.record("domain", noise_multiplier=z, delta=delta_t,
+                  detail=f"{shared.NAME} ({', '.join(union.shared_over)}): per label, the rows holding it in two "
+                         f"or more of them, at most {shared.PER_ROW} labels a row, L2 sensitivity "
+                         f"sqrt({shared.PER_ROW}), noise std {std:.4g} per count; labels kept above "
+                         f"{shared.threshold(std, delta_t):.4g}, which fails with probability {delta_t:.3g}")
+    [(keys, noisy)] = noisy_histograms(histograms, [union], [std], rng)
+    labels = shared.released(keys, noisy, std, delta_t)
+    log.info("domain: %d labels shared by several columns released (%s), noise std %.4g", len(labels),
+             ", ".join(map(repr, labels[:10])), std)
+    for plan in plans:
+        if plan.thresholded and plan.column is None:
+            plan.shared = labels
 
 
 def _looked_at_again(measured: list[Measured], columns: dict[str, Any], histograms: Histograms, rows: RowCount,
@@ -331,14 +368,19 @@ def _exact_histograms(data: pd.DataFrame, plans: list[Plan]) -> list[tuple[list[
     """Exact counts per column: one bin per key, then "other" and null. Reads real values."""
     out = []
     for plan in plans:
+        if plan.shared_over is not None:  # labels shared across columns: rows, not values, are counted
+            keys, exact = shared.label_counts(data, plan.shared_over)
+            out.append((keys, np.array([*exact, 0, 0], dtype=float)))
+            continue
         series = data[plan.name] if plan.column is None else hier.keys(data[plan.column], plan.level)
         nulls = int(series.isna().sum())
         values = series.dropna()
         if plan.kind in ("categorical", "boolean"):
             if plan.keys is None:
                 counts = values.value_counts(sort=False)
-                keys = sorted(counts.index.tolist(), key=str)
-                exact = [int(counts[k]) for k in keys]
+                # labels released as shared by several columns are keys too, 0 where the column lacks them
+                keys = sorted({*counts.index.tolist(), *plan.shared}, key=str)
+                exact = [int(counts.get(k, 0)) for k in keys]
                 out.append(([_native(k) for k in keys], np.array([*exact, 0, nulls], dtype=float)))
                 continue
             slots = pd.Index(plan.keys, dtype=object).get_indexer(values.astype(object))

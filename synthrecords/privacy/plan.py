@@ -44,6 +44,8 @@ class Plan:
     anchored: bool = False  # grid codes released only where they clear the noise alone (a target)
     column: str | None = None  # for a hierarchy level: the column it generalises
     level: dict[str, Any] | None = None
+    shared: list[Any] = field(default_factory=list)  # released labels shared across columns: public keys too
+    shared_over: list[str] | None = None  # the histogram of labels shared by these columns (privacy.shared)
 
     @property
     def thresholded(self) -> bool:

@@ -55,8 +55,9 @@ def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.nda
     """What ``dp_domain._exact_histograms`` returns for the whole of ``sdf``, counted by Spark."""
     from pyspark.sql import functions as F
 
-    # A hierarchy level is counted from the values of the column it generalises.
-    names = list(dict.fromkeys(p.column or p.name for p in plans))
+    # A hierarchy level is counted from the values of the column it generalises, the labels
+    # several columns share from those columns (privacy.shared).
+    names = list(dict.fromkeys(n for p in plans for n in (p.shared_over or [p.column or p.name])))
     schema = sdf.select(names).schema
     shapes = [None if p.thresholded else _length(p) for p in plans]
 
@@ -85,8 +86,9 @@ def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.nda
         if plan.thresholded:
             keyed = {r["key"]: r["n"] for r in mine if r["slot"] == _KEYED}
             nulls = sum(r["n"] for r in mine if r["slot"] == _NULL_SLOT)
-            keys = sorted((json.loads(k) for k in keyed), key=str)
-            counts = [keyed[_key(k)] for k in keys]
+            # shared labels are keys even where no partition holds them (0, as pandas counts them)
+            keys = sorted({*(json.loads(k) for k in keyed), *plan.shared}, key=str)
+            counts = [keyed.get(_key(k), 0.0) for k in keys]
             out.append((keys, np.array([*counts, 0.0, nulls], dtype=float)))
         else:
             counts = np.zeros(shapes[i], dtype=float)
