@@ -24,7 +24,17 @@ from ..domain import KINDS, _decimals, infer_kind
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
 from .codes import code_keys
-from .grids import date_grid, dates, grid_within, numbers, numeric_grid, to_days, year_grid, years
+from .grids import (
+    date_grid,
+    dates,
+    grid_within,
+    numbers,
+    numeric_grid,
+    to_days,
+    with_points,
+    year_grid,
+    years,
+)
 
 
 @dataclass
@@ -75,8 +85,9 @@ def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | No
         values = numbers(series)
         plan.integer = bool(public.get("integer", bool(np.all(np.mod(values.dropna(), 1) == 0))))
         plan.decimals = 0 if plan.integer else public.get("decimals", _decimals(values.dropna()))
-        if "lower" in public:
+        if "lower" in public:  # piles on a bound or on 0 decode to the value itself (grids.with_points)
             plan.edges = public_grid(plan, float, numeric_grid())
+            plan.edges = plan.edges if plan.integer else with_points(plan.edges, plan.decimals)
         else:
             plan.edges = year_grid() if plan.integer and years(values) else numeric_grid()
     else:

@@ -33,6 +33,7 @@ from .grids import (
     grid_within,
     numbers,
     numeric_grid,
+    point_bins,
     to_days,
 )
 from .nulls import is_nullable, null_share
@@ -50,6 +51,10 @@ COARSE_SHARE = 0.1
 # by this many std (``missing_bins``). Beside a complete range an empty bin passes ~5 % of the
 # time (each side 2.3 %); at the codes' 1.5 std a 5-year date bin joined 3-12 % of complete ranges.
 FILL_Z = 2.0
+# A bound's or zero's own bin (grids.with_points) stands apart only where its count clears POINT_Z
+# std (a point holding no rows does so 0.1 % of the time); else its count goes back to the bin
+# beside it, so noise alone never puts rows on exactly a bound.
+POINT_Z = 3.0
 
 
 def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[list[str], float]:
@@ -66,7 +71,12 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
     """A number or date column's range and encoder bins from its noisy grid counts, null bin
     last (post-processing). ``rows``, the released row count, lets bins beside the range hold
     the rows the range misses (``missing_bins``)."""
-    counts, edges = noisy[:-1], plan.edges
+    counts, edges = noisy[:-1].copy(), plan.edges
+    if plan.kind == "numerical" and "lower" in plan.public and not plan.integer:
+        for i in point_bins(edges, plan.decimals):
+            if counts[i] <= POINT_Z * sigma:  # back to the bin beside it (the last one's is before it)
+                beside = i - 1 if i == len(counts) - 1 else i + 1
+                counts[beside], counts[i] = counts[beside] + counts[i], 0.0
     col = ColumnDomain(plan.name, plan.kind, integer=plan.integer, decimals=plan.decimals, source=plan.source,
                        datetime_format=plan.fmt if plan.kind == "datetime" else None,
                        nullable=is_nullable(plan.public, noisy[-1], sigma))
