@@ -243,3 +243,20 @@ def test_runs_of_empty_codes_are_rarely_released():
     assert run_codes(scores, 25.0, [2], 0.6) == [2, 3, 4, 5, 6, 7, 8]
     # where the released codes leave few rows out, no run is looked for
     assert run_codes(scores, 25.0, [2], 0.1) == [2]
+
+
+def test_the_sentinel_minus_one_comes_only_on_its_own_count():
+    """-1 (unknown, not applicable) is not the code below 0: neither the walk nor a run grows
+    into it from 0, however its noisy count compares with the other edge's (Caravan at epsilon
+    1: an empty -1 in ~10 % of its columns before); clearing the noise alone, it is released."""
+    counts = np.zeros(len(CODE_GRID))
+    zero, one, minus = CODE_GRID.index(0), CODE_GRID.index(1), CODE_GRID.index(-1)
+    counts[[minus, zero, one, one + 1]] = [150.0, 4000.0, 300.0, 60.0]
+    found = missing_codes(counts, SIGMA, [zero, one], residual=300.0, variance=ROW_STD ** 2 + 2 * SIGMA ** 2)
+    assert minus not in found and list(found) == [one + 1]
+    assert minus not in run_codes(counts * 3, SIGMA, [zero, one], 0.5)
+    column = released_categories(Measured(zero_one(300.0).plan, list(CODE_GRID),
+                                          np.append(counts * [4 if i == minus else 1 for i in range(len(counts))],
+                                                    [0.0, 0.0]), SIGMA, float("inf")),
+                                 RowCount(ROWS, ROW_STD), [])
+    assert -1 in column.categories  # 600 rows, 6.5 std: on its own count
