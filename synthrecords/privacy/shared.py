@@ -16,8 +16,9 @@ columns; ties by their text): a record moves at most ``PER_ROW`` counts by 1, L2
 ``1 + sigma * z(delta_t / PER_ROW)``, so one held only by the differing record passes with
 probability at most ``delta_t`` (recorded on the entry). The noise std is the one at which a
 label held so by ``KEEP_SHARE`` of the rows clears that by ``weights.KEEP_Z`` std, and at
-least the one spending ``MAX_SHARE`` of the zCDP budget left: a label held so by ~0.4 of a
-481-row table's rows at epsilon 1, ~0.01 of 10,000 rows'.
+least the one spending ``MAX_SHARE`` of the zCDP budget left: the bar sits near 0.4 of the rows
+(186 of 481 at epsilon 1, where the budget binds). Large tables spend less than ``MAX_SHARE``
+on it, and their columns' own thresholds keep such labels anyway.
 
 **Then** the released labels are public keys of every thresholded column: the domain release
 counts each column on them too (a column holding none gets pure noise there), and such a key
