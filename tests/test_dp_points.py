@@ -33,7 +33,8 @@ def test_bounds_and_zero_are_bins_too_narrow_for_any_other_value():
     # whole numbers are binned between whole numbers already, each decoding to itself: no points
     whole = plan_column(pd.Series(range(100), name="n"), None, {"lower": 0, "upper": 99}).edges
     assert np.array_equal(whole, grid_within(0.0, 99.0, numeric_grid()))
-    assert with_points(np.array([0.0, 1.0]), 2).tolist() == [0.0, 0.0005, 0.9995, 1.0]
+    grid, points = with_points(np.array([0.0, 1.0]), 2)
+    assert grid.tolist() == [0.0, 0.0005, 0.9995, 1.0] and points == [0, 2]
 
 
 def test_a_fit_draws_the_piled_values_themselves():

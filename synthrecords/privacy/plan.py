@@ -56,6 +56,7 @@ class Plan:
     level: dict[str, Any] | None = None
     shared: list[Any] = field(default_factory=list)  # released labels shared across columns: public keys too
     shared_over: list[str] | None = None  # the histogram of labels shared by these columns (privacy.shared)
+    points: list[int] = field(default_factory=list)  # grid bins of a bound or 0 alone (grids.with_points)
 
     @property
     def thresholded(self) -> bool:
@@ -87,7 +88,8 @@ def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | No
         plan.decimals = 0 if plan.integer else public.get("decimals", _decimals(values.dropna()))
         if "lower" in public:  # piles on a bound or on 0 decode to the value itself (grids.with_points)
             plan.edges = public_grid(plan, float, numeric_grid())
-            plan.edges = plan.edges if plan.integer else with_points(plan.edges, plan.decimals)
+            if not plan.integer:  # whole numbers decode to themselves already
+                plan.edges, plan.points = with_points(plan.edges, plan.decimals)
         else:
             plan.edges = year_grid() if plan.integer and years(values) else numeric_grid()
     else:

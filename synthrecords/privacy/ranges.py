@@ -33,7 +33,6 @@ from .grids import (
     grid_within,
     numbers,
     numeric_grid,
-    point_bins,
     to_days,
 )
 from .nulls import is_nullable, null_share
@@ -72,11 +71,10 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
     last (post-processing). ``rows``, the released row count, lets bins beside the range hold
     the rows the range misses (``missing_bins``)."""
     counts, edges = noisy[:-1].copy(), plan.edges
-    if plan.kind == "numerical" and "lower" in plan.public and not plan.integer:
-        for i in point_bins(edges, plan.decimals):
-            if counts[i] <= POINT_Z * sigma:  # back to the bin beside it (the last one's is before it)
-                beside = i - 1 if i == len(counts) - 1 else i + 1
-                counts[beside], counts[i] = counts[beside] + counts[i], 0.0
+    for i in plan.points:
+        if counts[i] <= POINT_Z * sigma:  # back to the bin beside it (the last one's is before it)
+            beside = i - 1 if i == len(counts) - 1 else i + 1
+            counts[beside], counts[i] = counts[beside] + counts[i], 0.0
     col = ColumnDomain(plan.name, plan.kind, integer=plan.integer, decimals=plan.decimals, source=plan.source,
                        datetime_format=plan.fmt if plan.kind == "datetime" else None,
                        nullable=is_nullable(plan.public, noisy[-1], sigma))
