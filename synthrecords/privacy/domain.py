@@ -118,7 +118,7 @@ from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
 from . import secondlook, shared
-from .categories import Measured, released_categories
+from .categories import Measured, category_threshold, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
 from .ledger import LedgerEntry, PrivacyLedger
@@ -262,15 +262,16 @@ def _share_labels(plans: list[Plan], histograms: Histograms, rows: RowCount, led
     if std is None:
         return
     z = std / math.sqrt(shared.PER_ROW)  # a record moves at most PER_ROW counts by 1
+    bar = category_threshold(std, delta_t, shared.PER_ROW)  # up to PER_ROW labels only one record holds
     if ledger.epsilon_spent([_entry(z, delta_t)]) > ledger.epsilon:
         return
     ledger.record("domain", noise_multiplier=z, delta=delta_t,
                   detail=f"{shared.NAME} ({', '.join(union.shared_over)}): per label, the rows holding it in two "
                          f"or more of them, at most {shared.PER_ROW} labels a row, L2 sensitivity "
                          f"sqrt({shared.PER_ROW}), noise std {std:.4g} per count; labels kept above "
-                         f"{shared.threshold(std, delta_t):.4g}, which fails with probability {delta_t:.3g}")
+                         f"{bar:.4g}, which fails with probability {delta_t:.3g}")
     [(keys, noisy)] = noisy_histograms(histograms, [union], [std], rng)
-    labels = shared.released(keys, noisy, std, delta_t)
+    labels = shared.released(keys, noisy, bar)
     log.info("domain: %d labels shared by several columns released (%s), noise std %.4g", len(labels),
              ", ".join(map(repr, labels[:10])), std)
     for plan in plans:

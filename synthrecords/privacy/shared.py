@@ -85,14 +85,9 @@ def noise_std(rows: float, rho_free: float, delta_t: float, keep_z: float) -> fl
     return max(wanted, math.sqrt(PER_ROW / (2 * MAX_SHARE * rho_free)))  # rho = PER_ROW / (2 sigma^2)
 
 
-def threshold(sigma: float, delta_t: float) -> float:
-    """The bar a label's noisy count must clear: one held by the differing record alone passes
-    with probability at most ``delta_t`` over its ``PER_ROW`` labels."""
-    return 1.0 + sigma * _z(delta_t)
-
-
-def released(keys: list[Any], noisy: np.ndarray, sigma: float, delta_t: float) -> list[Any]:
-    bar = threshold(sigma, delta_t)
+def released(keys: list[Any], noisy: np.ndarray, bar: float) -> list[Any]:
+    """The labels whose noisy count clears ``bar`` (``categories.category_threshold`` over
+    ``PER_ROW`` labels a record: one only it holds passes with probability at most delta_t)."""
     return [k for k, c in zip(keys, noisy[: len(keys)]) if c > bar]
 
 
