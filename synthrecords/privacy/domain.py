@@ -262,7 +262,9 @@ def _share_labels(plans: list[Plan], histograms: Histograms, rows: RowCount, led
     if std is None:
         return
     z = std / math.sqrt(shared.PER_ROW)  # a record moves at most PER_ROW counts by 1
-    bar = category_threshold(std, delta_t, shared.PER_ROW)  # up to PER_ROW labels only one record holds
+    # up to PER_ROW labels only one record holds; rounded up for the discrete Gaussian's tail, as
+    # the main thresholds are (privacy.weights.thresholds)
+    bar = math.ceil(category_threshold(std, delta_t, shared.PER_ROW))
     if ledger.epsilon_spent([_entry(z, delta_t)]) > ledger.epsilon:
         return
     ledger.record("domain", noise_multiplier=z, delta=delta_t,

@@ -87,7 +87,8 @@ def noise_std(rows: float, rho_free: float, delta_t: float, keep_z: float) -> fl
 
 def released(keys: list[Any], noisy: np.ndarray, bar: float) -> list[Any]:
     """The labels whose noisy count clears ``bar`` (``categories.category_threshold`` over
-    ``PER_ROW`` labels a record: one only it holds passes with probability at most delta_t)."""
+    ``PER_ROW`` labels a record, rounded up for the discrete Gaussian's tail: one only it holds
+    passes with probability at most delta_t)."""
     return [k for k, c in zip(keys, noisy[: len(keys)]) if c > bar]
 
 
