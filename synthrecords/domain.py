@@ -27,7 +27,12 @@ KINDS = ("categorical", "numerical", "datetime", "boolean")
 # Integer columns with at most this many distinct values are modelled as categories
 # (flags, counts such as number of products): SDV and the oversampler treat them better.
 MAX_INTEGER_CATEGORIES = 10
-DATETIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%m/%d/%Y")
+# Tried in order; the first that parses nearly every value wins. UTC stamps as databases and APIs
+# write them ("Z", "+00:00") keep their suffix as literal text, so they parse and print back alike
+# (read as text they were a label per row, all suppressed under DP); mixed offsets stay text.
+DATETIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ",
+                    "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m-%d %H:%M:%S+00:00", "%Y-%m-%d %H:%M", "%Y/%m/%d",
+                    "%d/%m/%Y", "%m/%d/%Y")
 
 
 @dataclass

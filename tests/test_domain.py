@@ -68,3 +68,26 @@ def test_nullable_is_recorded():
 
 def test_text_dates_in_other_formats_are_recognised():
     assert infer_kind(pd.Series(["31/12/2020", "01/02/2021"]))[1] == "%d/%m/%Y"
+
+
+@pytest.mark.parametrize("stamp, fmt", [
+    ("2013-05-07T19:00:00Z", "%Y-%m-%dT%H:%M:%SZ"),  # ISO 8601 in UTC, as APIs and databases write it
+    ("2013-05-07T19:00:00+00:00", "%Y-%m-%dT%H:%M:%S+00:00"),
+    ("2013-05-07 19:00:00+00:00", "%Y-%m-%d %H:%M:%S+00:00"),
+    ("2013-05-07 19:05", "%Y-%m-%d %H:%M"),
+    ("2013/05/07", "%Y/%m/%d"),
+])
+def test_utc_stamps_and_other_common_forms_are_dates_that_print_back_alike(stamp, fmt):
+    """Read as text, each stamp was a label of its own, and the DP release suppressed them all."""
+    day = pd.Timestamp(stamp.replace("Z", "").replace("+00:00", "").replace("/", "-"))
+    series = pd.Series([(day + pd.Timedelta(hours=7 * i)).strftime(fmt) for i in range(300)])
+    assert series[0] == stamp
+    assert infer_kind(series) == ("datetime", fmt)
+    col = data_domain(pd.DataFrame({"t": series}))["t"]
+    assert (col.lower, col.upper) == (series.min(), series.max())
+
+
+def test_stamps_with_mixed_offsets_stay_text():
+    """One instant can be written with many offsets: no single format prints them back."""
+    series = pd.Series(["2013-05-07T19:00:00+02:00", "2013-05-07T19:00:00-05:00"] * 50)
+    assert infer_kind(series) == ("categorical", None)
