@@ -398,9 +398,10 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # is offered on coarse cells beside its fine ones; the score charges each cell its noise, so
     # the selection takes the coarse cells where noise would drown the fine ones: customers at eps 1
     # (std 44 a cell, ~6 fraud rows a fine tenure bin) TSTR 0.51-0.56 -> 0.64-0.68 over 7-21 fits.
-    # Two numbers stay fine: the score, blind to how the estimator clears noise off empty cells,
-    # took (tenure_months, signup_date), a derived column, on coarse cells and lost its diagonal
-    # (eps 3: 0.72 -> 0.52-0.60); with this rule 0.69 over 5 fits (session 19).
+    # Session 19 kept two numbers fine here: the score, blind to how the estimator clears noise off
+    # empty cells, took (tenure_months, signup_date), a derived column, on coarse cells and lost its
+    # diagonal (customers' TSTR at eps 3: 0.72 -> 0.52-0.60). Session 30 offers them coarse in every
+    # round (below): customers at eps 3 scored 0.742 -> 0.711 over 4 fits a side (within noise).
     coarse_cells = {cl: cell_groups(cl, sizes, coarse, live) for cl in candidates
                     if len(cl) == 2 and sum(a in coarse for a in cl) == 1} if covering else {}
     # A pair of two numbers is offered on coarse cells in every round, beside its fine ones: on
