@@ -22,5 +22,5 @@ def test_utc_stamps_are_modelled_as_dates_and_keep_their_form(fmt):
     out = synth.sample(500, seed=1)["time_hour"]
     parsed = pd.to_datetime(out, format=fmt, errors="coerce")
     assert parsed.notna().all() and out.equals(parsed.dt.strftime(fmt))
-    assert parsed.between(pd.Timestamp(column.lower.rstrip("Z").replace("+00:00", "")),
-                          pd.Timestamp(column.upper.rstrip("Z").replace("+00:00", ""))).all()
+    lower, upper = (pd.to_datetime(bound, format=fmt) for bound in (column.lower, column.upper))
+    assert parsed.between(lower, upper).all()

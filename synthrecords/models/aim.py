@@ -400,10 +400,8 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # (std 44 a cell, ~6 fraud rows a fine tenure bin) TSTR 0.51-0.56 -> 0.64-0.68 over 7-21 fits.
     # Session 19 kept two numbers fine here: the score, blind to how the estimator clears noise off
     # empty cells, took (tenure_months, signup_date), a derived column, on coarse cells and lost its
-    # diagonal (customers' TSTR at eps 3: 0.72 -> 0.52-0.60). Session 30 offers them coarse in every
-    # round (below): customers at eps 3 scored 0.742 -> 0.711 over 4 fits a side (within noise).
-    coarse_cells = {cl: cell_groups(cl, sizes, coarse, live) for cl in candidates
-                    if len(cl) == 2 and sum(a in coarse for a in cl) == 1} if covering else {}
+    # diagonal (customers' TSTR at eps 3: 0.72 -> 0.52-0.60). Since session 30 they are offered coarse in every
+    # round too: customers at eps 3 scored 0.742 -> 0.711 over 4 fits a side (within noise).
     # A pair of two numbers is offered on coarse cells in every round, beside its fine ones: on
     # fine cells (~30 x 30 bins) the score charges ~900 cells of noise, more than the whole error
     # of an unmeasured strong correlation, so no such pair was ever measured and the model drew the
@@ -411,9 +409,10 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
     # Seniority-Age, r 0.50, at 0.03; quality 0.83 against dpctgan's 0.87). With the offer: 0.91
     # over 4 fits a side (session 30). The fine cells stay on offer, so a derived pair whose error
     # sits on a diagonal within the coarse cells is still measured fine where that pays.
-    number_pairs = {cl: cell_groups(cl, sizes, coarse, live) for cl in candidates
-                    if len(cl) == 2 and all(a in coarse for a in cl)}
-    coarse_cells |= number_pairs
+    coarsened = {cl: sum(a in coarse for a in cl) for cl in candidates if len(cl) == 2}
+    number_pairs = {cl for cl, k in coarsened.items() if k == 2}
+    coarse_cells = {cl: cell_groups(cl, sizes, coarse, live) for cl, k in coarsened.items()
+                    if k == 2 or (k == 1 and covering)}
     # A round measures only the cells of slots that can hold rows (``live``, ``slots.measured_slots``):
     # null where the release found no nulls and "other" of labels declared public with none found
     # outside them are never emitted, and their cells held noise alone, which the score charged (a

@@ -65,9 +65,9 @@ def grid_size(column) -> int:
 
 def choose_model(domain: Domain, *, secure: bool = False) -> ModelChoice:
     """``marginals`` for tables of at most ``MAX_MARGINALS_COLUMNS`` columns, each of which has a
-    pair the marginals model can measure (at most ``aim.MAX_CELLS`` cells), at most
-    and at most ``MAX_UNMEASURED_SHARE`` of whose pairs are too large to measure; ``dpctgan``
-    otherwise (and with ``secure``, which hardens DP-SGD's noise)."""
+    pair the marginals model can measure (at most ``aim.MAX_CELLS`` cells), and at most
+    ``MAX_UNMEASURED_SHARE`` of whose pairs are too large to measure; ``dpctgan`` otherwise (and
+    with ``secure``, which hardens DP-SGD's noise)."""
     columns = len(domain.names)
     if secure:
         return ModelChoice(AUTO, "dpctgan", "secure mode hardens DP-SGD's noise, which only dpctgan uses")
