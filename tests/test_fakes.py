@@ -137,6 +137,18 @@ def test_the_plan_depends_on_shapes_not_on_values():
     assert learn_plan("id", a, ["ACCOUNT_ID"]) == learn_plan("id", b, ["ACCOUNT_ID"])
 
 
+def test_fake_names_take_the_real_columns_letter_case_floored_at_ten_rows():
+    lower = pd.Series([f"ann{chr(97 + i % 26)} lee" for i in range(500)])
+    fakes = generate_columns([learn_plan("name", lower, ["PERSON"])], 200, rng())["name"]
+    assert (fakes == fakes.str.lower()).all() and fakes.str.contains(" ").all()
+    upper = pd.Series(["SMITH"] * 300 + ["Jones"] * 9)  # 9 rows in another case do not count
+    fakes = generate_columns([learn_plan("last", upper, ["PERSON"])], 200, rng())["last"]
+    assert (fakes == fakes.str.upper()).all()
+    mixed = pd.Series(["Ann Lee"] * 300 + ["ann lee"] * 10)
+    assert learn_plan("name", mixed, ["PERSON"]).case is None
+    assert FakePlan.from_dict({"column": "name", "entity": "PERSON"}).case is None  # older model folders load
+
+
 # ---------------------------------------------------------------- generation
 
 

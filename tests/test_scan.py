@@ -185,6 +185,25 @@ def test_a_personal_column_name_makes_unformatted_distinct_values_direct():
     assert (report["mobile"].category, report["mobile"].entities) == ("direct", ["PHONE_NUMBER"])
 
 
+def test_names_typed_in_one_case_and_first_and_last_columns_are_direct():
+    # COMPAS holds "miguel hernandez" with "first" and "last" beside it: all three are people's names
+    f = Faker("en_US")
+    f.seed_instance(3)
+    people = [(f.first_name(), f.last_name()) for _ in range(150)]
+    df = pd.DataFrame({"name": [f"{a} {b}".lower() for a, b in people], "first": [a.lower() for a, _ in people],
+                       "last": [b.lower() for _, b in people], "client": [f"{a} {b}".upper() for a, b in people],
+                       "risk": [("low", "medium", "high")[i % 3] for i in range(150)]})
+    report = scan_pii(df)
+    assert {c: (report[c].category, report[c].entities) for c in ("name", "first", "last", "client")} == {
+        c: ("direct", ["PERSON"]) for c in ("name", "first", "last", "client")}
+    assert report["risk"].category == "none"
+
+
+@pytest.mark.parametrize("column", ["first_visit", "last_login", "first_city", "lastly"])
+def test_first_and_last_name_a_person_only_as_the_whole_column_name(column):
+    assert not any(h.entity == "PERSON" for h in name_hints(column))
+
+
 def test_a_person_subject_outweighs_a_non_personal_word():
     assert non_personal_word("order_customer_name") is None
     assert non_personal_word("product_name") == "product"

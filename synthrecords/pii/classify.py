@@ -29,6 +29,7 @@ class ColumnEvidence:
     letter_share: float = 0.0   # share of values containing a letter
     sentence_share: float = 0.0
     name_shape_share: float = 0.0
+    single_case: str | None = None  # "lower" | "upper": every value's letters in one case ("miguel", "SMITH")
     code_shape_share: float = 0.0
     phone_format_share: float = 0.0
     date_share: float = 0.0
@@ -181,7 +182,8 @@ def _name_support(ev: ColumnEvidence, entity: str) -> tuple[float, str] | None:
     matched = ev.whole.get(entity, 0)
     if entity == "PERSON":
         share = max(ev.name_shape_share, matched)
-        why = (f"{ev.name_shape_share:.0%} of values are shaped like names (capitalised words), "
+        shape = f"words in {ev.single_case} case" if ev.single_case else "capitalised words"
+        why = (f"{ev.name_shape_share:.0%} of values are shaped like names ({shape}), "
                f"NER tagged {ev.whole.get('PERSON', 0):.0%} as PERSON")
         return (share, why) if share >= 0.6 else None
     if entity == "ACCOUNT_ID":

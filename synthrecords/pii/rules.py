@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ---------------------------------------------------------------- entity catalogue
 
@@ -203,6 +207,9 @@ _HINTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                  "descripcion", "message", "nachricht", "mensaje", "feedback",
                                  "observaciones", "freitext", "text", "body", "commentaire")),
 )
+# Words that name a person's name only when they are the whole column name: "first" and "last"
+# beside a full "name" column (COMPAS), but "first_visit", "last_login", "first_city" are not names.
+_PERSON_ALONE = ("first", "last", "fname", "lname", "given", "middle", "forenames")
 # "<x>_address" columns that are not street addresses
 _NOT_STREET = {"mac", "ip", "email", "mail", "web", "url", "wallet", "btc", "bitcoin", "eth", "server", "host"}
 # Subjects that make an "id"/"number" column a per-person identifier.
@@ -253,6 +260,8 @@ def name_hints(column: str) -> list[NameHint]:
         word = next((w for w in words if _has_word(tokens, w)), None)
         if word is not None and all(h.entity != entity for h in hints):
             hints.append(NameHint(entity, category, word))
+    if "".join(tokens) in _PERSON_ALONE and all(h.entity != "PERSON" for h in hints):
+        hints.append(NameHint("PERSON", "direct", "".join(tokens)))
     entities = {h.entity for h in hints}
     # "email_address"/"ip_address" are not street addresses; "username"/"customer_name"
     # as an ID wins over a person name only when the name part is an ID word.
@@ -279,6 +288,17 @@ def non_personal_word(column: str) -> str | None:
 GENDER_VALUES = {"m", "f", "d", "w", "x", "male", "female", "man", "woman", "other", "diverse", "divers",
                  "mann", "frau", "maennlich", "weiblich", "hombre", "mujer", "masculino", "femenino",
                  "homme", "femme", "masculin", "feminin", "h", "non-binary", "nonbinary", "unknown"}
+
+
+def single_case(s: pd.Series) -> str | None:
+    """"lower" or "upper" where (nearly) every value with letters is written in that one case."""
+    cased = s[s.str.lower() != s.str.upper()]
+    if cased.empty:
+        return None
+    for case, same in (("lower", cased == cased.str.lower()), ("upper", cased == cased.str.upper())):
+        if same.mean() >= 0.98:
+            return case
+    return None
 
 
 def shape_mask(value: str) -> str:

@@ -24,7 +24,14 @@ from ..progress import stage
 from .classify import STRONG, ColumnEvidence, classify
 from .engine import ScanEngine, get_engine
 from .policy import CATEGORIES, ProtectionPolicy, effective_category
-from .rules import GENDER_VALUES, NATIONAL_IDS, VALIDATORS, name_hints, non_personal_word
+from .rules import (
+    GENDER_VALUES,
+    NATIONAL_IDS,
+    VALIDATORS,
+    name_hints,
+    non_personal_word,
+    single_case,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +187,8 @@ def gather_evidence(column: str, values: pd.Series, engine: ScanEngine, *, sampl
     if kind in ("text", "integer"):
         distinct = strings.drop_duplicates().to_numpy()
         (rng or np.random.default_rng(0)).shuffle(distinct)
-        _presidio_stats(ev, list(distinct[:sample_size]), engine)
+        sample = list(distinct[:sample_size])
+        _presidio_stats(ev, [_titled(v) for v in sample] if ev.single_case else sample, engine)
     return ev
 
 
@@ -205,7 +213,17 @@ _NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:[ -][\w'’.-]+){0,4}$")
 _CODE_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{1,4}(?:[ -]?[A-Z0-9]{1,6}){0,3}$")
 _PHONE_RE = re.compile(r"^(?=(?:\D*\d){7})[+\d(][\d\s().\-/x]{6,}$")
 _DATE_RE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+# Names typed in one case ("miguel hernandez", "SMITH") are names too, where enough distinct
+# values say the column is not a short list of lower-case codes ("yes", "low").
+MIN_NAMES_DISTINCT = 20
+_DIGIT = re.compile(r"\d")
 _LOWER_WORD = re.compile(r"\b[a-zà-ÿ]{2,}\b")
+
+
+def _titled(value: str) -> str:
+    # spaCy's NER reads case: "miguel hernandez" and "JOHN SMITH" are names to it only as
+    # "Miguel Hernandez" and "John Smith". Codes ("TX", "AB12") stay as they are.
+    return value.title() if len(value) >= 4 and _NAME_RE.match(value) and not _DIGIT.search(value) else value
 
 
 def _shape_stats(ev: ColumnEvidence, s: pd.Series, raw: pd.Series) -> None:
@@ -218,7 +236,9 @@ def _shape_stats(ev: ColumnEvidence, s: pd.Series, raw: pd.Series) -> None:
     ev.letter_share = float(s.str.contains(r"[^\W\d_]", regex=True).mean())
     lower_words = s.str.count(_LOWER_WORD)
     ev.sentence_share = float(((words >= 6) & (lengths >= 30) & (lower_words >= 2)).mean())
-    ev.name_shape_share = float((s.str.match(_NAME_RE) & ~s.str.contains(r"\d") & s.str[:1].str.isupper()).mean())
+    ev.single_case = single_case(s) if ev.distinct >= MIN_NAMES_DISTINCT else None
+    capitalised = s.str[:1].str.isupper() | (ev.single_case is not None)
+    ev.name_shape_share = float((s.str.match(_NAME_RE) & ~s.str.contains(r"\d") & capitalised).mean())
     ev.code_shape_share = float((s.str.match(_CODE_RE) & lengths.between(5, 12)).mean())
     formatted = s.str.startswith(("+", "0", "(")) | s.str.contains(r"\d[\s().\-/]\d", regex=True)
     ev.phone_format_share = float((s.str.match(_PHONE_RE) & formatted).mean())

@@ -247,7 +247,10 @@ def chance_spaces(plans: list[FakePlan]) -> dict[str, float]:
 
 
 def cast_like(series: pd.Series, plan: FakePlan) -> pd.Series:
-    """Surrogates in the real column's dtype where they fit it (digit-only IDs stay integers)."""
+    """Surrogates in the real column's letter case, and in its dtype where they fit it (digit-only
+    IDs stay integers)."""
+    if plan.case in ("lower", "upper"):
+        series = getattr(series.str, plan.case)()
     if plan.dtype.startswith(("int", "Int", "float")) and series.dropna().str.fullmatch(r"\d{1,18}").all():
         numbers = pd.to_numeric(series)
         return numbers.astype("int64") if plan.dtype.startswith("int") and series.notna().all() else numbers

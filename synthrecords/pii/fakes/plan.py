@@ -26,6 +26,9 @@ from .formats import mask_tokens
 MIN_DISTINCT_FOR_LITERALS = 20
 MIN_GROUP_ROWS = 10     # a locale, format, variant or null share is only recorded when this many rows share it
 MIN_GROUP_SHARE = 0.02
+# Entities drawn from word pools (names, streets, e-mails, web addresses) take the real column's case;
+# masked formats learn their letters' case in the mask itself.
+CASED_ENTITIES = ("PERSON", "STREET_ADDRESS", "EMAIL_ADDRESS", "URL")
 MASK_ENTITIES = ("PHONE_NUMBER", "CREDIT_CARD", "PASSPORT", "ACCOUNT_ID", "ID")  # formats learned as masks
 _ID_LOCALE = {"US_SSN": "en_US", "UK_NINO": "en_GB", "DE_TAX_ID": "de_DE", "FR_NIR": "fr_FR",
               "ES_NIF": "es_ES", "ES_NIE": "es_ES"}
@@ -43,6 +46,7 @@ class FakePlan:
     dtype: str = "object"
     unique: bool = False
     null_share: float = 0.0
+    case: str | None = None  # "lower" | "upper": the real column's letters were all in that case
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,6 +78,7 @@ def learn_plan(column: str, values: pd.Series, entities: list[str], action: str 
         dtype=str(values.dtype),
         unique=bool(strings.nunique() >= 0.95 * len(strings)),
         null_share=round(nulls / len(values), 2) if nulls >= MIN_GROUP_ROWS else 0.0,
+        case=_case(head) if entity in CASED_ENTITIES else None,
     )
 
 
@@ -96,6 +101,16 @@ def _floored_share(hits: int, total: int) -> float:
     if hits < MIN_GROUP_ROWS:
         return 0.0
     return 1.0 if total - hits < MIN_GROUP_ROWS else round(hits / total, 2)
+
+
+def _case(values: pd.Series) -> str | None:
+    """The one letter case of the column, floored as every share is: fewer than MIN_GROUP_ROWS rows
+    in another case do not count, and fewer than that in this case say nothing."""
+    cased = values[values.str.lower() != values.str.upper()]
+    for case, same in (("lower", cased == cased.str.lower()), ("upper", cased == cased.str.upper())):
+        if _floored_share(int(same.sum()), len(cased)) == 1.0:
+            return case
+    return None
 
 
 def _locales(values: pd.Series, entity: str, entities: list[str]) -> dict[str, float]:
