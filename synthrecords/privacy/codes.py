@@ -108,7 +108,8 @@ def code_support(counts: np.ndarray, sigma: float, z: float = CODE_ALONE_Z) -> l
     return np.flatnonzero(counts > z * sigma).tolist()
 
 
-def run_codes(counts: np.ndarray, sigma: float, kept: list[int], unreleased: float) -> list[int]:
+def run_codes(counts: np.ndarray, sigma: float, kept: list[int], unreleased: float,
+              end_z: float = TAIL_END_Z) -> list[int]:
     """The released codes ``kept`` grown by the runs of unreleased codes beside them whose counts,
     taken together, say they hold rows (post-processing of noisy counts), where the share of the
     rows they leave ``unreleased`` (the released row count less their counts) exceeds ``RUN_SHARE``.
@@ -122,7 +123,7 @@ def run_codes(counts: np.ndarray, sigma: float, kept: list[int], unreleased: flo
     - beyond the lowest and the highest released code, the run of length L maximising
       ``sum(count / sigma - TAIL_DRIFT)`` is released where that sum clears ``TAIL_Z``: each code
       must pay for itself on average, and a run of empty codes passes ~0.2 % of the time. The
-      run is cut back to its last code clearing ``TAIL_END_Z``, so it ends on rows, not noise.
+      run is cut back to its last code clearing ``TAIL_END_Z`` (``end_z``), so it ends on rows, not noise.
 
     On biopsy's V3 (1,000 simulated releases, ``tests/test_dp_codes.py``): codes of >= 5 % lost
     0.90 -> 0.39 a release, empty codes released 0.17 -> 0.14.
@@ -141,7 +142,7 @@ def run_codes(counts: np.ndarray, sigma: float, kept: list[int], unreleased: flo
             gain += float(counts[code]) / sigma - TAIL_DRIFT
             if gain > best_gain:
                 best, best_gain = length, gain
-        while best and counts[edge + step * best] < TAIL_END_Z * sigma:  # no empty code at its end
+        while best and counts[edge + step * best] < end_z * sigma:  # no empty code at its end
             best -= 1
         grown.update(edge + step * k for k in range(1, best + 1))
     return sorted(grown)
