@@ -88,7 +88,7 @@ from bench.common import (
     split,
 )
 from bench.peers_table import markdown, print_tables
-from synthrecords.domain import data_domain
+from synthrecords.domain import data_domain, infer_kind
 from synthrecords.validation.metrics import privacy
 
 SMARTNOISE_PY = ROOT / "bench" / ".venv-smartnoise" / "bin" / "python"
@@ -132,12 +132,22 @@ def prepare(name: str, folder: Path, seed: int, max_rows: int,
     # The target's label set is public too (what a release for that prediction task declares);
     # our models get it (MST/AIM read every category off the data), so a rare class is not dropped by
     # the DP category threshold at low epsilon.
+    # Dates too (session 31): their first and last day, in the column's own format. smartnoise has no
+    # date type; the worker hands MST/AIM a date as its day number, binned between these bounds, as a
+    # user would, instead of one label per distinct day (COMPAS: thousands of labels a column).
+    dates = {}
+    for c in cats:
+        kind, fmt = infer_kind(whole[c])
+        if kind == "datetime" and c != target:
+            days = pd.to_datetime(whole[c], format=fmt, errors="coerce")
+            dates[c] = {"format": fmt, "bounds": [days.min().strftime(fmt), days.max().strftime(fmt)]}
     classes = sorted(whole[target].dropna().astype(str).unique())
     # Which columns hold nulls (whole table) is public metadata too: MST/AIM give the others no null category.
     nullable = [c for c in train.columns if whole[c].isna().any()]
     _write_if_changed(meta, json.dumps({"categorical": cats, "rows": len(train), "seed": seed, "target": target,
                                         "target_classes": classes, "bounds": bounds, "nullable": nullable,
-                                        "peer_bins": PEER_BINS, "argn_minutes": argn_minutes}))
+                                        "peer_bins": PEER_BINS, "argn_minutes": argn_minutes}
+                                       | ({"dates": dates} if dates else {})))  # no key: older cells stay valid
     read = {c: str for c in cats}
     return pd.read_csv(folder / "train.csv", dtype=read), pd.read_csv(folder / "test.csv", dtype=read), target, meta
 
@@ -253,7 +263,11 @@ class Table:
         print(f"\n{name}: {len(self.train)} train / {len(self.test)} test x {self.train.shape[1]} columns (every "
               f"column; left out: {dropped}), target {self.target!r}, TRTR AUC {self.trtr:.3f}, AP "
               f"{self.trtr_ap:.3f}; numeric bounds given to every DP method as public metadata (whole table's "
-              f"min/max, no epsilon spent): {json.loads(self.meta.read_text())['bounds']}", flush=True)
+              f"min/max, no epsilon spent): {self._bounds()}", flush=True)
+
+    def _bounds(self) -> dict:
+        meta = json.loads(self.meta.read_text())
+        return meta["bounds"] | {c: d["bounds"] for c, d in meta.get("dates", {}).items()}
 
 
 def run_cell(table: Table, cell: CellId, args, commit: str | None) -> dict:

@@ -69,7 +69,8 @@ def told_what(method: str, meta: dict, train: pd.DataFrame) -> tuple[str, bool, 
     model, labels = (model[: -len(CATS_SUFFIX)], True) if model.endswith(CATS_SUFFIX) else (model, False)
     target = meta["target"]
     # Public metadata, the same for every DP method: numeric bounds and the target's label set.
-    public = {} if bare else {c: {"lower": lo, "upper": hi} for c, (lo, hi) in meta["bounds"].items()}
+    bounds = meta["bounds"] | {c: d["bounds"] for c, d in meta.get("dates", {}).items()}
+    public = {} if bare else {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()}
     public[target] = {"categories": meta["target_classes"]}
     if labels:
         public |= {c: {"categories": sorted(train[c].dropna().astype(str).unique())}
@@ -95,22 +96,28 @@ def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, met
     from snsynth import Synthesizer
     from snsynth.transform import BinTransformer, LabelTransformer
 
-    numbers = [c for c in train.columns if c not in meta["categorical"]]
+    dates = meta.get("dates", {})
+    labels = [c for c in meta["categorical"] if c not in dates]
+    numbers = [c for c in train.columns if c not in labels]
+    bounds = meta["bounds"] | {c: [_days(pd.Series(d["bounds"]), d["format"]).iloc[i] for i in (0, 1)]
+                               for c, d in dates.items()}
+    train = train.assign(**{c: _days(train[c], d["format"]) for c, d in dates.items()})
     # Public metadata (META_JSON), as every DP method gets it: bounds, so smartnoise's own bound
     # search (preprocessor_eps, which failed on heavy-tailed columns at 10 % of epsilon 1) is not
     # needed; the bin count (issue 23's yardstick: 32 equal-width bins); and which columns hold
     # nulls, so a column without any gets no null category for the noise to fill.
     nullable = set(meta.get("nullable", train.columns))  # meta of older runs: every column nullable
-    transformers = {c: BinTransformer(bins=meta.get("peer_bins", 10), lower=meta["bounds"][c][0],
-                                      upper=meta["bounds"][c][1], nullable=c in nullable) for c in numbers}
-    transformers |= {c: LabelTransformer(nullable=c in nullable) for c in meta["categorical"]}
+    transformers = {c: BinTransformer(bins=meta.get("peer_bins", 10), lower=bounds[c][0],
+                                      upper=bounds[c][1], nullable=c in nullable) for c in numbers}
+    transformers |= {c: LabelTransformer(nullable=c in nullable) for c in labels}
     t0 = time.perf_counter()
     synth = Synthesizer.create(method, epsilon=epsilon, verbose=False)
-    synth.fit(train, transformer=transformers, categorical_columns=meta["categorical"], continuous_columns=numbers,
+    synth.fit(train, transformer=transformers, categorical_columns=labels, continuous_columns=numbers,
               preprocessor_eps=0.0, nullable=bool(nullable))
     fit_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     out = synth.sample(rows)
+    out = out.assign(**{c: _from_days(out[c], d["format"]) for c, d in dates.items()})
     return out, fit_s, time.perf_counter() - t0, epsilon, {}
 
 
@@ -133,6 +140,19 @@ def _argn(epsilon: float | None, train: pd.DataFrame, rows: int, seed: int, minu
 def _as_csv(value) -> str:
     """A category as the synthetic CSV shows it and bench_peers reads it back (3.0 is "3")."""
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _days(values: pd.Series, fmt: str) -> pd.Series:
+    """Dates (text in ``fmt``) as days since 1970, fractional for times of day."""
+    return (pd.to_datetime(values, format=fmt, errors="coerce") - EPOCH) / pd.Timedelta(days=1)
+
+
+def _from_days(days: pd.Series, fmt: str) -> pd.Series:
+    stamps = EPOCH + pd.to_timedelta(pd.to_numeric(days, errors="coerce"), unit="D")
+    return stamps.dt.strftime(fmt).where(stamps.notna())
 
 
 def main(argv: list[str]) -> None:
