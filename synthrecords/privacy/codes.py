@@ -12,6 +12,8 @@ categorical column make every integer between them a key, all of them released.
 from __future__ import annotations
 
 import math
+import os
+import re
 from itertools import pairwise
 from typing import Any
 
@@ -42,7 +44,8 @@ RUN_SHARE = 0.1
 # ~10 % of ISLR Caravan's 0/1 and 0-9 columns at epsilon 1 (83 of 116 invented codes over 12
 # releases); kept out, the walk takes its other edge where rows are missing there (58 in all).
 SENTINEL = CODE_GRID.index(-1)
-TEXT_FORMS = ("{}", "{}.0")  # codes held as text: "1"; "1.0" (an integer column with nulls, written by pandas)
+TEXT_FORMS = ("{}", "{}.0")
+_PLAIN_INT = re.compile(r"-?(0|[1-9][0-9]*)")  # an integer as str(int) writes it: no "01", "+1", "1.0"  # codes held as text: "1"; "1.0" (an integer column with nulls, written by pandas)
 MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 
 
@@ -69,12 +72,13 @@ def code_keys(series: pd.Series, public: dict[str, Any]) -> list[int] | list[str
         return None
     if not pd.api.types.is_numeric_dtype(series):
         # Codes kept as text ("1", "2": a CSV read with every column as text, a survey export;
-        # "1.0", "2.0": an integer column with nulls, written out by pandas) are the same codes:
-        # the same grid, written in the column's own form.
+        # "1.0", "2.0": an integer column with nulls, written out by pandas; "A11".."A14", "Tier 1"..
+        # "Tier 3": one prefix before the integer) are the same codes: the same grid, written in the
+        # column's own form.
         form = _text_form(values) if _as_text(series) else None
         if form is None:
             return None
-        keys = code_keys(pd.to_numeric(values).astype("int64"), public)
+        keys = code_keys(_integers(values, form), public)
         return None if keys is None else [form.format(k) for k in keys]
     numbers = values.to_numpy(dtype=float)
     # Only codes that sit on the grid: a few integers off it (years 2010-2014, terms 6-72) would
@@ -97,9 +101,37 @@ def _text_form(values: pd.Series) -> str | None:
     "1" beside "2.0"): those are labels, read off the data."""
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.isna().any() or not np.isfinite(numbers).all() or not (np.mod(numbers, 1) == 0).all():
-        return None
+        return _prefixed_form(values)
     whole = numbers.astype("int64").astype(str)
     return next((form for form in TEXT_FORMS if (whole.map(form.format) == values).all()), None)
+
+
+def _prefixed_form(values: pd.Series) -> str | None:
+    """``"A1{}"`` where every value is one shared prefix holding a letter, then an integer written
+    plainly (UCI German credit's status "A11".."A14" and purpose "A40".."A410", "Tier 1".."Tier 3"),
+    read like the column's kind: one value in another form and the column's labels are read off
+    the data. The prefix is cut back over trailing digits until every rest is such an integer
+    ("A1" and "A11": prefix "A", codes 1 and 11)."""
+    distinct = [str(v) for v in values.unique()]
+    prefix = os.path.commonprefix(distinct)
+    for cut in range(len(prefix), 0, -1):
+        head = prefix[:cut]
+        if not any(ch.isalpha() for ch in head):
+            return None
+        rests = [v[cut:] for v in distinct]
+        if all(_PLAIN_INT.fullmatch(r) for r in rests):
+            return head.replace("{", "{{").replace("}", "}}") + "{}"
+        if not head[-1].isdigit():
+            return None
+    return None
+
+
+def _integers(values: pd.Series, form: str) -> pd.Series:
+    """The integer of each code written in ``form`` (a ``TEXT_FORMS`` one or a prefixed one)."""
+    if form in TEXT_FORMS:
+        return pd.to_numeric(values).astype("int64")
+    prefix = form[:-2].replace("{{", "{").replace("}}", "}")
+    return pd.to_numeric(values.astype(str).str[len(prefix):]).astype("int64")
 
 
 def code_support(counts: np.ndarray, sigma: float, z: float = CODE_ALONE_Z) -> list[int]:
