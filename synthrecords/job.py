@@ -99,9 +99,10 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "(integer, decimals, datetime_format, categories or bounds) to make them public input."),
         ("Read outside the ledger, by the PII stage: the column classification (share/pii.json: which columns are "
         "identifiers, entity types, actions; the evidence and confidence behind it stay in owner/pii.json) and "
-        "the shapes of identifier columns used for fakes (locale, format, variant and null shares and letter case, each kept only "
-        "for a group of at least 10 rows: a floor, not DP). Identifier values are never modelled and fakes never "
-        "depend on them: invented names, value spaces no real identifier occupies where one exists, a secret "
+        "the shapes of identifier columns used for fakes (locale, format, variant and null shares and letter "
+        "case, each kept only for a group of at least 10 rows: a floor, not DP). Identifier values are never "
+        "modelled and fakes never depend on them: invented names, value spaces no real identifier occupies where "
+        "one exists, a secret "
         "seed; formats without such a space (e.g. customer numbers) are drawn uniformly, and the leakage check "
         "counts their chance equalities with real values. Free text is redacted with each row's own identifiers "
         "plus NER and patterns only."),

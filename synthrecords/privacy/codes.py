@@ -44,8 +44,8 @@ RUN_SHARE = 0.1
 # ~10 % of ISLR Caravan's 0/1 and 0-9 columns at epsilon 1 (83 of 116 invented codes over 12
 # releases); kept out, the walk takes its other edge where rows are missing there (58 in all).
 SENTINEL = CODE_GRID.index(-1)
-TEXT_FORMS = ("{}", "{}.0")
-_PLAIN_INT = re.compile(r"-?(0|[1-9][0-9]*)")  # an integer as str(int) writes it: no "01", "+1", "1.0"  # codes held as text: "1"; "1.0" (an integer column with nulls, written by pandas)
+TEXT_FORMS = ("{}", "{}.0")  # codes held as text: "1"; "1.0" (an integer column with nulls, written by pandas)
+_PLAIN_INT = re.compile(r"-?(0|[1-9][0-9]*)")  # an integer as str(int) writes it: no "01", "+1", "1.0"
 MAX_DECLARED_CODES = 1000  # integers a categorical column's declared bounds may span
 
 
