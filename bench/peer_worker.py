@@ -69,13 +69,17 @@ def told_what(method: str, meta: dict, train: pd.DataFrame) -> tuple[str, bool, 
     model, labels = (model[: -len(CATS_SUFFIX)], True) if model.endswith(CATS_SUFFIX) else (model, False)
     target = meta["target"]
     # Public metadata, the same for every DP method: numeric bounds and the target's label set.
-    bounds = meta["bounds"] | {c: d["bounds"] for c, d in meta.get("dates", {}).items()}
-    public = {} if bare else {c: {"lower": lo, "upper": hi} for c, (lo, hi) in bounds.items()}
+    public = {} if bare else {c: {"lower": lo, "upper": hi} for c, (lo, hi) in declared_bounds(meta).items()}
     public[target] = {"categories": meta["target_classes"]}
     if labels:
         public |= {c: {"categories": sorted(train[c].dropna().astype(str).unique())}
                    for c in meta["categorical"] if c != target}
     return model, told, public
+
+
+def declared_bounds(meta: dict) -> dict[str, list]:
+    """The public bounds of every number and date column (dates in their own format)."""
+    return meta["bounds"] | {c: d["bounds"] for c, d in meta.get("dates", {}).items()}
 
 
 def released_levels(domain) -> dict:
@@ -99,8 +103,7 @@ def _smartnoise(method: str, epsilon: float, train: pd.DataFrame, rows: int, met
     dates = meta.get("dates", {})
     labels = [c for c in meta["categorical"] if c not in dates]
     numbers = [c for c in train.columns if c not in labels]
-    bounds = meta["bounds"] | {c: [_days(pd.Series(d["bounds"]), d["format"]).iloc[i] for i in (0, 1)]
-                               for c, d in dates.items()}
+    bounds = meta["bounds"] | {c: _days(pd.Series(d["bounds"]), d["format"]).tolist() for c, d in dates.items()}
     train = train.assign(**{c: _days(train[c], d["format"]) for c, d in dates.items()})
     # Public metadata (META_JSON), as every DP method gets it: bounds, so smartnoise's own bound
     # search (preprocessor_eps, which failed on heavy-tailed columns at 10 % of epsilon 1) is not

@@ -102,8 +102,7 @@ def privacy_scope(synth: Synthesizer) -> list[str]:
         "the shapes of identifier columns used for fakes (locale, format, variant and null shares and letter "
         "case, each kept only for a group of at least 10 rows: a floor, not DP). Identifier values are never "
         "modelled and fakes never depend on them: invented names, value spaces no real identifier occupies where "
-        "one exists, a secret "
-        "seed; formats without such a space (e.g. customer numbers) are drawn uniformly, and the leakage check "
+        "one exists, a secret seed; formats without such a space (e.g. customer numbers) are drawn uniformly, and the leakage check "
         "counts their chance equalities with real values. Free text is redacted with each row's own identifiers "
         "plus NER and patterns only."),
         ("Not in share/: the validation figures against real rows (fidelity, utility, privacy metrics, leakage check, "

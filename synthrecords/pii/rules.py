@@ -290,15 +290,17 @@ GENDER_VALUES = {"m", "f", "d", "w", "x", "male", "female", "man", "woman", "oth
                  "homme", "femme", "masculin", "feminin", "h", "non-binary", "nonbinary", "unknown"}
 
 
+def case_counts(s: pd.Series) -> tuple[int, dict[str, int]]:
+    """How many values hold letters, and how many of those are written all in "lower" / "upper" case."""
+    cased = s[s.str.lower() != s.str.upper()]
+    same = {"lower": int((cased == cased.str.lower()).sum()), "upper": int((cased == cased.str.upper()).sum())}
+    return len(cased), same
+
+
 def single_case(s: pd.Series) -> str | None:
     """"lower" or "upper" where (nearly) every value with letters is written in that one case."""
-    cased = s[s.str.lower() != s.str.upper()]
-    if cased.empty:
-        return None
-    for case, same in (("lower", cased == cased.str.lower()), ("upper", cased == cased.str.upper())):
-        if same.mean() >= 0.98:
-            return case
-    return None
+    cased, same = case_counts(s)
+    return next((case for case, n in same.items() if cased and n >= 0.98 * cased), None)
 
 
 def shape_mask(value: str) -> str:

@@ -145,13 +145,14 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     seen = np.asarray(counts, dtype=float)[view]
     # nulls: the noisy null count where the column is nullable (None: it holds none). A whole-number
     # column's bins that hold no whole number hold no rows: their noise stays out of the residual
-    residual = rows.rows - max(nulls or 0.0, 0.0) - float(np.sum(seen[inside]))
+    present = rows.rows - max(nulls or 0.0, 0.0)
+    residual = present - float(np.sum(seen[inside]))
     variance = rows.std ** 2 + sigma ** 2 * (len(inside) + (nulls is not None))
     tail: dict[int, float] = {}
     if residual > TAIL_RUN_Z * math.sqrt(variance):
         # A long thin tail holds the missing rows in many bins, none of which clears alone
-        present = max(rows.rows - max(nulls or 0.0, 0.0), 1.0)
-        grown = [j for j in run_codes(seen, sigma, inside, residual / present, TAIL_RUN_END_Z) if j not in inside]
+        grown = [j for j in run_codes(seen, sigma, inside, residual / max(present, 1.0), TAIL_RUN_END_Z)
+                 if j not in inside]
         tail = {j: float(seen[j]) if seen[j] > sigma else 0.0 for j in grown}
         residual -= float(np.sum(seen[grown]))
         variance += sigma ** 2 * len(grown)

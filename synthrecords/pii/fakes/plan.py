@@ -20,7 +20,7 @@ import pandas as pd
 
 from ...errors import SynthRecordsError
 from ..leakage import cell_strings
-from ..rules import NATIONAL_IDS, VALIDATORS, guess_locale, name_tokens, shape_mask
+from ..rules import NATIONAL_IDS, VALIDATORS, case_counts, guess_locale, name_tokens, shape_mask
 from .formats import mask_tokens
 
 MIN_DISTINCT_FOR_LITERALS = 20
@@ -106,11 +106,8 @@ def _floored_share(hits: int, total: int) -> float:
 def _case(values: pd.Series) -> str | None:
     """The one letter case of the column, floored as every share is: fewer than MIN_GROUP_ROWS rows
     in another case do not count, and fewer than that in this case say nothing."""
-    cased = values[values.str.lower() != values.str.upper()]
-    for case, same in (("lower", cased == cased.str.lower()), ("upper", cased == cased.str.upper())):
-        if _floored_share(int(same.sum()), len(cased)) == 1.0:
-            return case
-    return None
+    cased, same = case_counts(values)
+    return next((case for case, n in same.items() if _floored_share(n, cased) == 1.0), None)
 
 
 def _locales(values: pd.Series, entity: str, entities: list[str]) -> dict[str, float]:
