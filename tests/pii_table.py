@@ -5,8 +5,9 @@ the category a careful human would give it: direct, quasi, free_text or none. Ea
 belongs to one of five locales (en_US, en_GB, de_DE, fr_FR, es_ES) and its names, phones,
 addresses, IBANs and national IDs follow that locale. The non-personal columns are the
 traps from GitHub issue 3: 10-digit order numbers, SKUs, branch codes that look like
-phone numbers and repeat across rows, 16-digit tracking numbers that fail Luhn,
-timestamps and amounts.
+phone numbers and repeat across rows, timestamps and amounts. The 16-digit tracking
+numbers fail Luhn, so they are no card numbers, but they are text codes unique per row:
+record keys, which link a row to a shipment and its address, so direct.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ LABELS = {
     "geburtsdatum": "quasi", "plz": "quasi", "ciudad": "quasi", "age": "quasi", "gender": "quasi",
     "job_title": "quasi", "nationality": "quasi",
     "order_number": "none", "sku": "none", "branch_code": "none", "transaction_ts": "none",
-    "amount": "none", "quantity": "none", "currency": "none", "tracking_number": "none",
+    "amount": "none", "quantity": "none", "currency": "none", "tracking_number": "direct",
     "product_name": "none",
     "notes": "free_text", "comentario": "free_text",
 }

@@ -314,3 +314,26 @@ def test_policy_defaults_per_category_and_column_overrides_win():
     policy = ProtectionPolicy(columns={"zip": "drop"})
     assert [policy.action_for("a", c) for c in ("direct", "free_text", "quasi", "none")] == ["fake", "redact", "keep", "keep"]
     assert policy.action_for("zip", "quasi") == "drop"
+
+
+# ---------------------------------------------------------------- record keys
+
+
+def test_record_keys_are_never_copied_into_synthetic_rows_with_or_without_epsilon():
+    # COMPAS' case numbers scanned "none" and a fit without DP copied every one of them (400 of
+    # 400 synthetic case numbers were real); under DP they all came out "*"
+    import random
+
+    from synthrecords import Synthesizer
+
+    rng = random.Random(5)
+    n = 300
+    real = pd.DataFrame({"case_no": [f"{rng.randint(13000000, 14999999)}CF10A" for _ in range(n)],
+                         "priors": [rng.randint(0, 3) for _ in range(n)],
+                         "charge": [rng.choice(["F", "M"]) for _ in range(n)]})
+    for epsilon in (None, 8.0):
+        synth = Synthesizer(epsilon=epsilon, seed=1, nlp_model=None).fit(real)
+        out = synth.sample(n)
+        assert synth.actions_["case_no"] == "fake"
+        assert not out["case_no"].isin(set(real["case_no"])).any(), epsilon
+        assert out["case_no"].str.fullmatch(r"\d{8}CF10A").all() and out["case_no"].is_unique, epsilon

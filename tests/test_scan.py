@@ -91,15 +91,16 @@ def test_quasi_identifier_columns_are_classified_quasi(table, report):
 # ---------------------------------------------------------------- false positives
 
 
-@pytest.mark.parametrize("column", ["order_number", "sku", "branch_code", "transaction_ts", "amount", "tracking_number"])
+@pytest.mark.parametrize("column", ["order_number", "sku", "branch_code", "transaction_ts", "amount"])
 def test_regex_lookalikes_are_not_direct_identifiers(report, column):
     assert report[column].category != "direct"
 
 
-def test_tracking_numbers_that_fail_luhn_are_not_card_numbers_and_the_evidence_says_so(report):
+def test_tracking_numbers_that_fail_luhn_are_record_keys_not_card_numbers_and_the_evidence_says_so(report):
     finding = report["tracking_number"]
-    assert finding.category == "none"
+    assert (finding.category, finding.entities) == ("direct", ["ID"])
     assert any("Luhn" in line for line in finding.evidence)
+    assert any("record key" in line for line in finding.evidence)
 
 
 def test_phone_shaped_codes_repeated_across_rows_are_not_direct_even_without_a_column_name():
@@ -202,6 +203,44 @@ def test_names_typed_in_one_case_and_first_and_last_columns_are_direct():
 @pytest.mark.parametrize("column", ["first_visit", "last_login", "first_city", "lastly"])
 def test_first_and_last_name_a_person_only_as_the_whole_column_name(column):
     assert not any(h.entity == "PERSON" for h in name_hints(column))
+
+
+def _record_keys(n: int = 200) -> dict[str, list[str]]:
+    rng = random.Random(11)
+    return {
+        # COMPAS' court case numbers: each names a defendant in public court files
+        "case_no": [f"{rng.randint(13000000, 14999999)}{rng.choice(['CF', 'MM'])}10A" for _ in range(n)],
+        "ticket": [f"INV-{i:05d}" for i in rng.sample(range(100_000), n)],
+        "member": [f"{i:06d}" for i in rng.sample(range(1000), n)],  # zero-padded digits
+    }
+
+
+def test_unique_text_codes_are_record_keys_faked_whatever_person_they_name():
+    report = scan_pii(pd.DataFrame(_record_keys()), nlp_model=None)
+    for column in ("case_no", "ticket", "member"):
+        finding = report[column]
+        assert (finding.category, finding.entities, finding.action) == ("direct", ["ID"], "fake"), column
+        assert "record key" in finding.evidence[0]
+
+
+def test_unique_columns_that_are_numbers_dates_or_words_are_not_record_keys():
+    rng = random.Random(12)
+    n = 200
+    df = pd.DataFrame({
+        "rate": [str(v) for v in rng.sample(range(2000, 27000), n - 1)] + ["n/a"],  # numbers typed as text
+        "price": [f"{rng.uniform(1, 900):.2f}" for _ in range(n)],
+        "stamp": [f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} {i // 60:02d}:{i % 60:02d}" for i in range(n)],
+        "title": [" ".join(rng.sample(["red", "blue", "old", "new", "big", "oak", "tall", "wide"], 3)) for _ in range(n)],
+        "monthly_rate": rng.sample(range(2000, 27000), n),  # integers are modelled as numbers: no real value drawn
+        "batch": [f"B{rng.randint(1, 9)}" for _ in range(n)],  # codes that repeat
+    })
+    report = scan_pii(df, nlp_model=None)
+    assert {c: report[c].category for c in df.columns if report[c].category == "direct"} == {}
+
+
+def test_a_record_key_the_user_keeps_is_modelled():
+    report = scan_pii(pd.DataFrame(_record_keys()), nlp_model=None, policy=ProtectionPolicy(columns={"ticket": "keep"}))
+    assert (report["ticket"].category, report["ticket"].action) == ("quasi", "keep")
 
 
 def test_a_person_subject_outweighs_a_non_personal_word():

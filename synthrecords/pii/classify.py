@@ -31,6 +31,7 @@ class ColumnEvidence:
     name_shape_share: float = 0.0
     single_case: str | None = None  # "lower" | "upper": every value's letters in one case ("miguel", "SMITH")
     code_shape_share: float = 0.0
+    key_shape_share: float = 0.0  # one token holding a digit, not a plain number: "13011352CF10A", "INV-0042"
     phone_format_share: float = 0.0
     date_share: float = 0.0
     has_time: bool = False
@@ -61,7 +62,7 @@ def classify(ev: ColumnEvidence) -> Verdict:
     notes = _common_notes(ev)
     # Rules run in order; a rule that declines after weighing a signal (a phone pattern
     # under a "branch" name) adds why to `notes`, so the final verdict explains it.
-    for rule in (_free_text, _direct_by_values, _direct_by_name, _quasi):
+    for rule in (_free_text, _direct_by_values, _direct_by_name, _quasi, _record_key):
         verdict = rule(ev, notes)
         if verdict is not None:
             return verdict
@@ -227,6 +228,31 @@ def _quasi(ev: ColumnEvidence, notes: list[str]) -> Verdict | None:
 EVENT_DATE_WORDS = ("signup", "sign", "registered", "registration", "created", "creation", "joined", "join",
                     "opened", "open", "enrolled", "enrollment", "subscribed", "activated", "updated",
                     "modified", "purchase", "order", "transaction", "last", "first", "start", "end", "since")
+
+
+RECORD_KEY_RATIO = 0.9   # distinct values per row, as "unique per row" reads everywhere in the scan
+RECORD_KEY_SHAPE = 0.9   # share of values shaped like codes
+RECORD_KEY_DISTINCT = 20  # fewer distinct values say nothing about uniqueness
+
+
+def _record_key(ev: ColumnEvidence, notes: list[str]) -> Verdict | None:
+    """A text column of unique codes (case, order, claim or ticket numbers) is a record key.
+
+    Whatever person it names or not, a real key links its row to records held elsewhere (a
+    court file names the defendant, an order the customer), so a synthetic row carrying one
+    tells who is in the table. Modelled, the keys are categories of one row each: copied
+    verbatim without DP, all suppressed under it. As a direct identifier it is re-created
+    as format-preserving fakes. Integers are not keys here: they are modelled as numbers,
+    whose draws are not the real values.
+    """
+    if ev.kind != "text" or ev.distinct < RECORD_KEY_DISTINCT or ev.distinct_ratio < RECORD_KEY_RATIO:
+        return None
+    if ev.date_share >= 0.5 or ev.key_shape_share < RECORD_KEY_SHAPE:
+        return None
+    lines = [f"values are unique per row (distinct ratio {ev.distinct_ratio:.2f}) and {ev.key_shape_share:.0%} are "
+             f"codes holding a digit: a record key, which links each row to records elsewhere; faked in its "
+             f"format (override with columns = {{\"{ev.column}\" = \"keep\"}} if the keys are public)"]
+    return Verdict("direct", ["ID"], round(0.5 + 0.3 * ev.key_shape_share, 2), lines + notes)
 
 
 def _event_date(column: str) -> bool:

@@ -213,6 +213,9 @@ _NAME_RE = re.compile(r"^[^\W\d_][\w'’.-]*(?:[ -][\w'’.-]+){0,4}$")
 _CODE_RE = re.compile(r"^(?=.*\d)[A-Z0-9]{1,4}(?:[ -]?[A-Z0-9]{1,6}){0,3}$")
 _PHONE_RE = re.compile(r"^(?=(?:\D*\d){7})[+\d(][\d\s().\-/x]{6,}$")
 _DATE_RE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+_KEY_RE = re.compile(r"^(?=.*\d)[^\W_][\w\-/.#]*$")
+_NUMBER_RE = re.compile(r"^[+-]?\d*[.,]?\d+$")
+MIN_KEY_DIGITS = 6  # a fixed-width run of digits this long is a code, not a number typed as text
 # Names typed in one case ("miguel hernandez", "SMITH") are names too, where enough distinct
 # values say the column is not a short list of lower-case codes ("yes", "low").
 MIN_NAMES_DISTINCT = 20
@@ -240,6 +243,7 @@ def _shape_stats(ev: ColumnEvidence, s: pd.Series, raw: pd.Series) -> None:
     capitalised = s.str[:1].str.isupper() | (ev.single_case is not None)
     ev.name_shape_share = float((s.str.match(_NAME_RE) & ~s.str.contains(r"\d") & capitalised).mean())
     ev.code_shape_share = float((s.str.match(_CODE_RE) & lengths.between(5, 12)).mean())
+    ev.key_shape_share = _key_shape_share(s, lengths)
     formatted = s.str.startswith(("+", "0", "(")) | s.str.contains(r"\d[\s().\-/]\d", regex=True)
     ev.phone_format_share = float((s.str.match(_PHONE_RE) & formatted).mean())
     ev.gender_share = float(s.str.lower().isin(GENDER_VALUES).mean())
@@ -247,6 +251,16 @@ def _shape_stats(ev: ColumnEvidence, s: pd.Series, raw: pd.Series) -> None:
         ints = pd.to_numeric(s, errors="coerce")
         ev.int_range = (int(ints.min()), int(ints.max()))
     _date_stats(ev, s, raw)
+
+
+def _key_shape_share(s: pd.Series, lengths: pd.Series) -> float:
+    """Share of values shaped like record keys: one token holding a digit, and not a plain
+    number unless zero-padded ("00417") or of the column's one width of 6+ digits."""
+    digits = s.str.fullmatch(r"\d+")
+    width = lengths[digits].mode()
+    fixed = digits & (lengths == width.iloc[0]) if len(width) and width.iloc[0] >= MIN_KEY_DIGITS else False
+    padded = digits & s.str.startswith("0") & (lengths > 1)
+    return float((s.str.match(_KEY_RE) & (~s.str.match(_NUMBER_RE) | padded | fixed)).mean())
 
 
 def _date_stats(ev: ColumnEvidence, s: pd.Series, raw: pd.Series) -> None:
