@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-from statistics import NormalDist
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,6 +19,7 @@ import numpy as np
 from ..domain import ColumnDomain
 from . import hierarchy as hier
 from .codes import CODE_ALONE_Z, code_support, missing_codes, run_codes, target_z
+from .noise import tail_z
 from .nulls import is_nullable, null_share
 from .plan import Plan
 from .rowcount import RowCount
@@ -32,7 +32,7 @@ PARENT_Z = 3.0  # noise std a lookup's public parent, or a derived "other", must
 
 def category_threshold(sigma: float, delta_t: float, columns: int) -> float:
     """tau with ``columns * P(1 + N(0, sigma^2) > tau) = delta_t``."""
-    return 1.0 - sigma * NormalDist().inv_cdf(delta_t / columns)
+    return 1.0 + sigma * tail_z(delta_t, columns)
 
 
 class Measured(NamedTuple):

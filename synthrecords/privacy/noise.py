@@ -45,6 +45,12 @@ def largest_of_z(z: float, cells: int) -> float:
     return max(z, -NormalDist().inv_cdf(NormalDist().cdf(-z) / max(cells, 1)))
 
 
+def tail_z(delta: float, k: int) -> float:
+    """The bar (in noise std) one value held by a single record passes with probability
+    ``delta / k``: each of ``k`` such values gets an equal share of ``delta``."""
+    return -NormalDist().inv_cdf(delta / k)
+
+
 def uniforms(n: int, rng: np.random.Generator | None = None) -> np.ndarray:
     """``n`` uniforms in (0, 1]: from ``secrets`` unless a seeded ``rng`` is given (tests only)."""
     if rng is not None:

@@ -29,12 +29,12 @@ std (``shared_keys``).
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .noise import tail_z
 from .plan import Plan
 
 MIN_COLUMNS = 4  # thresholded columns a table needs before labels are looked for across them
@@ -100,5 +100,5 @@ def shared_keys(keys: list[Any], counts: np.ndarray, sigma: float, kept: list[in
 
 
 def _z(delta_t: float) -> float:
-    return -NormalDist().inv_cdf(delta_t / PER_ROW)
+    return tail_z(delta_t, PER_ROW)
 

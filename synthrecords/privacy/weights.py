@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from statistics import NormalDist
 
 from .categories import category_threshold
 from .codes import CODE_FILL_Z, target_z
+from .noise import tail_z
 from .plan import Plan
 from .ranges import SUPPORT_Z
 
@@ -147,7 +147,7 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     under the cut's 2 rows: a std of 0 costs infinite epsilon; 60 rows released as 38 raised
     ZeroDivisionError)."""
     k_s = sum(p.thresholded for p in plans)
-    z_tau = -NormalDist().inv_cdf(delta_t / k_s) if k_s else 0.0
+    z_tau = tail_z(delta_t, k_s) if k_s else 0.0
     keep = KEEP_SHARE * rows
     out = []
     for p in plans:
