@@ -249,10 +249,10 @@ def _record_key(ev: ColumnEvidence, notes: list[str]) -> Verdict | None:
         return None
     if ev.date_share >= 0.5 or ev.key_shape_share < RECORD_KEY_SHAPE:
         return None
-    lines = [f"values are unique per row (distinct ratio {ev.distinct_ratio:.2f}) and {ev.key_shape_share:.0%} are "
-             f"codes holding a digit: a record key, which links each row to records elsewhere; faked in its "
-             f"format (override with columns = {{\"{ev.column}\" = \"keep\"}} if the keys are public)"]
-    return Verdict("direct", ["ID"], round(0.5 + 0.3 * ev.key_shape_share, 2), lines + notes)
+    why = (f"values are unique per row (distinct ratio {ev.distinct_ratio:.2f}) and {ev.key_shape_share:.0%} are "
+           f"codes holding a digit: a record key, which links each row to records elsewhere; faked in its "
+           f"format (override with columns = {{\"{ev.column}\" = \"keep\"}} if the keys are public)")
+    return Verdict("direct", ["ID"], round(0.5 + 0.3 * ev.key_shape_share, 2), [why, *notes])
 
 
 def _event_date(column: str) -> bool:

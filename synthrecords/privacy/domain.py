@@ -52,7 +52,13 @@ bar, so it cannot stretch the range. Cumulative-count quantiles are avoided on p
 the noise of hundreds of empty bins adds up and swamps them. The rows the span misses (the
 released row count minus the span's counts and the nulls) go to the bins beside it, one at
 a time, where a bin's count and those rows agree (``ranges.missing_bins``, as
-``codes.missing_codes`` does for integer codes).
+``codes.missing_codes`` does for integer codes), or to a stretch of bins beyond that holds them
+together (``ranges.tail_runs``). Where the released row count says the noise lets a fine bin
+holding a quarter of the rows show (``weights.fine_pays``), such a column is counted on a second,
+finer public grid too (each coarse bin split in four, whole numbers up to 1,000 a bin each, dates
+a bin a year), one more histogram in the same mechanism at ``weights.FINE_NOISE`` times the noise:
+the range is cut back inside its end bins where the rows clearly stop, and a spike gets an
+encoder bin of its own (``ranges.refined``).
 
 **Where suppressed mass goes.** A thresholded column's mass below the threshold is never
 spread over the surviving categories. With a public hierarchy (``privacy.hierarchy``;
@@ -123,13 +129,14 @@ from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
 from .ledger import LedgerEntry, PrivacyLedger
 from .noise import discrete_gaussian
-from .plan import Plan, level_plans, plan_column
+from .plan import Plan, fine_plans, level_plans, plan_column
 from .ranges import coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
 from .weights import (
     KEEP_Z,
     as_weights,
     describe,
+    fine_pays,
     noise_stds,
     plan_weights,
     sized_to_rows,
@@ -207,16 +214,12 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     histograms = _noting_rows(histograms, noted) if rows is None else histograms
     if rows is not None and delta_t:  # labels shared by several thresholded columns become their public keys
         _share_labels(plans, histograms, rows, ledger, delta_t, rng)
-    z = _calibrate(ledger, share, delta_t)
-    weights = plan_weights(plans)
-    sigmas = noise_stds(z, weights)  # each plan's own noise std (privacy.weights)
-    if rows is not None:  # sized from the released count: a 5 % value clears its cut, a range is found (weights)
-        alone = PrivacyLedger(ledger.epsilon, ledger.delta)
-        spends = lambda stds: alone.epsilon_spent([_entry(as_weights(stds)[0], delta_t)])
-        sized = sized_to_rows(plans, sigmas, rows.rows, delta_t, spends, ledger.epsilon, share)
-        if sized != sigmas:
-            z, weights = as_weights(sized)
-            sigmas = noise_stds(z, weights)
+    z, weights, sigmas = _noise(plans, ledger, share, delta_t, rows)
+    if rows is not None:  # a finer grid where the noise lets it locate rows (plan.fine_plans), from public sizes
+        finer = fine_plans([p for p, s in zip(plans, sigmas) if fine_pays(s, rows.rows)])
+        if finer:
+            plans += finer
+            z, weights, sigmas = _noise(plans, ledger, share, delta_t, rows)
     taus = thresholds(plans, sigmas, delta_t)
     _record(ledger, z, delta_t, plans, weights, taus)
 
@@ -228,16 +231,19 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
                 for plan, (keys, counts), sigma, tau in zip(plans, noisy, sigmas, taus)]
     columns = {}
     levels = defaultdict(list)
+    fine = {m.plan.refines: m for m in measured if m.plan.refines is not None}
     for m in measured:
         if m.plan.column is not None:
             levels[m.plan.column].append(m)
     for m in measured:
-        if m.plan.column is not None:
+        if m.plan.column is not None or m.plan.refines is not None:
             continue
         if m.plan.kind in ("categorical", "boolean"):
             columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
         else:
-            columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma, rows)
+            finer = fine.get(m.plan.name)
+            columns[m.plan.name] = released_range(m.plan, m.noisy, m.sigma, rows,
+                                                  None if finer is None else (finer.plan.edges, finer.noisy, finer.sigma))
     if not noted:  # the second look is sized from the row count: a released one, never the exact one
         for m in _looked_at_again(measured, columns, histograms, rows, ledger, delta_t, rng):
             columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
@@ -331,6 +337,23 @@ def _noting_rows(histograms: Histograms, rows: list[float]) -> Histograms:
     return measure
 
 
+def _noise(plans: list[Plan], ledger: PrivacyLedger, share: float, delta_t: float,
+           rows: RowCount | None) -> tuple[float, list[float], list[float]]:
+    """The one weighted Gaussian over ``plans``: noise multiplier, weights and each plan's noise
+    std (``privacy.weights``), sized from the released row count where there is one."""
+    z = _calibrate(ledger, share, delta_t)
+    weights = plan_weights(plans)
+    sigmas = noise_stds(z, weights)
+    if rows is not None:  # sized from the released count: a 5 % value clears its cut, a range is found (weights)
+        alone = PrivacyLedger(ledger.epsilon, ledger.delta)
+        spends = lambda stds: alone.epsilon_spent([_entry(as_weights(stds)[0], delta_t)])
+        sized = sized_to_rows(plans, sigmas, rows.rows, delta_t, spends, ledger.epsilon, share)
+        if sized != sigmas:
+            z, weights = as_weights(sized)
+            sigmas = noise_stds(z, weights)
+    return z, weights, sigmas
+
+
 def _calibrate(ledger: PrivacyLedger, share: float, delta_t: float) -> float:
     """Noise multiplier for which this release alone spends ``share * epsilon``."""
     alone = PrivacyLedger(ledger.epsilon, ledger.delta)
@@ -355,10 +378,13 @@ def _entry(z: float, delta_t: float) -> LedgerEntry:
 
 def _record(ledger: PrivacyLedger, z: float, delta_t: float, plans: list[Plan], weights: list[float],
             taus: list[float]) -> None:
-    names = ", ".join(p.name for p in plans)
+    fine = [p.refines for p in plans if p.refines is not None]
+    names = ", ".join(p.name for p in plans if p.refines is None)
     levels = sum(p.column is not None for p in plans)
-    what = f"{len(plans)} columns" if not levels else f"{len(plans) - levels} columns and {levels} hierarchy levels"
-    detail = f"noisy histograms of {what} ({names}), {describe(plans, weights)}"
+    columns = len(plans) - levels - len(fine)
+    what = f"{columns} columns" if not levels else f"{columns} columns and {levels} hierarchy levels"
+    also = f" plus a finer grid of {len(fine)} of them ({', '.join(fine)})" if fine else ""
+    detail = f"noisy histograms of {what} ({names}){also}, {describe(plans, weights)}"
     if delta_t:
         detail += (f"; categories read off the data kept above {_spread([t for t in taus if t < math.inf])}, "
                    f"which fails with probability {delta_t:.3g}")
@@ -375,7 +401,7 @@ def _exact_histograms(data: pd.DataFrame, plans: list[Plan]) -> list[tuple[list[
             keys, exact = shared.label_counts(data, plan.shared_over)
             out.append((keys, np.array([*exact, 0, 0], dtype=float)))
             continue
-        series = data[plan.name] if plan.column is None else hier.keys(data[plan.column], plan.level)
+        series = data[plan.reads] if plan.column is None else hier.keys(data[plan.column], plan.level)
         nulls = int(series.isna().sum())
         values = series.dropna()
         if plan.kind in ("categorical", "boolean"):

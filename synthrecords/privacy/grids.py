@@ -4,7 +4,8 @@ No grid depends on the data: numbers on sign-symmetric log-spaced bins (``PER_DE
 decade, |x| from 1e-3 to 1e15, plus a zero bin), whole numbers that all lie in 1900-2100
 (years) on one bin a year, dates on ``YEARS_PER_BIN``-year bins from 1900 to 2100; values
 beyond clamp into the end bins. Between declared public bounds a
-finer grid is used (``grid_within``). ``numbers`` and ``dates`` parse a column for counting
+finer grid is used (``grid_within``). Without bounds, a column is counted on a second, finer
+grid too (``fine_grid``), whose bins nest in the coarse ones. ``numbers`` and ``dates`` parse a column for counting
 and name the first row that does not parse.
 """
 
@@ -29,6 +30,29 @@ def numeric_grid() -> np.ndarray:
     return np.concatenate([-pos[::-1], pos])
 
 
+# The finer grid counted beside the coarse one where no bounds are declared (``fine_grid``):
+# each coarse bin split in four (log) or five (dates: one bin a year), whole numbers up to
+# FINE_WHOLE a bin each.
+FINE_PER_DECADE = 4 * PER_DECADE
+FINE_WHOLE = 1000
+FINE_YEARS_PER_BIN = 1
+
+
+def fine_grid(kind: str, integer: bool) -> np.ndarray:
+    """The finer public grid of a number or date column without declared bounds. Every bin
+    lies inside one bin of the coarse grid (``numeric_grid``, ``date_grid``), or, for whole
+    numbers, holds whole numbers of one coarse bin only: a whole number up to ``FINE_WHOLE``
+    is a bin of its own ([39.5, 40.5) holds the 40s of an hours-a-week column alone)."""
+    if kind == "datetime":
+        return _year_starts(FINE_YEARS_PER_BIN)
+    pos = 10.0 ** (np.arange(DECADES[0] * FINE_PER_DECADE, DECADES[1] * FINE_PER_DECADE + 1) / FINE_PER_DECADE)
+    grid = np.concatenate([-pos[::-1], pos])
+    if not integer:
+        return grid
+    halves = np.arange(-FINE_WHOLE, FINE_WHOLE + 2) - 0.5
+    return np.unique(np.concatenate([grid[np.abs(grid) > FINE_WHOLE + 0.5], halves]))
+
+
 def year_grid() -> np.ndarray:
     """One bin a whole number from 1900 to 2100, edges halfway between. A column of years sits in
     one or two bins of the log grid (1585-2512: gss_wages' 1974-2018 was released as that range)."""
@@ -43,7 +67,11 @@ def years(values: pd.Series) -> bool:
 
 
 def date_grid() -> np.ndarray:
-    years = range(YEARS[0], YEARS[1] + YEARS_PER_BIN, YEARS_PER_BIN)
+    return _year_starts(YEARS_PER_BIN)
+
+
+def _year_starts(step: int) -> np.ndarray:
+    years = range(YEARS[0], YEARS[1] + step, step)
     return to_days(pd.Series([pd.Timestamp(year=y, month=1, day=1) for y in years])).to_numpy()
 
 

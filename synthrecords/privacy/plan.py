@@ -27,6 +27,7 @@ from .codes import code_keys
 from .grids import (
     date_grid,
     dates,
+    fine_grid,
     grid_within,
     numbers,
     numeric_grid,
@@ -57,6 +58,7 @@ class Plan:
     shared: list[Any] = field(default_factory=list)  # released labels shared across columns: public keys too
     shared_over: list[str] | None = None  # the histogram of labels shared by these columns (privacy.shared)
     points: list[int] = field(default_factory=list)  # grid bins of a bound or 0 alone (grids.with_points)
+    refines: str | None = None  # for a finer grid (``fine_plans``): the column whose coarse grid it refines
 
     @property
     def thresholded(self) -> bool:
@@ -65,7 +67,12 @@ class Plan:
     @property
     def finds_range(self) -> bool:
         """A number or date column without declared bounds: the release finds its range."""
-        return self.kind in ("numerical", "datetime") and "lower" not in self.public
+        return self.kind in ("numerical", "datetime") and "lower" not in self.public and self.refines is None
+
+    @property
+    def reads(self) -> str:
+        """The data column this plan counts: a hierarchy level's or a finer grid's, else its own."""
+        return self.column or self.refines or self.name
 
 
 def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | None) -> Plan:
@@ -117,6 +124,20 @@ def level_plans(plans: list[Plan], hierarchy: dict[str, Any]) -> list[Plan]:
             out.append(Plan(f"{plan.name}@{level['name']}", "categorical", "dp", keys=keys,
                              column=plan.name, level=level))
     return out
+
+
+def fine_plans(plans: list[Plan]) -> list[Plan]:
+    """One more histogram, on a finer public grid (``grids.fine_grid``), for each number or date
+    column whose range the release finds; none for years, whose grid has a bin a year already.
+    The coarse grid finds the range (a bin must clear the noise there); the fine one says where
+    inside its end bins the rows lie and where a spike sits (``ranges.released_range``)."""
+    return [Plan(f"{p.name}@fine", p.kind, "dp", p.fmt, edges=fine_grid(p.kind, p.integer), integer=p.integer,
+                 decimals=p.decimals, refines=p.name)
+            for p in plans if p.finds_range and p.column is None and not _on_years(p)]
+
+
+def _on_years(plan: Plan) -> bool:
+    return plan.kind == "numerical" and len(plan.edges) == len(year_grid()) and bool(np.all(plan.edges == year_grid()))
 
 
 def public_grid(plan: Plan, parse, default: np.ndarray) -> np.ndarray:

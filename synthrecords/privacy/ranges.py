@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain import ColumnDomain, Domain
-from .codes import missing_codes, run_codes
+from .codes import TAIL_DRIFT, TAIL_Z, missing_codes
 from .grids import (
     bounds_in_days,
     date_grid,
@@ -35,6 +35,7 @@ from .grids import (
     numeric_grid,
     to_days,
 )
+from .noise import largest_of_z
 from .nulls import is_nullable, null_share
 from .plan import Plan
 from .rowcount import RowCount
@@ -55,6 +56,12 @@ FILL_Z = 2.0
 # COMPAS's `start` (days, 7,214 rows: 63 % zeros, 12 % ones, 25 % over 2-937 at 100-250 rows a log
 # bin against a noise std of 92) was released as 0-1 or 0-6, its tail clipped onto the ones.
 TAIL_RUN_Z, TAIL_RUN_END_Z = 2.0, 3.0
+# The finer grid (``refined``): an end bin is cut back where the fine bins kept hold rows and those
+# cut hold none, both by TRIM_Z std of their sums; a coarse bin is split where one of its fine bins
+# clears FINE_Z std (Bonferroni over its fine bins: a bin of 200 whole numbers has 200 chances).
+TRIM_Z = 2.0
+TRIM_DROP = 0.25
+FINE_Z = 3.0
 # A bound's or zero's own bin (grids.with_points) stands apart only where its count clears POINT_Z
 # std (a point holding no rows does so 0.1 % of the time); else its count goes back to the bin
 # beside it, so noise alone never puts rows on exactly a bound.
@@ -71,10 +78,13 @@ def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[
     return coarse, max((shares[c] for c in coarse), default=0.0)
 
 
-def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount | None = None) -> ColumnDomain:
+def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount | None = None,
+                   fine: tuple[np.ndarray, np.ndarray, float] | None = None) -> ColumnDomain:
     """A number or date column's range and encoder bins from its noisy grid counts, null bin
     last (post-processing). ``rows``, the released row count, lets bins beside the range hold
-    the rows the range misses (``missing_bins``)."""
+    the rows the range misses (``missing_bins``). ``fine``: the edges, noisy counts (null bin
+    last) and noise std of the column's finer grid (``plan.fine_plans``), which trims the
+    range inside its end bins and splits bins whose rows it locates (``refined``)."""
     counts, edges = noisy[:-1].copy(), plan.edges
     for i in plan.points:
         if counts[i] <= POINT_Z * sigma:  # back to the bin beside it (the last one's is before it)
@@ -105,7 +115,10 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
     kept = np.where(counts > sigma, counts, 0.0)
     kept[list(filled)] = list(filled.values())
-    enc, mass = encoder_histogram(edges, kept, lo, hi, integer=integer)
+    grid, masses = edges, kept
+    if fine is not None and "lower" not in plan.public:
+        grid, masses, lo, hi = refined(edges, kept, lo, hi, fine, integer)
+    enc, mass = encoder_histogram(grid, masses, lo, hi, integer=integer)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                      "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma),
                      "runs": grid_runs(enc, edges, integer)}
@@ -117,6 +130,107 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
         col.lower = from_days([lo])[0].strftime(plan.fmt)
         col.upper = from_days([hi - 1e-6])[0].strftime(plan.fmt)  # edges are exclusive
     return col
+
+
+def refined(edges: np.ndarray, kept: np.ndarray, lo: float, hi: float, fine: tuple[np.ndarray, np.ndarray, float],
+            integer: bool) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The range and the grid the encoder cuts, read from the finer grid's counts as well
+    (post-processing): ``(edges, masses, lo, hi)``.
+
+    The coarse grid finds the range, at noise small enough for a bin to clear it, but a coarse
+    bin is wide: Adult's hours_per_week has 47 % of its rows at 40, in the log bin 40-63, and
+    its education_num (1-16) has 16 alone in 16-25, so the range reached 25; COMPAS' stamps of
+    2013-2016 sat in 5-year bins 2010-2019. The finer grid (``grids.fine_grid``, at
+    ``weights.FINE_NOISE`` times the noise) says where inside a coarse bin the rows lie:
+
+    - an end bin of the range is cut back to its fine bins up to ``j`` where the fine bins
+      before hold rows and those after clearly hold fewer and none that shows (``_trimmed``);
+    - a coarse bin in the range one of whose fine bins clears ``FINE_Z`` std (Bonferroni over
+      its fine bins: a spike), or whose end was cut, is split into its fine bins: each spike
+      gets its count, the rest of the coarse bin's mass is spread evenly (``_split``).
+
+    The masses stay the coarse counts, whose noise is the smaller. Whole numbers are read as
+    ``whole_numbers`` reads them, so that both grids' bins hold whole numbers of one bin."""
+    f_edges, f_noisy, f_sigma = fine
+    f_counts = np.asarray(f_noisy, dtype=float)[:-1]
+    if integer:
+        holds, f_holds = _holds_whole_numbers(edges), _holds_whole_numbers(f_edges)
+        edges, kept = np.unique(_whole_edges(edges)), np.asarray(kept, dtype=float)[holds]
+        f_edges, f_counts = np.unique(_whole_edges(f_edges)), f_counts[f_holds]
+        lo = float(_half_below([lo])[0])
+        hi = math.floor(hi + 1e-9) + 0.5 if hi >= edges[-1] else float(_half_below([hi])[0])
+    mid = (f_edges[:-1] + f_edges[1:]) / 2
+    parent = np.clip(np.searchsorted(edges, mid, side="right") - 1, 0, len(edges) - 2)
+    first = int(np.searchsorted(edges, lo + 1e-9 * max(1.0, abs(lo)), side="right") - 1)
+    last = int(np.searchsorted(edges, hi - 1e-9 * max(1.0, abs(hi)), side="right") - 1)
+    cut = set()
+    for end, top in ((first, False), (last, True)):
+        children = np.flatnonzero(parent == end)
+        children = children if top else children[::-1]  # from the range's inside out
+        j = _trimmed(f_counts[children], f_sigma)
+        if j is not None:
+            cut.add(end)
+            outermost = children[j - 1]
+            if top:
+                hi = min(hi, float(f_edges[outermost + 1]))
+            else:
+                lo = max(lo, float(f_edges[outermost]))
+    inside = (f_edges[:-1] >= lo - 1e-9 * max(1.0, abs(lo))) & (f_edges[1:] <= hi + 1e-9 * max(1.0, abs(hi)))
+    out_edges, out_masses = [float(edges[0])], []
+    for c in range(len(kept)):
+        children = np.flatnonzero(parent == c)
+        spikes = f_counts[children] > largest_of_z(FINE_Z, len(children)) * f_sigma
+        split = kept[c] > 0 and first <= c <= last and len(children) > 1 and (c in cut or bool(spikes.any()))
+        mine = children[inside[children]] if split else []
+        if len(mine) == 0:
+            out_edges.append(float(edges[c + 1]))
+            out_masses.append(float(kept[c]))
+            continue
+        if float(f_edges[mine[0]]) > out_edges[-1]:  # the part of a cut end bin outside the range
+            out_edges.append(float(f_edges[mine[0]]))
+            out_masses.append(0.0)
+        out_edges += [float(e) for e in f_edges[mine + 1]]
+        out_masses += list(_split(kept[c], f_counts[mine], spikes[inside[children]]))
+        if float(edges[c + 1]) > out_edges[-1]:
+            out_edges.append(float(edges[c + 1]))
+            out_masses.append(0.0)
+    return np.asarray(out_edges), np.asarray(out_masses), lo, hi
+
+
+def _split(mass: float, counts: np.ndarray, spikes: np.ndarray) -> np.ndarray:
+    """A coarse bin's mass over its fine bins in the range: each spike (a fine bin that clears
+    the bar) its own count, the rest evenly over the others, whose counts the noise hides (taken
+    in proportion to them, a few noisy bins took the mass of many thin ones)."""
+    out = np.zeros(len(counts))
+    peaks = np.clip(counts[spikes], 0.0, None)
+    if peaks.sum() > mass or spikes.all():  # noise: the coarse count is the better measured
+        peaks = peaks * mass / peaks.sum() if peaks.sum() > 0 else np.full(len(peaks), mass / max(len(peaks), 1))
+    out[spikes] = peaks
+    if not spikes.all():
+        out[~spikes] = (mass - peaks.sum()) / int((~spikes).sum())
+    return out
+
+
+def _trimmed(counts: np.ndarray, sigma: float) -> int | None:
+    """How many of an end bin's fine bins (``counts``, from the range's inside out) the range
+    keeps: the fewest ``j`` where the first ``j`` hold rows (their sum clears ``TRIM_Z`` std of
+    it), the rest hold none (every run of them from bin ``j`` outward stays under ``TRIM_Z`` std
+    of its sum) and their mean count is under ``TRIM_DROP`` of the first ``j``'s (by ``TRIM_Z``
+    std of the difference, Bonferroni over the places to cut): a tail that thins out, as ages do past 70, is kept whole; only
+    where the rows clearly stop is the range cut. None: keep them all."""
+    m = len(counts)
+    sums = np.concatenate([[0.0], np.cumsum(counts)])
+    drop_z = largest_of_z(TRIM_Z, m - 1)  # m - 1 places to cut: one of them shows a drop by chance
+    for j in range(1, m):
+        rest = m - j
+        runs = sums[j + 1:] - sums[j]
+        if not sums[j] > TRIM_Z * sigma * math.sqrt(j):
+            continue
+        if np.any(runs >= TRIM_Z * sigma * np.sqrt(np.arange(1, rest + 1))):
+            continue
+        if TRIM_DROP * sums[j] / j - runs[-1] / rest > drop_z * sigma * math.sqrt(TRIM_DROP ** 2 / j + 1 / rest):
+            return j
+    return None
 
 
 def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tuple[int, int], rows: RowCount,
@@ -151,13 +265,69 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     tail: dict[int, float] = {}
     if residual > TAIL_RUN_Z * math.sqrt(variance):
         # A long thin tail holds the missing rows in many bins, none of which clears alone
-        grown = [j for j in run_codes(seen, sigma, inside, residual / max(present, 1.0), TAIL_RUN_END_Z)
-                 if j not in inside]
+        grown = tail_runs(seen, sigma, inside, residual, variance)
         tail = {j: float(seen[j]) if seen[j] > sigma else 0.0 for j in grown}
         residual -= float(np.sum(seen[grown]))
         variance += sigma ** 2 * len(grown)
     found = missing_codes(seen, sigma, sorted({*inside, *tail}), residual, variance, FILL_Z)
     return {int(view[j]): mass for j, mass in {**tail, **found}.items()}
+
+
+def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float) -> list[int]:
+    """Beyond each end of a span (the bins ``inside``), the stretch of bins whose counts, less
+    ``TAIL_DRIFT`` std a bin, sum highest, where that sum clears ``TAIL_Z`` std, with the bins
+    between it and the span; its end cut back to a bin clearing ``TAIL_RUN_END_Z`` std while the
+    rest still clears the bar (post-processing of noisy counts).
+
+    The stretch may start away from the span: Adult's capital_gain has 92 % zeros and 8 % over
+    114-99,999, none of it in the 14 whole-number bins 1-1,584 beside the zeros, which cost a run
+    from the span 14 drifts before it reached any rows; in 4 releases of 10 at epsilon 1 the
+    missing rows then went to noise beside 0 (released as -3..2). Such a stretch could start at
+    any of the side's bins, so its bar holds a lone empty bin's chance of passing over all of
+    them to what it is beside the span (a stretch of noise at -1.6e12 passed ``TAIL_Z``), and
+    its sum must agree with the rows missing (``residual``, of noise ``variance``) by
+    ``FILL_Z`` std while the bins between it and the span do not: noise that clears the bar
+    holds far more or fewer rows than are missing, and rows thin beside the span (a column's
+    0-9 at counts under its noise) are the walk's to find (``codes.missing_codes``)."""
+    out = []
+    for side in (range(max(inside) + 1, len(seen)), range(min(inside) - 1, -1, -1)):
+        bins = list(side)
+        gains = np.asarray(seen, dtype=float)[bins] / sigma - TAIL_DRIFT
+        if not len(bins):
+            continue
+        far = largest_of_z(TAIL_Z + TAIL_DRIFT, len(bins)) - TAIL_DRIFT
+        prefix = np.cumsum(gains)
+        near = (0, int(np.argmax(prefix)), float(prefix.max()))  # the best stretch beside the span
+        run, first, best = 0.0, 0, (0, 0, -math.inf)
+        for k, gain in enumerate(gains):  # the best stretch anywhere (Kadane)
+            if run <= 0:
+                run, first = 0.0, k
+            run += gain
+            if run > best[2]:
+                best = (first, k, run)
+        start, end, _ = best
+        counts = np.asarray(seen, dtype=float)[bins]
+        # away from the span, the stretch must hold the missing rows and the bins before it must not
+        away = start > 0 and _holds(counts[start:end + 1], sigma, residual, variance) and not _holds(
+            counts[:start], sigma, residual, variance)
+        chosen = best if best[2] > far and (start == 0 or away) else near if near[2] > TAIL_Z else None
+        if chosen is None:
+            continue
+        start, end, _ = chosen
+        if start == 0:  # beside the span: its end on a bin clearing TAIL_RUN_END_Z, or none
+            while end >= 0 and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z:
+                end -= 1
+        else:  # away from it: as far back as the rest still clears its bar
+            while end > start and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z and gains[start:end].sum() > far:
+                end -= 1
+        out += bins[:end + 1]
+    return out
+
+
+def _holds(counts: np.ndarray, sigma: float, residual: float, variance: float) -> bool:
+    """Whether bins of these noisy counts and the rows missing (``residual``, of noise
+    ``variance``) agree within ``FILL_Z`` std of their difference."""
+    return abs(float(counts.sum()) - residual) < FILL_Z * math.sqrt(variance + sigma ** 2 * len(counts))
 
 
 def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[int, int] | None:

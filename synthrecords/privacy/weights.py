@@ -43,7 +43,7 @@ from .categories import category_threshold
 from .codes import CODE_FILL_Z, target_z
 from .noise import tail_z
 from .plan import Plan
-from .ranges import SUPPORT_Z
+from .ranges import FINE_Z, SUPPORT_Z
 
 # How much more noise the histograms that are not thresholded accept than with equal
 # weights (noise std x (1 + NOISE_COST)); the thresholded ones get what that buys. Chosen by
@@ -54,16 +54,34 @@ from .ranges import SUPPORT_Z
 NOISE_COST = 0.05
 
 
+# A finer grid (plan.fine_plans) only says where inside its column's released bins the rows lie
+# and where a spike sits: it takes FINE_NOISE times its coarse grid's noise std, so a table's
+# other histograms pay 1 / FINE_NOISE^2 of a histogram for it.
+FINE_NOISE = 3.0
+# ... and is measured only where a fine bin holding FINE_SHARE of the rows would clear ranges.FINE_Z of its
+# noise (where it would not, on a few hundred rows, its cost took 0.05-0.09 of the rows out of the
+# ranges: bench_domain's Prestige and airquality).
+FINE_SHARE = 0.25
+
+
+def fine_pays(sigma: float, rows: float) -> bool:
+    """Whether a range of coarse noise std ``sigma`` is worth a finer grid (public: the plan's
+    std and the released row count)."""
+    return FINE_SHARE * rows > FINE_Z * FINE_NOISE * sigma
+
+
 def plan_weights(plans: list[Plan]) -> list[float]:
     """1 for each thresholded histogram and hierarchy level; for the others the weight ``w``
-    at which their noise std ``z sqrt(k_1 + (k - k_1) w^2) / w`` is ``(1 + NOISE_COST) z sqrt(k)``."""
-    full = [p.thresholded or p.column is not None for p in plans]
-    k, k_1 = len(plans), sum(full)
-    if k_1 in (0, k):
-        return [1.0] * k
-    # (1 + c)^2 z^2 k = z^2 (k_1 + (k - k_1) w^2) / w^2, solved for w
-    w = math.sqrt(k_1 / (k_1 + ((1 + NOISE_COST) ** 2 - 1) * k))
-    return [1.0 if f else w for f in full]
+    at which their noise std ``z sqrt(k_1 + (k - k_1) w^2) / w`` is ``(1 + NOISE_COST) z sqrt(k)``
+    (counting neither finer grids); a finer grid ``w / FINE_NOISE``."""
+    main = [p for p in plans if p.refines is None]
+    full = [p.thresholded or p.column is not None for p in main]
+    k, k_1 = len(main), sum(full)
+    w = 1.0
+    if k_1 not in (0, k):  # (1 + c)^2 z^2 k = z^2 (k_1 + (k - k_1) w^2) / w^2, solved for w
+        w = math.sqrt(k_1 / (k_1 + ((1 + NOISE_COST) ** 2 - 1) * k))
+    return [w / FINE_NOISE if p.refines is not None else 1.0 if p.thresholded or p.column is not None else w
+            for p in plans]
 
 
 def sensitivity(weights: list[float]) -> float:
@@ -160,6 +178,8 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
             out.append(keep / (PUBLIC_Z + KEEP_Z))
         elif p.finds_range:
             out.append(RANGE_SHARE * rows / (SUPPORT_Z + KEEP_Z))
+        elif p.refines is not None:  # its coarse grid's, times FINE_NOISE
+            out.append(FINE_NOISE * RANGE_SHARE * rows / (SUPPORT_Z + KEEP_Z))
         else:
             out.append(math.inf)
     return [std if std > 0 else math.inf for std in out]
@@ -172,7 +192,7 @@ def sized_to_rows(plans: list[Plan], stds: list[float], rows: float, delta_t: fl
     range never takes budget from a category's cut. No std is raised: the release spends at least
     what ``stds`` spend."""
     keep = keep_stds(plans, rows, delta_t)
-    ranges = [p.finds_range for p in plans]
+    ranges = [p.finds_range or p.refines is not None for p in plans]
     cuts = sized_stds(stds, [math.inf if r else k for r, k in zip(ranges, keep)], spends,
                       max(MAX_SHARE, share) * epsilon)
     return sized_stds(cuts, [k if r else s for r, k, s in zip(ranges, keep, cuts)], spends,

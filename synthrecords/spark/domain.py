@@ -55,9 +55,9 @@ def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.nda
     """What ``dp_domain._exact_histograms`` returns for the whole of ``sdf``, counted by Spark."""
     from pyspark.sql import functions as F
 
-    # A hierarchy level is counted from the values of the column it generalises, the labels
-    # several columns share from those columns (privacy.shared).
-    names = list(dict.fromkeys(n for p in plans for n in (p.shared_over or [p.column or p.name])))
+    # A hierarchy level is counted from the values of the column it generalises, a finer grid from
+    # its column's, the labels several columns share from those columns (privacy.shared).
+    names = list(dict.fromkeys(n for p in plans for n in (p.shared_over or [p.reads])))
     schema = sdf.select(names).schema
     shapes = [None if p.thresholded else _length(p) for p in plans]
 
