@@ -52,13 +52,15 @@ COARSE_SHARE = 0.1
 # time (each side 2.3 %); at the codes' 1.5 std a 5-year date bin joined 3-12 % of complete ranges.
 FILL_Z = 2.0
 # Where the released row count says the span misses rows by TAIL_RUN_Z std of that residual, the
-# bins beyond it are also judged together as runs (``codes.run_codes``), as score codes are:
+# bins beyond it are also judged together as runs (``tail_runs``), as score codes are (``codes.run_codes``):
 # COMPAS's `start` (days, 7,214 rows: 63 % zeros, 12 % ones, 25 % over 2-937 at 100-250 rows a log
 # bin against a noise std of 92) was released as 0-1 or 0-6, its tail clipped onto the ones.
 TAIL_RUN_Z, TAIL_RUN_END_Z = 2.0, 3.0
 # The finer grid (``refined``): an end bin is cut back where the fine bins kept hold rows and those
-# cut hold none, both by TRIM_Z std of their sums; a coarse bin is split where one of its fine bins
-# clears FINE_Z std (Bonferroni over its fine bins: a bin of 200 whole numbers has 200 chances).
+# cut hold none, both by TRIM_Z std of their sums, and the cut ones' mean is under TRIM_DROP of the
+# kept ones' (evenly spread ages 17-90 were cut at 66-84 in 1-2 releases of 10 without it); a coarse
+# bin is split where one of its fine bins clears FINE_Z std (Bonferroni over its fine bins: a bin of
+# 200 whole numbers has 200 chances).
 TRIM_Z = 2.0
 TRIM_DROP = 0.25
 FINE_Z = 3.0
@@ -216,8 +218,9 @@ def _trimmed(counts: np.ndarray, sigma: float) -> int | None:
     keeps: the fewest ``j`` where the first ``j`` hold rows (their sum clears ``TRIM_Z`` std of
     it), the rest hold none (every run of them from bin ``j`` outward stays under ``TRIM_Z`` std
     of its sum) and their mean count is under ``TRIM_DROP`` of the first ``j``'s (by ``TRIM_Z``
-    std of the difference, Bonferroni over the places to cut): a tail that thins out, as ages do past 70, is kept whole; only
-    where the rows clearly stop is the range cut. None: keep them all."""
+    std of the difference, Bonferroni over the places to cut). A tail that thins out, as ages
+    do past 70, is kept whole; only where the rows clearly stop is the range cut. None: keep
+    them all."""
     m = len(counts)
     sums = np.concatenate([[0.0], np.cumsum(counts)])
     drop_z = largest_of_z(TRIM_Z, m - 1)  # m - 1 places to cut: one of them shows a drop by chance
@@ -276,8 +279,9 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
 def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float) -> list[int]:
     """Beyond each end of a span (the bins ``inside``), the stretch of bins whose counts, less
     ``TAIL_DRIFT`` std a bin, sum highest, where that sum clears ``TAIL_Z`` std, with the bins
-    between it and the span; its end cut back to a bin clearing ``TAIL_RUN_END_Z`` std while the
-    rest still clears the bar (post-processing of noisy counts).
+    between it and the span (post-processing of noisy counts). Its end is cut back to a bin
+    clearing ``TAIL_RUN_END_Z`` std: beside the span as ``codes.run_codes`` cuts (the whole run
+    may go), away from it only while the rest still clears its bar.
 
     The stretch may start away from the span: Adult's capital_gain has 92 % zeros and 8 % over
     114-99,999, none of it in the 14 whole-number bins 1-1,584 beside the zeros, which cost a run
