@@ -133,11 +133,12 @@ def fine_plans(plans: list[Plan]) -> list[Plan]:
     inside its end bins the rows lie and where a spike sits (``ranges.released_range``)."""
     return [Plan(f"{p.name}@fine", p.kind, "dp", p.fmt, edges=fine_grid(p.kind, p.integer), integer=p.integer,
                  decimals=p.decimals, refines=p.name)
-            for p in plans if p.finds_range and p.column is None and not _on_years(p)]
+            for p in plans if p.finds_range and p.column is None and not _whole_bins(p)]
 
 
-def _on_years(plan: Plan) -> bool:
-    return plan.kind == "numerical" and len(plan.edges) == len(year_grid()) and bool(np.all(plan.edges == year_grid()))
+def _whole_bins(plan: Plan) -> bool:
+    """Whether the plan's grid has a bin a whole number already (``grids.year_grid``)."""
+    return plan.kind == "numerical" and bool(np.all(np.diff(plan.edges) == 1))
 
 
 def public_grid(plan: Plan, parse, default: np.ndarray) -> np.ndarray:

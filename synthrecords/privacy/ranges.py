@@ -156,11 +156,10 @@ def refined(edges: np.ndarray, kept: np.ndarray, lo: float, hi: float, fine: tup
     f_edges, f_noisy, f_sigma = fine
     f_counts = np.asarray(f_noisy, dtype=float)[:-1]
     if integer:
-        holds, f_holds = _holds_whole_numbers(edges), _holds_whole_numbers(f_edges)
-        edges, kept = np.unique(_whole_edges(edges)), np.asarray(kept, dtype=float)[holds]
-        f_edges, f_counts = np.unique(_whole_edges(f_edges)), f_counts[f_holds]
-        lo = float(_half_below([lo])[0])
-        hi = math.floor(hi + 1e-9) + 0.5 if hi >= edges[-1] else float(_half_below([hi])[0])
+        whole, f_whole = whole_numbers(edges, kept, lo, hi), whole_numbers(f_edges, f_counts, lo, hi)
+        if whole is None:  # no whole number in the range: nothing to read finer
+            return edges, kept, lo, hi
+        (edges, kept, lo, hi), (f_edges, f_counts) = whole, f_whole[:2]
     mid = (f_edges[:-1] + f_edges[1:]) / 2
     parent = np.clip(np.searchsorted(edges, mid, side="right") - 1, 0, len(edges) - 2)
     first = int(np.searchsorted(edges, lo + 1e-9 * max(1.0, abs(lo)), side="right") - 1)
@@ -296,9 +295,10 @@ def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float
     out = []
     for side in (range(max(inside) + 1, len(seen)), range(min(inside) - 1, -1, -1)):
         bins = list(side)
-        gains = np.asarray(seen, dtype=float)[bins] / sigma - TAIL_DRIFT
-        if not len(bins):
+        if not bins:
             continue
+        counts = np.asarray(seen, dtype=float)[bins]
+        gains = counts / sigma - TAIL_DRIFT
         far = largest_of_z(TAIL_Z + TAIL_DRIFT, len(bins)) - TAIL_DRIFT
         prefix = np.cumsum(gains)
         near = (0, int(np.argmax(prefix)), float(prefix.max()))  # the best stretch beside the span
@@ -310,7 +310,6 @@ def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float
             if run > best[2]:
                 best = (first, k, run)
         start, end, _ = best
-        counts = np.asarray(seen, dtype=float)[bins]
         # away from the span, the stretch must hold the missing rows and the bins before it must not
         away = start > 0 and _holds(counts[start:end + 1], sigma, residual, variance) and not _holds(
             counts[:start], sigma, residual, variance)

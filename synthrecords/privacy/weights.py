@@ -74,14 +74,13 @@ def plan_weights(plans: list[Plan]) -> list[float]:
     """1 for each thresholded histogram and hierarchy level; for the others the weight ``w``
     at which their noise std ``z sqrt(k_1 + (k - k_1) w^2) / w`` is ``(1 + NOISE_COST) z sqrt(k)``
     (counting neither finer grids); a finer grid ``w / FINE_NOISE``."""
-    main = [p for p in plans if p.refines is None]
-    full = [p.thresholded or p.column is not None for p in main]
-    k, k_1 = len(main), sum(full)
+    fine = [p.refines is not None for p in plans]
+    full = [p.thresholded or p.column is not None for p in plans]
+    k, k_1 = fine.count(False), sum(full)
     w = 1.0
     if k_1 not in (0, k):  # (1 + c)^2 z^2 k = z^2 (k_1 + (k - k_1) w^2) / w^2, solved for w
         w = math.sqrt(k_1 / (k_1 + ((1 + NOISE_COST) ** 2 - 1) * k))
-    return [w / FINE_NOISE if p.refines is not None else 1.0 if p.thresholded or p.column is not None else w
-            for p in plans]
+    return [w / FINE_NOISE if f else 1.0 if u else w for f, u in zip(fine, full)]
 
 
 def sensitivity(weights: list[float]) -> float:
@@ -167,6 +166,7 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
     k_s = sum(p.thresholded for p in plans)
     z_tau = tail_z(delta_t, k_s) if k_s else 0.0
     keep = KEEP_SHARE * rows
+    range_keep = RANGE_SHARE * rows / (SUPPORT_Z + KEEP_Z)
     out = []
     for p in plans:
         if p.thresholded:  # tau = ceil(1 + sigma z_tau) <= 2 + sigma z_tau
@@ -177,9 +177,9 @@ def keep_stds(plans: list[Plan], rows: float, delta_t: float) -> list[float]:
         elif p.kind in ("categorical", "boolean") and p.keys is not None:  # public labels: clipped at 0, never cut
             out.append(keep / (PUBLIC_Z + KEEP_Z))
         elif p.finds_range:
-            out.append(RANGE_SHARE * rows / (SUPPORT_Z + KEEP_Z))
+            out.append(range_keep)
         elif p.refines is not None:  # its coarse grid's, times FINE_NOISE
-            out.append(FINE_NOISE * RANGE_SHARE * rows / (SUPPORT_Z + KEEP_Z))
+            out.append(FINE_NOISE * range_keep)
         else:
             out.append(math.inf)
     return [std if std > 0 else math.inf for std in out]
