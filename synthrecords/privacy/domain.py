@@ -157,7 +157,6 @@ THRESHOLD_DELTA_SHARE = 0.1  # share of delta spent by the category threshold
 Histograms = Callable[[list[Plan]], list[tuple[list[Any], np.ndarray]]]
 
 
-# The measuring step: plans in, one (keys, exact counts) pair per plan out.
 def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str, str] | None = None,
                    public: dict[str, dict[str, Any]] | None = None, share: float = DEFAULT_SHARE,
                    noise_seed: int | None = None, histograms: Histograms | None = None,
@@ -214,12 +213,13 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     histograms = _noting_rows(histograms, noted) if rows is None else histograms
     if rows is not None and delta_t:  # labels shared by several thresholded columns become their public keys
         _share_labels(plans, histograms, rows, ledger, delta_t, rng)
-    z, weights, sigmas = _noise(plans, ledger, share, delta_t, rows)
+    calibrated = _calibrate(ledger, share, delta_t)  # the plans do not move it: computed once
+    z, weights, sigmas = _noise(plans, calibrated, ledger, share, delta_t, rows)
     if rows is not None:  # a finer grid where the noise lets it locate rows (plan.fine_plans), from public sizes
         finer = fine_plans([p for p, s in zip(plans, sigmas) if fine_pays(s, rows.rows)])
         if finer:
             plans += finer
-            z, weights, sigmas = _noise(plans, ledger, share, delta_t, rows)
+            z, weights, sigmas = _noise(plans, calibrated, ledger, share, delta_t, rows)
     taus = thresholds(plans, sigmas, delta_t)
     _record(ledger, z, delta_t, plans, weights, taus)
 
@@ -337,11 +337,11 @@ def _noting_rows(histograms: Histograms, rows: list[float]) -> Histograms:
     return measure
 
 
-def _noise(plans: list[Plan], ledger: PrivacyLedger, share: float, delta_t: float,
+def _noise(plans: list[Plan], z: float, ledger: PrivacyLedger, share: float, delta_t: float,
            rows: RowCount | None) -> tuple[float, list[float], list[float]]:
-    """The one weighted Gaussian over ``plans``: noise multiplier, weights and each plan's noise
-    std (``privacy.weights``), sized from the released row count where there is one."""
-    z = _calibrate(ledger, share, delta_t)
+    """The one weighted Gaussian over ``plans`` at noise multiplier ``z`` (``_calibrate``): the
+    multiplier, weights and each plan's noise std (``privacy.weights``), sized from the released
+    row count where there is one."""
     weights = plan_weights(plans)
     sigmas = noise_stds(z, weights)
     if rows is not None:  # sized from the released count: a 5 % value clears its cut, a range is found (weights)

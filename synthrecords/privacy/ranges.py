@@ -96,7 +96,7 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
                        datetime_format=plan.fmt if plan.kind == "datetime" else None,
                        nullable=is_nullable(plan.public, noisy[-1], sigma))
     integer = plan.kind == "numerical" and bool(plan.integer)
-    filled: dict[int, float] = {}  # grid bin -> mass, for bins that hold the rows the range misses
+    filled: dict[int, float] = {}  # grid bin -> mass, for bins the walk found holding rows the range misses
     if "lower" in plan.public:
         lo, hi = edges[0], edges[-1]
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
@@ -109,16 +109,17 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
             col.nullable = True
             return col
         if rows is not None:
-            filled = missing_bins(edges, counts, sigma, span, rows, noisy[-1] if col.nullable else None, integer)
-            if filled:
-                span = (min(span[0], *filled), max(span[1], *(i + 1 for i in filled)))
+            tail, filled = missing_bins(edges, counts, sigma, span, rows, noisy[-1] if col.nullable else None,
+                                        integer)
+            if tail or filled:
+                span = (min(span[0], *tail, *filled), max(span[1], *(i + 1 for i in (*tail, *filled))))
         lo, hi = edges[span[0]], edges[span[1]]
     # Bins under one noise std are taken as empty: across the many empty bins of a wide
     # grid, clipped noise would otherwise add up to a sizeable spurious mass.
     kept = np.where(counts > sigma, counts, 0.0)
     kept[list(filled)] = list(filled.values())
     grid, masses = edges, kept
-    if fine is not None and "lower" not in plan.public:
+    if fine is not None:  # finer grids exist only for ranges without declared bounds (plan.fine_plans)
         grid, masses, lo, hi = refined(edges, kept, lo, hi, fine, integer)
     enc, mass = encoder_histogram(grid, masses, lo, hi, integer=integer)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
@@ -236,9 +237,11 @@ def _trimmed(counts: np.ndarray, sigma: float) -> int | None:
 
 
 def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tuple[int, int], rows: RowCount,
-                 nulls: float | None, integer: bool) -> dict[int, float]:
-    """Grid bins beside the released span that hold the rows it misses: ``{bin: mass}``
-    (post-processing of the noisy counts and the released row count).
+                 nulls: float | None, integer: bool) -> tuple[list[int], dict[int, float]]:
+    """Grid bins beside the released span that hold the rows it misses (post-processing of the
+    noisy counts and the released row count): ``(tail, {bin: mass})``, the bins of a long thin
+    tail (``tail_runs``), whose masses are their own counts as inside the span, and the bins the
+    walk found, each with the mass its count and the residual agree on.
 
     A span keeps only groups of bins that clear ``SUPPORT_Z`` std, so on a small table a
     column's tail, or every value but its spike, can fall outside it: CreditCard's ``reports``
@@ -257,22 +260,21 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     view = np.flatnonzero(_holds_whole_numbers(edges)) if integer else np.arange(len(counts))
     inside = [j for j, i in enumerate(view) if span[0] <= i < span[1]]
     if not inside:
-        return {}
+        return [], {}
     seen = np.asarray(counts, dtype=float)[view]
     # nulls: the noisy null count where the column is nullable (None: it holds none). A whole-number
     # column's bins that hold no whole number hold no rows: their noise stays out of the residual
     present = rows.rows - max(nulls or 0.0, 0.0)
     residual = present - float(np.sum(seen[inside]))
     variance = rows.std ** 2 + sigma ** 2 * (len(inside) + (nulls is not None))
-    tail: dict[int, float] = {}
+    tail: list[int] = []
     if residual > TAIL_RUN_Z * math.sqrt(variance):
         # A long thin tail holds the missing rows in many bins, none of which clears alone
-        grown = tail_runs(seen, sigma, inside, residual, variance)
-        tail = {j: float(seen[j]) if seen[j] > sigma else 0.0 for j in grown}
-        residual -= float(np.sum(seen[grown]))
-        variance += sigma ** 2 * len(grown)
+        tail = tail_runs(seen, sigma, inside, residual, variance)
+        residual -= float(np.sum(seen[tail]))
+        variance += sigma ** 2 * len(tail)
     found = missing_codes(seen, sigma, sorted({*inside, *tail}), residual, variance, FILL_Z)
-    return {int(view[j]): mass for j, mass in {**tail, **found}.items()}
+    return [int(view[j]) for j in tail], {int(view[j]): mass for j, mass in found.items()}
 
 
 def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float) -> list[int]:
