@@ -64,6 +64,11 @@ TAIL_RUN_Z, TAIL_RUN_END_Z = 2.0, 3.0
 TRIM_Z = 2.0
 TRIM_DROP = 0.25
 FINE_Z = 3.0
+# Where no group of bins clears SUPPORT_Z but the rows the column holds (the released row count less
+# its nulls) clear PRESENT_Z std of their noise, its range is the run of grid bins whose sum best
+# clears the noise (WINDOW_Z std at least) while agreeing with those rows (``present_window``).
+PRESENT_Z = 3.0
+WINDOW_Z = 3.0
 # A bound's or zero's own bin (grids.with_points) stands apart only where its count clears POINT_Z
 # std (a point holding no rows does so 0.1 % of the time); else its count goes back to the bin
 # beside it, so noise alone never puts rows on exactly a bound.
@@ -102,6 +107,8 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
     else:
         span = support(counts, sigma)
+        if span is None and rows is not None:
+            span = present_window(edges, counts, sigma, rows, noisy[-1] if col.nullable else None, integer)
         if span is None:
             log.warning("column %r: too few rows to release its range under DP (noise std %.3g per bin); its "
                         "synthetic values will be empty. Declare public bounds, raise epsilon or the domain "
@@ -121,6 +128,8 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
     grid, masses = edges, kept
     if fine is not None:  # finer grids exist only for ranges without declared bounds (plan.fine_plans)
         grid, masses, lo, hi = refined(edges, kept, lo, hi, fine, integer)
+    if "lower" not in plan.public and plan.kind == "numerical" and not integer:
+        grid, lo, hi = _zero_side(grid, lo, hi)
     enc, mass = encoder_histogram(grid, masses, lo, hi, integer=integer)
     col.histogram = {"edges": [float(e) for e in enc], "counts": [float(m) for m in mass],
                      "null_share": null_share(noisy[-1], float(mass.sum()), col.nullable), "noise_std": float(sigma),
@@ -133,6 +142,23 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
         col.lower = from_days([lo])[0].strftime(plan.fmt)
         col.upper = from_days([hi - 1e-6])[0].strftime(plan.fmt)  # edges are exclusive
     return col
+
+
+def _zero_side(grid: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, float, float]:
+    """A range that ends in the grid's bin around zero ([-0.001, 0.001)) ends at zero: no bin
+    beyond it holds rows, so its values lie on the range's side of zero. Decoded evenly over the
+    whole bin, credit_card's expenditure (23 % zeros, none below) came out 11 % negative
+    (-0.000437). Post-processing of the span the noisy counts chose."""
+    grid = np.asarray(grid, dtype=float)
+    first = int(np.searchsorted(grid, lo))
+    if first + 1 < len(grid) and grid[first] == lo < 0 < grid[first + 1]:
+        grid, lo = grid.copy(), 0.0
+        grid[first] = 0.0
+    last = int(np.searchsorted(grid, hi))
+    if 0 < last < len(grid) and grid[last] == hi > 0 > grid[last - 1]:
+        grid, hi = grid.copy(), 0.0
+        grid[last] = 0.0
+    return grid, lo, hi
 
 
 def refined(edges: np.ndarray, kept: np.ndarray, lo: float, hi: float, fine: tuple[np.ndarray, np.ndarray, float],
@@ -275,6 +301,44 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
         variance += sigma ** 2 * len(tail)
     found = missing_codes(seen, sigma, sorted({*inside, *tail}), residual, variance, FILL_Z)
     return [int(view[j]) for j in tail], {int(view[j]): mass for j, mass in found.items()}
+
+
+def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: RowCount, nulls: float | None,
+                   integer: bool) -> tuple[int, int] | None:
+    """The bin span [first, last) of the run of grid bins that holds a column's rows where no
+    dyadic group clears ``SUPPORT_Z`` (post-processing of noisy counts and the released row count).
+
+    Rows spread thin over many bins clear no group's bar: 408 heating-oil deliveries over the
+    34 years 1983-2016 (~12 a year-bin at a noise std of 18), or 213 countries' GDP per head over
+    three decades; such columns came out empty. Their rows are known to exist where the released
+    row count less the column's nulls clears ``PRESENT_Z`` std. Of the runs of bins whose sum
+    agrees with those rows within ``FILL_Z`` std, the one whose sum clears its noise by the most
+    std (``WINDOW_Z`` at least) is the range: empty bins add noise and no rows, a run that misses
+    rows loses them. Picking the best of many runs also picks runs that took in a stretch of
+    lucky noise (a GDP range reaching -6,309), so an end stretch whose sum shows no rows (under
+    one std) is cut off again. A whole-number column's runs go over the bins that hold a whole
+    number (as ``missing_bins``)."""
+    present = rows.rows - max(nulls or 0.0, 0.0)
+    base = rows.std ** 2 + (sigma ** 2 if nulls is not None else 0.0)
+    if present <= PRESENT_Z * math.sqrt(base):
+        return None
+    view = np.flatnonzero(_holds_whole_numbers(edges)) if integer else np.arange(len(counts))
+    seen = np.asarray(counts, dtype=float)[view]
+    prefix = np.concatenate([[0.0], np.cumsum(seen)])
+    best, found = WINDOW_Z, None
+    for width in range(1, len(view) + 1):
+        sums = prefix[width:] - prefix[:-width]  # the runs [a, a + width)
+        z = sums / (sigma * math.sqrt(width))
+        z[np.abs(sums - present) >= FILL_Z * np.sqrt(base + sigma ** 2 * width)] = -math.inf
+        a = int(np.argmax(z))
+        if z[a] > best:
+            best, found = float(z[a]), (a, a + width)
+    if found is None:
+        return None
+    a, b = found
+    a += max((k for k in range(1, b - a) if seen[a:a + k].sum() < sigma * math.sqrt(k)), default=0)
+    b -= max((k for k in range(1, b - a) if seen[b - k:b].sum() < sigma * math.sqrt(k)), default=0)
+    return int(view[a]), int(view[b - 1]) + 1
 
 
 def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float) -> list[int]:
