@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,8 +202,11 @@ def _csv_problem(path: Path, sep: str = ",") -> str | None:
             start = reader.line_num + 1
             for row in reader:
                 if row and len(row) != len(header):
-                    return (f"line {start} has {len(row)} field{'s' * (len(row) != 1)} but the header has {len(header)}; "
-                            "quote values that contain commas, or fix that row")
+                    problem = f"line {start} has {len(row)} field{'s' * (len(row) != 1)} but the header has {len(header)}"
+                    if _bare_carriage_return(path):
+                        return (f"{problem}: a carriage return (\\r) inside an unquoted value ends its row early "
+                                "(pandas' to_csv leaves such values unquoted); quote those values or remove the \\r")
+                    return f"{problem}; quote values that contain commas, or fix that row"
                 start = reader.line_num + 1
         except csv.Error as exc:
             return (f"line {start}: {exc} (a quoted value is probably not closed); "
@@ -210,6 +214,21 @@ def _csv_problem(path: Path, sep: str = ",") -> str | None:
         except StopIteration:
             return None
     return None
+
+
+def _bare_carriage_return(path: Path) -> bool:
+    """Whether the file holds a carriage return that is not part of a \\r\\n line end, in a file
+    whose rows end in \\n: a value's own \\r, which the csv module (rightly) takes as a row end."""
+    newline, carry = False, ""
+    with _open_text(path) as fh:
+        while chunk := fh.read(1 << 20):
+            text, carry = carry + chunk, ""
+            if text.endswith("\r"):  # its \n may open the next chunk
+                text, carry = text[:-1], "\r"
+            newline = newline or "\n" in text
+            if re.search(r"\r(?!\n)", text) and newline:
+                return True
+    return False
 
 
 def _rename_duplicates(df: pd.DataFrame, name: str) -> pd.DataFrame:

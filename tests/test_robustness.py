@@ -65,6 +65,8 @@ def model(table, tmp_path_factory) -> Path:
     (b"a,b\n", r"a header but no rows.*at least one data row"),
     (b"a,b\n1,2\n3,4,5\n6,7\n", r"line 3 has 3 fields but the header has 2; quote values"),
     (b"a,b\n1,2\n3\n", r"line 3 has 1 field but the header has 2"),
+    # a value's own carriage return, left unquoted (pandas' to_csv does: dslabs' trump_tweets)
+    (b"a,b\n1,x\ry\n3,4\n", r"line 3 has 1 field but the header has 2: a carriage return .* quote those values"),
     (b"a,b\n1,2\n3,\"open\n4,5\n", r"line 3: .*quoted value is probably not closed\); close the quote"),
     (b"a,b\n1,\xff\n", r"not UTF-8 text; save the file as UTF-8"),
 ])
