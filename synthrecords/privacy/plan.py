@@ -35,6 +35,7 @@ from .grids import (
     with_points,
     year_grid,
     years,
+    zero_point,
 )
 
 
@@ -97,8 +98,10 @@ def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | No
             plan.edges = public_grid(plan, float, numeric_grid())
             if not plan.integer:  # whole numbers decode to themselves already
                 plan.edges, plan.points = with_points(plan.edges, plan.decimals)
-        else:
-            plan.edges = year_grid() if plan.integer and years(values) else numeric_grid()
+        elif plan.integer:
+            plan.edges = year_grid() if years(values) else numeric_grid()
+        else:  # a pile of zeros decodes to 0 itself, as between declared bounds
+            plan.edges, plan.points = zero_point(numeric_grid(), plan.decimals)
     else:
         plan.fmt = plan.fmt or "%Y-%m-%d"
         dates(series, plan.fmt)  # fail early, naming the row
@@ -131,9 +134,16 @@ def fine_plans(plans: list[Plan]) -> list[Plan]:
     column whose range the release finds; none for years, whose grid has a bin a year already.
     The coarse grid finds the range (a bin must clear the noise there); the fine one says where
     inside its end bins the rows lie and where a spike sits (``ranges.released_range``)."""
-    return [Plan(f"{p.name}@fine", p.kind, "dp", p.fmt, edges=fine_grid(p.kind, p.integer), integer=p.integer,
+    return [Plan(f"{p.name}@fine", p.kind, "dp", p.fmt, edges=_fine_edges(p), integer=p.integer,
                  decimals=p.decimals, refines=p.name)
             for p in plans if p.finds_range and p.column is None and not _whole_bins(p)]
+
+
+def _fine_edges(plan: Plan) -> np.ndarray:
+    """The finer grid of ``plan``, with 0 a bin of its own where the coarse grid has one, so that
+    every fine bin still lies inside one coarse bin."""
+    edges = fine_grid(plan.kind, plan.integer)
+    return zero_point(edges, plan.decimals)[0] if plan.points else edges
 
 
 def _whole_bins(plan: Plan) -> bool:
