@@ -280,7 +280,12 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
         tail = tail_runs(seen, sigma, inside, residual, variance)
         residual -= float(np.sum(seen[tail]))
         variance += sigma ** 2 * len(tail)
-    found = missing_codes(seen, sigma, sorted({*inside, *tail}), residual, variance, FILL_Z)
+    # A bin under one noise std is taken as empty (``released_range``), so the walk takes none: beside a
+    # zero spike whose thin tail clears nothing (RandHIE's mental-health dollars, 96.6 % zeros, at noise std
+    # 94), it gave the rows the count says are missing to noise bins on either side of zero: negative dollars
+    # in half the releases. A bin the walk takes still gets its mass from its count and the residual.
+    shown = np.where(seen > sigma, seen, -np.inf)
+    found = missing_codes(shown, sigma, sorted({*inside, *tail}), residual, variance, FILL_Z)
     return [int(view[j]) for j in tail], {int(view[j]): mass for j, mass in found.items()}
 
 
