@@ -66,9 +66,11 @@ TRIM_DROP = 0.25
 FINE_Z = 3.0
 # Where no group of bins clears SUPPORT_Z but the rows the column holds (the released row count less
 # its nulls) clear PRESENT_Z std of their noise, its range is the run of grid bins whose sum best
-# clears the noise (WINDOW_Z std at least) while agreeing with those rows (``present_window``).
+# clears the noise (WINDOW_Z std at least) while agreeing with those rows (``present_window``). The
+# best of thousands of runs of pure noise clears 3 std often: at 3, a 195-row table's mortality rates
+# came out below zero in 36 of 320 releases (-63..-26; 6 at WINDOW_Z 4, 1 without the window).
 PRESENT_Z = 3.0
-WINDOW_Z = 3.0
+WINDOW_Z = 4.0
 # A bound's or zero's own bin (grids.with_points) stands apart only where its count clears POINT_Z
 # std (a point holding no rows does so 0.1 % of the time); else its count goes back to the bin
 # beside it, so noise alone never puts rows on exactly a bound.
