@@ -109,8 +109,9 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
     else:
         span = support(counts, sigma)
+        nulls = noisy[-1] if col.nullable else None  # the noisy null count; None: the column holds none
         if span is None and rows is not None:
-            span = present_window(edges, counts, sigma, rows, noisy[-1] if col.nullable else None, integer)
+            span = present_window(edges, counts, sigma, rows, nulls, integer)
         if span is None:
             log.warning("column %r: too few rows to release its range under DP (noise std %.3g per bin); its "
                         "synthetic values will be empty. Declare public bounds, raise epsilon or the domain "
@@ -118,8 +119,7 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
             col.nullable = True
             return col
         if rows is not None:
-            tail, filled = missing_bins(edges, counts, sigma, span, rows, noisy[-1] if col.nullable else None,
-                                        integer)
+            tail, filled = missing_bins(edges, counts, sigma, span, rows, nulls, integer)
             if tail or filled:
                 span = (min(span[0], *tail, *filled), max(span[1], *(i + 1 for i in (*tail, *filled))))
         lo, hi = edges[span[0]], edges[span[1]]
@@ -266,16 +266,13 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     declared: the share of real rows inside the range 0.83 -> 0.92 (``active`` 0.41 -> 0.70),
     a column constant 11 -> 1 times in 330, the 1-way total variation 0.285 -> 0.256.
     """
-    view = np.flatnonzero(_holds_whole_numbers(edges)) if integer else np.arange(len(counts))
+    view, seen = _walked_bins(edges, counts, integer)
     inside = [j for j, i in enumerate(view) if span[0] <= i < span[1]]
     if not inside:
         return [], {}
-    seen = np.asarray(counts, dtype=float)[view]
-    # nulls: the noisy null count where the column is nullable (None: it holds none). A whole-number
-    # column's bins that hold no whole number hold no rows: their noise stays out of the residual
-    present = rows.rows - max(nulls or 0.0, 0.0)
+    present, variance = _rows_present(rows, nulls, sigma)
     residual = present - float(np.sum(seen[inside]))
-    variance = rows.std ** 2 + sigma ** 2 * (len(inside) + (nulls is not None))
+    variance += sigma ** 2 * len(inside)
     tail: list[int] = []
     if residual > TAIL_RUN_Z * math.sqrt(variance):
         # A long thin tail holds the missing rows in many bins, none of which clears alone
@@ -306,12 +303,10 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
     lucky noise (a GDP range reaching -6,309), so an end stretch whose sum shows no rows (under
     one std) is cut off again. A whole-number column's runs go over the bins that hold a whole
     number (as ``missing_bins``)."""
-    present = rows.rows - max(nulls or 0.0, 0.0)
-    base = rows.std ** 2 + (sigma ** 2 if nulls is not None else 0.0)
+    present, base = _rows_present(rows, nulls, sigma)
     if present <= PRESENT_Z * math.sqrt(base):
         return None
-    view = np.flatnonzero(_holds_whole_numbers(edges)) if integer else np.arange(len(counts))
-    seen = np.asarray(counts, dtype=float)[view]
+    view, seen = _walked_bins(edges, counts, integer)
     prefix = np.concatenate([[0.0], np.cumsum(seen)])
     best, found = WINDOW_Z, None
     for width in range(1, len(view) + 1):
@@ -327,6 +322,19 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
     a += max((k for k in range(1, b - a) if seen[a:a + k].sum() < sigma * math.sqrt(k)), default=0)
     b -= max((k for k in range(1, b - a) if seen[b - k:b].sum() < sigma * math.sqrt(k)), default=0)
     return int(view[a]), int(view[b - 1]) + 1
+
+
+def _rows_present(rows: RowCount, nulls: float | None, sigma: float) -> tuple[float, float]:
+    """The rows a column holds (the released row count less its noisy null count; ``nulls`` None:
+    it holds none) and that figure's noise variance."""
+    return rows.rows - max(nulls or 0.0, 0.0), rows.std ** 2 + (sigma ** 2 if nulls is not None else 0.0)
+
+
+def _walked_bins(edges: np.ndarray, counts: np.ndarray, integer: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The grid bins a search beside or across a range goes over, and their counts: a whole-number
+    column's bins that hold no whole number hold no rows, so their noise stays out."""
+    view = np.flatnonzero(_holds_whole_numbers(edges)) if integer else np.arange(len(counts))
+    return view, np.asarray(counts, dtype=float)[view]
 
 
 def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float) -> list[int]:
