@@ -73,6 +73,10 @@ SPOT_CHECKS = {
     # 10,000 of 336,776 flights: a timestamp, clock times (dep_time 517 = 05:17), delays derived
     # from them, 2.5 % cancelled (nulls that go together), 105 destinations and 4,000 tail numbers
     "flights": ("nycflights13", "flights", "origin"),
+    # session 34's: 9,857 loans with a 5.2 % bad class, money columns with long tails and 50 states;
+    # 4,406 elderly patients' visit counts (zero spikes, tails to 155) with a 9 % medicaid flag
+    "lending_club": ("modeldata", "lending_club", "Class"),
+    "nmes1988": ("AER", "NMES1988", "medicaid"),
 }
 # Columns no method models, and why: direct identifiers and free text (what the pipeline drops or fakes).
 DROPPED = {
