@@ -75,6 +75,12 @@ WINDOW_Z = 4.0
 # std (a point holding no rows does so 0.1 % of the time); else its count goes back to the bin
 # beside it, so noise alone never puts rows on exactly a bound.
 POINT_Z = 3.0
+# A range that holds nothing below zero is walked across zero (``missing_bins``) only where a run of
+# the bins just below zero clears CROSS_Z std of its sum (``_rows_below_zero``): beside a zero spike
+# the walk took the noise bin just below it (-1, or -0.001..0) where its count and the few rows
+# missing agreed, so counts, dollars and hours came out negative in 1.7 % of column releases (25 of
+# 1,340 at epsilon 1, 22 at 3: 20 releases of 67 columns that hold none).
+CROSS_Z = 3.0
 
 
 def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[list[str], float]:
@@ -284,8 +290,22 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     # 94), it gave the rows the count says are missing to noise bins on either side of zero: negative dollars
     # in half the releases. A bin the walk takes still gets its mass from its count and the residual.
     shown = np.where(seen > sigma, seen, -np.inf)
+    below = edges[view + 1] <= 0  # bins holding negative values only
+    if not below[[*inside, *tail]].any() and not _rows_below_zero(seen[below][::-1], sigma):
+        shown[below] = -np.inf  # a lone noise bin beside a zero spike is no sign of rows below zero
     found = missing_codes(shown, sigma, sorted({*inside, *tail}), residual, variance, FILL_Z)
     return [int(view[j]) for j in tail], {int(view[j]): mass for j, mass in found.items()}
+
+
+def _rows_below_zero(nearest_first: np.ndarray, sigma: float) -> bool:
+    """Whether the grid bins below zero (their noisy counts, nearest to zero first) hold rows: a
+    run of them from zero outward clears ``CROSS_Z`` std of its sum. Rows a signed column holds
+    below its zero spike sit in a run of bins (a change of -5..5: each value at 2.5 std, together
+    at 6); the noise bin that passes the walk's bar is alone."""
+    if nearest_first.size == 0:
+        return False
+    sums = np.cumsum(nearest_first)
+    return bool(np.max(sums / (sigma * np.sqrt(np.arange(1, sums.size + 1)))) > CROSS_Z)
 
 
 def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: RowCount, nulls: float | None,
