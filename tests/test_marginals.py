@@ -16,6 +16,7 @@ from synthrecords.models.choice import MAX_MARGINALS_COLUMNS, choose_model
 from synthrecords.models.cliques import CliqueModel, calibrated
 from synthrecords.models.measures import exponential
 from synthrecords.models.rounding import largest_remainder
+from synthrecords.models.slots import allowed_slots
 from synthrecords.privacy.ledger import ORDERS, LedgerEntry, PrivacyLedger
 from synthrecords.privacy.zcdp import exponential_epsilon, gaussian_sigma, rho_left
 
@@ -265,13 +266,16 @@ def test_target_conditions_are_met_exactly_and_shape_the_rest(fitted):
     assert (churned["plan"] == "premium").mean() > (stayed["plan"] == "premium").mean() + 0.15
 
 
-def test_told_a_target_the_rows_hold_its_classes_at_their_released_shares(fitted):
-    _, synth = fitted
-    column = synth.domain_["churn"]
-    released = dict(zip(column.categories, column.frequencies))
+def test_told_a_target_the_rows_hold_its_classes_at_their_measured_shares(fitted):
+    data, synth = fitted
+    engine = synth.engine_
+    column = next(c for c in engine.codec_.columns if c.name == "churn")
+    shares = np.asarray(engine.target_shares_) * allowed_slots(engine.codec_)["churn"]
     churn = synth.sample(1000, seed=4)["churn"].astype(str)
-    want = largest_remainder(1000, np.array(list(released.values())))
-    assert churn.value_counts().to_dict() == {str(k): int(w) for k, w in zip(released, want)}
+    want = largest_remainder(1000, shares)
+    assert churn.value_counts().to_dict() == {str(k): int(w) for k, w in zip(column.categories, want) if w}
+    real = data["churn"].astype(str).value_counts(normalize=True)
+    assert all(abs(s - real[str(k)]) < 0.02 for k, s in zip(column.categories, shares))
     ones = np.flatnonzero(churn == "1")  # drawn class by class, then shuffled: not one block
     assert ones.max() - ones.min() > 2 * len(ones)
 

@@ -36,6 +36,7 @@ from ..privacy import shared
 from ..privacy.ledger import PrivacyLedger
 from ..privacy.ranges import exact_bins
 from . import aim
+from .classshare import target_shares
 from .cliques import CliqueModel
 from .coarse import bin_groups
 from .codec import TableCodec
@@ -115,6 +116,11 @@ class MarginalsEngine:
                               | set(held_other(codec, result.measurements)))
         self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
                          "noisy_rows": result.total}
+        self.target_shares_ = None  # a told target's classes: read from every measurement holding it
+        if self.target is not None and ledger.is_private:  # without DP the domain's one-way is exact
+            column = next(c for c in codec.columns if c.name == self.target)
+            shares = target_shares(result.measurements, slot_sizes(codec), self.target, column.marginal() > 0)
+            self.target_shares_ = None if shares is None else [float(x) for x in shares]
         log.info("marginals: %d rounds in %.1f s, %d cliques", result.rounds, result.seconds, len(result.model.cliques))
 
     # -- sample: post-processing, no budget --------------------------------------------
@@ -136,13 +142,16 @@ class MarginalsEngine:
 
     def _at_target_share(self, n: int, rng: np.random.Generator, allowed: dict[str, np.ndarray],
                          latent: dict[str, np.ndarray]) -> dict:
-        """``n`` rows whose target slots come out at their released shares, exactly (largest
+        """``n`` rows whose target slots come out at their measured shares, exactly (largest
         remainder), each class's rows drawn from the model conditioned on it. The model's own
         estimate of a rare class runs low: on the customers table (3 % fraud, epsilon 3) it
         gave 0.82 of the real share over 4 fits where the domain's released count, unbiased
-        noise, gave 1.02. Post-processing: the shares are the domain release's."""
+        noise, gave 1.02. The shares are the inverse-variance mean of every noisy marginal
+        holding the target, the domain's one-way among them (``classshare``), or that one-way
+        alone in folders saved before them. Post-processing."""
         column = next(c for c in self.codec_.columns if c.name == self.target)
-        shares = column.marginal() * allowed[self.target]
+        measured = getattr(self, "target_shares_", None)
+        shares = (column.marginal() if measured is None else np.asarray(measured)) * allowed[self.target]
         counts = largest_remainder(n, shares)
         parts = [self.model_.sample(int(k), rng, fixed={self.target: slot}, allowed=allowed, latent=latent)
                  for slot, k in enumerate(counts) if k]
@@ -152,7 +161,8 @@ class MarginalsEngine:
     # -- persistence: JSON + safetensors ------------------------------------------------
     def save(self, folder: Path) -> None:
         spec = {"engine": self.name, "params": self._params(), "codec": self.codec_.to_dict(),
-                "model": self.model_.spec(), "privacy": self.privacy_, "latent": self.latent_}
+                "model": self.model_.spec(), "privacy": self.privacy_, "latent": self.latent_,
+                "target_shares": self.target_shares_}
         (folder / "engine.json").write_text(json.dumps(_jsonable(spec)))
         save_state({"tables": list(self.model_.tables)}, folder, "marginals_state")
 
@@ -176,6 +186,15 @@ class MarginalsEngine:
             raise SynthRecordsError(f"{folder}: the marginals model names unknown columns; the folder was altered; "
                                     "fit the model again")
         engine.latent_ = latent
+        shares = spec.get("target_shares")  # folders saved before it: the domain's one-way
+        target = engine.target
+        if shares is not None and not (target in engine.model_.sizes and isinstance(shares, list)
+                                       and len(shares) == engine.model_.sizes[target]
+                                       and all(isinstance(x, float) and 0 <= x <= 1 for x in shares)
+                                       and sum(shares) > 0):
+            raise SynthRecordsError(f"{folder}: the marginals model's target shares do not fit its target; the "
+                                    "folder was altered; fit the model again")
+        engine.target_shares_ = shares
         return engine
 
 
