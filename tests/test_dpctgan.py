@@ -391,6 +391,31 @@ def test_a_target_s_pair_tables_carry_less_noise_at_the_same_budget():
     assert error["segment"][1] / error[None][1] == pytest.approx(math.sqrt(15 / 6), rel=0.25)
 
 
+def test_a_target_s_tables_read_its_class_counts_unbiased_at_their_stated_noise():
+    """Each target table's row sums read the class counts; their inverse-variance mean is what the
+    sampler's class shares come from (``dpctgan.read_classes``), beside the domain's one-way."""
+    codec, encoded, data = _codec_and_rows(3000)
+    exact = data["segment"].value_counts()
+    readings, variances = [], []
+    for seed in range(40):
+        ledger = PrivacyLedger(1.0, 1e-4)
+        release_domain(table(), ledger, noise_seed=seed)
+        pairs = PairTables(codec, "segment", 0.5)
+        pairs.measure(encoded, ledger, 0.5, torch.Generator().manual_seed(seed))
+        counts, variance = pairs.class_counts
+        groups = pairs.class_group.numpy()
+        readings.append(counts[groups[:len(codec.columns[0].categories)]])
+        variances.append(variance)
+    want = exact.reindex(codec.columns[0].categories).to_numpy(dtype=float)
+    error = np.asarray(readings) - want
+    std = math.sqrt(np.mean(variances))
+    assert np.all(np.abs(error.mean(axis=0)) < 4 * std / math.sqrt(40))  # unbiased
+    assert 0.6 < error.std() / std < 1.4  # at the noise it states
+    no_dp = PairTables(codec, "segment", 0.5)
+    no_dp.measure(encoded, PrivacyLedger(), 0.5, torch.Generator().manual_seed(0))
+    assert no_dp.class_counts is None  # without DP the one-way is exact: nothing to combine
+
+
 def test_the_target_is_the_condition_of_its_share_of_real_and_fake_rows():
     codec, encoded, _ = _codec_and_rows(4000)
     rows = torch.from_numpy(encoded)

@@ -40,6 +40,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 from ctgan.synthesizers.ctgan import Discriminator, Generator
@@ -48,7 +49,7 @@ from scipy.optimize import brentq
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..domain import Domain, _jsonable
+from ..domain import ColumnDomain, Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
 from ..privacy.ranges import exact_bins
@@ -168,6 +169,8 @@ class DPCTGANEngine:
             pairs = PairTables(codec, self.target, self.target_pair_share)
             pairs.measure(encoded, ledger, self.pair_share, secret if self.noise_seed is not None else None)
             pairs.to(device)
+            if pairs.class_counts is not None:
+                read_classes(codec, domain[self.target], pairs, ledger.rows)
 
         # Under DP the sample rate, the steps and the fake rows per step come from the released
         # row count (privacy.rowcount): the exact n would differ between neighbours.
@@ -277,6 +280,28 @@ class DPCTGANEngine:
         generator.load_state_dict(load_state(folder, "dpctgan_state")["generator"])
         engine.generator_ = generator.eval()
         return engine
+
+
+def read_classes(codec: TableCodec, column: ColumnDomain, pairs: PairTables, rows: float | None) -> None:
+    """The told target's class frequencies, which the sampler draws its classes at, as the
+    inverse-variance mean of the domain's one-way and the target's noisy pair tables (each a
+    reading of the class counts: ``PairTables.class_counts``; classshare does the same for
+    ``marginals``). Only where each released class has a group of its own in the tables, and the
+    release left no share of the column unreleased. Post-processing."""
+    spec = next(c for c in codec.columns if c.name == column.name)
+    histogram = column.histogram or {}
+    n, std = len(spec.categories or []), histogram.get("noise_std")
+    unreleased = any(g.get("level") == "other" and not g.get("emitted") and g.get("share", 0) > 0
+                     for g in column.granularity or [])
+    groups = pairs.class_group.cpu().numpy()[:n] if pairs.class_group is not None else np.array([])
+    if spec.ranged or not n or not std or not rows or unreleased or len(set(groups.tolist())) < n or len(groups) < n:
+        return
+    domain_counts = np.asarray(spec.frequencies, dtype=float) * (1 - spec.null_share) * rows
+    pair_counts, pair_variance = pairs.class_counts
+    w_domain, w_pairs = 1 / std ** 2, 1 / pair_variance
+    counts = np.clip((w_domain * domain_counts + w_pairs * pair_counts[groups]) / (w_domain + w_pairs), 0, None)
+    if counts.sum() > 0:
+        spec.frequencies = [float(c) for c in counts / counts.sum()]
 
 
 def calibrate_noise(ledger: PrivacyLedger, *, sample_rate: float, steps: int, epochs: int, rows: int,

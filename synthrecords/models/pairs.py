@@ -76,6 +76,8 @@ class PairTables:
         self.focus = names.index(target) if target in names else None
         self.class_group: torch.Tensor | None = None
         self.conditional: torch.Tensor | None = None  # [target group, all groups], set by measure
+        # each target group's count read from the target's noisy tables, and its noise variance (measure)
+        self.class_counts: tuple[np.ndarray, float] | None = None
         if self.focus is not None and codec.columns[self.focus].cond_start >= 0:
             first = sum(c.size for c in codec.columns[:self.focus])  # the column's first row in ``matrix``
             c = codec.columns[self.focus]
@@ -107,6 +109,7 @@ class PairTables:
                              f"groups a column), {how}")
         # weight w: a record adds w to its cell, so the table divided by w has noise z * S / w
         sigma = z * self.sensitivity / self.cell_weight
+        self.target_std = z * self.sensitivity / self.weight
         # Integer counts get discrete Gaussian noise from secrets (privacy.noise); per-cell sigma
         # z S / w on the unweighted counts is the same mechanism (sum of w^2 / (z S)^2 = 1 / z^2,
         # CKS 2020 Thm 14). A seeded generator is for tests only.
@@ -118,8 +121,11 @@ class PairTables:
     def measure(self, encoded: np.ndarray, ledger: PrivacyLedger, share: float,
                 generator: torch.Generator | None = None) -> None:
         """Release the tables (``noisy_counts``) and keep them, normalised, as the target."""
+        noisy = self.noisy_counts(encoded, ledger, share, generator)
         # -- post-processing: non-negative, each table normalised on its own --------------
-        table = np.clip(self.noisy_counts(encoded, ledger, share, generator), 0, None) * self.mask.numpy()
+        if self.focus is not None and ledger.is_private and self.k > 1:
+            self.class_counts = self._class_counts(noisy)
+        table = np.clip(noisy, 0, None) * self.mask.numpy()
         for i in range(self.k):
             for j in range(i + 1, self.k):
                 rows, cols = self.owner == i, self.owner == j
@@ -129,6 +135,19 @@ class PairTables:
         self.target = torch.as_tensor(table, dtype=torch.float32)
         if self.class_group is not None:
             self.conditional = self._conditional(table + table.T)
+
+    def _class_counts(self, noisy: np.ndarray) -> tuple[np.ndarray, float]:
+        """Each target group's count read from the target's noisy tables: a table's row sums (over
+        the other column's groups) are an unbiased reading, of noise variance (its groups) x std^2
+        and independent between tables; their inverse-variance mean and its variance."""
+        mine = self.owner == self.focus
+        total, weight = np.zeros(int(mine.sum())), 0.0
+        for j in range(self.k):
+            if j != self.focus:
+                variance = int((self.owner == j).sum()) * self.target_std ** 2
+                total += noisy[np.ix_(mine, self.owner == j)].sum(axis=1) / variance
+                weight += 1.0 / variance
+        return total / weight, 1.0 / weight
 
     def to(self, device: torch.device) -> PairTables:
         """The released tables and the slot grouping on ``device``, where the losses run
