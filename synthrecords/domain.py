@@ -70,6 +70,11 @@ class ColumnDomain:
                 f"column {self.name!r}: unknown type {self.kind!r}; use one of {', '.join(KINDS)}"
             )
 
+    def unreleased_share(self) -> float:
+        """Share of the column's non-null rows the release did not release and does not emit ("other")."""
+        other = next((g for g in self.granularity or [] if g.get("level") == "other" and not g.get("emitted")), None)
+        return float(other["share"]) if other else 0.0
+
     def to_sdv(self) -> dict[str, Any]:
         """This column's entry in SDV metadata."""
         if self.kind == "numerical":

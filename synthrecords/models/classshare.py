@@ -23,19 +23,29 @@ def target_shares(measurements: list[Measured], sizes: dict[str, int], target: s
                   needed: np.ndarray) -> np.ndarray | None:
     """The target's share in each of its slots, from the measurements that hold it; None where a
     ``needed`` slot (one the domain's one-way gives rows) was never measured."""
-    total, weight = np.zeros(sizes[target]), np.zeros(sizes[target])
+    readings = []
     for m in measurements:
         sums = slot_sums(m, sizes, target) if target in m.clique else None
-        if sums is None:
-            continue
-        counts, cells = sums
-        read = cells > 0
-        total[read] += counts[read] / (cells[read] * m.stddev ** 2)
-        weight[read] += 1.0 / (cells[read] * m.stddev ** 2)
-    if not weight[needed].all():
+        if sums is not None:
+            counts, cells = sums
+            readings.append((counts, np.where(cells > 0, cells * m.stddev ** 2, np.inf)))
+    if not readings:
         return None
-    counts = np.clip(np.divide(total, weight, out=np.zeros_like(total), where=weight > 0), 0.0, None)
+    counts, variance = pooled(readings)
+    if not np.isfinite(variance[needed]).all():
+        return None
+    counts = np.clip(counts, 0.0, None)
     return counts / counts.sum() if counts.sum() > 0 else None
+
+
+def pooled(readings: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse-variance mean of independent unbiased readings of the same counts, each given
+    as (values, noise variances; infinite where it reads nothing), and its variance (infinite,
+    and the mean 0, where nothing was read)."""
+    weight = sum(1.0 / np.asarray(v, dtype=float) for _, v in readings)
+    total = sum(np.asarray(x, dtype=float) / np.asarray(v, dtype=float) for x, v in readings)
+    with np.errstate(divide="ignore"):
+        return np.divide(total, weight, out=np.zeros_like(total), where=weight > 0), 1.0 / weight
 
 
 def slot_sums(m: Measured, sizes: dict[str, int], column: str) -> tuple[np.ndarray, np.ndarray] | None:

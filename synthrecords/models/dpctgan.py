@@ -54,6 +54,7 @@ from ..errors import NotFittedError, SynthRecordsError
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
 from ..privacy.ranges import exact_bins
 from ..progress import stage
+from .classshare import pooled
 from .codec import TableCodec
 from .device import module_device, resolve_device, secret_generator
 from .fast_sampler import FoldedSampler
@@ -291,15 +292,14 @@ def read_classes(codec: TableCodec, column: ColumnDomain, pairs: PairTables, row
     spec = next(c for c in codec.columns if c.name == column.name)
     histogram = column.histogram or {}
     n, std = len(spec.categories or []), histogram.get("noise_std")
-    unreleased = any(g.get("level") == "other" and not g.get("emitted") and g.get("share", 0) > 0
-                     for g in column.granularity or [])
     groups = pairs.class_group.cpu().numpy()[:n] if pairs.class_group is not None else np.array([])
-    if spec.ranged or not n or not std or not rows or unreleased or len(set(groups.tolist())) < n or len(groups) < n:
+    if (spec.ranged or not n or not std or not rows or column.unreleased_share() > 0
+            or len(set(groups.tolist())) < n or len(groups) < n):
         return
     domain_counts = np.asarray(spec.frequencies, dtype=float) * (1 - spec.null_share) * rows
     pair_counts, pair_variance = pairs.class_counts
-    w_domain, w_pairs = 1 / std ** 2, 1 / pair_variance
-    counts = np.clip((w_domain * domain_counts + w_pairs * pair_counts[groups]) / (w_domain + w_pairs), 0, None)
+    counts, _ = pooled([(domain_counts, np.full(n, std ** 2)), (pair_counts[groups], pair_variance[groups])])
+    counts = np.clip(counts, 0, None)
     if counts.sum() > 0:
         spec.frequencies = [float(c) for c in counts / counts.sum()]
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..domain import Domain, _jsonable
+from ..domain import ColumnDomain, Domain, _jsonable
 from ..errors import NotFittedError, SynthRecordsError
 from ..privacy import shared
 from ..privacy.ledger import PrivacyLedger
@@ -105,14 +105,14 @@ class MarginalsEngine:
                              max_model_mb=self.max_model_mb, max_cells=int(self.max_cells),
                              coarse=bin_groups(codec),
                              live=measured_slots(codec, {c.name for c in domain if c.source == "public"
-                                                         and _unreleased_share(c.granularity) == 0}))
+                                                         and c.unreleased_share() == 0}))
         self.codec_ = codec
         self.model_ = result.model
         # "other" is drawn inside the model only where the release says real rows hold values it
         # did not release, or a measured marginal does (``held_other``); elsewhere the model's
         # "other" cells hold noise alone, and rows drawn through them would follow noise (ISLR
         # Default told the target: TSTR 0.92 -> 0.81-0.89)
-        self.latent_ = sorted({c.name for c in domain if _unreleased_share(c.granularity) > 0}
+        self.latent_ = sorted({c.name for c in domain if c.unreleased_share() > 0}
                               | set(held_other(codec, result.measurements)))
         self.privacy_ = {**aim.summary(result), "reused_oneway": [m.clique[0] for m in prior],
                          "noisy_rows": result.total}
@@ -227,7 +227,7 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
             continue
         # the released categories and null, as shares of all rows: the frequencies leave out the
         # values that were not released ("other"), whose share the release records apart
-        kept = 1.0 if c.ranged else _kept_share(domain[c.name].granularity, c.null_share)
+        kept = 1.0 if c.ranged else _kept_share(domain[c.name], c.null_share)
         shares = np.append(np.asarray(c.frequencies, dtype=float) * (1 - c.null_share), c.null_share) * kept
         # a ranged column's bins and null are all its slots: a plain marginal (no slicing query,
         # fewer small jax programs to compile); a categorical one leaves "other" unmeasured
@@ -242,21 +242,15 @@ def domain_oneways(codec: TableCodec, domain: Domain, ledger: PrivacyLedger) -> 
     return out
 
 
-def _kept_share(granularity: list[dict[str, Any]] | None, null_share: float) -> float:
+def _kept_share(column: ColumnDomain, null_share: float) -> float:
     """Share of all rows in the released categories and null. The release gives the share of
     non-null rows it did not release ("other", not emitted) and the null share among the rest;
     measuring the released slots as if they held every row told the model "other" was empty
     while the pairs it measured held it (ISLR Caravan at epsilon 1: 13 % of MSKC's rows hold
     codes the grid did not release). Post-processing of the released shares."""
-    share = _unreleased_share(granularity)
+    share = column.unreleased_share()
     if not 0 < share < 1 or null_share >= 1:
         return 1.0
     # released mass M, nulls N = M s / (1 - s), other O = M o / (1 - o): (M + N) / (M + N + O)
     kept = 1 / (1 - null_share)
     return kept / (kept + share / (1 - share))
-
-
-def _unreleased_share(granularity: list[dict[str, Any]] | None) -> float:
-    """Share of a column's non-null rows the release did not release and does not emit ("other")."""
-    other = next((g for g in granularity or [] if g.get("level") == "other" and not g.get("emitted")), None)
-    return float(other["share"]) if other else 0.0

@@ -34,6 +34,7 @@ import torch
 
 from ..privacy.ledger import LedgerEntry, PrivacyLedger
 from ..privacy.noise import discrete_gaussian
+from .classshare import pooled
 from .codec import TableCodec
 
 PAIR_GROUPS = 6  # groups per column besides null: 7 x 7 cells per table at most
@@ -77,7 +78,7 @@ class PairTables:
         self.class_group: torch.Tensor | None = None
         self.conditional: torch.Tensor | None = None  # [target group, all groups], set by measure
         # each target group's count read from the target's noisy tables, and its noise variance (measure)
-        self.class_counts: tuple[np.ndarray, float] | None = None
+        self.class_counts: tuple[np.ndarray, np.ndarray] | None = None
         if self.focus is not None and codec.columns[self.focus].cond_start >= 0:
             first = sum(c.size for c in codec.columns[:self.focus])  # the column's first row in ``matrix``
             c = codec.columns[self.focus]
@@ -136,18 +137,14 @@ class PairTables:
         if self.class_group is not None:
             self.conditional = self._conditional(table + table.T)
 
-    def _class_counts(self, noisy: np.ndarray) -> tuple[np.ndarray, float]:
+    def _class_counts(self, noisy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each target group's count read from the target's noisy tables: a table's row sums (over
         the other column's groups) are an unbiased reading, of noise variance (its groups) x std^2
         and independent between tables; their inverse-variance mean and its variance."""
         mine = self.owner == self.focus
-        total, weight = np.zeros(int(mine.sum())), 0.0
-        for j in range(self.k):
-            if j != self.focus:
-                variance = int((self.owner == j).sum()) * self.target_std ** 2
-                total += noisy[np.ix_(mine, self.owner == j)].sum(axis=1) / variance
-                weight += 1.0 / variance
-        return total / weight, 1.0 / weight
+        return pooled([(noisy[np.ix_(mine, self.owner == j)].sum(axis=1),
+                        np.full(int(mine.sum()), int((self.owner == j).sum()) * self.target_std ** 2))
+                       for j in range(self.k) if j != self.focus])
 
     def to(self, device: torch.device) -> PairTables:
         """The released tables and the slot grouping on ``device``, where the losses run
