@@ -77,6 +77,13 @@ SPOT_CHECKS = {
     # 4,406 elderly patients' visit counts (zero spikes, tails to 155) with a 9 % medicaid flag
     "lending_club": ("modeldata", "lending_club", "Class"),
     "nmes1988": ("AER", "NMES1988", "medicaid"),
+    # session 35's, wider than any before (``auto`` sent tables over 90 columns to dpctgan): 100 binary
+    # test items, 123 freedom indices (averages of each other) for 162 countries over 9 years, 139 state
+    # crime and policy columns, and 171 columns of a 823-patient trial (labels down to a few rows)
+    "s3bby": ("mlmRev", "s3bby", "V1"),
+    "hfi": ("openintro", "hfi", "region"),
+    "castle": ("causaldata", "castle", "post"),
+    "opt": ("medicaldata", "opt", "Preg.ended...37.wk"),
 }
 # Columns no method models, and why: direct identifiers and free text (what the pipeline drops or fakes).
 DROPPED = {

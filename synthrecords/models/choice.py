@@ -18,8 +18,15 @@ ahead on Default and CreditCard, behind on gss_wages, and near chance on custome
 target is not declared). On ISLR Caravan (86 columns of small integer codes) marginals scored
 0.894 / 0.940 quality at epsilon 1 / 3 against dpctgan's 0.821 / 0.867 (one run each, TSTR near
 chance for both when the target is not declared), once its size check stopped building a
-junction tree for each of the 3,700 candidate pairs every round. Wider tables were not
-measured: they go to dpctgan.
+junction tree for each of the 3,700 candidate pairs every round. Wider tables went to dpctgan
+until session 35, when four tables of 100-171 columns (epsilon 1, one run each, bench/RESULTS.md
+"Session 35") had marginals ahead on quality on all four: mlmRev s3bby (100 binary items) 0.959
+against 0.772, openintro hfi (123 indices) 0.626 against 0.519, causaldata castle (139) 0.844
+against 0.716, medicaldata opt (171 columns, 658 rows, most labels lost to the domain release
+for both) 0.385 against 0.349; TSTR ahead on hfi and castle (0.918 / 0.611 against 0.526 /
+0.428), behind on s3bby and opt (0.575 / 0.500 against 0.635 / 0.564). Fits took 1.3-8x
+dpctgan's (105-482 s) and up to 3.7 GB; wider tables (pairs grow as the square of the columns)
+were not measured and still go to dpctgan.
 
 Pairs too large to measure (over ``aim.MAX_CELLS`` cells) the marginals model leaves out. Until
 session 20 one such pair sent the table to dpctgan; customers told its label lists (879 postcodes,
@@ -40,7 +47,7 @@ from ..domain import Domain
 from .aim import MAX_CELLS
 
 AUTO = "auto"
-MAX_MARGINALS_COLUMNS = 90  # measured at 4 to 15 columns and at 86 (bench_peers: ISLR Caravan)
+MAX_MARGINALS_COLUMNS = 180  # measured at 4 to 171 columns (bench_peers: Caravan 86, s3bby 100 ... opt 171)
 # Share of the pairs too large for the marginals model to measure above which dpctgan models the
 # table: marginals were ahead at 9 of 105 (customers told its label lists); larger shares not measured
 MAX_UNMEASURED_SHARE = 0.25
@@ -73,7 +80,7 @@ def choose_model(domain: Domain, *, secure: bool = False) -> ModelChoice:
         return ModelChoice(AUTO, "dpctgan", "secure mode hardens DP-SGD's noise, which only dpctgan uses")
     if columns > MAX_MARGINALS_COLUMNS:
         return ModelChoice(AUTO, "dpctgan", f"{columns} modelled columns, more than {MAX_MARGINALS_COLUMNS}: the "
-                                              "marginals model was not measured that wide (bench_peers: 4 to 86 columns)")
+                                              "marginals model was not measured that wide (bench_peers: 4 to 171 columns)")
     sizes = {c.name: grid_size(c) for c in domain}
     pairs = list(combinations(sizes, 2))
     too_large = [(a, b) for a, b in pairs if sizes[a] * sizes[b] > MAX_CELLS]
