@@ -457,6 +457,13 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         grouped = [Grouped(cl) for cl in pool if cl in number_pairs]  # offered on coarse cells too
         if covering:
             bare = {cl: w for cl, w in pool.items() if len(cl) > 1 and set(cl) & (to_cover - covered)}
+            # More columns to cover than rounds left (public: counts and the budget plan): pairs of two
+            # of them until one a round reaches the rest. medicaldata opt (171 columns, 96 rounds) left
+            # 37 in no pair, its target among them; tables whose rounds reach every column are unchanged.
+            cap = (max_rounds if private else rounds_planned) - rounds + 1
+            if len(to_cover - covered) > _rounds_left(rho - used, sigma, eps, cap, private):
+                both = {cl: w for cl, w in bare.items() if set(cl) <= to_cover - covered}
+                bare = both if any(fits(cl) for cl in both) else bare
             if any(fits(cl) for cl in bare):
                 pool = bare
                 grouped = [Grouped(cl) for cl in bare if cl in coarse_cells]
@@ -500,6 +507,12 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
             sigma, eps = sigma / 2, eps * 2  # the model already knew it: spend more per round
     estimator.fit_final(measurements, total, FINAL_ITERS)
     return AimResult(estimator.to_cliques(), total, chosen, rounds, time.monotonic() - started, measurements)
+
+
+def _rounds_left(left: float, sigma: float, eps: float, cap: int, private: bool) -> int:
+    """Rounds, this one included, that ``left`` of rho pays at the current noise, at most ``cap``."""
+    paid = int(left / (gaussian_rho(sigma) + exponential_rho(eps)) + 1e-9) if private else cap  # 11.999.. pays 12
+    return max(min(paid, cap), 1)
 
 
 def _fitted(key: Clique | Grouped, model: CliqueModel, total: float, coarse_cells: dict[Clique, tuple[int, ...]],
