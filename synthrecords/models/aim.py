@@ -36,8 +36,9 @@ The privacy story, in the order the code follows it:
   only (``live``: not a null or "other" the release says is empty; public); the target's
   up-front pairs and target rounds keep every cell (measured: no gain).
   Where the rounds cannot visit every pair, or a column's released 1-way is imbalanced (under
-  ``RARE_TARGET`` outside its largest slot), every column first goes into a measured pair and
-  the noise is not halved before (``covering``): the score, an absolute error, hardly sees a
+  ``RARE_TARGET`` outside its largest slot), every column first goes into a measured pair (two
+  waiting columns a round where they outnumber the rounds left) and the noise is not halved
+  before (``covering``): the score, an absolute error, hardly sees a
   rare column's dependence, and the annealing spent the budget before any pair reached it.
   On a narrow table with a target, a 3-way marginal holding the target waits until the
   target's smallest class has a noise std of rows per cell (``_readable``: public sizes and
