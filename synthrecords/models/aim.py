@@ -457,13 +457,14 @@ def fit_aim(slots: dict[str, np.ndarray], sizes: dict[str, int], ledger: Privacy
         covered = {a for cl in chosen + pairs for a in cl}
         grouped = [Grouped(cl) for cl in pool if cl in number_pairs]  # offered on coarse cells too
         if covering:
-            bare = {cl: w for cl, w in pool.items() if len(cl) > 1 and set(cl) & (to_cover - covered)}
+            waiting = to_cover - covered
+            bare = {cl: w for cl, w in pool.items() if len(cl) > 1 and set(cl) & waiting}
             # More columns to cover than rounds left (public: counts and the budget plan): pairs of two
             # of them until one a round reaches the rest. medicaldata opt (171 columns, 96 rounds) left
             # 37 in no pair, its target among them; tables whose rounds reach every column are unchanged.
             cap = (max_rounds if private else rounds_planned) - rounds + 1
-            if len(to_cover - covered) > _rounds_left(rho - used, sigma, eps, cap, private):
-                both = {cl: w for cl, w in bare.items() if set(cl) <= to_cover - covered}
+            if len(waiting) > _rounds_left(rho - used, sigma, eps, cap, private):
+                both = {cl: w for cl, w in bare.items() if set(cl) <= waiting}
                 bare = both if any(fits(cl) for cl in both) else bare
             if any(fits(cl) for cl in bare):
                 pool = bare
