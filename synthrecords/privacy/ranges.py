@@ -208,17 +208,18 @@ def refined(edges: np.ndarray, kept: np.ndarray, lo: float, hi: float, fine: tup
             else:
                 lo = max(lo, float(f_edges[outermost]))
     inside = _within(f_edges, lo, hi)
+    # a fine bin that clears FINE_Z std, Bonferroni over the fine bins of its coarse bin
+    bars = np.array([largest_of_z(FINE_Z, int(k)) for k in np.bincount(parent, minlength=len(kept))])
+    spiked = f_counts > bars[parent] * f_sigma
     # An end bin where the tail falls away (``CLIFF``) ends the range where its rows do (``_tail``)
     tails: dict[int, dict[int, float]] = {}
-    for end, top in ((first, False), (last, True)):
+    for end, top in ((first, False), (last, True)) if first < last else ():
         children = np.flatnonzero(parent == end)
-        ours, step = inside[children], 1 if top else -1  # fine bins from the range's inside out
-        mine = children[ours][::step]
-        inner = kept[end - 1 if top else end + 1] if first < last else 0.0
-        if first == last or kept[end] <= 0 or len(mine) < 2 or kept[end] >= CLIFF * inner:
+        mine = children[inside[children]][::1 if top else -1]  # fine bins from the range's inside out
+        inner = kept[end - 1 if top else end + 1]
+        if kept[end] <= 0 or len(mine) < 2 or kept[end] >= CLIFF * inner:
             continue
-        spikes = (f_counts[children] > largest_of_z(FINE_Z, len(children)) * f_sigma)[ours][::step]
-        shaped = _tail(float(kept[end]), f_counts[mine], spikes)
+        shaped = _tail(float(kept[end]), f_counts[mine], spiked[mine])
         held = int(np.flatnonzero(shaped > 0)[-1]) + 1 if (shaped > 0).any() else len(shaped)
         tails[end] = {int(i): float(x) for i, x in zip(mine[:held], shaped[:held])}
         if top:
@@ -229,7 +230,7 @@ def refined(edges: np.ndarray, kept: np.ndarray, lo: float, hi: float, fine: tup
     out_edges, out_masses = [float(edges[0])], []
     for c in range(len(kept)):
         children = np.flatnonzero(parent == c)
-        spikes = f_counts[children] > largest_of_z(FINE_Z, len(children)) * f_sigma
+        spikes = spiked[children]
         split = kept[c] > 0 and first <= c <= last and len(children) > 1 and (c in cut or c in tails
                                                                               or bool(spikes.any()))
         mine = children[inside[children]] if split else []
