@@ -8,7 +8,8 @@ with nothing declared. Per table: the exit status (and the error line where a ve
 refused the input, as it must for a malformed file), the
 fit's seconds, the columns that came out empty where the real one holds values, the other columns
 that collapsed to one value (issue 23's rule, as bench_peers reads it: ``collapsed_columns``),
-and number columns with negative synthetic values where the real ones have none. No scores:
+number columns with negative synthetic values where the real ones have none, and number columns
+whose synthetic values reach more than one real span (max - min) beyond the real range. No scores:
 bench_peers scores; this one finds what breaks. Each draw is fresh DP noise, so the columns listed
 move between runs on small tables. bench/RESULTS.md "Session 33" has the first run.
 """
@@ -43,10 +44,11 @@ def draw(seed: int, count: int, rows: tuple[int, int], columns: tuple[int, int])
     return list(zip(*fits.sample(frac=1, random_state=seed)[["Package", "Item"]].to_numpy().T))[:count]
 
 
-def check(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
-    """Columns empty (or left out), collapsed (but not empty) and newly negative in ``synthetic``."""
+def check(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Columns empty (or left out), collapsed (but not empty), newly negative and stretched (reaching
+    over one real span beyond the real range) in ``synthetic``."""
     synthetic = synthetic.reindex(columns=real.columns)
-    empty, negative = [], []
+    empty, negative, stretched = [], [], []
     for name in real.columns:
         values, out = real[name].dropna(), synthetic[name].dropna()
         if values.empty:
@@ -55,7 +57,11 @@ def check(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[list[str], list[
             empty.append(name)
         elif values.dtype.kind in "if" and values.min() >= 0 and pd.to_numeric(out, errors="coerce").min() < 0:
             negative.append(name)
-    return empty, [c for c in collapsed_columns(real, synthetic) if c not in empty], negative
+        if values.dtype.kind in "if" and not out.empty:
+            low, high, made = values.min(), values.max(), pd.to_numeric(out, errors="coerce")
+            if made.min() < low - (high - low) or made.max() > high + (high - low):
+                stretched.append(name)
+    return empty, [c for c in collapsed_columns(real, synthetic) if c not in empty], negative, stretched
 
 
 def run(verb: list[str]) -> tuple[int, str]:
@@ -106,9 +112,9 @@ def main(argv: list[str] | None = None) -> None:
                   flush=True)
             continue
         real = pd.read_csv(folder / "real.csv", low_memory=False)
-        empty, collapsed, negative = check(real, pd.read_csv(folder / "synthetic.csv", low_memory=False))
+        empty, collapsed, negative, stretched = check(real, pd.read_csv(folder / "synthetic.csv", low_memory=False))
         print(f"{name:<32} {frame.shape!s:>11} fit {seconds:>4.0f} s  empty {empty or '-'}  collapsed "
-              f"{collapsed or '-'}  negative {negative or '-'}", flush=True)
+              f"{collapsed or '-'}  negative {negative or '-'}  stretched {stretched or '-'}", flush=True)
     print(f"({time.perf_counter() - started:.0f} s; {failed} failed)")
     if args.out is None:
         shutil.rmtree(work, ignore_errors=True)
