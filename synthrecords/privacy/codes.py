@@ -189,7 +189,7 @@ def target_z(keys: int) -> float:
 
 
 def missing_codes(counts: np.ndarray, sigma: float, kept: list[int], residual: float,
-                  variance: float, z: float = CODE_FILL_Z) -> dict[int, float]:
+                  variance: float, z: float | np.ndarray = CODE_FILL_Z) -> dict[int, float]:
     """Unreleased codes beside released ones that hold the rows the released count says are
     missing: ``{index: mass}`` (post-processing of noisy counts).
 
@@ -199,7 +199,8 @@ def missing_codes(counts: np.ndarray, sigma: float, kept: list[int], residual: f
     smaller std than either, so a 5 % code the per-code cut dropped comes back where the two
     agree. Codes are mostly runs of adjacent integers (0-9 answers, 1-5 scores), so the
     neighbours of released codes are where cut ones sit (never the sentinel -1, ``SENTINEL``). One
-    code at a time, the highest count first, while its mean clears ``z`` (``CODE_FILL_Z``) of that std.
+    code at a time, the highest count first, while its mean clears ``z`` (``CODE_FILL_Z``) of that std
+    (``z`` may give each code its own bar).
 
     Simulated at the std sized for a wide table (epsilon 1, 86 columns, 4,657 rows: 93 per code,
     54 on the row count), against growing runs over neighbours whose own count clears 1.5 std:
@@ -217,7 +218,8 @@ def missing_codes(counts: np.ndarray, sigma: float, kept: list[int], residual: f
         # weights of the code's count and of the residual in their inverse-variance mean
         a = variance / (variance + sigma ** 2)
         mass = a * float(counts[best]) + (1 - a) * residual
-        if mass <= z * math.sqrt(a * sigma ** 2):  # the mean's std: sqrt(1 / (1/s^2 + 1/v))
+        bar = z if np.isscalar(z) else float(z[best])
+        if mass <= bar * math.sqrt(a * sigma ** 2):  # the mean's std: sqrt(1 / (1/s^2 + 1/v))
             break
         kept.add(best)
         found[best] = mass

@@ -81,6 +81,13 @@ key's two counts are combined by inverse variance before the threshold is applie
 (``privacy.secondlook``). Its noise is sized from the released row count, so without one
 (``rows`` not given) there is no second look.
 
+**A closer look.** A number or date column whose rows all sit in one or two grid bins comes
+out as those bins, its rows spread evenly over them (latitudes 40.55-40.91 as 39.81-44.67, a
+quarter's dates as their whole year). Where the first release shows that (post-processing),
+the column is counted once more on 32 equal bins over its released range and their finer split,
+in a Gaussian mechanism and ledger entry of their own (at most ``zoom.MAX_SHARE`` of the
+budget left), and its range and encoder bins are read from those counts (``privacy.zoom``).
+
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the
 public integer grid ``CODE_GRID``: no key is read off the data, so no threshold applies,
@@ -103,9 +110,9 @@ or ``public`` to avoid reading them off the data at all).
 ``weights`` (each histogram's weight, noise std and threshold), ``shared`` (the labels
 several thresholded columns share, released first: public keys of each), this module (calibrate,
 record, measure: the only reading of real values), then the post-processing: ``categories``
-(thresholds, code grids, hierarchies, "other"), ``secondlook`` (the one further measurement,
-of the columns it mostly suppressed), ``ranges`` (support and encoder bins on the
-public ``grids``) and ``nulls``.
+(thresholds, code grids, hierarchies, "other"), ``secondlook`` (a further measurement of the
+columns it mostly suppressed), ``ranges`` (support and encoder bins on the public ``grids``),
+``zoom`` (a further measurement of the ranges the grids cannot resolve) and ``nulls``.
 """
 
 from __future__ import annotations
@@ -123,7 +130,7 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
-from . import secondlook, shared
+from . import secondlook, shared, zoom
 from .categories import Measured, category_threshold, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
@@ -133,6 +140,7 @@ from .plan import Plan, fine_plans, level_plans, plan_column
 from .ranges import coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
 from .weights import (
+    FINE_NOISE,
     KEEP_Z,
     as_weights,
     describe,
@@ -247,6 +255,7 @@ def release_domain(data: pd.DataFrame, ledger: PrivacyLedger, *, kinds: dict[str
     if not noted:  # the second look is sized from the row count: a released one, never the exact one
         for m in _looked_at_again(measured, columns, histograms, rows, ledger, delta_t, rng):
             columns[m.plan.name] = released_categories(m, rows, levels.get(m.plan.name, []))
+        _looked_closer(plans, columns, {name: m.plan for name, m in fine.items()}, histograms, rows, ledger, rng)
     log.info("domain released under DP: noise std %s per count, category threshold %s",
              _spread(sigmas), _spread([t for t in taus if t < math.inf]) or "none")
     coarse, share = coarse_ranges(plans, sigmas, rows.rows)
@@ -309,6 +318,32 @@ def _looked_at_again(measured: list[Measured], columns: dict[str, Any], histogra
     out = [secondlook.combined(m, a, std, delta_t, len(first)) for m, a in zip(first, again)]
     log.info("domain: second look at %s, combined noise std %s", names, _spread([m.sigma for m in out]))
     return out
+
+
+def _looked_closer(plans: list[Plan], columns: dict[str, Any], fine: dict[str, Plan], histograms: Histograms,
+                   rows: RowCount, ledger: PrivacyLedger, rng: np.random.Generator | None) -> None:
+    """The ranges whose rows lie in one or two grid bins, counted once more on a closer grid over
+    each and its finer split, and read from those counts (``privacy.zoom``); none where no range
+    needs it or the rows would not show at the noise the budget allows."""
+    closer, std = zoom.chosen(zoom.to_zoom(plans, columns, fine), rows.rows, rho_left(ledger))  # post-processing
+    # one record moves one bin of each grid; the finer ones weigh 1 / FINE_NOISE
+    z = None if std is None else std / math.sqrt(len(closer) * (1 + FINE_NOISE ** -2))
+    if z is None or ledger.epsilon_spent([_entry(z, 0.0)]) > ledger.epsilon:
+        return
+    names = ", ".join(c.plans[0].reads for c in closer)
+    ledger.record("domain", noise_multiplier=z,
+                  detail=f"closer look at {len(closer)} ranges the grid could not resolve ({names}): noisy "
+                         f"histograms of {zoom.ZOOM_BINS} bins over each released range (noise std {std:.4g} per "
+                         f"count) and of {zoom.ZOOM_BINS * zoom.SPLIT} (std {FINE_NOISE * std:.4g}), L2 "
+                         f"sensitivity sqrt({len(closer)} (1 + 1/{FINE_NOISE:g}^2)) at weights 1 and 1/{FINE_NOISE:g}")
+    flat = [p for c in closer for p in c.plans]
+    noisy = noisy_histograms(histograms, flat, [std, FINE_NOISE * std] * len(closer), rng)
+    for i, c in enumerate(closer):
+        found, first = zoom.zoomed(c.plans, (noisy[2 * i][1], noisy[2 * i + 1][1]), std, rows), columns[c.plans[0].reads]
+        if found is not None:  # the first release's nulls stand
+            first.lower, first.upper = found.lower, found.upper
+            first.histogram = {**found.histogram, "null_share": first.histogram["null_share"]}
+    log.info("domain: closer look at %s, noise std %.4g", names, std)
 
 
 def noisy_histograms(histograms: Histograms, plans: list[Plan], sigmas: list[float],
