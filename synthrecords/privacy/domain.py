@@ -81,8 +81,8 @@ key's two counts are combined by inverse variance before the threshold is applie
 (``privacy.secondlook``). Its noise is sized from the released row count, so without one
 (``rows`` not given) there is no second look.
 
-**A closer look.** A number or date column whose rows all sit in one or two grid bins comes
-out as those bins, its rows spread evenly over them (latitudes 40.55-40.91 as 39.81-44.67, a
+**A closer look.** A number or date column whose rows all sit in one grid bin comes out as
+that bin, its rows spread evenly over it (latitudes 40.55-40.91 as 39.81-44.67, a
 quarter's dates as their whole year). Where the first release shows that (post-processing),
 the column is counted once more on 32 equal bins over its released range and their finer split,
 in a Gaussian mechanism and ledger entry of their own (at most ``zoom.MAX_SHARE`` of the
@@ -137,7 +137,7 @@ from .grids import dates, numbers, to_days
 from .ledger import LedgerEntry, PrivacyLedger
 from .noise import discrete_gaussian
 from .plan import Plan, fine_plans, level_plans, plan_column
-from .ranges import coarse_ranges, released_range
+from .ranges import bounds, coarse_ranges, released_range
 from .rowcount import RowCount, default_delta
 from .weights import (
     FINE_NOISE,
@@ -322,27 +322,29 @@ def _looked_at_again(measured: list[Measured], columns: dict[str, Any], histogra
 
 def _looked_closer(plans: list[Plan], columns: dict[str, Any], fine: dict[str, Plan], histograms: Histograms,
                    rows: RowCount, ledger: PrivacyLedger, rng: np.random.Generator | None) -> None:
-    """The ranges whose rows lie in one or two grid bins, counted once more on a closer grid over
+    """The ranges whose rows lie in one grid bin, counted once more on a closer grid over
     each and its finer split, and read from those counts (``privacy.zoom``); none where no range
     needs it or the rows would not show at the noise the budget allows."""
-    closer, std = zoom.chosen(zoom.to_zoom(plans, columns, fine), rows.rows, rho_left(ledger))  # post-processing
+    closer = zoom.to_zoom(plans, columns, fine)  # post-processing of the first release
+    std = zoom.zoom_std(len(closer), rows.rows, rho_left(ledger)) if closer else None
     # one record moves one bin of each grid; the finer ones weigh 1 / FINE_NOISE
     z = None if std is None else std / math.sqrt(len(closer) * (1 + FINE_NOISE ** -2))
     if z is None or ledger.epsilon_spent([_entry(z, 0.0)]) > ledger.epsilon:
         return
-    names = ", ".join(c.plans[0].reads for c in closer)
+    names = ", ".join(p.reads for p, _ in closer)
     ledger.record("domain", noise_multiplier=z,
                   detail=f"closer look at {len(closer)} ranges the grid could not resolve ({names}): noisy "
                          f"histograms of {zoom.ZOOM_BINS} bins over each released range (noise std {std:.4g} per "
                          f"count) and of {zoom.ZOOM_BINS * zoom.SPLIT} (std {FINE_NOISE * std:.4g}), L2 "
                          f"sensitivity sqrt({len(closer)} (1 + 1/{FINE_NOISE:g}^2)) at weights 1 and 1/{FINE_NOISE:g}")
-    flat = [p for c in closer for p in c.plans]
+    by_name = {p.name: p for p in plans}
+    flat = [p for pair in closer for p in pair]
     noisy = noisy_histograms(histograms, flat, [std, FINE_NOISE * std] * len(closer), rng)
-    for i, c in enumerate(closer):
-        found, first = zoom.zoomed(c.plans, (noisy[2 * i][1], noisy[2 * i + 1][1]), std, rows), columns[c.plans[0].reads]
-        if found is not None:  # the first release's nulls stand
-            first.lower, first.upper = found.lower, found.upper
-            first.histogram = {**found.histogram, "null_share": first.histogram["null_share"]}
+    for i, pair in enumerate(closer):
+        found, first = zoom.zoomed(pair, (noisy[2 * i][1], noisy[2 * i + 1][1]), std, rows), columns[pair[0].reads]
+        if found is not None:  # the first release's nulls and its bins outside the window stand
+            lo, hi, first.histogram = zoom.merged(first, found, by_name[first.name], pair[0], noisy[2 * i][1], std)
+            first.lower, first.upper = bounds(by_name[first.name], lo, hi)
     log.info("domain: closer look at %s, noise std %.4g", names, std)
 
 

@@ -1,68 +1,63 @@
 """A closer look at ranges the public grids cannot resolve.
 
 The domain release counts numbers on log-spaced bins (a fine bin is 12 % wide) and dates on
-one-year bins (``grids``). A column whose values all sit in one or two of them comes out as
-that bin, its rows spread evenly over it: latitudes 40.55-40.91 were released as 39.81-44.67,
-longitudes -74.12..-73.78 as -79.43..-70.79, temperatures of 277-309 K as 282-316, facility
-codes 11500-11517 as 11221-12589, three months of dates as their whole year. Nothing in such
-a release says where inside the bin the rows are, so every synthetic value is a guess over a
+one-year bins (``grids``). A column whose values all sit in one of them comes out as that bin,
+its rows spread evenly over it: latitudes 40.55-40.91 were released as 39.81-44.67, longitudes
+-74.12..-73.78 as -79.43..-70.79, temperatures of 277-309 K as 282-316, facility codes
+11500-11517 as 11221-12589, three months of dates as their whole year. Nothing in such a
+release says where inside the bin the rows are, so every synthetic value is a guess over a
 range tens of times the real one.
 
 Which columns those are is read off the first release (post-processing): a range the release
-found (no declared bounds) whose mass lies in at most ``FEW_BINS`` bins of the finest grid
-it measured (``HELD`` of it), where a finer grid can say more (whole numbers: more than ``FEW_BINS`` of them a
-bin). Each is counted once more on ``ZOOM_BINS`` equal bins over its released range (whole
-numbers or whole days a bin at least; rows beyond the range in two outer bins, which only
-keep them out of the edge bins), all in one Gaussian mechanism of their own (a record moves
-one bin of each: L2 sensitivity ``sqrt(m)``; one ledger entry, no threshold: every key is
-public). The noise std is the one at which a bin holding ``BIN_SHARE`` of the rows clears the
-range's bar (``ranges.SUPPORT_Z``), and at least the one that spends ``MAX_SHARE`` of the
-zCDP budget the first release left (it comes out of the model's). The look is taken only
-where the rows, gathered in ``GATHERED`` bins, would clear that bar. The closer counts are
-read as any grid's (``ranges.released_range``: the support, then the rows it misses beside it),
-and the column's range and encoder bins follow them; its null share stays the first release's.
+found (no declared bounds) whose mass lies in one bin of the finest grid it measured (``HELD``
+of it) holding more than ``SPLIT`` values. Each is counted once more on ``ZOOM_BINS`` equal
+bins over its released range and on their finer split (``SPLIT`` each; whole numbers or whole
+days a bin at least; rows beyond the range in two outer bins, which keep them out of the edge
+bins), all in one Gaussian mechanism of its own: a record moves one bin of each grid, the finer
+ones weighted 1 / ``weights.FINE_NOISE`` as the first release's finer grids are (L2 sensitivity
+``sqrt(m (1 + 1 / FINE_NOISE^2))``; one ledger entry, no threshold: every key is public). The
+noise std is the one at which a closer bin holding ``BIN_SHARE`` of the rows clears the range's
+bar (``ranges.SUPPORT_Z``), and at least the one that spends ``MAX_SHARE`` of the zCDP budget
+the first release left (it comes out of the model's); the look is taken only where the rows,
+gathered in ``GATHERED`` closer bins, would clear that bar. The closer counts are read as any
+range's grids (``ranges.released_range``: the support, the rows it misses beside it, the end
+bins and spikes the finer split shows), and where the range read holds ``HOLDS`` of the rows,
+the column's range and encoder bins follow it; its null share stays the first release's.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..domain import ColumnDomain
 from .plan import Plan
-from .ranges import SUPPORT_Z, released_range, support, whole_numbers
+from .ranges import SUPPORT_Z, grid_runs, released_range, support, whole_numbers
 from .rowcount import RowCount
 from .weights import FINE_NOISE
 
 ZOOM_BINS = 32
 SPLIT = 8  # fine bins a closer bin
-FEW_BINS = 2
 HELD = 0.9
 HOLDS = 0.9
 BIN_SHARE = 0.01
 MAX_SHARE = 0.05
-GATHERED = 4
+GATHERED = 16
+OUTER_Z = 2.0
 SUFFIX = "@zoom"
 
 
-@dataclass
-class Closer:
-    """A column's closer look: its closer grid and that grid's finer split, how many bins of
-    the first release's grid hold its rows, and the share of its rows a closer bin would hold
-    if they were spread evenly over those bins."""
+def to_zoom(plans: list[Plan], columns: dict[str, ColumnDomain], fine: dict[str, Plan]) -> list[tuple[Plan, Plan]]:
+    """The closer grids (a grid and its finer split) of the columns whose released mass lies in
+    one bin of the finest grid measured for them (``fine``: a column's finer grid, where it had
+    one), a bin holding more than ``SPLIT`` values. Post-processing of the first release: its
+    plans and released ranges only.
 
-    plans: tuple[Plan, Plan]
-    bins: int
-    even: float
-
-
-def to_zoom(plans: list[Plan], columns: dict[str, ColumnDomain], fine: dict[str, Plan]) -> list[Closer]:
-    """The columns whose released mass lies in at most ``FEW_BINS`` bins of the finest grid
-    measured for them (``fine``: a column's finer grid, where it had one), each bin holding
-    more than ``SPLIT`` values. Post-processing of the first release: its plans and released
-    ranges only."""
+    Only one bin: a column whose rows lie in two has a shape already, and looked at closer, the
+    noise cut its ends (COMPAS' screening dates, 2013-2014 in two year bins, ended two weeks
+    short at epsilon 1 with seven such columns sharing the budget; quality 0.827 -> 0.813 over
+    2 fits, bench/RESULTS.md "Session 37")."""
     out = []
     for plan in plans:
         column = columns.get(plan.name)
@@ -70,33 +65,14 @@ def to_zoom(plans: list[Plan], columns: dict[str, ColumnDomain], fine: dict[str,
             continue
         edges, counts = (np.asarray(column.histogram[k], dtype=float) for k in ("edges", "counts"))
         lo, hi = float(edges[0]), float(edges[-1])
-        integer = plan.kind == "numerical" and plan.integer
         grid = fine[plan.name].edges if plan.name in fine else plan.edges
-        held = _bins_holding(grid, edges, counts, integer)
-        if 0 < len(held) <= FEW_BINS and all(_units(plan, a, b) > SPLIT for a, b in held):
-            coarse, finer = closer_grids(plan, lo, hi)
-            pair = tuple(Plan(f"{plan.name}{SUFFIX}{tag}", plan.kind, "dp", plan.fmt, edges=g, integer=plan.integer,
-                              decimals=plan.decimals, refines=plan.name) for tag, g in (("", coarse), ("@fine", finer)))
-            width = sum(min(b, hi) - max(a, lo) for a, b in held)
-            out.append(Closer(pair, len(held), (hi - lo) / (ZOOM_BINS * max(width, 1e-12))))
+        held = _bins_holding(grid, edges, counts, plan.kind == "numerical" and plan.integer)
+        if len(held) == 1 and _units(plan, *held[0]) > SPLIT:
+            window = max(held[0][0], lo), min(held[0][1], hi)
+            out.append(tuple(Plan(f"{plan.name}{SUFFIX}{tag}", plan.kind, "dp", plan.fmt, edges=g, integer=plan.integer,
+                                  decimals=plan.decimals, refines=plan.name)
+                             for tag, g in zip(("", "@fine"), closer_grids(plan, *window))))
     return out
-
-
-def chosen(candidates: list[Closer], rows: float, rho_free: float) -> tuple[list[Closer], float | None]:
-    """The closer looks worth taking and their noise std (``zoom_std``). A column whose rows lie
-    in one grid bin is released as that bin, evenly: looked at wherever its rows can show. One
-    whose rows lie in two bins has a shape already: looked at only where its rows, spread evenly
-    over those bins, would hold more than a noise std a closer bin (on 753 rows at epsilon 1,
-    PSID's ages 30-60 over two log bins came out 0.847 -> 0.814 in shape, 13 % of the rows cut)."""
-    while candidates:
-        std = zoom_std(len(candidates), rows, rho_free)
-        if std is None:
-            return [], None
-        kept = [c for c in candidates if c.bins == 1 or c.even * rows > std]
-        if len(kept) == len(candidates):
-            return kept, std
-        candidates = kept  # fewer columns: a smaller std, at which those kept still show
-    return [], None
 
 
 def _bins_holding(grid: np.ndarray, edges: np.ndarray, counts: np.ndarray, integer: bool) -> list[tuple[float, float]]:
@@ -175,3 +151,39 @@ def zoomed(plans: tuple[Plan, Plan], noisy: tuple[np.ndarray, np.ndarray], std: 
     # than the first release's, which held them
     present = within.rows - max(float(counts[-1]), 0.0)
     return column if sum(column.histogram["counts"]) >= HOLDS * present else None
+
+
+def merged(first: ColumnDomain, found: ColumnDomain, plan: Plan, closer: Plan, noisy: np.ndarray,
+           std: float) -> tuple[float, float, dict]:
+    """The first release's histogram with the bin that held its rows (the closer grid's window)
+    read from the closer look (``found``; ``noisy``: the closer counts, outer bins first and
+    last before the null): ``(lo, hi, histogram)``. The window keeps the mass the first release
+    gave it, spread as the closer counts say. The first release's bins on a side of it (a tail
+    its grid found: COVID tests' few cycle thresholds of 14-44 beside the pile at 45) stand
+    where the closer look's outer bin on that side shows rows (``OUTER_Z`` std): a noise bin
+    the walk took beside the window shows none there. The range ends where the mass does.
+    Post-processing."""
+    inner = np.asarray(closer.edges, dtype=float)[1:-1]
+    a, b = float(inner[0]), float(inner[-1])
+    edges, counts = (np.asarray(first.histogram[k], dtype=float) for k in ("edges", "counts"))
+    cdf = np.concatenate([[0.0], np.cumsum(np.clip(counts, 0, None))])
+    at = lambda x: np.interp(x, edges, cdf)
+    tol = 1e-9 * max(1.0, abs(a), abs(b))
+    below = [*edges[edges < a - tol], a] if edges[0] < a - tol and noisy[0] > OUTER_Z * std else []
+    above = [b, *edges[edges > b + tol]] if edges[-1] > b + tol and noisy[-2] > OUTER_Z * std else []
+    z_edges, z_mass = (np.asarray(found.histogram[k], dtype=float) for k in ("edges", "counts"))
+    z_mass = np.clip(z_mass, 0, None) * (float(at(b) - at(a)) / max(float(np.clip(z_mass, 0, None).sum()), 1e-12))
+    out_edges = [*below[:-1], *([a] if z_edges[0] > a + tol else []), *z_edges, *([b] if z_edges[-1] < b - tol else []),
+                 *above[1:]]
+    out_mass = [*np.diff(at(np.asarray(below))), *([0.0] if z_edges[0] > a + tol else []), *z_mass,
+                *([0.0] if z_edges[-1] < b - tol else []), *np.diff(at(np.asarray(above)))]
+    out_edges, out_mass = np.asarray(out_edges, dtype=float), np.asarray(out_mass, dtype=float)
+    held = np.flatnonzero(out_mass > 0)
+    out_edges, out_mass = out_edges[held[0]:held[-1] + 2], out_mass[held[0]:held[-1] + 1]
+    grid = np.asarray(plan.edges, dtype=float)
+    measured = np.unique(np.concatenate([grid[(grid < a - tol) | (grid > b + tol)], inner]))
+    integer = plan.kind == "numerical" and bool(plan.integer)
+    histogram = {**first.histogram, "edges": [float(e) for e in out_edges], "counts": [float(m) for m in out_mass],
+                 "noise_std": max(float(first.histogram["noise_std"]), float(found.histogram["noise_std"])),
+                 "runs": grid_runs(out_edges, measured, integer)}
+    return float(out_edges[0]), float(out_edges[-1]), histogram
