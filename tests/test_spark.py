@@ -145,6 +145,28 @@ def test_domain_release_adds_noise_once_and_records_one_entry(spark, real):
     assert set(domain["gender"].categories) <= set(real["gender"].dropna())
 
 
+def test_a_closer_look_at_a_narrow_range_counts_on_executors_as_pandas_does(spark):
+    """privacy.zoom's closer grids (outer bins to +-inf) are counted by the executors: the same
+    noise seed gives the pandas release, closer look included."""
+    from synthrecords.privacy.rowcount import RowCount
+
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"lat": rng.normal(40.75, 0.05, 3000).round(5), "age": rng.integers(18, 90, 3000)})
+    released = []
+    for sdf in (None, spark.createDataFrame(data).repartition(3)):
+        ledger = PrivacyLedger(3.0, 1e-5)
+        kwargs = {"rows": RowCount(3000, 20.0), "noise_seed": 4}
+        domain = (dp_domain.release_domain(data, ledger, **kwargs) if sdf is None
+                  else spark_domain.release_domain(sdf, ledger, sample=data, **kwargs))
+        released.append((domain["lat"], [e.detail for e in ledger.entries]))
+    (pandas_lat, pandas_entries), (spark_lat, spark_entries) = released
+    assert any("closer look at 1 ranges" in d and "lat" in d for d in spark_entries)
+    assert spark_entries == pandas_entries
+    assert (spark_lat.lower, spark_lat.upper, spark_lat.histogram) == (pandas_lat.lower, pandas_lat.upper,
+                                                                         pandas_lat.histogram)
+    assert 40.4 < spark_lat.lower < spark_lat.upper < 41.1
+
+
 def test_training_sample_is_poisson_and_tells_the_true_n(sdf):
     rows, rate, n = spark_train.training_sample(sdf, max_rows=300, seed=1)
     assert n == 600 and rate == pytest.approx(0.5)
