@@ -84,9 +84,9 @@ key's two counts are combined by inverse variance before the threshold is applie
 **A closer look.** A number or date column whose rows all sit in one grid bin comes out as
 that bin, its rows spread evenly over it (latitudes 40.55-40.91 as 39.81-44.67, a
 quarter's dates as their whole year). Where the first release shows that (post-processing),
-the column is counted once more on 32 equal bins over its released range and their finer split,
-in a Gaussian mechanism and ledger entry of their own (at most ``zoom.MAX_SHARE`` of the
-budget left), and its range and encoder bins are read from those counts (``privacy.zoom``).
+the column is counted once more on 32 equal bins over that bin and their finer split, in a
+Gaussian mechanism and ledger entry of their own (at most ``zoom.MAX_SHARE`` of the budget
+left), and the bin's rows are spread as those counts say (``privacy.zoom``).
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
 e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the
@@ -334,7 +334,7 @@ def _looked_closer(plans: list[Plan], columns: dict[str, Any], fine: dict[str, P
     names = ", ".join(p.reads for p, _ in closer)
     ledger.record("domain", noise_multiplier=z,
                   detail=f"closer look at {len(closer)} ranges the grid could not resolve ({names}): noisy "
-                         f"histograms of {zoom.ZOOM_BINS} bins over each released range (noise std {std:.4g} per "
+                         f"histograms of {zoom.ZOOM_BINS} bins over the grid bin holding each one's rows (noise std {std:.4g} per "
                          f"count) and of {zoom.ZOOM_BINS * zoom.SPLIT} (std {FINE_NOISE * std:.4g}), L2 "
                          f"sensitivity sqrt({len(closer)} (1 + 1/{FINE_NOISE:g}^2)) at weights 1 and 1/{FINE_NOISE:g}")
     by_name = {p.name: p for p in plans}

@@ -52,6 +52,8 @@ COARSE_SHARE = 0.1
 # by this many std (``missing_bins``). Beside a complete range an empty bin passes ~5 % of the
 # time (each side 2.3 %); at the codes' 1.5 std a 5-year date bin joined 3-12 % of complete ranges.
 FILL_Z = 2.0
+# ... and a bin that adds a share s of the span already held clears FILL_Z * sqrt(1 + WIDE_FILL s)
+# (``_walk_bars``): far stretches 19 -> 14 in 3,400 releases, CreditCard level (bench/RESULTS.md "Session 37").
 WIDE_FILL = 1.0
 # Where the released row count says the span misses rows by TAIL_RUN_Z std of that residual, the
 # bins beyond it are also judged together as runs (``tail_runs``), as score codes are (``codes.run_codes``):
