@@ -52,6 +52,11 @@ def test_narrow_ranges_are_released_close_to_the_rows(seed):
     assert "2023-12-01" <= domain["day"].lower <= "2024-01-15" and "2024-03-15" <= domain["day"].upper <= "2024-04-30"
     assert (domain["age"].lower, domain["age"].upper) != (None, None)
     assert book.epsilon_spent() <= 1.0
+    for name in ("lat", "code", "day"):  # what the models read: one run and one mass per encoder bin
+        histogram = domain[name].histogram
+        edges, counts, runs = (np.asarray(histogram[k]) for k in ("edges", "counts", "runs"))
+        assert len(edges) == len(counts) + 1 == len(runs) + 1 and np.all(np.diff(edges) > 0)
+        assert runs[0] == 0 and np.all(np.diff(runs) >= 0) and np.all(counts >= 0) and counts.sum() > 0
 
 
 def test_without_the_closer_look_the_same_ranges_are_whole_grid_bins(monkeypatch):
