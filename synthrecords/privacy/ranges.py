@@ -383,7 +383,7 @@ def _walk_bars(edges: np.ndarray, view: np.ndarray, held: list[int], integer: bo
     whole number adds one value, as a code does, and keeps the plain bar."""
     lo, hi = edges[view], edges[view + 1]
     if integer:  # the whole numbers each bin holds, as the walk reads them
-        lo, hi = np.ceil(lo - 1e-9) - 0.5, np.ceil(hi - 1e-9) - 0.5
+        lo, hi = _half_below(lo), _half_below(hi)
     span = max(float(hi[held].max() - lo[held].min()), 1e-12)
     width = hi - lo
     widen = np.where(integer & (width <= 1), 0.0, width / span)

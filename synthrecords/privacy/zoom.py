@@ -11,8 +11,8 @@ range tens of times the real one.
 Which columns those are is read off the first release (post-processing): a range the release
 found (no declared bounds) whose mass lies in one bin of the finest grid it measured (``HELD``
 of it) holding more than ``SPLIT`` values. Each is counted once more on ``ZOOM_BINS`` equal
-bins over its released range and on their finer split (``SPLIT`` each; whole numbers or whole
-days a bin at least; rows beyond the range in two outer bins, which keep them out of the edge
+bins over that bin (the window) and on their finer split (``SPLIT`` each; whole numbers or whole
+days a bin at least; rows beyond the window in two outer bins, which keep them out of the edge
 bins), all in one Gaussian mechanism of its own: a record moves one bin of each grid, the finer
 ones weighted 1 / ``weights.FINE_NOISE`` as the first release's finer grids are (L2 sensitivity
 ``sqrt(m (1 + 1 / FINE_NOISE^2))``; one ledger entry, no threshold: every key is public). The
@@ -21,8 +21,9 @@ bar (``ranges.SUPPORT_Z``), and at least the one that spends ``MAX_SHARE`` of th
 the first release left (it comes out of the model's); the look is taken only where the rows,
 gathered in ``GATHERED`` closer bins, would clear that bar. The closer counts are read as any
 range's grids (``ranges.released_range``: the support, the rows it misses beside it, the end
-bins and spikes the finer split shows), and where the range read holds ``HOLDS`` of the rows,
-the column's range and encoder bins follow it; its null share stays the first release's.
+bins and spikes the finer split shows); where the range read holds ``HOLDS`` of the rows, the
+window's mass is spread as it says, the first release's bins beside the window stand where the
+outer bin on that side shows rows (``merged``), and the null share stays the first release's.
 """
 
 from __future__ import annotations
@@ -129,6 +130,11 @@ def zoom_std(m: int, rows: float, rho_free: float) -> float | None:
     return std if rows > SUPPORT_Z * std * math.sqrt(GATHERED) else None
 
 
+def _inner(plan: Plan) -> np.ndarray:
+    """A closer grid's edges without its two outer bins: the window and its bins."""
+    return np.asarray(plan.edges, dtype=float)[1:-1]
+
+
 def zoomed(plans: tuple[Plan, Plan], noisy: tuple[np.ndarray, np.ndarray], std: float,
            rows: RowCount) -> ColumnDomain | None:
     """A column's range and histogram read from its closer counts and their finer split
@@ -138,13 +144,12 @@ def zoomed(plans: tuple[Plan, Plan], noisy: tuple[np.ndarray, np.ndarray], std: 
     first release's range stands). The rows counted in the outer bins are left out of the
     released row count the range must hold. Post-processing."""
     (plan, finer), (counts, fine_counts) = plans, (np.asarray(x, dtype=float) for x in noisy)
-    if support(counts[1:-2], std) is None:
+    if support(counts[1:-2], std) is None:  # checked first: released_range would warn of an empty column
         return None
-    inner = lambda p: np.asarray(p.edges, dtype=float)[1:-1]
     within = RowCount(max(round(float(rows.rows - counts[0] - counts[-2])), 1), math.sqrt(rows.std ** 2 + 2 * std ** 2))
-    grid = Plan(plan.reads, plan.kind, "dp", plan.fmt, edges=inner(plan), integer=plan.integer, decimals=plan.decimals)
+    grid = Plan(plan.reads, plan.kind, "dp", plan.fmt, edges=_inner(plan), integer=plan.integer, decimals=plan.decimals)
     column = released_range(grid, np.append(counts[1:-2], counts[-1]), std, within,
-                            (inner(finer), np.append(fine_counts[1:-2], fine_counts[-1]), FINE_NOISE * std))
+                            (_inner(finer), np.append(fine_counts[1:-2], fine_counts[-1]), FINE_NOISE * std))
     if not column.histogram:
         return None
     # rows spread thin over the closer bins clear none of them: a range that lost them is worse
@@ -163,7 +168,7 @@ def merged(first: ColumnDomain, found: ColumnDomain, plan: Plan, closer: Plan, n
     where the closer look's outer bin on that side shows rows (``OUTER_Z`` std): a noise bin
     the walk took beside the window shows none there. The range ends where the mass does.
     Post-processing."""
-    inner = np.asarray(closer.edges, dtype=float)[1:-1]
+    inner = _inner(closer)
     a, b = float(inner[0]), float(inner[-1])
     edges, counts = (np.asarray(first.histogram[k], dtype=float) for k in ("edges", "counts"))
     cdf = np.concatenate([[0.0], np.cumsum(np.clip(counts, 0, None))])
