@@ -468,7 +468,8 @@ def test_a_spike_inside_a_wide_log_bin_gets_a_bin_of_its_own():
         edges, counts = np.array(col.histogram["edges"]), np.array(col.histogram["counts"])
         at = np.flatnonzero(np.isclose(edges[:-1], 39.5) & np.isclose(edges[1:], 40.5))
         assert len(at) == 1, edges
-        assert abs(counts[at[0]] / counts.sum() - (data["hours"] == 40).mean()) < 0.03
+        # the share's error has sd ~0.017 over seeds; spread over 40-63 the bin would hold ~0.02, not 0.47
+        assert abs(counts[at[0]] / counts.sum() - (data["hours"] == 40).mean()) < 0.06
 
 
 def test_dates_in_a_few_years_are_released_on_those_years_not_the_five_year_bins():
@@ -477,6 +478,16 @@ def test_dates_in_a_few_years_are_released_on_those_years_not_the_five_year_bins
     for seed in range(5):
         col = release_domain(data, ledger(1.0, len(data)), rows=RowCount(len(data), 50.0), noise_seed=seed)["stamp"]
         assert (col.lower, col.upper) == ("2013-01-01", "2016-12-31")
+
+
+def test_dates_before_1900_are_released_where_they_lie():
+    """HistData's monthly counts of 1812-1854: on a date grid starting at 1900 they clamped into
+    its first bin and came out as 1900-1904."""
+    months = pd.date_range("1812-01-01", "1854-12-01", freq="MS").strftime("%Y-%m-%d")
+    data = pd.DataFrame({"month": np.tile(months, 4)})
+    for seed in range(3):
+        col = release_domain(data, ledger(1.0, len(data)), rows=RowCount(len(data), 50.0), noise_seed=seed)["month"]
+        assert "1810-01-01" <= col.lower <= "1820-12-31" and "1845-01-01" <= col.upper <= "1854-12-31", (col.lower, col.upper)
 
 
 def test_a_column_spread_evenly_to_its_end_keeps_its_end_bin_whole():

@@ -44,7 +44,7 @@ delta_t on the entry; the ledger converts at ``delta - delta_t`` so the reported
 
 **Ranges.** Numbers are counted on sign-symmetric log-spaced bins (5 a decade, |x| from
 1e-3 to 1e15, plus a zero bin), whole numbers that all lie within 1900-2100 (years) on one
-bin a year, dates on 5-year bins from 1900 to 2100; values beyond clamp into the end bins.
+bin a year, dates on 5-year bins from 1700 to 2200; values beyond clamp into the end bins.
 A range is the span of the *minimal* dyadic groups of adjacent bins whose noisy sum clearly
 exceeds noise (``SUPPORT_Z`` standard deviations): dense parts
 resolve to single bins, sparse tails to wider groups, and a lone outlier never clears the

@@ -3,8 +3,8 @@
 No grid depends on the data: numbers on sign-symmetric log-spaced bins (``PER_DECADE`` a
 decade, |x| from 1e-3 to 1e15, plus a zero bin, in which 0 itself is a bin of its own unless the
 column holds whole numbers: ``zero_point``), whole numbers that all lie in 1900-2100
-(years) on one bin a year, dates on ``YEARS_PER_BIN``-year bins from 1900 to 2100; values
-beyond clamp into the end bins. Between declared public bounds a
+(years) on one bin a year, dates on ``YEARS_PER_BIN``-year bins from 1700 to 2200 (``DATES``);
+values beyond clamp into the end bins. Between declared public bounds a
 finer grid is used (``grid_within``). Without bounds, a column is counted on a second, finer
 grid too (``fine_grid``), whose bins nest in the coarse ones. ``numbers`` and ``dates`` parse a column for counting
 and name the first row that does not parse.
@@ -23,6 +23,9 @@ PER_DECADE = 5
 DECADES = (-3, 15)
 YEARS = (1900, 2100)
 YEARS_PER_BIN = 5  # wide enough that a few thousand rows clear the noise at epsilon 1
+# Dates reach further back than whole-number years: historical records (1812-1854 monthly
+# counts) clamped into 1900-1904 on a grid starting at 1900. Pandas stamps span 1677-2262.
+DATES = (1700, 2200)
 EPOCH = pd.Timestamp("1970-01-01")
 
 
@@ -72,7 +75,7 @@ def date_grid() -> np.ndarray:
 
 
 def _year_starts(step: int) -> np.ndarray:
-    years = range(YEARS[0], YEARS[1] + step, step)
+    years = range(DATES[0], DATES[1] + step, step)
     return to_days(pd.Series([pd.Timestamp(year=y, month=1, day=1) for y in years])).to_numpy()
 
 
