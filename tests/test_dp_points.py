@@ -8,7 +8,13 @@ import pandas as pd
 
 from synthrecords import Synthesizer
 from synthrecords.privacy.domain import release_domain
-from synthrecords.privacy.grids import fine_grid, grid_within, numeric_grid, round_points, with_points
+from synthrecords.privacy.grids import (
+    fine_grid,
+    grid_within,
+    numeric_grid,
+    round_points,
+    with_points,
+)
 from synthrecords.privacy.ledger import PrivacyLedger
 from synthrecords.privacy.plan import plan_column
 from synthrecords.privacy.rowcount import RowCount, default_delta

@@ -31,11 +31,11 @@ from .grids import (
     grid_within,
     numbers,
     numeric_grid,
+    round_points,
     to_days,
     with_points,
     year_grid,
     years,
-    round_points,
     zero_point,
 )
 
