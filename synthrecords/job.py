@@ -127,7 +127,7 @@ def _schema_read(synth: Synthesizer) -> str:
     read = [(inferred, ("the type (numbers: integers with at most 10 distinct values are categorical, and so is an "
                        "integer target; text: dates when 99 % of the first 500 values parse in one format)")),
             (integer, ("whether every value is an integer (then whether all lie within 1900-2100: years, counted "
-                       "on one bin a year), and the decimals (up to 6) of those that are not")),
+                       "on 5-year bins and, finer, a bin a year), and the decimals (up to 6) of those that are not")),
             (dates, "the date format"),
             (codes, ("whether they hold at most 20 distinct integers (as numbers, or as text written as plain "
                     "integers), all within -1..20 (then codes counted on that public grid)"))]

@@ -415,10 +415,11 @@ def test_a_long_thin_tail_beside_a_spike_is_released_as_a_run():
     assert np.mean(covered) > 0.85 and beyond <= 4 and stretched <= 10
 
 
-def test_a_column_of_years_is_counted_one_bin_a_year():
+def test_a_column_of_years_is_counted_on_year_bins():
     """gss_wages' survey years (1974-2018) sat in one bin of the log grid, 1585-2512, and were
     released as that range without bounds: synthetic years from 1585 to 2512. Whole numbers that
-    all lie within 1900-2100 are counted on one bin a year (schema, read like integer-ness)."""
+    all lie within 1900-2100 are counted on 5-year bins, and finer on a bin a year (schema, read
+    like integer-ness)."""
     rng = np.random.default_rng(0)
     n = 2000
     data = pd.DataFrame({"year": rng.choice(np.arange(1974, 2019, 2), n), "x": rng.normal(0, 1, n)})
@@ -429,6 +430,23 @@ def test_a_column_of_years_is_counted_one_bin_a_year():
     data.loc[0, "year"] = 1850  # one value outside: a number like any other, on the log grid
     assert release_domain(data, ledger(1.0, n), noise_seed=0)["year"].upper > 2500
 
+
+
+def test_years_on_a_wide_table_keep_their_range():
+    """ames at epsilon 1 (2,344 rows, 74 columns: noise std ~70 a bin): on a bin a year the 276
+    houses remodelled in 1950 cleared no bar, and Year_Remod_Add (1950-2010) came out as
+    1995-2008, or empty. Five years a bin hold five years' rows."""
+    rng = np.random.default_rng(0)
+    n = 2400
+    data = pd.DataFrame({"remodelled": np.where(rng.random(n) < 0.12, 1950, rng.integers(1951, 2011, n))})
+    for k in range(60):
+        data[f"flag{k}"] = rng.choice(["a", "b", "c"], n)
+    inside = []
+    for seed in range(4):
+        col = release_domain(data, ledger(1.0, n), rows=RowCount(n, 54.0), noise_seed=seed)["remodelled"]
+        assert col.histogram and col.histogram["noise_std"] > 40, f"seed {seed}: empty"
+        inside.append(data["remodelled"].between(col.lower, col.upper).mean())
+    assert np.mean(inside) > 0.85, inside  # here 0.78-0.98
 
 # ---------------------------------------------------------------- the finer grid (no bounds declared)
 

@@ -43,8 +43,8 @@ every other ledger entry and delta_t adds to the delta of the final conversion. 
 delta_t on the entry; the ledger converts at ``delta - delta_t`` so the reported delta covers it.
 
 **Ranges.** Numbers are counted on sign-symmetric log-spaced bins (5 a decade, |x| from
-1e-3 to 1e15, plus a zero bin), whole numbers that all lie within 1900-2100 (years) on one
-bin a year, dates on 5-year bins from 1700 to 2200; values beyond clamp into the end bins.
+1e-3 to 1e15, plus a zero bin), whole numbers that all lie within 1900-2100 (years) on 5-year
+bins, dates on 5-year bins from 1700 to 2200; values beyond clamp into the end bins.
 A range is the span of the *minimal* dyadic groups of adjacent bins whose noisy sum clearly
 exceeds noise (``SUPPORT_Z`` standard deviations): dense parts
 resolve to single bins, sparse tails to wider groups, and a lone outlier never clears the
@@ -56,7 +56,7 @@ a time, where a bin's count and those rows agree (``ranges.missing_bins``, as
 together (``ranges.tail_runs``). Where the released row count says the noise lets a fine bin
 holding a quarter of the rows show (``weights.fine_pays``), such a column is counted on a second,
 finer public grid too (each coarse bin split in four, whole numbers up to 1,000 a bin each, dates
-a bin a year), one more histogram in the same mechanism at ``weights.FINE_NOISE`` times the noise:
+and years a bin a year), one more histogram in the same mechanism at ``weights.FINE_NOISE`` times the noise:
 the range is cut back inside its end bins where the rows clearly stop, and a spike gets an
 encoder bin of its own (``ranges.refined``).
 

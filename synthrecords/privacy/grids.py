@@ -2,9 +2,9 @@
 
 No grid depends on the data: numbers on sign-symmetric log-spaced bins (``PER_DECADE`` a
 decade, |x| from 1e-3 to 1e15, plus a zero bin, in which 0 itself is a bin of its own unless the
-column holds whole numbers: ``zero_point``; so is each power of ten: ``round_points``), whole numbers that all lie in 1900-2100
-(years) on one bin a year, dates on ``YEARS_PER_BIN``-year bins from 1700 to 2200 (``DATES``);
-values beyond clamp into the end bins. Between declared public bounds a
+column holds whole numbers: ``zero_point``; on the finer grid each power of ten too: ``round_points``), whole
+numbers that all lie in 1900-2100 (years, ``YEARS``) and dates from 1700 to 2200 (``DATES``) on
+``YEARS_PER_BIN``-year bins; values beyond clamp into the end bins. Between declared public bounds a
 finer grid is used (``grid_within``). Without bounds, a column is counted on a second, finer
 grid too (``fine_grid``), whose bins nest in the coarse ones. ``numbers`` and ``dates`` parse a column for counting
 and name the first row that does not parse.
@@ -35,7 +35,7 @@ def numeric_grid() -> np.ndarray:
 
 
 # The finer grid counted beside the coarse one where no bounds are declared (``fine_grid``):
-# each coarse bin split in four (log) or five (dates: one bin a year), whole numbers up to
+# each coarse bin split in four (log) or five (dates and years: one bin a year), whole numbers up to
 # FINE_WHOLE a bin each.
 FINE_PER_DECADE = 4 * PER_DECADE
 FINE_WHOLE = 1000
@@ -58,8 +58,17 @@ def fine_grid(kind: str, integer: bool) -> np.ndarray:
 
 
 def year_grid() -> np.ndarray:
-    """One bin a whole number from 1900 to 2100, edges halfway between. A column of years sits in
-    one or two bins of the log grid (1585-2512: gss_wages' 1974-2018 was released as that range)."""
+    """``YEARS_PER_BIN`` whole numbers a bin from 1900 to 2100, edges halfway between, as dates
+    are counted; the finer grid has a bin a year (``one_year_grid``). A column of years sits in
+    one or two bins of the log grid (1585-2512: gss_wages' 1974-2018 was released as that range).
+    On a bin a year alone, years clear the noise only on tall tables: at a noise std of 70 a bin
+    (ames at epsilon 1: 2,344 rows, 74 columns) the 276 houses remodelled in 1950 cleared no
+    bar, and Year_Remod_Add (1950-2010) came out as 1995-2008, or empty."""
+    return np.arange(YEARS[0], YEARS[1] + 1 + YEARS_PER_BIN, YEARS_PER_BIN) - 0.5
+
+
+def one_year_grid() -> np.ndarray:
+    """One bin a whole number over ``YEARS``, edges halfway between: the finer grid of years."""
     return np.arange(YEARS[0], YEARS[1] + 2) - 0.5
 
 

@@ -31,6 +31,7 @@ from .grids import (
     grid_within,
     numbers,
     numeric_grid,
+    one_year_grid,
     round_points,
     to_days,
     with_points,
@@ -132,7 +133,7 @@ def level_plans(plans: list[Plan], hierarchy: dict[str, Any]) -> list[Plan]:
 
 def fine_plans(plans: list[Plan]) -> list[Plan]:
     """One more histogram, on a finer public grid (``grids.fine_grid``), for each number or date
-    column whose range the release finds; none for years, whose grid has a bin a year already.
+    column whose range the release finds (years: a bin a year, ``grids.one_year_grid``).
     The coarse grid finds the range (a bin must clear the noise there); the fine one says where
     inside its end bins the rows lie and where a spike sits (``ranges.released_range``)."""
     return [Plan(f"{p.name}@fine", p.kind, "dp", p.fmt, edges=_fine_edges(p), integer=p.integer,
@@ -147,6 +148,8 @@ def _fine_edges(plan: Plan) -> np.ndarray:
     off its coarse bin as it does a spike of whole numbers. Only here: on the coarse grid each
     point's noise went to the bin beside it where it held no pile, and runs of noise far from the
     rows (``ranges.present_window``) cleared their bar 5 times in 160 thin columns instead of 0."""
+    if plan.kind == "numerical" and plan.edges is not None and np.array_equal(plan.edges, year_grid()):
+        return one_year_grid()
     edges = fine_grid(plan.kind, plan.integer)
     return round_points(edges, plan.decimals)[0] if plan.points else edges
 
