@@ -146,7 +146,8 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
             return col
         if rows is not None:
             tail, filled = missing_bins(edges, counts, sigma, span, rows, nulls, integer)
-            tail += mirrored(edges, counts, sigma, span, tail, filled, rows, nulls)
+            if plan.kind == "numerical":  # zero means nothing on a date's axis (days since 1970)
+                tail += mirrored(edges, counts, sigma, span, tail, filled, rows, nulls)
             if tail or filled:
                 span = (min(span[0], *tail, *filled), max(span[1], *(i + 1 for i in (*tail, *filled))))
         lo, hi = edges[span[0]], edges[span[1]]
