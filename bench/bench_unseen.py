@@ -76,7 +76,7 @@ def shapes(real: pd.DataFrame, synthetic: pd.DataFrame) -> tuple[float, list[tup
 
     report = quality_report(real, synthetic.reindex(columns=real.columns), data_domain(real))
     details = report.get_details("Column Shapes")
-    weak = sorted((str(c), float(x)) for c, x in zip(details["Column"], details["Score"]) if x < WEAK)
+    weak = [(str(c), float(x)) for c, x in zip(details["Column"], details["Score"]) if x < WEAK]
     return float(report.get_score()), sorted(weak, key=lambda item: item[1])
 
 

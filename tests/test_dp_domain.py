@@ -431,7 +431,6 @@ def test_a_column_of_years_is_counted_on_year_bins():
     assert release_domain(data, ledger(1.0, n), noise_seed=0)["year"].upper > 2500
 
 
-
 def test_years_on_a_wide_table_keep_their_range():
     """ames at epsilon 1 (2,344 rows, 74 columns: noise std ~70 a bin): on a bin a year the 276
     houses remodelled in 1950 cleared no bar, and Year_Remod_Add (1950-2010) came out as
@@ -447,6 +446,7 @@ def test_years_on_a_wide_table_keep_their_range():
         assert col.histogram and col.histogram["noise_std"] > 40, f"seed {seed}: empty"
         inside.append(data["remodelled"].between(col.lower, col.upper).mean())
     assert np.mean(inside) > 0.85, inside  # here 0.78-0.98
+
 
 # ---------------------------------------------------------------- the finer grid (no bounds declared)
 

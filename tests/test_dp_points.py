@@ -76,7 +76,8 @@ def test_powers_of_ten_are_bins_of_their_own_on_both_grids_without_bounds():
         fine = round_points(fine_grid("numerical", False), decimals)[0]
         assert np.all(np.isin(grid, fine))
     # 0.01 written with one decimal: a point's bin would be most of the bin it cuts
-    assert 0.01 not in [round_points(numeric_grid(), 1)[0][i] for i in round_points(numeric_grid(), 1)[1]]
+    grid, points = round_points(numeric_grid(), 1)
+    assert 0.01 not in [grid[i] for i in points]
 
 
 def test_a_pile_on_a_round_number_decodes_to_it_without_bounds():

@@ -138,7 +138,7 @@ def fine_plans(plans: list[Plan]) -> list[Plan]:
     inside its end bins the rows lie and where a spike sits (``ranges.released_range``)."""
     return [Plan(f"{p.name}@fine", p.kind, "dp", p.fmt, edges=_fine_edges(p), integer=p.integer,
                  decimals=p.decimals, refines=p.name)
-            for p in plans if p.finds_range and p.column is None and not _whole_bins(p)]
+            for p in plans if p.finds_range and p.column is None]
 
 
 def _fine_edges(plan: Plan) -> np.ndarray:
@@ -152,11 +152,6 @@ def _fine_edges(plan: Plan) -> np.ndarray:
         return one_year_grid()
     edges = fine_grid(plan.kind, plan.integer)
     return round_points(edges, plan.decimals)[0] if plan.points else edges
-
-
-def _whole_bins(plan: Plan) -> bool:
-    """Whether the plan's grid has a bin a whole number already (``grids.year_grid``)."""
-    return plan.kind == "numerical" and bool(np.all(np.diff(plan.edges) == 1))
 
 
 def public_grid(plan: Plan, parse, default: np.ndarray) -> np.ndarray:

@@ -397,9 +397,9 @@ def mirrored(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tuple[in
     if edges[span[0]] < 0 < edges[span[1]]:
         return []
     present, variance = _rows_present(rows, nulls, sigma)
-    held = [*range(*span), *tail, *filled]
-    residual = present - float(np.sum(counts[[*range(*span), *tail]])) - float(sum(filled.values()))
-    variance += sigma ** 2 * len(held)
+    counted = [*range(*span), *tail]  # bins whose own counts stand; the walk's have agreed masses
+    residual = present - float(np.sum(counts[counted])) - float(sum(filled.values()))
+    variance += sigma ** 2 * (len(counted) + len(filled))
     if residual <= TAIL_RUN_Z * math.sqrt(variance):
         return []
     mirror = []
