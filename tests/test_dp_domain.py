@@ -698,3 +698,18 @@ def test_a_run_of_noise_is_not_taken_for_rows_spread_thin():
                 away += not (0 <= col.lower and col.upper <= 2000)
                 off += col.upper < 0 or col.lower > 2000  # nowhere near the rows at all
     assert off == 0 and away <= 8  # at 3 std: 2 and 11 of these 160 ranges
+
+
+def test_a_shared_label_a_text_column_lacks_counts_no_rows_of_another_label():
+    """openintro's loans_full_schema: the label 0, shared by its count columns, became a key of every
+    thresholded column, and on the text columns pandas' ``Series.get(0)`` fell back to the FIRST
+    label's count: a record holding that label moved two counts (the mechanism's sensitivity
+    assumed one), and state "0" was released with California's rows."""
+    from synthrecords.privacy.domain import _exact_histograms
+    from synthrecords.privacy.plan import Plan
+
+    data = pd.DataFrame({"state": ["CA"] * 5 + ["TX"] * 3, "liens": [0] * 6 + [1, 2]})
+    plans = [Plan("state", "categorical", "dp", shared=[0]), Plan("liens", "categorical", "dp", shared=[0])]
+    (state_keys, state), (liens_keys, liens) = _exact_histograms(data, plans)
+    assert dict(zip(state_keys, state)) == {0: 0, "CA": 5, "TX": 3}
+    assert dict(zip(liens_keys, liens)) == {0: 6, 1: 1, 2: 1}

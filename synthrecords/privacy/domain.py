@@ -443,9 +443,12 @@ def _exact_histograms(data: pd.DataFrame, plans: list[Plan]) -> list[tuple[list[
         values = series.dropna()
         if plan.kind in ("categorical", "boolean"):
             if plan.keys is None:
-                counts = values.value_counts(sort=False)
-                # labels released as shared by several columns are keys too, 0 where the column lacks them
-                keys = sorted({*counts.index.tolist(), *plan.shared}, key=str)
+                found = values.value_counts(sort=False)
+                counts = dict(zip(found.index.tolist(), found.tolist()))
+                # labels released as shared by several columns are keys too, 0 where the column lacks them.
+                # A dict, not the Series: Series.get(0) on text labels fell back to the first label's
+                # count, so a record holding it moved two counts (and state "0" took California's rows)
+                keys = sorted({*counts, *plan.shared}, key=str)
                 exact = [int(counts.get(k, 0)) for k in keys]
                 out.append(([_native(k) for k in keys], np.array([*exact, 0, nulls], dtype=float)))
                 continue
