@@ -598,7 +598,7 @@ def test_a_column_holding_no_rows_gets_no_run_of_noise_for_a_range():
         rng = np.random.default_rng(seed)
         noisy = rng.normal(0, 18, len(edges) - 1)
         nulls = 400 + rng.normal(0, 18)  # every row null: the rows present are noise
-        assert present_window(edges, noisy, 18.0, RowCount(400, 54.0), nulls, True) is None
+        assert present_window(edges, noisy, 18.0, RowCount(400, 54.0), nulls, 1.0) is None
 
 
 def test_a_pile_of_zeros_decodes_to_zero_itself_on_the_grid_without_bounds():
@@ -675,11 +675,11 @@ def test_a_range_holding_nothing_below_zero_is_walked_across_it_only_where_rows_
     counts[at(0)] = 19_300
     counts[at(-1)] = 2.6 * sigma  # noise
     rows = RowCount(20_000, 50.0)  # 700 rows in the thin tail above
-    tail, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), rows, None, True)
+    tail, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), rows, None, True, 1.0)
     assert not tail and at(-1) not in found  # before: taken, the range began at -1
     for value in (-1, -2, -3):  # a change of -3..3: each value at 2.6 std, together at 4.5
         counts[at(value)] = 2.6 * sigma
-    _, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), RowCount(20_000 + 624, 50.0), None, True)
+    _, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), RowCount(20_000 + 624, 50.0), None, True, 1.0)
     assert at(-1) in found and at(-2) in found
 
 
@@ -698,6 +698,55 @@ def test_a_run_of_noise_is_not_taken_for_rows_spread_thin():
                 away += not (0 <= col.lower and col.upper <= 2000)
                 off += col.upper < 0 or col.lower > 2000  # nowhere near the rows at all
     assert off == 0 and away <= 8  # at 3 std: 2 and 11 of these 160 ranges
+
+
+def test_a_tail_spread_thin_beside_a_zero_spike_is_not_dropped():
+    """reshape2's french_fries scores (696 rows: 59 % zeros, the rest over 0.1-11 on one decimal) came out
+    all zeros at epsilon 1: each log bin of the tail holds about one noise std, so no bin and no stretch
+    the tail runs and the walk judge cleared its bar, and 15 bins of 0.0005-0.1 that hold no value with
+    one decimal parted the tail from the zeros. The rows missing go evenly over the run beside the spike
+    whose counts they best explain (``ranges.spread_tail``), never far past the rows."""
+    rng = np.random.default_rng(0)
+    n = 700
+    data = pd.DataFrame({f"score{k}": np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(0.5, 1.0, n).clip(0.1, 11.5).round(1))
+                         for k in range(5)})
+    data["subject"] = rng.choice(list("abcdefghij"), n)
+    zeros, far = 0, 0
+    for seed in range(10):
+        rows = RowCount(n + int(np.random.default_rng(seed).normal(0, 54)), 54.0)
+        for col in release_domain(data, ledger(1.0, n), rows=rows, noise_seed=seed):
+            if col.name.startswith("score"):
+                zeros += col.upper == 0
+                far += col.lower < 0 or col.upper > 2 * 11.5
+    assert zeros <= 13 and far == 0, (zeros, far)  # before: 20 of these 50 all zeros
+
+
+def test_a_run_beside_a_span_takes_the_rows_missing_only_where_its_bins_show_them():
+    from synthrecords.privacy.grids import numeric_grid
+    from synthrecords.privacy.ranges import _walked_bins, spread_tail
+
+    edges, sigma = numeric_grid(), 25.0
+
+    def at(value: float) -> int:
+        return int(np.searchsorted(edges, value, side="right")) - 1
+
+    view, _ = _walked_bins(edges, np.zeros(len(edges) - 1), 0.1)  # one decimal: nothing in (0, 0.1)
+    assert at(0.0) in view and at(0.1) in view and at(0.05) not in view and at(0.002) not in view
+    tail = [at(0.1 * 10 ** (k / 5)) for k in range(10)]  # 0.1-10: ten log bins
+    found, taken = [], 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        counts = rng.normal(0, sigma, len(edges) - 1)
+        counts[at(0)] = 420.0
+        counts[tail] += 30.0  # 1.2 std a bin, 300 rows
+        spread = spread_tail(edges, counts, sigma, (at(0), at(0) + 1), [], {}, RowCount(720, 54.0), None, 0.1)
+        if spread:
+            found.append(max(spread))
+            assert min(spread) == tail[0] and max(spread) <= tail[-1] + 2, sorted(spread)
+            assert abs(sum(spread.values()) - 300) < 150
+        counts[tail] -= 30.0  # the same rows missing, but none beside the span: noise alone there
+        taken += bool(spread_tail(edges, counts, sigma, (at(0), at(0) + 1), [], {}, RowCount(720, 54.0), None, 0.1))
+    assert len(found) >= 14 and taken <= 1, (len(found), taken)
 
 
 def test_a_shared_label_a_text_column_lacks_counts_no_rows_of_another_label():
