@@ -274,3 +274,53 @@ def test_a_number_measured_by_runs_is_as_imbalanced_as_its_even_split():
     assert not _imbalanced("income", [spread])  # 9.5 % in its largest bin
     spike = Measured(("debt",), np.array([0.05, 0.95, 0.0]), 1.0, None, groups)
     assert _imbalanced("debt", [spike])  # a spike of zeros in a bin of its own
+
+
+def test_every_gaussian_of_a_release_moves_by_at_most_its_ledger_entry_when_one_record_goes():
+    """An auditor's check over the whole domain release, not one histogram: for each of its Gaussian
+    mechanisms (labels shared by several columns, the first release with its finer grids, a second
+    look, a closer look), removing one record moves the exact counts it measured by at most what its
+    ledger entry's noise multiplier assumes: sum over its histograms of (moved / noise std)^2 <=
+    1 / z^2. Before 74cc6f3 a shared label a text column lacked took another label's count there
+    (pandas' positional fallback), so one record moved 1.44 / z^2, or, where its removal changed
+    which label came first, 4e4 / z^2."""
+    import synthrecords.privacy.domain as release
+
+    rng = np.random.default_rng(0)
+    n = 1500
+    data = pd.DataFrame({
+        "state": rng.choice([f"S{k}" for k in range(12)], n), "plan": rng.choice(["basic", "plus", "gold"], n),
+        "smoker": rng.choice(["yes", "no"], n, p=[0.2, 0.8]), "owner": rng.choice(["yes", "no"], n, p=[0.4, 0.6]),
+        "first": rng.choice([f"name{k}" for k in range(40)], n),  # mostly suppressed: a second look
+        "term": np.where(rng.random(n) < 0.7, 0, rng.choice([36, 60], n)),  # 0 shared with liens
+        "liens": np.where(rng.random(n) < 0.8, 0, rng.choice([25, 40, 52], n)),
+        "income": rng.lognormal(10, 1, n).round(2),  # a finer grid
+        "lat": rng.normal(40.75, 0.02, n).round(5),  # one grid bin: a closer look
+        "claims": np.where(rng.random(n) < 0.6, 0.0, rng.lognormal(1, 1, n).round(1)),
+        "signup": (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")).strftime("%Y-%m-%d"),
+    })
+    measured = []
+    real = release.noisy_histograms
+
+    def spy(histograms, plans, sigmas, rng):
+        measured.append((list(plans), list(sigmas)))
+        return real(histograms, plans, sigmas, rng)
+
+    ledger = PrivacyLedger(3.0, 1e-6)
+    release.noisy_histograms = spy
+    try:
+        release_domain(data, ledger, rows=RowCount(n, 30.0), noise_seed=3)
+    finally:
+        release.noisy_histograms = real
+    entries = [e for e in ledger.entries if e.stage == "domain"]
+    assert len(entries) == len(measured) == 4, [e.detail[:40] for e in entries]
+    for (plans, sigmas), entry in zip(measured, entries):
+        full = _exact_histograms(data, plans)
+        for row in range(8):
+            less = _exact_histograms(data.drop(index=row), plans)
+            moved = 0.0
+            for (keys, a), (fewer, b), sigma in zip(full, less, sigmas):
+                before, after = dict(zip(map(repr, keys), a)), dict(zip(map(repr, fewer), b))
+                keyed = [before.get(k, 0.0) - after.get(k, 0.0) for k in {*before, *after}]
+                moved += (sum(d * d for d in keyed) + float(np.sum((a[len(keys):] - b[len(fewer):]) ** 2))) / sigma ** 2
+            assert moved * entry.noise_multiplier ** 2 <= 1 + 1e-9, (entry.detail[:60], row, moved)
