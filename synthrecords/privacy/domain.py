@@ -53,7 +53,9 @@ the noise of hundreds of empty bins adds up and swamps them. The rows the span m
 released row count minus the span's counts and the nulls) go to the bins beside it, one at
 a time, where a bin's count and those rows agree (``ranges.missing_bins``, as
 ``codes.missing_codes`` does for integer codes), or to a stretch of bins beyond that holds them
-together (``ranges.tail_runs``). Where the released row count says the noise lets a fine bin
+together (``ranges.tail_runs``), or to the span's mirror image across zero (``ranges.mirrored``);
+what is still missing goes evenly over the run beside them that best holds it
+(``ranges.spread_tail``). The searches skip bins holding no value with the column's decimals. Where the released row count says the noise lets a fine bin
 holding a quarter of the rows show (``weights.fine_pays``), such a column is counted on a second,
 finer public grid too (each coarse bin split in four, whole numbers up to 1,000 a bin each, dates
 and years a bin a year), one more histogram in the same mechanism at ``weights.FINE_NOISE`` times the noise:
