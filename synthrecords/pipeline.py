@@ -24,7 +24,7 @@ from .job import (  # check_copies: pipeline.check_copies, as before
 )
 from .pii.fakes import chance_spaces
 from .pii.protect import LeakageCheck, check_leakage
-from .read import load_table
+from .read import as_read, load_table
 from .release.folder import release
 from .synthesizer import Synthesizer
 
@@ -67,9 +67,10 @@ def run_job(job: JobConfig, data: pd.DataFrame | None = None, *, write: bool = T
                                                    conditions=job.sample.conditions or None,
                                                    filter_rows=job.sample.filter, seed=job.model.seed,
                                                    filter_suites=user_suites)
-    leakage = check_leakage(real, synthetic, synth.pii_, spaces=chance_spaces(synth.fakes_))
+    checked = as_read(synthetic)  # compared with the real rows in the form both are read in
+    leakage = check_leakage(real, checked, synth.pii_, spaces=chance_spaces(synth.fakes_))
     modelled = synth.domain_.names
-    validation = validate(train[modelled], synthetic, None if holdout is None else holdout[modelled],
+    validation = validate(train[modelled], checked, None if holdout is None else holdout[modelled],
                           domain=synth.domain_, target=job.model.target, withheld=withheld,
                           suites=[build_suite(synth.domain_, fakes=synth.fakes_), *user_suites])
     check_copies(validation.privacy, train)  # before anything is released

@@ -26,6 +26,12 @@ from .errors import SynthRecordsError
 log = logging.getLogger(__name__)
 SOURCE_FORMATS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
 DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+# Numbers written for people: a currency sign, thousands separators, a percent sign ("$2,442.02",
+# "-€1,200", "81.7%"). Read as text, each such value is near unique, so a model could only suppress
+# them all; read as numbers, they are modelled as numbers and written back in the same form.
+_WRITTEN = re.compile(r"^(?P<sign>-?)(?P<pre>[$€£¥]?)(?P<sign2>-?)(?P<int>\d{1,3}(?:,\d{3})+|\d+)"
+                      r"(?:\.(?P<frac>\d+))?(?P<suf>%?)$")
+NUMBER_FORM = re.compile(r"^number:(?P<pre>[$€£¥]?)\|(?P<suf>%?)\|(?P<decimals>\d{1,2})\|(?P<thousands>[01])$")
 # What a file really holds, by its first bytes, and what to do about it.
 _MAGIC = [
     (b"\x1f\x8b", "gzip-compressed data", "name it .csv.gz (read as is) or decompress it"),
@@ -77,7 +83,48 @@ def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None,
     df = _rename_duplicates(df, name)
     _check(df, name)
     _infinities(df)
+    _written_numbers(df)
     return df
+
+
+def as_read(df: pd.DataFrame) -> pd.DataFrame:
+    """A sampled frame as ``load_table`` reads the file it is written to (numbers written for
+    people are numbers again), for the checks run beside the write: real and synthetic compared
+    in one form."""
+    out = df.copy()
+    out.attrs = {}
+    _written_numbers(out, quiet=True)
+    return out
+
+
+def _written_numbers(df: pd.DataFrame, quiet: bool = False) -> None:
+    """Text columns whose every value is a number written for people ("$2,442.02", "81.7%": one
+    currency sign or percent sign shared by all, or thousands separators) become numbers; their
+    form (``number:PRE|SUF|DECIMALS|THOUSANDS``, restored by ``restore_types``) is kept in
+    ``df.attrs["number_forms"]``."""
+    forms = df.attrs.setdefault("number_forms", {})
+    for column in df.columns:
+        series = df[column]
+        if series.dtype != object:
+            continue
+        present = series.dropna()
+        if present.empty or not all(isinstance(v, str) for v in present):
+            continue
+        found = present.str.strip().str.extract(_WRITTEN)
+        if found["int"].isna().any() or found["pre"].nunique() > 1 or found["suf"].nunique() > 1:
+            continue
+        pre, suf = str(found["pre"].iloc[0]), str(found["suf"].iloc[0])
+        thousands = bool(found["int"].str.contains(",", regex=False).any())
+        if not (pre or suf or thousands):  # plain digits: codes or identifiers kept as text on purpose
+            continue
+        decimals = int(found["frac"].fillna("").str.len().max())
+        negative = (found["sign"] == "-") | (found["sign2"] == "-")
+        magnitude = pd.to_numeric(found["int"].str.replace(",", "", regex=False) + "." + found["frac"].fillna("0"))
+        df[column] = pd.Series(np.where(negative, -magnitude, magnitude), index=present.index).reindex(series.index)
+        forms[str(column)] = f"number:{pre}|{suf}|{decimals}|{int(thousands)}"
+        if not quiet:
+            note(df, f"column {column!r}: values written like {present.iloc[0]!r} modelled as numbers and written "
+                     "back in that form")
 
 
 def _infinities(df: pd.DataFrame) -> None:
@@ -288,6 +335,7 @@ def prepare(df: pd.DataFrame) -> Prepared:
     df = load_table(df)
     zones: dict[str, str] = {}
     dtypes = {str(c): kind for c in df.columns if (kind := _dtype_kind(df[c])) is not None}
+    dtypes.update(df.attrs.get("number_forms", {}))  # numbers written for people go back in their form
     for column in df.columns:
         series = df[column]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
@@ -355,12 +403,28 @@ def _as_dtype(series: pd.Series, kind: str) -> pd.Series:
             return numbers
         numbers = numbers.round()
         return numbers.astype("int64") if present.all() else numbers.astype("Int64")
+    if kind.startswith("number:"):
+        return _written(series, kind)
     if kind == "datetime":
         if pd.api.types.is_datetime64_dtype(series):
             return series
         stamps = pd.to_datetime(series, format="%Y-%m-%d %H:%M:%S", errors="coerce")
         return series if stamps[present].isna().any() else stamps
     return series
+
+
+def _written(series: pd.Series, form: str) -> pd.Series:
+    """Numbers in the form ``_written_numbers`` read them from ("$2,442.02"); unchanged where a
+    value is not a number (a generalised label)."""
+    numbers = pd.to_numeric(series, errors="coerce")
+    present = series.notna()
+    parts = NUMBER_FORM.match(form)
+    if parts is None or numbers[present].isna().any():
+        return series
+    pre, suf, decimals = parts["pre"], parts["suf"], int(parts["decimals"])
+    spec = f"{',' if parts['thousands'] == '1' else ''}.{decimals}f"
+    text = [None if pd.isna(v) else f"{'-' if v < 0 else ''}{pre}{format(abs(v), spec)}{suf}" for v in numbers]
+    return pd.Series(text, index=series.index, dtype=object)
 
 
 def restore_types(df: pd.DataFrame, zones: dict[str, str], dtypes: dict[str, str] | None = None) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from .privacy.hierarchy import parse as parse_hierarchy
 from .privacy.ledger import PrivacyLedger
 from .privacy.rowcount import RowCount, default_delta, release_row_count
 from .progress import stage
-from .read import prepare, restore_types
+from .read import NUMBER_FORM, prepare, restore_types
 from .resources import check_rows_fit, row_bytes
 from .sample import SamplingReport, sample_rows
 
@@ -79,9 +79,10 @@ def _check_relabelled(constraints: ConstraintSet, relabelled: list[str]) -> None
 def _checked_dtypes(dtypes: Any, folder: Path) -> dict[str, str]:
     """A saved model's column types: names to one of the kinds ``read.restore_types`` knows."""
     kinds = ("bool", "int", "float", "datetime")
-    if not isinstance(dtypes, dict) or not all(isinstance(c, str) and k in kinds for c, k in dtypes.items()):
+    known = lambda k: isinstance(k, str) and (k in kinds or NUMBER_FORM.match(k) is not None)
+    if not isinstance(dtypes, dict) or not all(isinstance(c, str) and known(k) for c, k in dtypes.items()):
         raise SynthRecordsError(f"{folder / 'synthesizer.json'}: 'dtypes' must map column names to one of "
-                                f"{', '.join(kinds)}; the folder was altered; fit the model again")
+                                f"{', '.join(kinds)} or a number form; the folder was altered; fit the model again")
     return dtypes
 
 

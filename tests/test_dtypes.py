@@ -67,3 +67,50 @@ def test_a_nullable_integer_column_saves_and_altered_types_are_refused(tmp_path)
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SynthRecordsError, match="'dtypes' must map column names"):
         Synthesizer.load(folder)
+
+
+def test_numbers_written_for_people_are_modelled_as_numbers_and_written_back_in_their_form(tmp_path):
+    """'$2,442.02', '81.7%', '12,500': read as text, each value near unique, so a DP release
+    suppressed them all ('*' in every synthetic row); now numbers, given back in the input's form."""
+    from synthrecords.read import load_table
+
+    rng = np.random.default_rng(0)
+    n = 800
+    amount = rng.lognormal(8, 1, n).round(2)
+    data = pd.DataFrame({
+        "money": [f"{'-' if v < 500 else ''}${v:,.2f}" for v in amount],
+        "share": [f"{v:.1f}%" for v in rng.uniform(0, 100, n)],
+        "units": [f"{int(v):,}" for v in rng.lognormal(8, 1, n)],
+        "code": [f"{v:05d}" for v in rng.integers(0, 99999, n)],  # plain digits: an identifier stays text
+        "mixed": rng.choice(["$5.00", "5.00%"], n),  # two forms: text
+        "city": rng.choice(["Leeds", "York"], n),
+    })
+    path = tmp_path / "in.csv"
+    data.to_csv(path, index=False)
+    read = load_table(path)
+    assert read["money"].iloc[0] == (-1 if amount[0] < 500 else 1) * amount[0]
+    assert read["share"].dtype == float and read["units"].dtype == float
+    assert read["code"].dtype == object and read["mixed"].dtype == object
+    assert read.attrs["number_forms"] == {"money": "number:$||2|1", "share": "number:|%|1|0", "units": "number:||0|1"}
+    synth = Synthesizer(epsilon=3.0, nlp_model=None, seed=0).fit(read)
+    out = Synthesizer.load(synth.save(tmp_path / "m")).sample(400, seed=1)
+    assert out["money"].str.fullmatch(r"-?\$\d{1,3}(,\d{3})*\.\d\d").all()
+    assert out["share"].str.fullmatch(r"\d+\.\d%").all() and out["units"].str.fullmatch(r"\d{1,3}(,\d{3})*").all()
+    again = load_table(out)  # the written form reads back as the numbers the model drew
+    assert again["money"].median() == pytest.approx(np.median(read["money"]), rel=0.5)
+    assert again["share"].between(0, 100).mean() > 0.95
+
+
+def test_a_number_form_in_a_model_folder_is_checked(tmp_path):
+    data = pd.DataFrame({"money": [f"${v:,.2f}" for v in np.random.default_rng(0).lognormal(8, 1, 300)],
+                         "label": ["a", "b", "c"] * 100})
+    folder = Synthesizer(model="gaussian_copula", nlp_model=None, seed=0).fit(data).save(tmp_path / "m")
+    state = json.loads((folder / "synthesizer.json").read_text())
+    assert state["dtypes"]["money"] == "number:$||2|1"
+    state["dtypes"]["money"] = "number:{0.__class__}||2|1"
+    (folder / "synthesizer.json").write_text(json.dumps(state))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["synthesizer.json"] = file_sha256(folder / "synthesizer.json")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SynthRecordsError, match="'dtypes' must map column names"):
+        Synthesizer.load(folder)
