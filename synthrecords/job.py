@@ -124,13 +124,16 @@ def _schema_read(synth: Synthesizer) -> str:
     integer = [c.name for c in modelled if c.kind == "numerical" and not declared(c.name, "integer")]
     dates = [c.name for c in modelled if c.kind == "datetime" and not declared(c.name, "datetime_format")]
     codes = [c.name for c in modelled if c.kind == "categorical" and c.source != "public"]
+    forms = [c.name for c in modelled if str(getattr(synth, "dtypes_", {}).get(c.name, "")).startswith("number:")]
     read = [(inferred, ("the type (numbers: integers with at most 10 distinct values are categorical, and so is an "
                        "integer target; text: dates when 99 % of the first 500 values parse in one format)")),
             (integer, ("whether every value is an integer (then whether all lie within 1900-2100: years, counted "
                        "on 5-year bins and, finer, a bin a year), and the decimals (up to 6) of those that are not")),
             (dates, "the date format"),
             (codes, ("whether they hold at most 20 distinct integers (as numbers, or as text written as plain "
-                    "integers), all within -1..20 (then codes counted on that public grid)"))]
+                    "integers), all within -1..20 (then codes counted on that public grid)")),
+            (forms, ("that every value is a number written for people, and its form (currency or percent sign, "
+                     "thousands separators, decimals), in which the synthetic values are written"))]
     out = [f"of {', '.join(names)}: {what}" for names, what in read if names]
     return "; ".join(out) if out else "nothing else: every modelled column's type and format was declared"
 

@@ -122,9 +122,11 @@ def _written_numbers(df: pd.DataFrame, quiet: bool = False) -> None:
         magnitude = pd.to_numeric(found["int"].str.replace(",", "", regex=False) + "." + found["frac"].fillna("0"))
         df[column] = pd.Series(np.where(negative, -magnitude, magnitude), index=present.index).reindex(series.index)
         forms[str(column)] = f"number:{pre}|{suf}|{decimals}|{int(thousands)}"
-        if not quiet:
-            note(df, f"column {column!r}: values written like {present.iloc[0]!r} modelled as numbers and written "
-                     "back in that form")
+        if not quiet:  # the form only: a note is kept in model folders, never a real value
+            written = " and ".join(w for w in (pre and f"{pre!r}", suf and f"{suf!r}", thousands and "thousands separators")
+                                   if w)
+            note(df, f"column {column!r}: numbers written with {written} ({decimals} decimals) modelled as numbers and "
+                     "written back in that form")
 
 
 def _infinities(df: pd.DataFrame) -> None:

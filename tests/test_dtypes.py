@@ -92,7 +92,13 @@ def test_numbers_written_for_people_are_modelled_as_numbers_and_written_back_in_
     assert read["share"].dtype == float and read["units"].dtype == float
     assert read["code"].dtype == object and read["mixed"].dtype == object
     assert read.attrs["number_forms"] == {"money": "number:$||2|1", "share": "number:|%|1|0", "units": "number:||0|1"}
+    # notes are kept in model folders: the form, never a real value
+    assert "column 'money': numbers written with '$' and thousands separators (2 decimals)" in read.attrs["notes"][0]
+    assert not any(value in note for note in read.attrs["notes"] for value in data["money"])
     synth = Synthesizer(epsilon=3.0, nlp_model=None, seed=0).fit(read)
+    from synthrecords.job import privacy_scope
+
+    assert any("of money, share, units: that every value is a number written for people" in s for s in privacy_scope(synth))
     out = Synthesizer.load(synth.save(tmp_path / "m")).sample(400, seed=1)
     assert out["money"].str.fullmatch(r"-?\$\d{1,3}(,\d{3})*\.\d\d").all()
     assert out["share"].str.fullmatch(r"\d+\.\d%").all() and out["units"].str.fullmatch(r"\d{1,3}(,\d{3})*").all()
