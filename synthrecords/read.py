@@ -111,9 +111,7 @@ def _written_numbers(df: pd.DataFrame, quiet: bool = False) -> None:
         head = present.iloc[:100]  # most text columns fail on their first values: no pass over them all
         if head.empty or not all(isinstance(v, str) and _WRITTEN.match(v.strip()) for v in head):
             continue
-        if not all(isinstance(v, str) for v in present):
-            continue
-        found = present.str.strip().str.extract(_WRITTEN)
+        found = present.str.strip().str.extract(_WRITTEN)  # a value that is not text extracts nothing: skipped
         if found["int"].isna().any() or found["pre"].nunique() > 1 or found["suf"].nunique() > 1:
             continue
         pre, suf = str(found["pre"].iloc[0]), str(found["suf"].iloc[0])
