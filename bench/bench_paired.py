@@ -1,7 +1,7 @@
 """Two commits' domain releases on the same noise: each number column of many wheel tables, scored.
 
     PYTHONPATH=<checkout> python bench/bench_paired.py dump OUT.json [--epsilon 1] [--releases 3]
-                                                        [--select zeros|numbers] [--limit N]
+                                                        [--select zeros|numbers] [--limit N] [--overwrite]
     python -m bench.bench_paired compare BEFORE.json AFTER.json
 
 (``dump`` by path, from a checkout holding this file: ``<checkout>``, a git worktree of the commit
@@ -85,31 +85,33 @@ def score(real: np.ndarray, column, seed: int) -> tuple[float, float]:
     return float(1 - ks), float(np.mean((real >= edges[0]) & (real <= edges[-1])))
 
 
-def dump(out: Path, epsilon: float, releases: int, select: str, limit: int | None) -> None:
+def dump(out: Path, epsilon: float, releases: int, select: str, limit: int | None, overwrite: bool = False) -> None:
     from bench.bench_domain import table
     from synthrecords.privacy.domain import release_domain
     from synthrecords.privacy.ledger import PrivacyLedger
     from synthrecords.privacy.rowcount import PLAN_DELTA, release_row_count
 
+    if out.exists() and not overwrite:  # checked before the minutes of work, not after
+        raise SystemExit(f"{out} exists: give a new path, or --overwrite to replace it")
     logging.disable(logging.WARNING)
     rows = []
     names = tables(select, limit)
     for name in names:
         frame, public = table(name)
-        columns = [c for c in frame.columns if frame[c].dtype.kind in "if" and frame[c].nunique() > 10]
+        columns = {c: (frame[c].dropna().to_numpy(dtype=float), _takes(frame[c], "zeros")) for c in frame.columns
+                   if frame[c].dtype.kind in "if" and frame[c].nunique() > 10}
         for r in range(releases):
             seed = 1000 * r + 17  # pinned: every commit draws the same noise
             ledger = PrivacyLedger(epsilon, PLAN_DELTA)
             count = release_row_count(len(frame), ledger, set_delta=True, noise_seed=seed)
             domain = release_domain(frame, ledger, rows=count, public=public, noise_seed=seed + 1)
-            for c in columns:
-                real = frame[c].dropna().to_numpy(dtype=float)
+            for c, (real, zeros) in columns.items():
                 col = domain[c]
                 shape, inside = score(real, col, r)
                 span = float(real.max() - real.min()) or 1.0
                 far = col.lower is not None and (col.lower < real.min() - span or col.upper > real.max() + span)
                 rows.append({"table": name, "column": c, "release": r, "shape": shape, "inside": inside,
-                             "empty": col.lower is None, "far": bool(far), "zeros": _takes(frame[c], "zeros"),
+                             "empty": col.lower is None, "far": bool(far), "zeros": zeros,
                              "lower": col.lower, "upper": col.upper, "real": [float(real.min()), float(real.max())]})
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"epsilon": epsilon, "select": select, "rows": rows}))
@@ -152,15 +154,17 @@ def main(argv: list[str] | None = None) -> None:
     d.add_argument("--releases", type=int, default=3)
     d.add_argument("--select", choices=("zeros", "numbers"), default="zeros")
     d.add_argument("--limit", type=int, default=None)
+    d.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     c = verbs.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
     args = parser.parse_args(argv)
     if args.verb == "compare":
         compare(args.before, args.after)
-    else:  # `make bench` passes nothing: one dump of the zero-spike tables at epsilon 1
-        dump(getattr(args, "out", None) or Path("bench/results/paired/latest.json"), getattr(args, "epsilon", 1.0),
-             getattr(args, "releases", 3), getattr(args, "select", "zeros"), getattr(args, "limit", None))
+    elif args.verb == "dump":
+        dump(args.out, args.epsilon, args.releases, args.select, args.limit, args.overwrite)
+    else:  # `make bench` passes nothing: the zero-spike tables at epsilon 1, into the bench's own (git-ignored) file
+        dump(Path("bench/results/paired/latest.json"), 1.0, 3, "zeros", None, overwrite=True)
 
 
 if __name__ == "__main__":
