@@ -123,11 +123,19 @@ def _written_numbers(df: pd.DataFrame, quiet: bool = False) -> None:
         magnitude = pd.to_numeric(found["int"].str.replace(",", "", regex=False) + "." + found["frac"].fillna("0"))
         df[column] = pd.Series(np.where(negative, -magnitude, magnitude), index=present.index).reindex(series.index)
         forms[str(column)] = f"number:{pre}|{suf}|{decimals}|{int(thousands)}"
-        if not quiet:  # the form only: a note is kept in model folders, never a real value
-            written = " and ".join(w for w in (pre and f"{pre!r}", suf and f"{suf!r}", thousands and "thousands separators")
-                                   if w)
-            note(df, f"column {column!r}: numbers written with {written} ({decimals} decimals) modelled as numbers and "
-                     "written back in that form")
+        if not quiet:
+            note(df, number_form_note(str(column), forms[str(column)]))
+
+
+def number_form_note(column: str, form: str) -> str:
+    """The read note of a column of numbers written in ``form``: the form only, never a real value
+    (a note is kept in model folders)."""
+    parts = NUMBER_FORM.match(form)
+    assert parts is not None, form
+    pre, suf, thousands = parts["pre"], parts["suf"], parts["thousands"] == "1"
+    written = " and ".join(w for w in (pre and f"{pre!r}", suf and f"{suf!r}", thousands and "thousands separators") if w)
+    return (f"column {column!r}: numbers written with {written} ({parts['decimals']} decimals) modelled as numbers and "
+            "written back in that form")
 
 
 def _infinities(df: pd.DataFrame) -> None:

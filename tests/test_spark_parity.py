@@ -5,6 +5,7 @@ row's own identifiers only. On Spark local[2]; skipped like tests/test_spark.py 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 import numpy as np
@@ -178,6 +179,56 @@ def test_csv_dates_stay_text_as_the_pandas_reader_keeps_them(spark, table, tmp_p
     assert dict(ours.dtypes)["birth_date"] == dict(ours.dtypes)["signup_date"] == "string"
     theirs = load_table(tmp_path / "table.csv")
     assert ours.toPandas()["signup_date"].tolist() == theirs["signup_date"].tolist()
+
+
+@pytest.mark.slow  # a whole run on Spark; CI runs it (make test-ci)
+def test_numbers_written_for_people_are_read_modelled_and_written_back_as_pandas_does(spark, tmp_path):
+    """'$2,442.02', '81.7%', '12,500': the pandas reader models them as numbers and writes them back in
+    their form (test_dtypes); Spark read them as near-unique text, which a DP release suppresses ('*' in
+    every synthetic row). Now read as pandas reads them, the form kept in the column's metadata, the
+    model folder and the privacy scope, and the synthetic rows validated in the form both are read in."""
+    from synthrecords.pipeline import synthesize
+    from synthrecords.read import load_table
+    from synthrecords.spark.read import number_forms, read_table
+
+    rng = np.random.default_rng(0)
+    n = 400
+    amount = rng.lognormal(8, 1, n).round(2)
+    data = pd.DataFrame({
+        "money": [f"{'-' if v < 500 else ''}${v:,.2f}" for v in amount],
+        "share": [f" {v:.1f}% " for v in rng.uniform(0, 100, n)],  # spaces around: stripped, as pandas does
+        "units": [None if i % 9 == 0 else f"{int(v):,}" for i, v in enumerate(rng.lognormal(8, 1, n))],
+        "code": [f"{v:05d}" for v in rng.integers(0, 99999, n)],  # plain digits: an identifier stays text
+        "mixed": rng.choice(["$5.00", "5.00%"], n),  # two forms: text
+        "city": rng.choice(["Leeds", "York"], n),
+    })
+    path = tmp_path / "in.csv"
+    data.to_csv(path, index=False)
+    ours, theirs = read_table(spark, path), load_table(path)
+    assert number_forms(ours) == theirs.attrs["number_forms"] == {
+        "money": "number:$||2|1", "share": "number:|%|1|0", "units": "number:||0|1"}
+    read = ours.toPandas()
+    assert dict(ours.dtypes)["code"] == dict(ours.dtypes)["mixed"] == "string"
+    for column in ("money", "share", "units"):
+        assert np.allclose(read[column].astype(float), theirs[column], equal_nan=True), column
+
+    result = synthesize(path, rows=300, out=tmp_path / "run", privacy={"epsilon": 3.0}, pii={"nlp_model": "none"},
+                        model={"engine": "spark", "spark_master": "local[2]", "seed": 0})
+    rows = pd.read_parquet(tmp_path / "run" / "share" / "synthetic.parquet")
+    assert rows["money"].str.fullmatch(r"-?\$\d{1,3}(,\d{3})*\.\d\d").all()
+    assert rows["share"].str.fullmatch(r"\d+\.\d%").all()
+    assert rows["units"].dropna().str.fullmatch(r"\d{1,3}(,\d{3})*").all()
+    assert result.synthesizer.dtypes_ == number_forms(ours)
+    report = json.loads((tmp_path / "run" / "owner" / "report.json").read_text())
+    notes = report["run"]["notes"]
+    assert any("column 'money': numbers written with '$' and thousands separators" in note for note in notes)
+    assert not any(value in note for note in notes for value in data["money"])
+    scope = json.loads((tmp_path / "run" / "share" / "ledger.json").read_text())["scope"]
+    assert any("of money, share, units: that every value is a number written for people" in line for line in scope)
+    # compared as numbers, both sides read alike (the rows as written would be near-unique text: TVComplement ~0)
+    shapes = {c["column"]: c for c in report["fidelity"]["per_column"]}
+    assert all(shapes[c]["metric"] == "KSComplement" and shapes[c]["score"] > 0.6 for c in ("money", "share", "units"))
+    assert report["expectations"]["failed"] == 0
 
 
 # ---------------------------------------------------------------- declared constraints on Spark

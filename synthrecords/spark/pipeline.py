@@ -20,7 +20,7 @@ from ..pii.fakes import chance_spaces
 from . import leakage as spark_leakage
 from . import validate as spark_validate
 from ._frames import row_count
-from .read import read_table, source_sha256
+from .read import read_table, source_sha256, written_numbers
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
                                      conditions=job.sample.conditions or None, filter_rows=job.sample.filter,
                                      filter_suites=user_suites)
             timings["sample"] = round(made.seconds, 3)
-            synthetic = spark.read.parquet(str(table))
+            synthetic = written_numbers(spark.read.parquet(str(table)))  # real and synthetic compared in one form
             modelled = synth.domain_.names
             identifiers = [c for c in synth.pii_.columns_in("direct", "free_text") if c in real.columns]
             validation = spark_validate.validate(

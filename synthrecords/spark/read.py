@@ -18,7 +18,12 @@ def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: s
     ("02134" is a postcode, not 2134), as in the pandas reader; so do columns it infers as
     dates or timestamps (the pandas reader keeps them as text, and the domain reads their
     format off the text: a date stays a date, not a timestamp with invented times of day).
+    Numbers written for people ("$2,442.02") are numbers, their form kept (``written_numbers``).
     """
+    return written_numbers(_read(spark, source, format))
+
+
+def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | None) -> Any:
     if hasattr(source, "sparkSession"):
         return source
     if isinstance(source, pd.DataFrame):
@@ -46,6 +51,82 @@ def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: s
         if keep_text:
             typed = _with_text(typed, text, keep_text)
     return typed
+
+
+# read._WRITTEN in Java's syntax (Spark's rlike and regexp_extract), its groups by number: sign,
+# currency sign, sign, whole part, decimals, percent sign.
+WRITTEN = r"^(-?)([$€£¥]?)(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)$"
+FORM_KEY = "synthrecords_number_form"  # a converted column's form, in its field metadata
+HEAD = 100
+
+
+def written_numbers(sdf: Any) -> Any:
+    """Text columns whose every value is a number written for people ("$2,442.02", "81.7%", "12,500")
+    as numbers, as ``read._written_numbers`` reads them in pandas; each one's form
+    (``number:PRE|SUF|DECIMALS|THOUSANDS``) in its field metadata under ``FORM_KEY``
+    (``number_forms``). A column already read is left as it is: the rule reads only text."""
+    from pyspark.sql import functions as F
+
+    text = [f.name for f in sdf.schema.fields if f.dataType.typeName() == "string"]
+    if not text:
+        return sdf
+    # most text columns fail on their first values: the full pass reads only those that do not
+    head = sdf.limit(HEAD).select([_matches(F, c).alias(c) for c in text]).first()
+    text = [c for c in text if head is not None and head[c] is not False]
+    if not text:
+        return sdf
+    seen = sdf.select([F.struct(*(agg.alias(k) for k, agg in _facts(F, c).items())).alias(c) for c in text]).first()
+    forms = {}
+    for c in text:
+        fact = seen[c]
+        if not fact["rows"] or not fact["all"] or fact["pre_lo"] != fact["pre_hi"] or fact["suf_lo"] != fact["suf_hi"]:
+            continue
+        if fact["pre_lo"] or fact["suf_lo"] or fact["thousands"]:  # plain digits stay text, as in pandas
+            forms[c] = f"number:{fact['pre_lo']}|{fact['suf_lo']}|{fact['decimals'] or 0}|{int(bool(fact['thousands']))}"
+    if not forms:
+        return sdf
+    return sdf.select([_number(F, c).alias(c, metadata={FORM_KEY: forms[c]}) if c in forms else F.col(c)
+                       for c in sdf.columns])
+
+
+def number_forms(sdf: Any) -> dict[str, str]:
+    """The forms ``written_numbers`` read, by column."""
+    return {f.name: f.metadata[FORM_KEY] for f in sdf.schema.fields if FORM_KEY in (f.metadata or {})}
+
+
+def _stripped(F: Any, column: str) -> Any:
+    return F.regexp_replace(F.col(f"`{column}`"), r"^\s+|\s+$", "")
+
+
+def _matches(F: Any, column: str) -> Any:
+    """Whether every value of the column (nulls aside) is written as a number: null where none is."""
+    return F.min(_stripped(F, column).rlike(WRITTEN))
+
+
+def _part(F: Any, column: str, group: int) -> Any:
+    """A group of ``WRITTEN`` in the column's values ("" where it matched nothing)."""
+    return F.regexp_extract(_stripped(F, column), WRITTEN, group)
+
+
+def _facts(F: Any, column: str) -> dict[str, Any]:
+    """What decides a column's form: its values, how many match, and their signs, separators and decimals."""
+    def part(k: int) -> Any:
+        return _part(F, column, k)
+
+    return {"rows": F.count(F.col(f"`{column}`")), "all": _matches(F, column),
+            "pre_lo": F.min(part(2)), "pre_hi": F.max(part(2)), "suf_lo": F.min(part(6)), "suf_hi": F.max(part(6)),
+            "thousands": F.max(part(4).contains(",")), "decimals": F.max(F.length(part(5)))}
+
+
+def _number(F: Any, column: str) -> Any:
+    """The column's values as numbers (each one matches ``WRITTEN``)."""
+    def part(k: int) -> Any:
+        return _part(F, column, k)
+
+    magnitude = F.concat(F.regexp_replace(part(4), ",", ""), F.lit("."),
+                         F.when(part(5) == "", F.lit("0")).otherwise(part(5))).cast("double")
+    value = F.when((part(1) == "-") | (part(3) == "-"), -magnitude).otherwise(magnitude)
+    return F.when(F.col(f"`{column}`").isNull(), F.lit(None).cast("double")).otherwise(value)
 
 
 def _with_text(typed: Any, text: Any, columns: list[str]) -> Any:
