@@ -181,6 +181,19 @@ def test_csv_dates_stay_text_as_the_pandas_reader_keeps_them(spark, table, tmp_p
     assert ours.toPandas()["signup_date"].tolist() == theirs["signup_date"].tolist()
 
 
+def test_a_semicolon_csv_is_split_as_the_pandas_reader_splits_it(spark, table, tmp_path):
+    # Spark splits on commas only: the file came out as one text column named "birth_date;signup_date;..."
+    from synthrecords.read import load_table
+    from synthrecords.spark.read import read_table
+
+    table.to_csv(tmp_path / "table.csv", index=False, sep=";")
+    ours, theirs = read_table(spark, tmp_path / "table.csv").toPandas(), load_table(tmp_path / "table.csv")
+    assert list(ours.columns) == list(theirs.columns) == list(table.columns)
+    assert ours["low"].tolist() == theirs["low"].tolist() and ours["city"].tolist() == theirs["city"].tolist()
+    table.to_csv(tmp_path / "pipes.csv", index=False, sep="|")  # declared ([input] delimiter), not detected
+    assert list(read_table(spark, tmp_path / "pipes.csv", delimiter="|").columns) == list(table.columns)
+
+
 @pytest.mark.slow  # a whole run on Spark; CI runs it (make test-ci)
 def test_numbers_written_for_people_are_read_modelled_and_written_back_as_pandas_does(spark, tmp_path):
     """'$2,442.02', '81.7%', '12,500': the pandas reader models them as numbers and writes them back in

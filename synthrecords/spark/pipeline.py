@@ -145,7 +145,7 @@ def run_job(job: Any, data: Any = None, *, write: bool = True) -> Any:
         if job.input.path is None:
             raise SynthRecordsError("no input: set [input] path in the job file or pass a DataFrame")
         data = job.input.path
-    real = read_table(spark, data, format=job.input.format).persist()
+    real = read_table(spark, data, format=job.input.format, delimiter=job.input.delimiter).persist()
     try:
         n = row_count(real)
         seed = job.model.seed

@@ -8,10 +8,11 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SynthRecordsError
-from ..read import SOURCE_FORMATS
+from ..read import SOURCE_FORMATS, detect_delimiter
 
 
-def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: str | None = None) -> Any:
+def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: str | None = None,
+               delimiter: str | None = None) -> Any:
     """A Spark DataFrame from a path (CSV, Parquet file or folder), a pandas or a Spark DataFrame.
 
     CSV columns Spark infers as numbers stay text when a value has a leading zero
@@ -19,11 +20,12 @@ def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: s
     dates or timestamps (the pandas reader keeps them as text, and the domain reads their
     format off the text: a date stays a date, not a timestamp with invented times of day).
     Numbers written for people ("$2,442.02") are numbers, their form kept (``written_numbers``).
+    A local CSV file's delimiter is detected as the pandas reader detects it, unless given.
     """
-    return written_numbers(_read(spark, source, format))
+    return written_numbers(_read(spark, source, format, delimiter))
 
 
-def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | None) -> Any:
+def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | None, delimiter: str | None) -> Any:
     if hasattr(source, "sparkSession"):
         return source
     if isinstance(source, pd.DataFrame):
@@ -39,11 +41,14 @@ def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | Non
         return spark.read.parquet(path)
     from pyspark.sql import functions as F
 
-    typed = spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST")
+    # Spark splits on commas only: a semicolon file came out as one column of "a;b;c" text
+    local = "://" not in path and Path(path).is_file()
+    sep = delimiter or (detect_delimiter(Path(path)) if local else ",")
+    typed = spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST", sep=sep)
     numeric = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("integer", "long", "double")]
     dated = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("date", "timestamp", "timestamp_ntz")]
     if numeric or dated:
-        text = spark.read.csv(path, header=True, inferSchema=False)
+        text = spark.read.csv(path, header=True, inferSchema=False, sep=sep)
         keep_text = list(dated)
         if numeric:
             zeros = text.select([F.max(F.col(c).rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
