@@ -80,7 +80,7 @@ def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None,
             raise SynthRecordsError(f"{path}: {_csv_problem(path, delimiter or detect_delimiter(path)) or exc}") from None
         except (ValueError, OSError) as exc:
             raise SynthRecordsError(f"{path}: cannot read as {fmt}: {_one_line(exc)}; check that it is a valid {fmt} file") from None
-    df = _rename_duplicates(df, name)
+    df = rename_duplicates(df, name)
     _check(df, name)
     _infinities(df)
     _written_numbers(df)
@@ -228,10 +228,10 @@ def _read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     suspicious = not isinstance(df.index, pd.RangeIndex) or (len(df.columns) and df.iloc[:, -1].isna().any())
     if suspicious and (problem := _csv_problem(path, sep)):
         raise SynthRecordsError(f"{path}: {problem}")
-    header = _csv_header(path, sep)
+    header = csv_header(path, sep)
     if header is not None and len(header) == len(df.columns) and len(set(header)) < len(header):
         df.columns = header  # pandas renames a repeated "a" to "a.1" silently; we say so
-        df = _rename_duplicates(df, str(path))
+        df = rename_duplicates(df, str(path))
     numeric = df.select_dtypes("number").columns.tolist()
     if numeric:
         raw = pd.read_csv(path, usecols=[df.columns.get_loc(c) for c in numeric], dtype=str, sep=sep)
@@ -242,12 +242,14 @@ def _read_csv(path: Path, delimiter: str | None = None) -> pd.DataFrame:
     return df
 
 
-def _csv_header(path: Path, sep: str = ",") -> list[str] | None:
+def csv_header(path: Path, sep: str = ",") -> list[str] | None:
+    """A CSV's column names as written (a byte-order mark dropped, as pandas drops it)."""
     with _open_text(path) as fh:
         try:
-            return next(csv.reader(fh, delimiter=sep))
+            names = next(csv.reader(fh, delimiter=sep))
         except (StopIteration, csv.Error):
             return None
+    return [names[0].removeprefix("\ufeff"), *names[1:]] if names else names
 
 
 def _csv_problem(path: Path, sep: str = ",") -> str | None:
@@ -289,7 +291,7 @@ def _bare_carriage_return(path: Path) -> bool:
     return False
 
 
-def _rename_duplicates(df: pd.DataFrame, name: str) -> pd.DataFrame:
+def rename_duplicates(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Repeated column names become ``a``, ``a_2``, ``a_3``... with a note."""
     if df.columns.is_unique:
         return df

@@ -26,6 +26,7 @@ if not java_available():
 from conftest import SAMPLE
 
 from synthrecords.constraints import Derived, Inequality, hierarchy
+from synthrecords.errors import SynthRecordsError
 from synthrecords.pii.protect import protect as pandas_protect
 from synthrecords.pii.scan import scan_pii as pandas_scan
 from synthrecords.privacy import domain as dp_domain
@@ -184,14 +185,36 @@ def test_csv_dates_stay_text_as_the_pandas_reader_keeps_them(spark, table, tmp_p
 def test_a_semicolon_csv_is_split_as_the_pandas_reader_splits_it(spark, table, tmp_path):
     # Spark splits on commas only: the file came out as one text column named "birth_date;signup_date;..."
     from synthrecords.read import load_table
-    from synthrecords.spark.read import read_table
+    from synthrecords.spark.read import read_notes, read_table
 
     table.to_csv(tmp_path / "table.csv", index=False, sep=";")
-    ours, theirs = read_table(spark, tmp_path / "table.csv").toPandas(), load_table(tmp_path / "table.csv")
+    read, theirs = read_table(spark, tmp_path / "table.csv"), load_table(tmp_path / "table.csv")
+    ours = read.toPandas()
     assert list(ours.columns) == list(theirs.columns) == list(table.columns)
+    assert read_notes(read) == theirs.attrs["notes"]  # "fields separated by semicolons (detected ...)"
     assert ours["low"].tolist() == theirs["low"].tolist() and ours["city"].tolist() == theirs["city"].tolist()
     table.to_csv(tmp_path / "pipes.csv", index=False, sep="|")  # declared ([input] delimiter), not detected
     assert list(read_table(spark, tmp_path / "pipes.csv", delimiter="|").columns) == list(table.columns)
+
+
+def test_repeated_headers_infinities_and_blank_headers_are_read_as_the_pandas_reader_reads_them(spark, tmp_path):
+    """Spark named repeated columns a0, a1 and a blank header _c1, and read a column holding "inf" as text
+    (it parses "Infinity", not pandas' "inf"): a number column came out near-unique text. Now the names, the
+    values and the notes (kept in the model folder) are the pandas reader's; a blank header is refused."""
+    from synthrecords.read import load_table
+    from synthrecords.spark.read import read_notes, read_table
+
+    path = tmp_path / "messy.csv"
+    path.write_text("\ufeffa,a,x,y\n1,2,inf,0.5\n3,4,2.5,\n5,6,-inf,1.5\n7,8,1.0,2.0\n")
+    ours, theirs = read_table(spark, path), load_table(path)
+    read = ours.toPandas()
+    assert list(read.columns) == list(theirs.columns) == ["a", "a_2", "x", "y"]
+    assert read["x"].dtype == theirs["x"].dtype == float
+    assert read["x"].isna().tolist() == theirs["x"].isna().tolist() == [True, False, True, False]
+    assert read_notes(ours) == theirs.attrs["notes"]
+    path.write_text("a,,b\n1,2,x\n")
+    with pytest.raises(SynthRecordsError, match="without a header"):
+        read_table(spark, path)
 
 
 @pytest.mark.slow  # a whole run on Spark; CI runs it (make test-ci)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..errors import SynthRecordsError
-from ..read import SOURCE_FORMATS, detect_delimiter
+from ..read import (
+    DELIMITERS,
+    SOURCE_FORMATS,
+    csv_header,
+    detect_delimiter,
+    number_form_note,
+    rename_duplicates,
+)
+
+log = logging.getLogger("synthrecords.read")  # the pandas reader's logger: one voice for read notes
 
 
 def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: str | None = None,
@@ -22,7 +32,7 @@ def read_table(spark: Any, source: str | Path | pd.DataFrame | Any, *, format: s
     Numbers written for people ("$2,442.02") are numbers, their form kept (``written_numbers``).
     A local CSV file's delimiter is detected as the pandas reader detects it, unless given.
     """
-    return written_numbers(_read(spark, source, format, delimiter))
+    return written_numbers(_infinities(_read(spark, source, format, delimiter)))
 
 
 def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | None, delimiter: str | None) -> Any:
@@ -45,17 +55,111 @@ def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | Non
     local = "://" not in path and Path(path).is_file()
     sep = delimiter or (detect_delimiter(Path(path)) if local else ",")
     typed = spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST", sep=sep)
+    names = _header(Path(path), sep, detected=delimiter is None) if local else None
+    if names is not None:
+        typed = _named(typed, names)
     numeric = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("integer", "long", "double")]
     dated = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("date", "timestamp", "timestamp_ntz")]
     if numeric or dated:
         text = spark.read.csv(path, header=True, inferSchema=False, sep=sep)
+        if names is not None:
+            text = _named(text, names)
         keep_text = list(dated)
         if numeric:
             zeros = text.select([F.max(F.col(c).rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
             keep_text += [c for c in numeric if zeros[c]]
         if keep_text:
             typed = _with_text(typed, text, keep_text)
-    return typed
+    return _inf_text(typed, keep=keep_text if numeric or dated else [])
+
+
+NOTES_KEY = "synthrecords_notes"  # what the reader changed in a column, in its field metadata (``read_notes``)
+
+
+def read_notes(sdf: Any) -> list[str]:
+    """The notes the reader kept in the columns' metadata, as ``read.note`` keeps them for pandas:
+    a model folder keeps them (a form or a count, never a real value)."""
+    notes: list[str] = []
+    for f in sdf.schema.fields:
+        notes += [n for n in (f.metadata or {}).get(NOTES_KEY, []) if n not in notes]
+    return notes
+
+
+def _noted(F: Any, sdf: Any, column: str, value: Any, text: str, **metadata: Any) -> Any:
+    """``value`` as the column, ``text`` added to its notes (logged, as ``read.note`` does)."""
+    log.warning(text)
+    old = sdf.schema[column].metadata or {}
+    return value.alias(column, metadata={**old, **metadata, NOTES_KEY: [*old.get(NOTES_KEY, []), text]})
+
+
+def _header(path: Path, sep: str, detected: bool) -> list[tuple[str, list[str]]] | None:
+    """A CSV's column names as the pandas reader gives them, each with the notes of its reading: a
+    column without a header is refused, repeated names become a, a_2 (Spark's own: a0, a1), and a
+    delimiter ``detected`` other than a comma is said (on the first column: a note of the table)."""
+    names = csv_header(path, sep)
+    if not names:
+        return None
+    blank = [i + 1 for i, name in enumerate(names) if not name.strip()]
+    if blank:
+        raise SynthRecordsError(f"{path}: columns without a header (column {', '.join(map(str, blank))}); give every "
+                                "column a name")
+    renamed = rename_duplicates(pd.DataFrame(columns=names), str(path))
+    renaming = renamed.attrs.get("notes", [])
+    notes = [list(renaming) if new != old else [] for old, new in zip(names, renamed.columns, strict=True)]
+    if detected and sep != ",":
+        notes[0].insert(0, f"{path}: fields separated by {DELIMITERS[sep]} (detected from the first rows)")
+        log.warning(notes[0][0])
+    return list(zip(renamed.columns, notes, strict=True))
+
+
+def _named(sdf: Any, names: list[tuple[str, list[str]]]) -> Any:
+    """``sdf``'s columns named as ``_header`` says, by position, with their notes."""
+    from pyspark.sql import functions as F
+
+    return sdf.select([F.col(f"`{old}`").alias(new, metadata={NOTES_KEY: notes} if notes else {})
+                       for old, (new, notes) in zip(sdf.columns, names, strict=True)])
+
+
+def _infinities(sdf: Any) -> Any:
+    """Infinite values of number columns as missing, with a note, as the pandas reader reads them:
+    inf is no value a model (or a report) can use."""
+    from pyspark.sql import functions as F
+
+    floats = [f.name for f in sdf.schema.fields if f.dataType.typeName() in ("double", "float")]
+    if not floats:
+        return sdf
+    found = sdf.select([F.sum(_infinite(F, F.col(f"`{c}`")).cast("int")).alias(c) for c in floats]).first()
+    infinite = {c: int(found[c]) for c in floats if found[c]}
+    if not infinite:
+        return sdf
+    cols = [_noted(F, sdf, c, F.when(_infinite(F, F.col(f"`{c}`")), F.lit(None)).otherwise(F.col(f"`{c}`")),
+                   f"column {c!r}: {infinite[c]} infinite values treated as missing") if c in infinite
+            else F.col(f"`{c}`") for c in sdf.columns]
+    return sdf.select(cols)
+
+
+def _infinite(F: Any, value: Any) -> Any:
+    return F.abs(value) == F.lit(float("inf"))
+
+
+def _inf_text(sdf: Any, keep: list[str]) -> Any:
+    """Text columns Spark's CSV inference left as text only for their "inf" values (it reads
+    "Infinity", not pandas' "inf") as numbers; ``keep``: columns kept as text on purpose."""
+    from pyspark.sql import functions as F
+
+    text = [f.name for f in sdf.schema.fields if f.dataType.typeName() == "string" and f.name not in keep]
+    if not text:
+        return sdf
+    def number(c: str) -> Any:
+        return F.expr(f"try_cast(`{c}` AS DOUBLE)")
+
+    facts = sdf.select([F.struct(F.count(F.col(f"`{c}`")).alias("rows"), F.count(number(c)).alias("numbers"),
+                                 F.sum(_infinite(F, number(c)).cast("int")).alias("inf"),
+                                 F.max(F.col(f"`{c}`").rlike(r"^\s*-?0\d")).alias("zeros")).alias(c)
+                        for c in text]).first()
+    cast = [c for c in text if facts[c]["rows"] and facts[c]["numbers"] == facts[c]["rows"] and facts[c]["inf"]
+            and not facts[c]["zeros"]]
+    return sdf.select([number(c).alias(c) if c in cast else F.col(f"`{c}`") for c in sdf.columns])
 
 
 # read._WRITTEN in Java's syntax (Spark's rlike and regexp_extract), its groups by number: sign,
@@ -90,8 +194,8 @@ def written_numbers(sdf: Any) -> Any:
             forms[c] = f"number:{fact['pre_lo']}|{fact['suf_lo']}|{fact['decimals'] or 0}|{int(bool(fact['thousands']))}"
     if not forms:
         return sdf
-    return sdf.select([_number(F, c).alias(c, metadata={FORM_KEY: forms[c]}) if c in forms else F.col(c)
-                       for c in sdf.columns])
+    return sdf.select([_noted(F, sdf, c, _number(F, c), number_form_note(c, forms[c]), **{FORM_KEY: forms[c]})
+                       if c in forms else F.col(f"`{c}`") for c in sdf.columns])
 
 
 def number_forms(sdf: Any) -> dict[str, str]:

@@ -38,12 +38,11 @@ from ..pii.policy import ProtectionPolicy
 from ..privacy.domain import DEFAULT_SHARE, default_delta
 from ..privacy.ledger import PrivacyLedger
 from ..privacy.rowcount import release_row_count
-from ..read import number_form_note
 from ..synthesizer import Synthesizer
 from . import domain as spark_domain
 from ._frames import normalize, numpy_dtypes, row_count
 from .protect import protect
-from .read import number_forms
+from .read import number_forms, read_notes
 from .scan import scan_pii, scan_sample
 
 log = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
 
     constraints = synth._declared(list(sdf.columns))
     order = list(sdf.columns)
-    forms = number_forms(sdf)  # numbers written for people ("$2,442.02"), read as numbers (spark.read)
+    forms, notes = number_forms(sdf), read_notes(sdf)  # what the reader changed (spark.read), as a pandas fit's notes
     sdf = sdf.drop(*constraints.filled)  # public structure: those values are never read
     if synth.target is not None and synth.target not in sdf.columns:
         raise SynthRecordsError(f"target column {synth.target!r} is not in the data; columns: {sdf.columns}")
@@ -148,7 +147,7 @@ def fit(synth: Synthesizer, sdf: Any, *, rate: float | None = None, max_rows: in
     synth.column_order_ = column_order + [c for c in protected.column_order if c not in column_order]
     synth.actions_ = protected.actions
     synth.dtypes_ = forms  # sampled values go back in their form, as a pandas fit's read.prepare keeps them
-    synth.notes_ = [number_form_note(c, form) for c, form in forms.items()]
+    synth.notes_ = notes
     synth.training_rows_ = released
     # under DP the sample's exact size would tell n within a few rows: kept out of the model
     synth.training_sample_ = {"rows_total": released, "rows_sampled": None if counted else len(rows),
