@@ -42,6 +42,13 @@ def test_duplicate_columns_are_renamed_with_a_note():
     assert "'a' -> 'a_2'" in df.attrs["notes"][0]
 
 
+def test_a_repeated_first_header_after_a_byte_order_mark_is_renamed_with_a_note(tmp_path):
+    # the header was read with the mark ("\ufeffa" != "a"), so pandas' silent "a.1" stood
+    (tmp_path / "t.csv").write_text("\ufeffa,a,b\n1,2,x\n", encoding="utf-8")
+    df = load_table(tmp_path / "t.csv")
+    assert df.columns.tolist() == ["a", "a_2", "b"] and "'a' -> 'a_2'" in df.attrs["notes"][0]
+
+
 def test_failed_atomic_dir_leaves_the_old_folder_untouched(tmp_path):
     target = tmp_path / "run"
     target.mkdir()
