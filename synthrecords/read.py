@@ -60,12 +60,12 @@ def load_table(source: str | Path | pd.DataFrame, *, format: str | None = None,
             raise SynthRecordsError(f"input file {path} not found; check the path")
         if path.is_dir():
             raise SynthRecordsError(f"{path} is a folder; give a .csv or .parquet file")
-        fmt = format or SOURCE_FORMATS.get(_suffix(path))
+        fmt = format or SOURCE_FORMATS.get(file_suffix(path))
         if fmt is None:
             raise SynthRecordsError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; use .csv or .parquet, or set input.format")
         if path.stat().st_size == 0:
             raise SynthRecordsError(f"{path} is empty (0 bytes); give a file with a header row and at least one data row")
-        _check_content(path, fmt)
+        check_content(path, fmt)
         if delimiter is not None and delimiter not in DELIMITERS:
             raise SynthRecordsError(f"delimiter {delimiter!r}: use one of {', '.join(map(repr, DELIMITERS))}")
         try:
@@ -152,18 +152,19 @@ def _one_line(exc: BaseException) -> str:
     return text[:300] + ("..." if len(text) > 300 else "")
 
 
-def _suffix(path: Path) -> str:
+def file_suffix(path: Path) -> str:
+    """A table file's suffix, lower case: ".csv.gz" as one."""
     return ".csv.gz" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
 
 
-def _check_content(path: Path, fmt: str) -> None:
+def check_content(path: Path, fmt: str) -> None:
     """Refuse a file whose first bytes say it is not ``fmt``, naming what it is."""
     with open(path, "rb") as fh:
         head = fh.read(16)
     found = next(((what, todo) for magic, what, todo in _MAGIC if head.startswith(magic)), None)
     if found and found[0] == "a zip archive" and _is_xlsx(path):
         found = ("an Excel workbook (xlsx)", "save the sheet as CSV UTF-8 or Parquet")
-    gz = _suffix(path) == ".csv.gz"
+    gz = file_suffix(path) == ".csv.gz"
     if fmt == "csv" and gz and (found is None or found[0] != "gzip-compressed data"):
         raise SynthRecordsError(f"{path} is named .csv.gz but is not gzip-compressed; name it .csv")
     if fmt == "csv" and not gz and found is not None:
@@ -183,7 +184,7 @@ def _is_xlsx(path: Path) -> bool:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    if _suffix(path) == ".csv.gz":
+    if file_suffix(path) == ".csv.gz":
         return gzip.open(path, "rt", newline="", encoding="utf-8")
     return open(path, newline="", encoding="utf-8")
 

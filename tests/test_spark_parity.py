@@ -217,6 +217,20 @@ def test_repeated_headers_infinities_and_blank_headers_are_read_as_the_pandas_re
         read_table(spark, path)
 
 
+def test_a_gzipped_csv_is_read_and_a_file_misnamed_is_refused_as_the_pandas_reader_does(spark, table, tmp_path):
+    # Spark refused .csv.gz ("cannot tell the format": its suffix read as .gz) and read a gzip named .csv as text
+    from synthrecords.read import load_table
+    from synthrecords.spark.read import read_table
+
+    table.to_csv(tmp_path / "table.csv.gz", index=False)
+    ours, theirs = read_table(spark, tmp_path / "table.csv.gz").toPandas(), load_table(tmp_path / "table.csv.gz")
+    assert list(ours.columns) == list(theirs.columns) and ours["low"].tolist() == theirs["low"].tolist()
+    (tmp_path / "misnamed.csv").write_bytes((tmp_path / "table.csv.gz").read_bytes())
+    for read in (load_table, lambda path: read_table(spark, path)):
+        with pytest.raises(SynthRecordsError, match="holds gzip-compressed data, not CSV text; name it .csv.gz"):
+            read(tmp_path / "misnamed.csv")
+
+
 @pytest.mark.slow  # a whole run on Spark; CI runs it (make test-ci)
 def test_numbers_written_for_people_are_read_modelled_and_written_back_as_pandas_does(spark, tmp_path):
     """'$2,442.02', '81.7%', '12,500': the pandas reader models them as numbers and writes them back in

@@ -12,8 +12,10 @@ from ..errors import SynthRecordsError
 from ..read import (
     DELIMITERS,
     SOURCE_FORMATS,
+    check_content,
     csv_header,
     detect_delimiter,
+    file_suffix,
     number_form_note,
     rename_duplicates,
 )
@@ -41,12 +43,14 @@ def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | Non
     if isinstance(source, pd.DataFrame):
         return spark.createDataFrame(source)
     path = str(source)
-    fmt = format or SOURCE_FORMATS.get(Path(path).suffix.lower()) or ("parquet" if Path(path).is_dir() else None)
+    fmt = format or SOURCE_FORMATS.get(file_suffix(Path(path))) or ("parquet" if Path(path).is_dir() else None)
     if fmt is None:
         raise SynthRecordsError(f"{path}: cannot tell the format from the suffix; use .csv or .parquet (a Parquet "
                                 "folder is fine), or set input.format")
     if "://" not in path and not Path(path).exists():
         raise SynthRecordsError(f"input file {path} not found")
+    if "://" not in path and Path(path).is_file():
+        check_content(Path(path), fmt)  # a file whose bytes say it is not what its name says is refused, naming them
     if fmt == "parquet":
         return spark.read.parquet(path)
     from pyspark.sql import functions as F
