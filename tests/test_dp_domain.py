@@ -691,7 +691,7 @@ def test_a_tail_reaches_across_zero_or_where_rows_rarely_lie_only_on_evidence_fr
     there (as the walk does), and reaches below -100 or past 1e9 only where its part there clears
     ``ranges.rare_z``."""
     from synthrecords.privacy.grids import numeric_grid
-    from synthrecords.privacy.ranges import missing_bins
+    from synthrecords.privacy.ranges import missing_bins, rare_bins
 
     edges, sigma = numeric_grid(), 30.0
 
@@ -704,7 +704,8 @@ def test_a_tail_reaches_across_zero_or_where_rows_rarely_lie_only_on_evidence_fr
         a, b = sorted((at(lo), at(hi)))
         counts[a:b] = share * sigma
         rows = RowCount(int(500 + (b - a) * share * sigma), 50.0)
-        tail, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), rows, None, False, None)
+        tail, found = missing_bins(edges, counts, sigma, (at(0), at(0) + 1), rows, None, False, None,
+                                   rare_bins("numerical", edges))
         return sorted({*tail, *found})
 
     assert tail_of(-1e6, -1e3, 1.6) == [] and tail_of(1e10, 1e13, 1.6) == []  # before: -15,849..0 and 0..1.6e11
@@ -718,10 +719,9 @@ def test_a_group_of_noise_where_rows_rarely_lie_does_not_stretch_the_support():
     that case sat just under 1e9 and stays) a group must clear ``ranges.rare_z(SUPPORT_Z)``; rows there
     that show clearly still do."""
     from synthrecords.privacy.grids import numeric_grid
-    from synthrecords.privacy.ranges import SUPPORT_Z, _rare_bins, rare_z, support
+    from synthrecords.privacy.ranges import SUPPORT_Z, rare_bins, rare_z, support
 
     edges, sigma = numeric_grid(), 25.0
-    bins = np.arange(len(edges) - 1)
 
     def at(value: float) -> int:
         return int(np.searchsorted(edges, value, side="right")) - 1
@@ -731,9 +731,9 @@ def test_a_group_of_noise_where_rows_rarely_lie_does_not_stretch_the_support():
     pair = at(1e11) - at(1e11) % 2  # a dyadic pair of bins
     counts[pair], counts[pair + 1] = 3.6 * sigma, 3.3 * sigma
     assert support(counts, sigma)[1] == pair + 2  # the bar alone: stretched to 1.6e11
-    assert support(counts, sigma, rare=_rare_bins(edges, bins)) == (at(30), at(50) + 1)
+    assert support(counts, sigma, rare=rare_bins("numerical", edges)) == (at(30), at(50) + 1)
     counts[pair] = counts[pair + 1] = 0.55 * rare_z(SUPPORT_Z) * sigma * math.sqrt(2)  # the pair at 1.1 times the bar
-    assert support(counts, sigma, rare=_rare_bins(edges, bins))[1] == pair + 2
+    assert support(counts, sigma, rare=rare_bins("numerical", edges))[1] == pair + 2
 
 
 def test_a_run_of_noise_is_not_taken_for_rows_spread_thin():
@@ -760,9 +760,10 @@ def test_a_run_of_noise_where_rows_rarely_lie_needs_more_to_be_a_range():
     ``ranges.rare_z``; a column whose rows do lie there and show clearly keeps its range."""
     from synthrecords.privacy import ranges
     from synthrecords.privacy.grids import numeric_grid
-    from synthrecords.privacy.ranges import present_window
+    from synthrecords.privacy.ranges import present_window, rare_bins
 
     edges, sigma = numeric_grid(), 40.0
+    rare = rare_bins("numerical", edges)
 
     def at(value: float) -> int:
         return int(np.searchsorted(edges, value, side="right")) - 1
@@ -774,7 +775,8 @@ def test_a_run_of_noise_where_rows_rarely_lie_needs_more_to_be_a_range():
                 rng = np.random.default_rng(seed)
                 counts = rng.normal(0, sigma, len(edges) - 1)
                 counts[at(700):at(700) + 3] += 60
-                found = present_window(edges, counts, sigma, RowCount(int(180 + rng.normal(0, 54)), 54.0), None, None)
+                found = present_window(edges, counts, sigma, RowCount(int(180 + rng.normal(0, 54)), 54.0), None, None,
+                                       rare)
                 if found is not None:
                     lo, hi = edges[found[0]], edges[found[1]]
                     out["rows"] += bool(lo <= 700 < hi)
@@ -786,8 +788,39 @@ def test_a_run_of_noise_where_rows_rarely_lie_needs_more_to_be_a_range():
     for value in (-3000.0, 4e9):  # rows that do lie there, at 5.5 std, are found
         counts = np.random.default_rng(0).normal(0, sigma, len(edges) - 1)
         counts[at(value)] += 5.5 * sigma
-        found = present_window(edges, counts, sigma, RowCount(220, 54.0), None, None)
+        found = present_window(edges, counts, sigma, RowCount(220, 54.0), None, None, rare)
         assert found is not None and edges[found[0]] <= value < edges[found[1]], (value, found)
+
+
+def test_a_run_of_noise_in_a_far_century_is_no_range_of_dates():
+    """A 150-row table's dates of 2019-2021 came out as 2160-2174 (1 release in 60 at epsilon 1): the
+    date grid spans 1700-2200 for historical records, and the best run of noise lay in the 2160s. Before
+    1900 and after 2100 a run must clear ``ranges.rare_z``, as numbers far from where rows lie must."""
+    from synthrecords.privacy import ranges
+    from synthrecords.privacy.grids import date_grid, to_days
+    from synthrecords.privacy.ranges import present_window, rare_bins
+
+    edges, sigma = date_grid(), 30.0
+    day = {y: float(to_days(pd.Series([pd.Timestamp(year=y, month=1, day=1)]))[0]) for y in (1900, 2019, 2100)}
+    at = int(np.searchsorted(edges, day[2019], side="right")) - 1
+
+    def windows(odds: float) -> dict[str, int]:
+        out = {"rows": 0, "far": 0}
+        with patch.object(ranges, "RARE_ODDS", odds):
+            rare = rare_bins("datetime", edges)
+            for seed in range(2000):  # 100 rows in one 5-year bin, at 3.3 std: a weak column
+                rng = np.random.default_rng(seed)
+                counts = rng.normal(0, sigma, len(edges) - 1)
+                counts[at] += 100
+                found = present_window(edges, counts, sigma, RowCount(int(100 + rng.normal(0, 54)), 54.0), None, None,
+                                       rare)
+                if found is not None:
+                    out["rows"] += bool(edges[found[0]] <= day[2019] < edges[found[1]])
+                    out["far"] += bool(edges[found[0]] < day[1900] or edges[found[1]] > day[2100])
+        return out
+
+    before, now = windows(1.0), windows(ranges.RARE_ODDS)
+    assert before["far"] >= 3 and now["far"] == 0 and now["rows"] >= before["rows"], (before, now)
 
 
 def test_a_tail_spread_thin_beside_a_zero_spike_is_not_dropped():

@@ -94,6 +94,10 @@ WINDOW_Z = 4.0
 # 0-61): 11 of 427 windows over 400 wheel tables at epsilon 1 and 3 lay nowhere near the rows, 3 at
 # this bar, which kept 390 of the 392 that held the rows.
 RARE_BELOW, RARE_ABOVE = 100.0, 1e9
+# Dates likewise before 1900 or after 2100 (the grid spans 1700-2200 for historical records): a
+# 150-row table's dates of 2019-2021 came out as 2160-2174 in 1 release of 60 at epsilon 1, and
+# reached 2149 in another.
+RARE_YEARS = (1900, 2100)
 RARE_ODDS = 90.0
 
 
@@ -161,10 +165,11 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
         lo, hi = edges[0], edges[-1]
         col.lower, col.upper = plan.public["lower"], plan.public["upper"]
     else:
-        span = support(counts, sigma, rare=_rare_bins(edges, np.arange(len(counts))))
+        rare = rare_bins(plan.kind, edges)
+        span = support(counts, sigma, rare=rare)
         nulls = noisy[-1] if col.nullable else None  # the noisy null count; None: the column holds none
         if span is None and rows is not None:
-            span = present_window(edges, counts, sigma, rows, nulls, step)
+            span = present_window(edges, counts, sigma, rows, nulls, step, rare)
         if span is None:
             log.warning("column %r: too few rows to release its range under DP (noise std %.3g per bin); its "
                         "synthetic values will be empty. Declare public bounds, raise epsilon or the domain "
@@ -172,7 +177,8 @@ def released_range(plan: Plan, noisy: np.ndarray, sigma: float, rows: RowCount |
             col.nullable = True
             return col
         if rows is not None:
-            tail, filled = missing_bins(edges, counts, sigma, span, rows, nulls, integer, step)
+            tail, filled = missing_bins(edges, counts, sigma, span, rows, nulls, integer, step, rare,
+                                        dates=plan.kind == "datetime")
             if plan.kind == "numerical":  # zero means nothing on a date's axis (days since 1970)
                 tail += mirrored(edges, counts, sigma, span, tail, filled, rows, nulls)
                 filled.update(spread_tail(edges, counts, sigma, span, tail, filled, rows, nulls, step))
@@ -365,7 +371,8 @@ def _trimmed(counts: np.ndarray, sigma: float) -> int | None:
 
 
 def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tuple[int, int], rows: RowCount,
-                 nulls: float | None, integer: bool, step: float | None) -> tuple[list[int], dict[int, float]]:
+                 nulls: float | None, integer: bool, step: float | None,
+                 rare: np.ndarray | None = None, dates: bool = False) -> tuple[list[int], dict[int, float]]:
     """Grid bins beside the released span that hold the rows it misses (post-processing of the
     noisy counts and the released row count): ``(tail, {bin: mass})``, the bins of a long thin
     tail (``tail_runs``), whose masses are their own counts as inside the span, and the bins the
@@ -399,7 +406,9 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
     tail: list[int] = []
     if residual > TAIL_RUN_Z * math.sqrt(variance):
         # A long thin tail holds the missing rows in many bins, none of which clears alone
-        tail = tail_runs(seen, sigma, inside, residual, variance, closed, _rare_bins(edges, view))
+        # a date's zero (1970-01-01) is no edge its rows respect: only the walk keeps to it, as it did before
+        tail = tail_runs(seen, sigma, inside, residual, variance, None if dates else closed,
+                         None if rare is None else rare[view])
         residual -= float(np.sum(seen[tail]))
         variance += sigma ** 2 * len(tail)
     # A bin under one noise std is taken as empty (``released_range``), so the walk takes none: beside a
@@ -534,7 +543,7 @@ def _rows_below_zero(nearest_first: np.ndarray, sigma: float) -> bool:
 
 
 def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: RowCount, nulls: float | None,
-                   step: float | None) -> tuple[int, int] | None:
+                   step: float | None, rare: np.ndarray | None = None) -> tuple[int, int] | None:
     """The bin span [first, last) of the run of grid bins that holds a column's rows where no
     dyadic group clears ``SUPPORT_Z`` (post-processing of noisy counts and the released row count).
 
@@ -554,7 +563,7 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
         return None
     view, seen = _walked_bins(edges, counts, step)
     prefix = np.concatenate([[0.0], np.cumsum(seen)])
-    rare = _rare_bins(edges, view)
+    rare = np.zeros(len(view), dtype=bool) if rare is None else rare[view]  # the grid's bins where rows rarely lie
     best, found = 0.0, None  # the run clearing its bar by the most std
     for width in range(1, len(view) + 1):
         sums = prefix[width:] - prefix[:-width]  # the runs [a, a + width)
@@ -572,10 +581,15 @@ def present_window(edges: np.ndarray, counts: np.ndarray, sigma: float, rows: Ro
     return int(view[a]), int(view[b - 1]) + 1
 
 
-def _rare_bins(edges: np.ndarray, view: np.ndarray) -> np.ndarray:
-    """Which of the ``view``'s grid bins reach where few columns' rows lie (``RARE_BELOW``, ``RARE_ABOVE``)."""
+def rare_bins(kind: str, edges: np.ndarray) -> np.ndarray:
+    """Which bins of a grid reach where few columns' rows lie: numbers below ``-RARE_BELOW`` or past
+    ``RARE_ABOVE``, dates outside ``RARE_YEARS`` (public: the grid and the kind)."""
     edges = np.asarray(edges, dtype=float)
-    return (edges[view] < -RARE_BELOW) | (edges[view + 1] > RARE_ABOVE)
+    if kind == "datetime":
+        lo, hi = (float(to_days(pd.Series([pd.Timestamp(year=y, month=1, day=1)]))[0]) for y in RARE_YEARS)
+    else:
+        lo, hi = -RARE_BELOW, RARE_ABOVE
+    return (edges[:-1] < lo) | (edges[1:] > hi)
 
 
 def _rows_present(rows: RowCount, nulls: float | None, sigma: float) -> tuple[float, float]:
@@ -614,7 +628,7 @@ def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float
 
     A side ends before its first bin ``closed`` (below zero beside a span holding nothing there,
     where no rows show: ``missing_bins``). A stretch reaches into bins where rows ``rare``-ly lie
-    (``_rare_bins``) only where its part there clears ``rare_z(WINDOW_Z)`` as a window would: noise
+    (``rare_bins``) only where its part there clears ``rare_z(WINDOW_Z)`` as a window would: noise
     had stretched 0-0.6 wage growth rates to -2.5e6..0 and 0-45.5 temperature changes to 4..6.3e10."""
     out = []
     for side in (range(max(inside) + 1, len(seen)), range(min(inside) - 1, -1, -1)):
@@ -675,7 +689,7 @@ def _holds(counts: np.ndarray, sigma: float, residual: float, variance: float) -
 def support(counts: np.ndarray, sigma: float, z: float = SUPPORT_Z,
             rare: np.ndarray | None = None) -> tuple[int, int] | None:
     """Bin span [first, last) of the minimal dyadic groups that clearly hold data; a group holding
-    a bin ``rare`` marks (``_rare_bins``) clears ``rare_z(z)``: a group of noise at -1e15 had
+    a bin ``rare`` marks (``rare_bins``) clears ``rare_z(z)``: a group of noise at -1e15 had
     stretched a 1-21 score (mosaicData's HELPrct e2b, 453 rows, epsilon 1) to -1e15..2.5e4."""
     m = len(counts)
     prefix = np.concatenate([[0.0], np.cumsum(counts)])
