@@ -49,32 +49,28 @@ def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | Non
                                 "folder is fine), or set input.format")
     if "://" not in path and not Path(path).exists():
         raise SynthRecordsError(f"input file {path} not found")
-    if "://" not in path and Path(path).is_file():
+    local = "://" not in path and Path(path).is_file()  # a file here (not a folder, not remote): read as pandas reads it
+    if local:
         check_content(Path(path), fmt)  # a file whose bytes say it is not what its name says is refused, naming them
     if fmt == "parquet":
         return spark.read.parquet(path)
     from pyspark.sql import functions as F
 
     # Spark splits on commas only: a semicolon file came out as one column of "a;b;c" text
-    local = "://" not in path and Path(path).is_file()
     sep = delimiter or (detect_delimiter(Path(path)) if local else ",")
-    typed = spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST", sep=sep)
     names = _header(Path(path), sep, detected=delimiter is None) if local else None
-    if names is not None:
-        typed = _named(typed, names)
+    typed = _named(spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST", sep=sep), names)
     numeric = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("integer", "long", "double")]
     dated = [f.name for f in typed.schema.fields if f.dataType.typeName() in ("date", "timestamp", "timestamp_ntz")]
+    keep_text = list(dated)
     if numeric or dated:
-        text = spark.read.csv(path, header=True, inferSchema=False, sep=sep)
-        if names is not None:
-            text = _named(text, names)
-        keep_text = list(dated)
+        text = _named(spark.read.csv(path, header=True, inferSchema=False, sep=sep), names)
         if numeric:
-            zeros = text.select([F.max(F.col(c).rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
+            zeros = text.select([F.max(F.col(f"`{c}`").rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
             keep_text += [c for c in numeric if zeros[c]]
         if keep_text:
             typed = _with_text(typed, text, keep_text)
-    return _inf_text(typed, keep=keep_text if numeric or dated else [])
+    return _inf_text(typed, keep=keep_text)
 
 
 NOTES_KEY = "synthrecords_notes"  # what the reader changed in a column, in its field metadata (``read_notes``)
@@ -116,10 +112,12 @@ def _header(path: Path, sep: str, detected: bool) -> list[tuple[str, list[str]]]
     return list(zip(renamed.columns, notes, strict=True))
 
 
-def _named(sdf: Any, names: list[tuple[str, list[str]]]) -> Any:
-    """``sdf``'s columns named as ``_header`` says, by position, with their notes."""
+def _named(sdf: Any, names: list[tuple[str, list[str]]] | None) -> Any:
+    """``sdf``'s columns named as ``_header`` says, by position, with their notes (None: as they are)."""
     from pyspark.sql import functions as F
 
+    if names is None:
+        return sdf
     return sdf.select([F.col(f"`{old}`").alias(new, metadata={NOTES_KEY: notes} if notes else {})
                        for old, (new, notes) in zip(sdf.columns, names, strict=True)])
 
@@ -151,12 +149,15 @@ def _inf_text(sdf: Any, keep: list[str]) -> Any:
     "Infinity", not pandas' "inf") as numbers; ``keep``: columns kept as text on purpose."""
     from pyspark.sql import functions as F
 
-    text = [f.name for f in sdf.schema.fields if f.dataType.typeName() == "string" and f.name not in keep]
-    if not text:
-        return sdf
     def number(c: str) -> Any:
         return F.expr(f"try_cast(`{c}` AS DOUBLE)")
 
+    text = [f.name for f in sdf.schema.fields if f.dataType.typeName() == "string" and f.name not in keep]
+    if text:  # a column whose first values are not all numbers is not one: the full pass reads only the others
+        head = sdf.limit(HEAD).select([(F.count(F.col(f"`{c}`")) == F.count(number(c))).alias(c) for c in text]).first()
+        text = [c for c in text if head is None or head[c]]
+    if not text:
+        return sdf
     facts = sdf.select([F.struct(F.count(F.col(f"`{c}`")).alias("rows"), F.count(number(c)).alias("numbers"),
                                  F.sum(_infinite(F, number(c)).cast("int")).alias("inf"),
                                  F.max(F.col(f"`{c}`").rlike(r"^\s*-?0\d")).alias("zeros")).alias(c)
@@ -244,7 +245,8 @@ def _number(F: Any, column: str) -> Any:
 
 def _with_text(typed: Any, text: Any, columns: list[str]) -> Any:
     # Re-reading the same file with every column as text keeps the rows aligned.
-    return text.select([text[c] if c in columns else text[c].cast(typed.schema[c].dataType).alias(c)
+    return text.select([text[f"`{c}`"] if c in columns else
+                        text[f"`{c}`"].cast(typed.schema[c].dataType).alias(c, metadata=typed.schema[c].metadata or {})
                         for c in typed.columns])
 
 
