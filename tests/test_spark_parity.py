@@ -217,6 +217,18 @@ def test_repeated_headers_infinities_and_blank_headers_are_read_as_the_pandas_re
         read_table(spark, path)
 
 
+def test_column_names_with_dots_spaces_and_backticks_are_read_as_names(spark, tmp_path):
+    # Spark reads "a.b" as a field of a struct and "e`f" as broken syntax unless the name is quoted
+    from synthrecords.read import load_table
+    from synthrecords.spark.read import read_table
+
+    path = tmp_path / "names.csv"
+    path.write_text('a.b,c d,e`f,z.z\n"$1,000.00",inf,x,01\n"$2.50",2.5,y,02\n"$3.00",-inf,z,03\n')
+    ours, theirs = read_table(spark, path).toPandas(), load_table(path)
+    assert list(ours.columns) == list(theirs.columns) and ours.dtypes.tolist() == theirs.dtypes.tolist()
+    assert ours["a.b"].tolist() == theirs["a.b"].tolist() and ours["z.z"].tolist() == ["01", "02", "03"]
+
+
 def test_a_gzipped_csv_is_read_and_a_file_misnamed_is_refused_as_the_pandas_reader_does(spark, table, tmp_path):
     # Spark refused .csv.gz ("cannot tell the format": its suffix read as .gz) and read a gzip named .csv as text
     from synthrecords.read import load_table

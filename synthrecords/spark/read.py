@@ -66,11 +66,20 @@ def _read(spark: Any, source: str | Path | pd.DataFrame | Any, format: str | Non
     if numeric or dated:
         text = _named(spark.read.csv(path, header=True, inferSchema=False, sep=sep), names)
         if numeric:
-            zeros = text.select([F.max(F.col(f"`{c}`").rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
+            zeros = text.select([F.max(_col(F, c).rlike(r"^-?0\d").cast("int")).alias(c) for c in numeric]).first()
             keep_text += [c for c in numeric if zeros[c]]
         if keep_text:
             typed = _with_text(typed, text, keep_text)
     return _inf_text(typed, keep=keep_text)
+
+
+def _quoted(name: str) -> str:
+    """A column name as Spark reads it literally: dots, spaces and backticks are no syntax."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _col(F: Any, name: str) -> Any:
+    return F.col(_quoted(name))
 
 
 NOTES_KEY = "synthrecords_notes"  # what the reader changed in a column, in its field metadata (``read_notes``)
@@ -118,7 +127,7 @@ def _named(sdf: Any, names: list[tuple[str, list[str]]] | None) -> Any:
 
     if names is None:
         return sdf
-    return sdf.select([F.col(f"`{old}`").alias(new, metadata={NOTES_KEY: notes} if notes else {})
+    return sdf.select([_col(F, old).alias(new, metadata={NOTES_KEY: notes} if notes else {})
                        for old, (new, notes) in zip(sdf.columns, names, strict=True)])
 
 
@@ -130,13 +139,13 @@ def _infinities(sdf: Any) -> Any:
     floats = [f.name for f in sdf.schema.fields if f.dataType.typeName() in ("double", "float")]
     if not floats:
         return sdf
-    found = sdf.select([F.sum(_infinite(F, F.col(f"`{c}`")).cast("int")).alias(c) for c in floats]).first()
+    found = sdf.select([F.sum(_infinite(F, _col(F, c)).cast("int")).alias(c) for c in floats]).first()
     infinite = {c: int(found[c]) for c in floats if found[c]}
     if not infinite:
         return sdf
-    cols = [_noted(F, sdf, c, F.when(_infinite(F, F.col(f"`{c}`")), F.lit(None)).otherwise(F.col(f"`{c}`")),
+    cols = [_noted(F, sdf, c, F.when(_infinite(F, _col(F, c)), F.lit(None)).otherwise(_col(F, c)),
                    f"column {c!r}: {infinite[c]} infinite values treated as missing") if c in infinite
-            else F.col(f"`{c}`") for c in sdf.columns]
+            else _col(F, c) for c in sdf.columns]
     return sdf.select(cols)
 
 
@@ -150,21 +159,21 @@ def _inf_text(sdf: Any, keep: list[str]) -> Any:
     from pyspark.sql import functions as F
 
     def number(c: str) -> Any:
-        return F.expr(f"try_cast(`{c}` AS DOUBLE)")
+        return F.expr(f"try_cast({_quoted(c)} AS DOUBLE)")
 
     text = [f.name for f in sdf.schema.fields if f.dataType.typeName() == "string" and f.name not in keep]
     if text:  # a column whose first values are not all numbers is not one: the full pass reads only the others
-        head = sdf.limit(HEAD).select([(F.count(F.col(f"`{c}`")) == F.count(number(c))).alias(c) for c in text]).first()
+        head = sdf.limit(HEAD).select([(F.count(_col(F, c)) == F.count(number(c))).alias(c) for c in text]).first()
         text = [c for c in text if head is None or head[c]]
     if not text:
         return sdf
-    facts = sdf.select([F.struct(F.count(F.col(f"`{c}`")).alias("rows"), F.count(number(c)).alias("numbers"),
+    facts = sdf.select([F.struct(F.count(_col(F, c)).alias("rows"), F.count(number(c)).alias("numbers"),
                                  F.sum(_infinite(F, number(c)).cast("int")).alias("inf"),
-                                 F.max(F.col(f"`{c}`").rlike(r"^\s*-?0\d")).alias("zeros")).alias(c)
+                                 F.max(_col(F, c).rlike(r"^\s*-?0\d")).alias("zeros")).alias(c)
                         for c in text]).first()
     cast = [c for c in text if facts[c]["rows"] and facts[c]["numbers"] == facts[c]["rows"] and facts[c]["inf"]
             and not facts[c]["zeros"]]
-    return sdf.select([number(c).alias(c) if c in cast else F.col(f"`{c}`") for c in sdf.columns])
+    return sdf.select([number(c).alias(c) if c in cast else _col(F, c) for c in sdf.columns])
 
 
 # read._WRITTEN in Java's syntax (Spark's rlike and regexp_extract), its groups by number: sign,
@@ -200,7 +209,7 @@ def written_numbers(sdf: Any) -> Any:
     if not forms:
         return sdf
     return sdf.select([_noted(F, sdf, c, _number(F, c), number_form_note(c, forms[c]), **{FORM_KEY: forms[c]})
-                       if c in forms else F.col(f"`{c}`") for c in sdf.columns])
+                       if c in forms else _col(F, c) for c in sdf.columns])
 
 
 def number_forms(sdf: Any) -> dict[str, str]:
@@ -209,7 +218,7 @@ def number_forms(sdf: Any) -> dict[str, str]:
 
 
 def _stripped(F: Any, column: str) -> Any:
-    return F.regexp_replace(F.col(f"`{column}`"), r"^\s+|\s+$", "")
+    return F.regexp_replace(_col(F, column), r"^\s+|\s+$", "")
 
 
 def _matches(F: Any, column: str) -> Any:
@@ -227,7 +236,7 @@ def _facts(F: Any, column: str) -> dict[str, Any]:
     def part(k: int) -> Any:
         return _part(F, column, k)
 
-    return {"rows": F.count(F.col(f"`{column}`")), "all": _matches(F, column),
+    return {"rows": F.count(_col(F, column)), "all": _matches(F, column),
             "pre_lo": F.min(part(2)), "pre_hi": F.max(part(2)), "suf_lo": F.min(part(6)), "suf_hi": F.max(part(6)),
             "thousands": F.max(part(4).contains(",")), "decimals": F.max(F.length(part(5)))}
 
@@ -240,13 +249,13 @@ def _number(F: Any, column: str) -> Any:
     magnitude = F.concat(F.regexp_replace(part(4), ",", ""), F.lit("."),
                          F.when(part(5) == "", F.lit("0")).otherwise(part(5))).cast("double")
     value = F.when((part(1) == "-") | (part(3) == "-"), -magnitude).otherwise(magnitude)
-    return F.when(F.col(f"`{column}`").isNull(), F.lit(None).cast("double")).otherwise(value)
+    return F.when(_col(F, column).isNull(), F.lit(None).cast("double")).otherwise(value)
 
 
 def _with_text(typed: Any, text: Any, columns: list[str]) -> Any:
     # Re-reading the same file with every column as text keeps the rows aligned.
-    return text.select([text[f"`{c}`"] if c in columns else
-                        text[f"`{c}`"].cast(typed.schema[c].dataType).alias(c, metadata=typed.schema[c].metadata or {})
+    return text.select([text[_quoted(c)] if c in columns else
+                        text[_quoted(c)].cast(typed.schema[c].dataType).alias(c, metadata=typed.schema[c].metadata or {})
                         for c in typed.columns])
 
 
