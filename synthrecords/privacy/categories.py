@@ -63,6 +63,9 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
             kept = shared_keys(keys, counts, sigma, kept, plan.shared)
     # (label, mass, level, key): the released values, then generalised ones level by level
     masses = {i: max(float(counts[i]), 0.0) for i in kept}
+    if not plan.thresholded and not plan.grid and not levels:  # declared labels: their counts hold the rows
+        outside = float(noisy[len(keys)])
+        masses = held_rows(masses, rows.rows - nulls - (outside if outside > OUTSIDE_Z * sigma else 0.0))
     if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)
         masses |= missing_codes(counts, sigma, kept, rows.rows - nulls - sum(masses.values()),
                                 rows.std ** 2 + sigma ** 2 * (len(kept) + nullable))
@@ -105,6 +108,23 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
                         histogram={"null_share": null_share(noisy[-1], mass, nullable), "noise_std": float(sigma)},
                         hierarchy={"levels": hier.public(plan.level["levels"]), "width": width} if levels else None,
                         granularity=hier.granularity(entries, [m.plan.level for m in levels], other, emit))
+
+
+def held_rows(masses: dict[int, float], rows: float) -> dict[int, float]:
+    """Declared labels' noisy counts (clipped at 0) less one amount each, so that they hold no more
+    than the rows the column holds (``Norm-Sub``, the least-squares counts of that total; post-processing).
+
+    Every declared label is a key, held or not, and a key no row holds gets noise, clipped at 0 to
+    about 0.4 std on average: 200 declared labels of which a 1,000-row column held 5 gave 57-61 % of
+    the synthetic rows to labels no real row holds. Held labels lose the same small amount; labels whose
+    counts are noise drop to 0 (listed, never drawn)."""
+    values = np.array(list(masses.values()), dtype=float)
+    if rows <= 0 or values.sum() <= rows:
+        return masses
+    ranked = np.sort(values)[::-1]
+    cut = (np.cumsum(ranked) - rows) / np.arange(1, len(ranked) + 1)  # the amount if the top k keep mass
+    k = int(np.flatnonzero(ranked - cut > 0)[-1])
+    return {i: max(m - float(cut[k]), 0.0) for i, m in masses.items()}
 
 
 def native(value: Any) -> Any:
