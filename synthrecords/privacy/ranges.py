@@ -643,8 +643,7 @@ def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float
 
 def _upto(bins: list[int], stop: np.ndarray | None) -> list[int]:
     """``bins`` up to the first one ``stop`` marks."""
-    ends = [k for k, b in enumerate(bins) if stop is not None and stop[b]]
-    return bins[:ends[0]] if ends else bins
+    return bins if stop is None else bins[:next((k for k, b in enumerate(bins) if stop[b]), len(bins))]
 
 
 def _side_run(seen: np.ndarray, sigma: float, bins: list[int], residual: float, variance: float) -> list[int]:

@@ -233,22 +233,18 @@ def _part(F: Any, column: str, group: int) -> Any:
 
 def _facts(F: Any, column: str) -> dict[str, Any]:
     """What decides a column's form: its values, how many match, and their signs, separators and decimals."""
-    def part(k: int) -> Any:
-        return _part(F, column, k)
-
+    pre, suf = _part(F, column, 2), _part(F, column, 6)
     return {"rows": F.count(_col(F, column)), "all": _matches(F, column),
-            "pre_lo": F.min(part(2)), "pre_hi": F.max(part(2)), "suf_lo": F.min(part(6)), "suf_hi": F.max(part(6)),
-            "thousands": F.max(part(4).contains(",")), "decimals": F.max(F.length(part(5)))}
+            "pre_lo": F.min(pre), "pre_hi": F.max(pre), "suf_lo": F.min(suf), "suf_hi": F.max(suf),
+            "thousands": F.max(_part(F, column, 4).contains(",")), "decimals": F.max(F.length(_part(F, column, 5)))}
 
 
 def _number(F: Any, column: str) -> Any:
     """The column's values as numbers (each one matches ``WRITTEN``)."""
-    def part(k: int) -> Any:
-        return _part(F, column, k)
-
-    magnitude = F.concat(F.regexp_replace(part(4), ",", ""), F.lit("."),
-                         F.when(part(5) == "", F.lit("0")).otherwise(part(5))).cast("double")
-    value = F.when((part(1) == "-") | (part(3) == "-"), -magnitude).otherwise(magnitude)
+    whole, decimals = _part(F, column, 4), _part(F, column, 5)
+    magnitude = F.concat(F.regexp_replace(whole, ",", ""), F.lit("."),
+                         F.when(decimals == "", F.lit("0")).otherwise(decimals)).cast("double")
+    value = F.when((_part(F, column, 1) == "-") | (_part(F, column, 3) == "-"), -magnitude).otherwise(magnitude)
     return F.when(_col(F, column).isNull(), F.lit(None).cast("double")).otherwise(value)
 
 
