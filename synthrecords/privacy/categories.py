@@ -18,6 +18,7 @@ import numpy as np
 
 from ..domain import ColumnDomain
 from . import hierarchy as hier
+from . import vocabularies
 from .codes import CODE_ALONE_Z, code_support, missing_codes, run_codes, target_z
 from .noise import tail_z
 from .nulls import is_nullable, null_share
@@ -66,6 +67,8 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     if not plan.thresholded and not plan.grid and not levels:  # declared labels: their counts hold the rows
         outside = float(noisy[len(keys)])
         masses = held_rows(masses, rows.rows - nulls - (outside if outside > OUTSIDE_Z * sigma else 0.0))
+    if plan.known and not levels:  # public vocabularies' labels share the rows left unreleased
+        masses |= vocabulary_rows(plan.name, keys, counts, sigma, masses, rows.rows - nulls - sum(masses.values()))
     if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)
         masses |= missing_codes(counts, sigma, kept, rows.rows - nulls - sum(masses.values()),
                                 rows.std ** 2 + sigma ** 2 * (len(kept) + nullable))
@@ -125,6 +128,22 @@ def held_rows(masses: dict[int, float], rows: float) -> dict[int, float]:
     cut = (np.cumsum(ranked) - rows) / np.arange(1, len(ranked) + 1)  # the amount if the top k keep mass
     k = int(np.flatnonzero(ranked - cut > 0)[-1])
     return {i: max(m - float(cut[k]), 0.0) for i, m in masses.items()}
+
+
+def vocabulary_rows(name: str, keys: list[Any], counts: np.ndarray, sigma: float, masses: dict[int, float],
+                    unreleased: float) -> dict[int, float]:
+    """Labels of the public vocabularies that hold a thresholded text column's unreleased rows, with
+    their masses: vocabulary by vocabulary, strongest first (``vocabularies.holding``), its keys share
+    at most the sum of their noisy counts as declared labels do (``held_rows``). Post-processing."""
+    out: dict[int, float] = {}
+    taken = set(masses)  # a key belongs to one vocabulary at most
+    while unreleased > 0 and (found := vocabularies.holding(name, keys, counts, sigma, taken)) is not None:
+        slots, total = found
+        held = held_rows({i: max(float(counts[i]), 0.0) for i in slots}, min(total, unreleased))
+        out |= {i: m for i, m in held.items() if m > 0}  # keys of noise alone: not listed
+        taken |= set(slots)
+        unreleased -= sum(held.values())
+    return out
 
 
 def native(value: Any) -> Any:

@@ -132,7 +132,7 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
-from . import secondlook, shared, zoom
+from . import secondlook, shared, vocabularies, zoom
 from .categories import Measured, category_threshold, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
@@ -450,7 +450,7 @@ def _exact_histograms(data: pd.DataFrame, plans: list[Plan]) -> list[tuple[list[
                 # labels released as shared by several columns are keys too, 0 where the column lacks them.
                 # A dict, not the Series: Series.get(0) on text labels fell back to the first label's
                 # count, so a record holding it moved two counts (and state "0" took California's rows)
-                keys = sorted({*counts, *plan.shared}, key=str)
+                keys = sorted({*counts, *plan.shared, *(vocabularies.KEYS if plan.known else ())}, key=str)
                 exact = [int(counts.get(k, 0)) for k in keys]
                 out.append(([_native(k) for k in keys], np.array([*exact, 0, nulls], dtype=float)))
                 continue

@@ -62,6 +62,7 @@ class Plan:
     shared_over: list[str] | None = None  # the histogram of labels shared by these columns (privacy.shared)
     points: list[int] = field(default_factory=list)  # grid bins of a bound or 0 alone (grids.with_points)
     refines: str | None = None  # for a finer grid (``fine_plans``): the column whose coarse grid it refines
+    known: bool = False  # a text column also counted on every public vocabulary's labels (privacy.vocabularies)
 
     @property
     def thresholded(self) -> bool:
@@ -92,6 +93,7 @@ def plan_column(series: pd.Series, kind: str | None, public: dict[str, Any] | No
     elif kind == "categorical":
         plan.keys = list(public["categories"]) if "categories" in public else code_keys(series, public)
         plan.grid = plan.keys is not None and "categories" not in public and "lower" not in public
+        plan.known = plan.keys is None and not pd.api.types.is_numeric_dtype(series)  # text: schema
     elif kind == "numerical":
         values = numbers(series)
         plan.integer = bool(public.get("integer", bool(np.all(np.mod(values.dropna(), 1) == 0))))
@@ -124,6 +126,7 @@ def level_plans(plans: list[Plan], hierarchy: dict[str, Any]) -> list[Plan]:
                                     "released under DP can be generalised; drop its public categories or its "
                                     "hierarchy")
         plan.level = {"levels": hier.parse(plan.name, hierarchy[plan.name])}
+        plan.known = False  # its unreleased rows walk up the declared hierarchy instead
         for level in plan.level["levels"]:
             keys = sorted(set(level["lookup"].values())) if "lookup" in level else None
             out.append(Plan(f"{plan.name}@{level['name']}", "categorical", "dp", keys=keys,

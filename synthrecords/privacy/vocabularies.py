@@ -1,0 +1,95 @@
+"""Public vocabularies: labels anyone knows (US states, countries, months, weekdays).
+
+A thresholded column's values are read off the data, so each must clear the column's
+threshold: a column of many labels each held by a few rows comes out mostly as ``*``
+(murder's 51 US states, 3 rows each: every row ``*`` at epsilon 1 and 3), although which
+labels such a column can hold is public knowledge, like a label list the user declares.
+
+**The mechanism.** Every label of every vocabulary below is a public key of each thresholded
+text column: the domain release counts the column on them too (0 where no row holds one, so
+such a key gets pure noise), inside the same Gaussian mechanism. A record still moves one
+count of the column, so the sensitivity and the ledger are unchanged, and a vocabulary key
+needs no threshold: it is not read off the data. Then, post-processing only: a vocabulary
+whose noisy counts (of the keys not yet released) sum past ``z`` std of that sum holds rows,
+where ``z`` is ``NAMED_Z`` if the column's name says what it holds (schema, public) and
+``UNNAMED_Z`` (over the vocabularies tried) otherwise; its keys then share the rows the
+release left unreleased, up to that sum, as declared labels share a column's rows
+(``categories.held_rows``): labels whose counts are noise mostly drop to none. Vocabularies
+are tried strongest first; a key goes to one only.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+from faker.providers.address import Provider as _World
+from faker.providers.address.en import Provider as _English
+from faker.providers.address.en_US import Provider as _UnitedStates
+
+from .noise import largest_of_z
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_STATES = (*_UnitedStates.states, "District of Columbia", "Puerto Rico")
+
+# (name, labels, what a column holding them is called): Faker's lists ship with the package.
+_BASE = (
+    ("US state names", _STATES, r"state"),
+    ("US state codes", (*_UnitedStates.states_abbr, *_UnitedStates.territories_abbr), r"state|st"),
+    ("country names", _English.countries, r"country|countries|nation|citizenship|birthplace|origin"),
+    ("country codes", _World.alpha_2_country_codes, r"country|countries|nation|iso"),
+    ("country codes (3 letters)", _World.alpha_3_country_codes, r"country|countries|nation|iso"),
+    ("month names", _MONTHS, r"month|mon|mo"),
+    ("month abbreviations", tuple(m[:3] for m in _MONTHS), r"month|mon|mo"),
+    ("weekday names", _DAYS, r"day|weekday|dow|wday"),
+    ("weekday abbreviations", tuple(d[:3] for d in _DAYS), r"day|weekday|dow|wday"),
+)
+
+
+def _forms(labels: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The labels as written, in lower case and in upper case (distinct forms only); codes (all
+    upper case as written) only as written: "no", "in", "is" in lower case are words, not countries."""
+    out = []
+    lower = () if all(x.isupper() for x in labels) else (tuple(x.lower() for x in labels),)
+    for form in (labels, *lower, tuple(x.upper() for x in labels)):
+        if form not in out:
+            out.append(form)
+    return out
+
+
+VOCABULARIES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, form, re.compile(rf"(^|[^a-z])({words})([^a-z]|$)"))
+    for name, labels, words in _BASE for form in _forms(tuple(labels)))
+KEYS: tuple[str, ...] = tuple(sorted({k for _, labels, _ in VOCABULARIES for k in labels}))
+NAMED_Z = 3.0  # a column named for the vocabulary (schema): its sum clears this std, Bonferroni over those named
+UNNAMED_Z = 4.0  # any other vocabulary: its sum clears this, Bonferroni over all of them
+SURE_Z = 1.0  # the rows a vocabulary shares: its sum less this many std of that sum (noise alone shares little)
+
+
+def named(name: str, called: re.Pattern[str]) -> bool:
+    """Whether a column's name (schema) says it holds the vocabulary: "birthState", "country_code"."""
+    return bool(called.search(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower()))
+
+
+def holding(name: str, keys: list[Any], counts: np.ndarray, sigma: float, taken: set[int]) -> tuple[list[int], float] | None:
+    """The vocabulary that most clearly holds rows among keys not in ``taken``: its key slots
+    and the sum of their noisy counts (std ``sigma`` each), or None where none clears its bar
+    (post-processing of the noisy counts on public keys)."""
+    index = {k: i for i, k in enumerate(keys) if isinstance(k, str)}
+    called = [named(name, pattern) for _, _, pattern in VOCABULARIES]
+    bars = (largest_of_z(NAMED_Z, sum(called)), largest_of_z(UNNAMED_Z, len(VOCABULARIES)))
+    best = None
+    for (_, labels, _), is_named in zip(VOCABULARIES, called):
+        slots = [index[k] for k in labels if k in index and index[k] not in taken]
+        if not slots or sigma <= 0:
+            continue
+        spread = sigma * math.sqrt(len(slots))  # the std of the sum of their noisy counts
+        total = float(counts[slots].sum())
+        z = total / spread
+        if z > bars[0 if is_named else 1] and (best is None or z > best[0]):
+            best = (z, slots, total - SURE_Z * spread)
+    return None if best is None else (best[1], best[2])
