@@ -53,6 +53,7 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
     counts = noisy[: len(keys)]
     nullable = is_nullable(plan.public, noisy[-1], sigma)
     nulls = max(float(noisy[-1]), 0.0) if nullable else 0.0
+    held: list[list[int]] = []  # the public vocabularies a text column holds
     if plan.grid:  # public integer grid: no threshold, only a cut against noise
         kept = code_support(counts, sigma, target_z(len(keys)) if plan.anchored else CODE_ALONE_Z)
         if not plan.anchored:  # a target's classes stand on their own counts: never grown
@@ -60,6 +61,10 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
             kept = run_codes(counts, sigma, kept, unreleased / rows.rows)
     else:
         kept = [i for i in range(len(keys)) if not plan.thresholded or counts[i] > tau]
+        if plan.known and not levels:  # keys of vocabularies the column does not hold need more (vocabularies)
+            held = vocabularies.holding(plan.name, keys, counts, sigma)
+            claimed = {i for slots in held for i in slots}
+            kept = [i for i in kept if i in claimed or counts[i] > vocabularies.alone_bar(keys[i], sigma)]
         if plan.shared:  # labels several columns share are public keys: they only need to clear the noise
             kept = shared_keys(keys, counts, sigma, kept, plan.shared)
     # (label, mass, level, key): the released values, then generalised ones level by level
@@ -68,7 +73,7 @@ def released_categories(measured: Measured, rows: RowCount, levels: list[Measure
         outside = float(noisy[len(keys)])
         masses = held_rows(masses, rows.rows - nulls - (outside if outside > OUTSIDE_Z * sigma else 0.0))
     if plan.known and not levels:  # public vocabularies' labels share the rows left unreleased
-        masses |= vocabulary_rows(plan.name, keys, counts, sigma, masses, rows.rows - nulls - sum(masses.values()))
+        masses |= vocabulary_rows(held, counts, sigma, masses, rows.rows - nulls - sum(masses.values()))
     if plan.grid and not plan.anchored:  # codes the released row count says were cut (a target's: refused)
         masses |= missing_codes(counts, sigma, kept, rows.rows - nulls - sum(masses.values()),
                                 rows.std ** 2 + sigma ** 2 * (len(kept) + nullable))
@@ -130,19 +135,21 @@ def held_rows(masses: dict[int, float], rows: float) -> dict[int, float]:
     return {i: max(m - float(cut[k]), 0.0) for i, m in masses.items()}
 
 
-def vocabulary_rows(name: str, keys: list[Any], counts: np.ndarray, sigma: float, masses: dict[int, float],
+def vocabulary_rows(held: list[list[int]], counts: np.ndarray, sigma: float, masses: dict[int, float],
                     unreleased: float) -> dict[int, float]:
-    """Labels of the public vocabularies that hold a thresholded text column's unreleased rows, with
-    their masses: vocabulary by vocabulary, strongest first (``vocabularies.holding``), its keys share
-    at most the sum of their noisy counts as declared labels do (``held_rows``). Post-processing."""
+    """Labels of the vocabularies a thresholded text column holds (``vocabularies.holding``, strongest
+    first) that share its unreleased rows, with their masses: a vocabulary's keys not released on their
+    own share at most the rows they surely hold (``vocabularies.share``), as declared labels do
+    (``held_rows``). Post-processing."""
     out: dict[int, float] = {}
-    taken = set(masses)  # a key belongs to one vocabulary at most
-    while unreleased > 0 and (found := vocabularies.holding(name, keys, counts, sigma, taken)) is not None:
-        slots, total = found
-        held = held_rows({i: max(float(counts[i]), 0.0) for i in slots}, min(total, unreleased))
-        out |= {i: m for i, m in held.items() if m > 0}  # keys of noise alone: not listed
-        taken |= set(slots)
-        unreleased -= sum(held.values())
+    for slots in held:
+        rest = [i for i in slots if i not in masses]
+        total = min(vocabularies.share(rest, counts, sigma), unreleased)
+        if total <= 0:
+            continue
+        shared = held_rows({i: max(float(counts[i]), 0.0) for i in rest}, total)
+        out |= {i: m for i, m in shared.items() if m > 0}  # keys of noise alone: not listed
+        unreleased -= sum(shared.values())
     return out
 
 

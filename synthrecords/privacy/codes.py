@@ -97,13 +97,24 @@ def _as_text(series: pd.Series) -> bool:
 
 def _text_form(values: pd.Series) -> str | None:
     """The one form a text column writes all its integer codes in, each value reading back as
-    written: ``TEXT_FORMS``; None where some value fits neither ("01", "1.5", "1e3", "a", or
-    "1" beside "2.0"): those are labels, read off the data."""
+    written: ``TEXT_FORMS``, or zeros in front to one width ("01".."12"); None where some value
+    fits none ("1.5", "1e3", "a", "1" beside "2.0", "1" beside "01"): those are labels, read off the data."""
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.isna().any() or not np.isfinite(numbers).all() or not (np.mod(numbers, 1) == 0).all():
         return _prefixed_form(values)
-    whole = numbers.astype("int64").astype(str)
-    return next((form for form in TEXT_FORMS if (whole.map(form.format) == values).all()), None)
+    whole = numbers.astype("int64")
+    forms = (*TEXT_FORMS, _padded([str(v) for v in values.unique()]))
+    return next((form for form in forms if form and (whole.map(form.format) == values).all()), None)
+
+
+def _padded(rests: list[str]) -> str | None:
+    """``"{:02d}"`` where every value is an integer written with zeros in front to one width
+    ("01".."12", "S01".."S14": months and seasons as exports write them), else None."""
+    width = {len(r) for r in rests}
+    if len(width) != 1 or min(width) < 2 or not any(r.startswith("0") for r in rests):
+        return None
+    form = f"{{:0{width.pop()}d}}"
+    return form if all(re.fullmatch(r"-?[0-9]+", r) and form.format(int(r)) == r for r in rests) else None
 
 
 def _prefixed_form(values: pd.Series) -> str | None:
@@ -119,8 +130,8 @@ def _prefixed_form(values: pd.Series) -> str | None:
         if not any(ch.isalpha() for ch in head):
             return None
         rests = [v[cut:] for v in distinct]
-        if all(_PLAIN_INT.fullmatch(r) for r in rests):
-            return head.replace("{", "{{").replace("}", "}}") + "{}"
+        if all(_PLAIN_INT.fullmatch(r) for r in rests) or _padded(rests):
+            return head.replace("{", "{{").replace("}", "}}") + (_padded(rests) or "{}")
         if not head[-1].isdigit():
             return None
     return None
@@ -128,9 +139,9 @@ def _prefixed_form(values: pd.Series) -> str | None:
 
 def _integers(values: pd.Series, form: str) -> pd.Series:
     """The integer of each code written in ``form`` (a ``TEXT_FORMS`` one or a prefixed one)."""
-    if form in TEXT_FORMS:
+    if form in TEXT_FORMS or form.startswith("{:"):
         return pd.to_numeric(values).astype("int64")
-    prefix = form[:-2].replace("{{", "{").replace("}}", "}")
+    prefix = form[:form.rindex("{")].replace("{{", "{").replace("}}", "}")
     return pd.to_numeric(values.astype(str).str[len(prefix):]).astype("int64")
 
 

@@ -70,6 +70,9 @@ _BASE = (
     ("month abbreviations", tuple(m[:3] for m in _MONTHS), r"month|mon|mo"),
     ("weekday names", _DAYS, r"day|weekday|dow|wday"),
     ("weekday abbreviations", tuple(d[:3] for d in _DAYS), r"day|weekday|dow|wday"),
+    ("weekday letters", tuple("MTWRFSU"), r"day|weekday|dow|wday"),  # R Thursday, U Sunday (timetables)
+    ("letters", tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), r"grade|letter|section|class|group|code"),
+    ("lower-case letters", tuple("abcdefghijklmnopqrstuvwxyz"), r"grade|letter|section|class|group|code"),
 )
 
 
@@ -88,9 +91,27 @@ VOCABULARIES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (name, form, re.compile(rf"(^|[^a-z])({words})([^a-z]|$)"))
     for name, labels, words in _BASE for form in _forms(tuple(dict.fromkeys(labels))))  # each label once
 KEYS: tuple[str, ...] = tuple(sorted({k for _, labels, _ in VOCABULARIES for k in labels}))
+_KEYSET = frozenset(KEYS)
 NAMED_Z = 3.0  # a column named for the vocabulary (schema): its sum clears this std, Bonferroni over those named
 UNNAMED_Z = 4.0  # any other vocabulary: its sum clears this, Bonferroni over all of them
-SURE_Z = 1.0  # the rows a vocabulary shares: its sum less this many std of that sum (noise alone shares little)
+# Every vocabulary key is a key of every text column, most held by no row, so the threshold (sized for
+# keys a record holds: a chance of delta_t over the columns) let noise alone through on ~1,700 more keys a
+# column: on small tables (delta 1 / 10n) a country came out of nothing in ~1 release in 3. On its own count
+# a vocabulary key clears ALONE_Z std, Bonferroni over all of them (an empty one passes 2e-4 a column, as a code does).
+ALONE_Z = 3.5
+_ALONE = largest_of_z(ALONE_Z, len(KEYS))
+# A vocabulary holds a column where the sum over all its keys clears the bars above; its keys not
+# released on their own then share the rows the release left out where their own sum clears REST_Z
+# std (a yes / no column of letters holds the letters, but its other 24 hold noise: 2 % of the time),
+# up to that sum less SURE_Z std (noise alone shares little).
+REST_Z = 2.0
+SURE_Z = 1.0
+
+
+def alone_bar(key: Any, sigma: float) -> float:
+    """The noisy count a key of no vocabulary the column holds needs on its own (not a vocabulary
+    key: none beyond the threshold)."""
+    return _ALONE * sigma if key in _KEYSET else -math.inf
 
 
 def named(name: str, called: re.Pattern[str]) -> bool:
@@ -98,21 +119,32 @@ def named(name: str, called: re.Pattern[str]) -> bool:
     return bool(called.search(re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower()))
 
 
-def holding(name: str, keys: list[Any], counts: np.ndarray, sigma: float, taken: set[int]) -> tuple[list[int], float] | None:
-    """The vocabulary that most clearly holds rows among keys not in ``taken``: its key slots
-    and the sum of their noisy counts (std ``sigma`` each), or None where none clears its bar
-    (post-processing of the noisy counts on public keys)."""
+def holding(name: str, keys: list[Any], counts: np.ndarray, sigma: float) -> list[list[int]]:
+    """The vocabularies that hold the column, strongest first, each as its key slots (a slot to one
+    vocabulary only): those whose noisy counts, summed over their keys not yet claimed, clear
+    their bar (post-processing of the noisy counts on public keys)."""
     index = {k: i for i, k in enumerate(keys) if isinstance(k, str)}
     called = [named(name, pattern) for _, _, pattern in VOCABULARIES]
     bars = (largest_of_z(NAMED_Z, sum(called)), largest_of_z(UNNAMED_Z, len(VOCABULARIES)))
-    best = None
-    for (_, labels, _), is_named in zip(VOCABULARIES, called):
-        slots = [index[k] for k in labels if k in index and index[k] not in taken]
-        if not slots or sigma <= 0:
-            continue
-        spread = sigma * math.sqrt(len(slots))  # the std of the sum of their noisy counts
-        total = float(counts[slots].sum())
-        z = total / spread
-        if z > bars[0 if is_named else 1] and (best is None or z > best[0]):
-            best = (z, slots, total - SURE_Z * spread)
-    return None if best is None else (best[1], best[2])
+    out: list[list[int]] = []
+    claimed: set[int] = set()
+    while sigma > 0:
+        best = None
+        for (_, labels, _), is_named in zip(VOCABULARIES, called):
+            slots = [index[k] for k in labels if k in index and index[k] not in claimed]
+            z = float(counts[slots].sum()) / (sigma * math.sqrt(len(slots))) if slots else 0.0
+            if z > bars[0 if is_named else 1] and (best is None or z > best[0]):
+                best = (z, slots)
+        if best is None:
+            return out
+        out.append(best[1])
+        claimed |= set(best[1])
+    return out
+
+
+def share(slots: list[int], counts: np.ndarray, sigma: float) -> float:
+    """The rows a held vocabulary's keys ``slots`` (none of them released on its own) surely hold:
+    their noisy sum less ``SURE_Z`` std of it, where the sum clears ``REST_Z`` std, else none."""
+    spread = sigma * math.sqrt(len(slots))
+    total = float(counts[slots].sum())
+    return total - SURE_Z * spread if slots and total > REST_Z * spread else 0.0
