@@ -131,7 +131,8 @@ def _schema_read(synth: Synthesizer) -> str:
                        "on 5-year bins and, finer, a bin a year), and the decimals (up to 6) of those that are not")),
             (dates, "the date format"),
             (codes, ("whether they hold at most 20 distinct integers (as numbers, or as text written as plain "
-                    "integers), all within -1..20 (then codes counted on that public grid)")),
+                    "integers, behind one prefix or with zeros in front to one width), all within -1..20 (then codes "
+                    "counted on that public grid)")),
             (forms, ("that every value is a number written for people, and its form (currency or percent sign, "
                      "thousands separators, decimals), in which the synthetic values are written"))]
     out = [f"of {', '.join(names)}: {what}" for names, what in read if names]

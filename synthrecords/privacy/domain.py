@@ -74,6 +74,12 @@ no level releases is "other": the released row count (``privacy.rowcount``) minu
 and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says which share
 sits at each level).
 
+**Public vocabularies.** Labels anyone knows (US states, countries, months, weekdays, letters:
+``privacy.vocabularies``) are public keys of every thresholded text column, counted in the same
+histogram (0 where no row holds one: the sensitivity does not change). Where a vocabulary's noisy
+sum shows it holds the column, its keys not released on their own share the rows the threshold left
+out (Norm-Sub); a key of a vocabulary the column does not hold needs ``vocabularies.ALONE_Z`` std.
+
 **A second look.** The sizing above keeps a value held by 5 % of the rows; a column of many
 values of 1-5 % each (first names, states, job titles) still comes out mostly as ``*``. Where
 a thresholded column's released values leave over ``secondlook.LOOK_SHARE`` of its rows
@@ -91,7 +97,7 @@ Gaussian mechanism and ledger entry of their own (at most ``zoom.MAX_SHARE`` of 
 left), and the bin's rows are spread as those counts say (``privacy.zoom``).
 
 **Small integer codes** (a categorical column of at most ``MAX_CODES`` distinct integers,
-e.g. 0-9 answers, as numbers or as text written as plain integers) are counted on the
+e.g. 0-9 answers, as numbers or as text: "1", "A11", "01") are counted on the
 public integer grid ``CODE_GRID``: no key is read off the data, so no threshold applies,
 only a cut against noise (``privacy.codes``); a wide table of such codes no longer loses
 them to a threshold.
@@ -112,7 +118,7 @@ or ``public`` to avoid reading them off the data at all).
 ``weights`` (each histogram's weight, noise std and threshold), ``shared`` (the labels
 several thresholded columns share, released first: public keys of each), this module (calibrate,
 record, measure: the only reading of real values), then the post-processing: ``categories``
-(thresholds, code grids, hierarchies, "other"), ``secondlook`` (a further measurement of the
+(thresholds, code grids, hierarchies, public ``vocabularies``, "other"), ``secondlook`` (a further measurement of the
 columns it mostly suppressed), ``ranges`` (support and encoder bins on the public ``grids``),
 ``zoom`` (a further measurement of the ranges the grids cannot resolve) and ``nulls``.
 """
