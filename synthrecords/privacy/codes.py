@@ -130,15 +130,16 @@ def _prefixed_form(values: pd.Series) -> str | None:
         if not any(ch.isalpha() for ch in head):
             return None
         rests = [v[cut:] for v in distinct]
-        if all(_PLAIN_INT.fullmatch(r) for r in rests) or _padded(rests):
-            return head.replace("{", "{{").replace("}", "}}") + (_padded(rests) or "{}")
+        padded = _padded(rests)
+        if padded or all(_PLAIN_INT.fullmatch(r) for r in rests):
+            return head.replace("{", "{{").replace("}", "}}") + (padded or "{}")
         if not head[-1].isdigit():
             return None
     return None
 
 
 def _integers(values: pd.Series, form: str) -> pd.Series:
-    """The integer of each code written in ``form`` (a ``TEXT_FORMS`` one or a prefixed one)."""
+    """The integer of each code written in ``form`` (a ``TEXT_FORMS`` or padded one, or a prefixed one)."""
     if form in TEXT_FORMS or form.startswith("{:"):
         return pd.to_numeric(values).astype("int64")
     prefix = form[:form.rindex("{")].replace("{{", "{").replace("}}", "}")

@@ -74,7 +74,7 @@ no level releases is "other": the released row count (``privacy.rowcount``) minu
 and nulls, emitted as ``*`` for text columns (the report's ``granularity`` says which share
 sits at each level).
 
-**Public vocabularies.** Labels anyone knows (US states, countries, months, weekdays, letters:
+**Public vocabularies.** Labels anyone knows (US states, countries, months, weekdays:
 ``privacy.vocabularies``) are public keys of every thresholded text column, counted in the same
 histogram (0 where no row holds one: the sensitivity does not change). Where a vocabulary's noisy
 sum shows it holds the column, its keys not released on their own share the rows the threshold left
@@ -138,7 +138,7 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
-from . import secondlook, shared, vocabularies, zoom
+from . import secondlook, shared, zoom
 from .categories import Measured, category_threshold, released_categories
 from .categories import native as _native  # the name spark.domain uses too
 from .grids import dates, numbers, to_days
@@ -453,10 +453,11 @@ def _exact_histograms(data: pd.DataFrame, plans: list[Plan]) -> list[tuple[list[
             if plan.keys is None:
                 found = values.value_counts(sort=False)
                 counts = dict(zip(found.index.tolist(), found.tolist()))
-                # labels released as shared by several columns are keys too, 0 where the column lacks them.
+                # labels released as shared by several columns (and public vocabularies) are keys too, 0 where
+                # the column lacks them.
                 # A dict, not the Series: Series.get(0) on text labels fell back to the first label's
                 # count, so a record holding it moved two counts (and state "0" took California's rows)
-                keys = sorted({*counts, *plan.shared, *(vocabularies.KEYS if plan.known else ())}, key=str)
+                keys = sorted({*counts, *plan.public_keys}, key=str)
                 exact = [int(counts.get(k, 0)) for k in keys]
                 out.append(([_native(k) for k in keys], np.array([*exact, 0, nulls], dtype=float)))
                 continue

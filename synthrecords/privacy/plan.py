@@ -23,6 +23,7 @@ import pandas as pd
 from ..domain import KINDS, _decimals, infer_kind
 from ..errors import SynthRecordsError
 from . import hierarchy as hier
+from . import vocabularies
 from .codes import code_keys
 from .grids import (
     date_grid,
@@ -67,6 +68,12 @@ class Plan:
     @property
     def thresholded(self) -> bool:
         return self.kind == "categorical" and self.keys is None
+
+    @property
+    def public_keys(self) -> list[Any]:
+        """Keys a thresholded column is counted on beside those read off the data, 0 where no row
+        holds one: labels several columns share, and every public vocabulary's labels for text."""
+        return [*self.shared, *(vocabularies.KEYS if self.known else ())]
 
     @property
     def finds_range(self) -> bool:

@@ -128,7 +128,7 @@ def holding(name: str, keys: list[Any], counts: np.ndarray, sigma: float) -> lis
     bars = (largest_of_z(NAMED_Z, sum(called)), largest_of_z(UNNAMED_Z, len(VOCABULARIES)))
     out: list[list[int]] = []
     claimed: set[int] = set()
-    while sigma > 0:
+    while sigma > 0:  # no noise std, no test
         best = None
         for (_, labels, _), is_named in zip(VOCABULARIES, called):
             slots = [index[k] for k in labels if k in index and index[k] not in claimed]

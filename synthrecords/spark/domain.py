@@ -24,7 +24,6 @@ import pandas as pd
 from ..domain import Domain
 from ..errors import SynthRecordsError
 from ..privacy import domain as dp_domain
-from ..privacy import vocabularies
 from ..privacy.ledger import PrivacyLedger
 from ._frames import normalize, sample_pandas
 
@@ -88,8 +87,7 @@ def exact_histograms(sdf: Any, plans: list[Any]) -> list[tuple[list[Any], np.nda
             keyed = {r["key"]: r["n"] for r in mine if r["slot"] == _KEYED}
             nulls = sum(r["n"] for r in mine if r["slot"] == _NULL_SLOT)
             # shared labels and public vocabularies are keys even where no partition holds them (0, as pandas counts them)
-            known = vocabularies.KEYS if plan.known else ()
-            keys = sorted({*(json.loads(k) for k in keyed), *plan.shared, *known}, key=str)
+            keys = sorted({*(json.loads(k) for k in keyed), *plan.public_keys}, key=str)
             counts = [keyed.get(_key(k), 0.0) for k in keys]
             out.append((keys, np.array([*counts, 0.0, nulls], dtype=float)))
         else:
