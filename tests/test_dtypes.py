@@ -110,7 +110,9 @@ def test_numbers_written_for_people_are_modelled_as_numbers_and_written_back_in_
     assert out["share"].str.fullmatch(r"\d+\.\d%").all() and out["units"].str.fullmatch(r"\d{1,3}(,\d{3})*").all()
     again = load_table(out)  # the written form reads back as the numbers the model drew
     assert again["money"].median() == pytest.approx(np.median(read["money"]), rel=0.5)
-    assert again["share"].between(0, 100).mean() > 0.95
+    released = synth.domain_["share"]  # the range is a DP release: fresh noise may reach a bin past 100
+    assert again["share"].between(released.lower, released.upper).all()
+    assert again["share"].between(0, 100).mean() > 0.9
 
 
 def test_a_number_form_in_a_model_folder_is_checked(tmp_path):
