@@ -19,6 +19,7 @@ import itertools
 import logging
 import math
 from dataclasses import replace
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,13 @@ MIRROR_Z = 3.0
 # zeros and the rest over 0.1-11, at about one noise std a bin) came out all zeros: no bin, and
 # no stretch of bins the tail runs and the walk judge, cleared their bars.
 SPREAD_Z, SPREAD_END_Z = 3.0, 2.0
+# A stretch of bins away from a span (``tail_runs``) lying over GAP_DECADES beyond its end (in
+# magnitude, on its side of zero; zero's bin is never so far) clears ``_stretch_bar``: the best of a side's stretches of noise
+# passes the bar of a lone bin 0.4-1.2 % of the time, and on a table missing rows beside its span
+# a noise stretch that agreed with them put a 0-100 % column's tail at 1e6 and ISLR Credit's years of
+# education (7-20) at 7-1.6e6. A gap of empty decades inside a column's values is rare; one
+# nearer (a tail away from a zero spike or a pile: Adult's capital gains) keeps the lone bin's bar.
+GAP_DECADES = 2.0
 
 
 def coarse_ranges(plans: list[Plan], sigmas: list[float], rows: float) -> tuple[list[str], float]:
@@ -408,7 +416,7 @@ def missing_bins(edges: np.ndarray, counts: np.ndarray, sigma: float, span: tupl
         # A long thin tail holds the missing rows in many bins, none of which clears alone
         # a date's zero (1970-01-01) is no edge its rows respect: only the walk keeps to it, as it did before
         tail = tail_runs(seen, sigma, inside, residual, variance, None if dates else closed,
-                         None if rare is None else rare[view])
+                         None if rare is None else rare[view], None if dates else _decades_apart(edges, view, span))
         residual -= float(np.sum(seen[tail]))
         variance += sigma ** 2 * len(tail)
     # A bin under one noise std is taken as empty (``released_range``), so the walk takes none: beside a
@@ -608,7 +616,8 @@ def _walked_bins(edges: np.ndarray, counts: np.ndarray, step: float | None) -> t
 
 
 def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float, variance: float,
-              closed: np.ndarray | None = None, rare: np.ndarray | None = None) -> list[int]:
+              closed: np.ndarray | None = None, rare: np.ndarray | None = None,
+              apart: np.ndarray | None = None) -> list[int]:
     """Beyond each end of a span (the bins ``inside``), the stretch of bins whose counts, less
     ``TAIL_DRIFT`` std a bin, sum highest, where that sum clears ``TAIL_Z`` std, with the bins
     between it and the span (post-processing of noisy counts). Its end is cut back to a bin
@@ -629,14 +638,16 @@ def tail_runs(seen: np.ndarray, sigma: float, inside: list[int], residual: float
     A side ends before its first bin ``closed`` (below zero beside a span holding nothing there,
     where no rows show: ``missing_bins``). A stretch reaches into bins where rows ``rare``-ly lie
     (``rare_bins``) only where its part there clears ``rare_z(WINDOW_Z)`` as a window would: noise
-    had stretched 0-0.6 wage growth rates to -2.5e6..0 and 0-45.5 temperature changes to 4..6.3e10."""
+    had stretched 0-0.6 wage growth rates to -2.5e6..0 and 0-45.5 temperature changes to 4..6.3e10.
+    A stretch whose bins all lie decades past the span (``apart``, ``GAP_DECADES``) clears
+    ``_stretch_bar``, sized for the best of the side's stretches rather than for one bin."""
     out = []
     for side in (range(max(inside) + 1, len(seen)), range(min(inside) - 1, -1, -1)):
         bins = _upto(list(side), closed)
-        taken = _side_run(seen, sigma, bins, residual, variance)
+        taken = _side_run(seen, sigma, bins, residual, variance, apart)
         there = [b for b in taken if rare is not None and rare[b]]
         if there and float(np.sum(seen[there])) <= rare_z(WINDOW_Z) * sigma * math.sqrt(len(there)):
-            taken = _side_run(seen, sigma, _upto(bins, rare), residual, variance)
+            taken = _side_run(seen, sigma, _upto(bins, rare), residual, variance, apart)
         out += taken
     return out
 
@@ -646,8 +657,10 @@ def _upto(bins: list[int], stop: np.ndarray | None) -> list[int]:
     return bins if stop is None else bins[:next((k for k, b in enumerate(bins) if stop[b]), len(bins))]
 
 
-def _side_run(seen: np.ndarray, sigma: float, bins: list[int], residual: float, variance: float) -> list[int]:
-    """The bins of one side of a span ``tail_runs`` takes (``bins``: that side's, nearest first)."""
+def _side_run(seen: np.ndarray, sigma: float, bins: list[int], residual: float, variance: float,
+              apart: np.ndarray | None = None) -> list[int]:
+    """The bins of one side of a span ``tail_runs`` takes (``bins``: that side's, nearest first);
+    a stretch away from the span whose bins ``apart`` marks, every one, clears ``_stretch_bar``."""
     if not bins:
         return []
     counts = np.asarray(seen, dtype=float)[bins]
@@ -663,6 +676,8 @@ def _side_run(seen: np.ndarray, sigma: float, bins: list[int], residual: float, 
         if run > best[2]:
             best = (first, k, run)
     start, end, _ = best
+    if start > 0 and apart is not None and apart[bins[start:end + 1]].all():  # decades past the span, zero's bin not in it
+        far = max(far, _stretch_bar(len(bins)))
     # away from the span, the stretch must hold the missing rows and the bins before it must not
     away = start > 0 and _holds(counts[start:end + 1], sigma, residual, variance) and not _holds(
         counts[:start], sigma, residual, variance)
@@ -677,6 +692,32 @@ def _side_run(seen: np.ndarray, sigma: float, bins: list[int], residual: float, 
         while end > start and gains[end] + TAIL_DRIFT < TAIL_RUN_END_Z and gains[start:end].sum() > far:
             end -= 1
     return bins[:end + 1]
+
+
+def _decades_apart(edges: np.ndarray, view: np.ndarray, span: tuple[int, int]) -> np.ndarray:
+    """Per walked bin (``view``), whether it lies beyond the span's end on its side by over
+    ``GAP_DECADES`` in magnitude, on that end's side of zero (zero's own bin never: a spike at
+    zero and a tail away from it are common)."""
+    edges = np.asarray(edges, dtype=float)
+    lo, hi = edges[view], edges[view + 1]
+    a, b, gap = float(edges[span[0]]), float(edges[span[1]]), 10.0 ** GAP_DECADES
+    above, below = lo >= b, hi <= a
+    # an end bin holding zero (a spike there) is no end to measure decades from
+    up, down = float(edges[span[1] - 1]) > 0 or b <= 0, float(edges[span[0] + 1]) < 0 or a >= 0
+    return ((above & up & (b > 0) & (lo > b * gap)) | (above & (b < 0) & (hi < 0) & (hi > b / gap))
+            | (below & down & (a < 0) & (hi < a * gap)) | (below & (a > 0) & (lo > 0) & (hi < a / gap)))
+
+
+def _stretch_bar(n: int) -> float:
+    """The gain (``sum(count / sigma - TAIL_DRIFT)``) a stretch anywhere among ``n`` bins must clear
+    so that empty bins' noise clears it no more often than one empty bin clears ``TAIL_Z`` std:
+    from each start the gains walk down by ``TAIL_DRIFT`` a bin with unit noise, and such a walk
+    ever rises past ``x`` with probability at most ``exp(-2 TAIL_DRIFT x)`` (Lundberg's
+    inequality), so a union over the ``n`` starts gives ``x = ln(n / p) / (2 TAIL_DRIFT)``. At the
+    bar of ``n`` lone bins (Bonferroni) the best stretch of noise passed 0.4-1.2 % of sides of
+    12-60 bins (simulated; ``GAP_DECADES`` says where this bar applies)."""
+    p = NormalDist().cdf(-(TAIL_Z + TAIL_DRIFT))
+    return max(TAIL_Z, math.log(max(n, 1) / p) / (2 * TAIL_DRIFT))
 
 
 def _holds(counts: np.ndarray, sigma: float, residual: float, variance: float) -> bool:
