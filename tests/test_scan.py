@@ -243,6 +243,23 @@ def test_a_record_key_the_user_keeps_is_modelled():
     assert (report["ticket"].category, report["ticket"].action) == ("quasi", "keep")
 
 
+def test_a_name_column_holding_organisations_is_not_peoples_names_and_surnames_still_are():
+    """openintro's epa2021: `mfr_name` ("General Motors", "BMW", "Toyota") was faked as people's
+    names, the column's name and its capitalised words outweighing NER, which reads them as
+    organisations."""
+    makers = ["General Motors", "BMW", "Toyota", "FCA US LLC", "Volkswagen Group of", "Mercedes-Benz", "Ford Motor Company",
+              "Honda", "Hyundai", "Kia", "Nissan", "Subaru", "Mazda", "Porsche", "Jaguar Land Rover L", "Volvo",
+              "Mitsubishi", "Tesla", "Aston Martin", "Ferrari", "Bentley", "Rolls-Royce"]
+    rng = random.Random(5)
+    f = Faker("en_US")
+    f.seed_instance(5)
+    df = pd.DataFrame({"mfr_name": [rng.choice(makers) for _ in range(300)],
+                       "last_name": [f.last_name() for _ in range(300)]})
+    report = scan_pii(df)
+    assert report["mfr_name"].category != "direct"
+    assert (report["last_name"].category, report["last_name"].entities) == ("direct", ["PERSON"])
+
+
 def test_a_person_subject_outweighs_a_non_personal_word():
     assert non_personal_word("order_customer_name") is None
     assert non_personal_word("product_name") == "product"

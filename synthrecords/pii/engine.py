@@ -51,6 +51,9 @@ logger = logging.getLogger(__name__)
 LANGUAGE = "en"  # recognizers are registered for one language and fed every locale's values
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES")
 NER_ENTITIES = ("PERSON", "LOCATION", "NRP")
+# What NER says a value is that is no personal data: counter-evidence only (a column named
+# "mfr_name" holding "General Motors", "BMW", "Toyota" is not people's names), never redacted.
+COUNTER_ENTITIES = ("ORGANIZATION",)
 PATTERN_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "URL", "US_SSN",
     "UK_NINO", "DE_TAX_ID", "FR_NIR", "ES_NIF", "ES_NIE", "STREET_ADDRESS", "LICENSE_PLATE", "POSTCODE",
@@ -103,7 +106,7 @@ class ScanEngine:
         return out
 
     def entities(self, *, ner: bool = True) -> list[str]:
-        return list(PATTERN_ENTITIES) + (list(NER_ENTITIES) if ner and self.has_ner else [])
+        return list(PATTERN_ENTITIES) + (list(NER_ENTITIES + COUNTER_ENTITIES) if ner and self.has_ner else [])
 
 
 # spaCy refuses texts over nlp.max_length (1,000,000) and needs about 1 GB per 100,000
@@ -188,7 +191,7 @@ def _warn(warnings: list[str], message: str) -> None:
 
 
 def _nlp_engine(nlp, name: str | None) -> SpacyNlpEngine:
-    config = NerModelConfiguration(labels_to_ignore=["ORG", "ORGANIZATION", "CARDINAL", "MONEY", "QUANTITY",
+    config = NerModelConfiguration(labels_to_ignore=["CARDINAL", "MONEY", "QUANTITY",
                                                      "PERCENT", "ORDINAL", "PRODUCT", "EVENT", "WORK_OF_ART",
                                                      "LAW", "LANGUAGE", "DATE", "TIME", "FAC"])
     engine = SpacyNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": name or "blank_en"}],
@@ -208,7 +211,7 @@ def _recognizers(*, with_ner: bool) -> list:
         FrNirRecognizer(), StreetAddressRecognizer(),
     ]
     if with_ner:
-        recognizers.append(SpacyRecognizer(**en, supported_entities=list(NER_ENTITIES)))
+        recognizers.append(SpacyRecognizer(**en, supported_entities=list(NER_ENTITIES + COUNTER_ENTITIES)))
     return recognizers
 
 
