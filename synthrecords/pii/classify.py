@@ -17,8 +17,8 @@ MEDIUM = ("PHONE_NUMBER", "PERSON", "STREET_ADDRESS", "URL", "LICENSE_PLATE")
 SHARED_CODES_MAX_DISTINCT = 50  # a "phone number" with fewer distinct values is a shared line
 # A person-name column name is contradicted where NER reads most values as organisations and few
 # as people: car makers ("General Motors", "BMW") under "mfr_name" were faked as people's names.
-# en_core_web_sm reads 86 % of car makers as ORG and 5 % as PERSON; Faker's names of five locales
-# at most 18 % as ORG (Spanish names; surnames alone 15 %) and at least 40 % as PERSON.
+# en_core_web_sm reads 86 % of car makers as ORG and 5 % as PERSON; Faker's names of 19 locales,
+# full names and surnames alone, at most 26 % as ORG (bench/RESULTS.md "Session 42").
 ORG_SHARE, PERSON_FLOOR = 0.6, 0.2
 
 

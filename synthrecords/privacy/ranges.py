@@ -132,11 +132,12 @@ MIRROR_Z = 3.0
 # no stretch of bins the tail runs and the walk judge, cleared their bars.
 SPREAD_Z, SPREAD_END_Z = 3.0, 2.0
 # A stretch of bins away from a span (``tail_runs``) lying over GAP_DECADES beyond its end (in
-# magnitude, on its side of zero; zero's bin is never so far) clears ``_stretch_bar``: the best of a side's stretches of noise
-# passes the bar of a lone bin 0.4-1.2 % of the time, and on a table missing rows beside its span
-# a noise stretch that agreed with them put a 0-100 % column's tail at 1e6 and ISLR Credit's years of
-# education (7-20) at 7-1.6e6. A gap of empty decades inside a column's values is rare; one
-# nearer (a tail away from a zero spike or a pile: Adult's capital gains) keeps the lone bin's bar.
+# magnitude, on its side of zero; zero's bin is never so far) clears ``_stretch_bar``: the best of
+# a side's stretches of noise passes the bar of a lone bin 0.4-1.2 % of the time, and on a table
+# missing rows beside its span a noise stretch that agreed with them put a 0-100 % column's tail at
+# 1e6 and ISLR Credit's years of education (7-20) at 7-1.6e6. A gap of empty decades inside a
+# column's values is rare; one nearer (a tail away from a zero spike or a pile: Adult's capital
+# gains) keeps the lone bin's bar.
 GAP_DECADES = 2.0
 
 
@@ -703,9 +704,9 @@ def _decades_apart(edges: np.ndarray, view: np.ndarray, span: tuple[int, int]) -
     a, b, gap = float(edges[span[0]]), float(edges[span[1]]), 10.0 ** GAP_DECADES
     above, below = lo >= b, hi <= a
     # an end bin holding zero (a spike there) is no end to measure decades from
-    up, down = float(edges[span[1] - 1]) > 0 or b <= 0, float(edges[span[0] + 1]) < 0 or a >= 0
-    return ((above & up & (b > 0) & (lo > b * gap)) | (above & (b < 0) & (hi < 0) & (hi > b / gap))
-            | (below & down & (a < 0) & (hi < a * gap)) | (below & (a > 0) & (lo > 0) & (hi < a / gap)))
+    up, down = float(edges[span[1] - 1]) > 0, float(edges[span[0] + 1]) < 0
+    return ((above & up & (lo > b * gap)) | (above & (b < 0) & (hi < 0) & (hi > b / gap))
+            | (below & down & (hi < a * gap)) | (below & (a > 0) & (lo > 0) & (hi < a / gap)))
 
 
 def _stretch_bar(n: int) -> float:
