@@ -30,9 +30,11 @@ MAX_INTEGER_CATEGORIES = 10
 # Tried in order; the first that parses nearly every value wins. UTC stamps as databases and APIs
 # write them ("Z", "+00:00") keep their suffix as literal text, so they parse and print back alike
 # (read as text they were a label per row, all suppressed under DP); mixed offsets stay text.
+# Two-digit years ("1/3/11", "25/11/63") read as pandas reads them (00-68: 2000s, 69-99: 1900s) and
+# print back as two digits: openintro's pm25 dates, one or two rows a day, were all suppressed.
 DATETIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ",
                     "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m-%d %H:%M:%S+00:00", "%Y-%m-%d %H:%M", "%Y/%m/%d",
-                    "%d/%m/%Y", "%m/%d/%Y")
+                    "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y")
 
 
 @dataclass

@@ -70,6 +70,17 @@ def test_text_dates_in_other_formats_are_recognised():
     assert infer_kind(pd.Series(["31/12/2020", "01/02/2021"]))[1] == "%d/%m/%Y"
 
 
+@pytest.mark.parametrize("first, fmt", [("1/13/11", "%m/%d/%y"), ("25/11/63", "%d/%m/%y")])
+def test_dates_with_two_digit_years_are_dates(first, fmt):
+    """Read as text ("1/3/11": openintro's pm25 readings, a row or two a day) each day was a label
+    of its own, and the DP release suppressed them all."""
+    day = pd.to_datetime(first, format=fmt)
+    series = pd.Series([first, *((day + pd.Timedelta(days=3 * i)).strftime(fmt) for i in range(1, 200))])
+    assert infer_kind(series) == ("datetime", fmt)
+    col = data_domain(pd.DataFrame({"t": series}))["t"]
+    assert col.lower == day.strftime(fmt) and pd.to_datetime(col.upper, format=fmt) == day + pd.Timedelta(days=597)
+
+
 @pytest.mark.parametrize("stamp, fmt", [
     ("2013-05-07T19:00:00Z", "%Y-%m-%dT%H:%M:%SZ"),  # ISO 8601 in UTC, as APIs and databases write it
     ("2013-05-07T19:00:00+00:00", "%Y-%m-%dT%H:%M:%S+00:00"),
