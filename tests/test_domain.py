@@ -70,9 +70,10 @@ def test_text_dates_in_other_formats_are_recognised():
     assert infer_kind(pd.Series(["31/12/2020", "01/02/2021"]))[1] == "%d/%m/%Y"
 
 
-@pytest.mark.parametrize("first, fmt", [("1/13/11", "%m/%d/%y"), ("25/11/63", "%d/%m/%y"), ("1960 Jan", "%Y %b"),
-                                        ("6-Aug-09", "%d-%b-%y"), ("8/16/20 18:57", "%m/%d/%y %H:%M"),
-                                        ("9/30/1990 0:00:00", "%m/%d/%Y %H:%M:%S")])
+@pytest.mark.parametrize("first, fmt", [
+    ("1/13/11", "%m/%d/%y"), ("25/11/63", "%d/%m/%y"), ("12/31/2020", "%m/%d/%Y"), ("1960 Jan", "%Y %b"),
+    ("6-Aug-09", "%d-%b-%y"), ("8/16/20 18:57", "%m/%d/%y %H:%M"), ("9/30/1990 0:00:00", "%m/%d/%Y %H:%M:%S"),
+])
 def test_dates_with_two_digit_years_months_and_spreadsheet_stamps_are_dates(first, fmt):
     """Read as text ("1/3/11": openintro's pm25 readings, a row or two a day) each day was a label
     of its own, and the DP release suppressed them all."""
