@@ -84,28 +84,6 @@ def test_no_closer_look_where_every_range_spreads_over_the_grid_or_the_rows_are_
     assert not closer(released(few, seed=0)[1])
 
 
-def test_fewer_closer_bins_where_the_rows_are_few():
-    """The rows must show in half the closer bins: 32 at this std take 540 rows, 4 take 191."""
-    assert zoom.closer_bins(5000, 30.0) == zoom.ZOOM_BINS
-    assert zoom.closer_bins(400, 30.0) == 16
-    assert zoom.closer_bins(200, 30.0) == 4
-    assert zoom.closer_bins(150, 30.0) is None
-    bins = [zoom.closer_bins(n, 30.0) or 0 for n in range(100, 2000, 10)]
-    assert bins == sorted(bins) and set(bins) == {0, 4, 8, 16, 32}
-
-
-@pytest.mark.parametrize("seed", [0, 1, 4, 5])
-def test_a_small_table_is_looked_at_on_wider_closer_bins(seed):
-    """250 rows: 32 closer bins would not show them, so such a table kept the whole grid bin
-    (latitudes 40.6-40.9 as 39.81-63.1, codes 11500-11517 as 10000-15849)."""
-    domain, book = released(narrow_table(250, seed=seed)[["lat", "code", "age"]], seed)
-    [entry] = closer(book)
-    bins = int(entry.detail.split("histograms of ")[1].split(" bins")[0])
-    assert zoom.MIN_BINS <= bins < zoom.ZOOM_BINS
-    assert 39.8 <= domain["lat"].lower <= 40.6 and 40.9 <= domain["lat"].upper < 45
-    assert 11000 < domain["code"].lower <= 11500 and 11517 <= domain["code"].upper < 12500
-
-
 def test_a_range_a_noise_bin_stretched_is_still_looked_at():
     """The rows of a range the walk stretched over a noise bin beside it still lie in one bin."""
     grid = np.array([10.0, 20.0, 30.0, 40.0])

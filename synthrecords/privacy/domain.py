@@ -333,19 +333,17 @@ def _looked_closer(plans: list[Plan], columns: dict[str, Any], fine: dict[str, P
     """The ranges whose rows lie in one grid bin, counted once more on a closer grid over
     each and its finer split, and read from those counts (``privacy.zoom``); none where no range
     needs it or the rows would not show at the noise the budget allows."""
-    windows = zoom.to_zoom(plans, columns, fine)  # post-processing of the first release
-    std = zoom.zoom_std(len(windows), rows.rows, rho_left(ledger)) if windows else None
+    closer = zoom.to_zoom(plans, columns, fine)  # post-processing of the first release
+    std = zoom.zoom_std(len(closer), rows.rows, rho_left(ledger)) if closer else None
     # one record moves one bin of each grid; the finer ones weigh 1 / FINE_NOISE
-    z = None if std is None else std / math.sqrt(len(windows) * (1 + FINE_NOISE ** -2))
+    z = None if std is None else std / math.sqrt(len(closer) * (1 + FINE_NOISE ** -2))
     if z is None or ledger.epsilon_spent([_entry(z, 0.0)]) > ledger.epsilon:
         return
-    bins = zoom.closer_bins(rows.rows, std)
-    closer = [zoom.closer_plans(plan, window, bins) for plan, window in windows]
     names = ", ".join(p.reads for p, _ in closer)
     ledger.record("domain", noise_multiplier=z,
                   detail=f"closer look at {len(closer)} ranges the grid could not resolve ({names}): noisy "
-                         f"histograms of {bins} bins over the grid bin holding each one's rows (noise std {std:.4g} per "
-                         f"count) and of {bins * zoom.SPLIT} (std {FINE_NOISE * std:.4g}), L2 "
+                         f"histograms of {zoom.ZOOM_BINS} bins over the grid bin holding each one's rows (noise std {std:.4g} per "
+                         f"count) and of {zoom.ZOOM_BINS * zoom.SPLIT} (std {FINE_NOISE * std:.4g}), L2 "
                          f"sensitivity sqrt({len(closer)} (1 + 1/{FINE_NOISE:g}^2)) at weights 1 and 1/{FINE_NOISE:g}")
     by_name = {p.name: p for p in plans}
     flat = [p for pair in closer for p in pair]

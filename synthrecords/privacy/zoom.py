@@ -8,21 +8,21 @@ its rows spread evenly over it: latitudes 40.55-40.91 were released as 39.81-44.
 release says where inside the bin the rows are, so every synthetic value is a guess over a
 range tens of times the real one.
 
-Which columns those are is read off the first release (post-processing): a range the release found
-(no declared bounds) whose mass lies in one bin of the finest grid it measured (``HELD`` of it)
-holding more than ``SPLIT`` values. Each is counted once more on up to ``ZOOM_BINS`` equal bins over
-that bin (the window; fewer on small tables, ``closer_bins``) and on their finer split (``SPLIT``
-each; whole numbers or whole days a bin at least; rows beyond the window in two outer bins, which
-keep them out of the edge bins), all in one Gaussian mechanism of its own: a record moves one bin of
-each grid, the finer ones weighted 1 / ``weights.FINE_NOISE`` as the first release's finer grids are
-(L2 sensitivity ``sqrt(m (1 + 1 / FINE_NOISE^2))``; one ledger entry, no threshold: every key is
-public). The noise std is the one at which a closer bin holding ``BIN_SHARE`` of the rows clears the
-range's bar (``ranges.SUPPORT_Z``), and at least the one that spends ``MAX_SHARE`` of the zCDP
-budget the first release left (it comes out of the model's); the look is taken only where the rows,
-gathered in ``GATHERED`` of the closer bins, would clear that bar. The closer counts are read as any
-range's grids (``ranges.released_range``: the support, the rows it misses beside it, the end bins
-and spikes the finer split shows); where the range read holds ``HOLDS`` of the rows, the window's
-mass is spread as it says, the first release's bins beside the window stand where the
+Which columns those are is read off the first release (post-processing): a range the release
+found (no declared bounds) whose mass lies in one bin of the finest grid it measured (``HELD``
+of it) holding more than ``SPLIT`` values. Each is counted once more on ``ZOOM_BINS`` equal
+bins over that bin (the window) and on their finer split (``SPLIT`` each; whole numbers or whole
+days a bin at least; rows beyond the window in two outer bins, which keep them out of the edge
+bins), all in one Gaussian mechanism of its own: a record moves one bin of each grid, the finer
+ones weighted 1 / ``weights.FINE_NOISE`` as the first release's finer grids are (L2 sensitivity
+``sqrt(m (1 + 1 / FINE_NOISE^2))``; one ledger entry, no threshold: every key is public). The
+noise std is the one at which a closer bin holding ``BIN_SHARE`` of the rows clears the range's
+bar (``ranges.SUPPORT_Z``), and at least the one that spends ``MAX_SHARE`` of the zCDP budget
+the first release left (it comes out of the model's); the look is taken only where the rows,
+gathered in ``GATHERED`` closer bins, would clear that bar. The closer counts are read as any
+range's grids (``ranges.released_range``: the support, the rows it misses beside it, the end
+bins and spikes the finer split shows); where the range read holds ``HOLDS`` of the rows, the
+window's mass is spread as it says, the first release's bins beside the window stand where the
 outer bin on that side shows rows (``merged``), and the null share stays the first release's.
 """
 
@@ -38,26 +38,22 @@ from .ranges import SUPPORT_Z, grid_runs, released_range, support, whole_numbers
 from .rowcount import RowCount
 from .weights import FINE_NOISE
 
-ZOOM_BINS, MIN_BINS = 32, 4
+ZOOM_BINS = 32
 SPLIT = 8  # fine bins a closer bin
 HELD = 0.9
-# A range read from the closer counts that holds HOLDS of the rows beats the whole grid bin even where its
-# noise cut a tail: at 0.9, 20-26 columns of 15,303 releases (900 tables of 100-2,000 rows, 3 seeds, epsilon
-# 1 and 3) kept the grid bin, shape 0.48 -> 0.73 at 0.6 (0.75: half the gain; bench/RESULTS.md "Session 43").
-HOLDS = 0.6
+HOLDS = 0.9
 BIN_SHARE = 0.01
 MAX_SHARE = 0.05
-GATHERED = 0.5  # of the closer bins
+GATHERED = 16
 OUTER_Z = 2.0
 SUFFIX = "@zoom"
 
 
-def to_zoom(plans: list[Plan], columns: dict[str, ColumnDomain],
-            fine: dict[str, Plan]) -> list[tuple[Plan, tuple[float, float]]]:
-    """The plans of the columns whose released mass lies in one bin of the finest grid measured
-    for them (``fine``: a column's finer grid, where it had one), a bin holding more than
-    ``SPLIT`` values, each with that bin (the window, within the released range).
-    Post-processing of the first release: its plans and released ranges only.
+def to_zoom(plans: list[Plan], columns: dict[str, ColumnDomain], fine: dict[str, Plan]) -> list[tuple[Plan, Plan]]:
+    """The closer grids (a grid and its finer split) of the columns whose released mass lies in
+    one bin of the finest grid measured for them (``fine``: a column's finer grid, where it had
+    one), a bin holding more than ``SPLIT`` values. Post-processing of the first release: its
+    plans and released ranges only.
 
     Only one bin: a column whose rows lie in two has a shape already, and looked at closer, the
     noise cut its ends (COMPAS' screening dates, 2013-2014 in two year bins, ended two weeks
@@ -73,15 +69,11 @@ def to_zoom(plans: list[Plan], columns: dict[str, ColumnDomain],
         grid = fine[plan.name].edges if plan.name in fine else plan.edges
         held = _bins_holding(grid, edges, counts, plan.kind == "numerical" and plan.integer)
         if len(held) == 1 and _units(plan, *held[0]) > SPLIT:
-            out.append((plan, (max(held[0][0], lo), min(held[0][1], hi))))
+            window = max(held[0][0], lo), min(held[0][1], hi)
+            out.append(tuple(Plan(f"{plan.name}{SUFFIX}{tag}", plan.kind, "dp", plan.fmt, edges=g, integer=plan.integer,
+                                  decimals=plan.decimals, refines=plan.name)
+                             for tag, g in zip(("", "@fine"), closer_grids(plan, *window))))
     return out
-
-
-def closer_plans(plan: Plan, window: tuple[float, float], bins: int) -> tuple[Plan, Plan]:
-    """A column's closer grid of ``bins`` bins over its ``window`` and the grid's finer split, as plans."""
-    return tuple(Plan(f"{plan.name}{SUFFIX}{tag}", plan.kind, "dp", plan.fmt, edges=g, integer=plan.integer,
-                      decimals=plan.decimals, refines=plan.name)
-                 for tag, g in zip(("", "@fine"), closer_grids(plan, *window, bins)))
 
 
 def _bins_holding(grid: np.ndarray, edges: np.ndarray, counts: np.ndarray, integer: bool) -> list[tuple[float, float]]:
@@ -111,8 +103,8 @@ def _units(plan: Plan, lo: float, hi: float) -> float:
     return math.inf if plan.decimals is None else (hi - lo) * 10.0 ** plan.decimals
 
 
-def closer_grids(plan: Plan, lo: float, hi: float, bins: int = ZOOM_BINS) -> tuple[np.ndarray, np.ndarray]:
-    """``bins`` equal bins over [lo, hi) and their finer split (``SPLIT`` each), every bin a
+def closer_grids(plan: Plan, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """``ZOOM_BINS`` equal bins over [lo, hi) and their finer split (``SPLIT`` each), every bin a
     whole number of whole numbers (edges halfway between them) or of days where the column
     holds those, each grid between two outer bins (below and above the range)."""
     outer = lambda inner: np.concatenate([[-np.inf], inner, [np.inf]])
@@ -121,36 +113,22 @@ def closer_grids(plan: Plan, lo: float, hi: float, bins: int = ZOOM_BINS) -> tup
     elif plan.kind == "datetime":
         start, stop = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
     else:
-        return outer(np.linspace(lo, hi, bins + 1)), outer(np.linspace(lo, hi, bins * SPLIT + 1))
-    width = max(1, math.ceil((stop - start) / (bins * SPLIT)))  # a fine bin's whole numbers
+        return outer(np.linspace(lo, hi, ZOOM_BINS + 1)), outer(np.linspace(lo, hi, ZOOM_BINS * SPLIT + 1))
+    width = max(1, math.ceil((stop - start) / (ZOOM_BINS * SPLIT)))  # a fine bin's whole numbers
     grids = [np.unique(np.append(np.arange(start, stop, w, dtype=float), stop)) for w in (SPLIT * width, width)]
     return outer(grids[0]), outer(grids[1])
 
 
 def zoom_std(m: int, rows: float, rho_free: float) -> float | None:
     """The noise std of the closer counts of ``m`` columns (their finer counts take
-    ``weights.FINE_NOISE`` times it), or None where no closer grid would show the rows at it
-    (``closer_bins``) or no budget is left."""
+    ``weights.FINE_NOISE`` times it), or None where the rows gathered in ``GATHERED`` closer
+    bins would not clear the range's bar at it (or no budget is left)."""
     if rho_free <= 0 or m == 0:
         return None
     # rho = m (1 + 1 / FINE_NOISE^2) / (2 std^2), at most MAX_SHARE of what is left
     std = max(BIN_SHARE * rows / SUPPORT_Z, math.sqrt(m * (1 + FINE_NOISE ** -2) / (2 * MAX_SHARE * rho_free)))
-    return std if closer_bins(rows, std) else None
+    return std if rows > SUPPORT_Z * std * math.sqrt(GATHERED) else None
 
-
-def closer_bins(rows: float, std: float) -> int | None:
-    """How many closer bins a window gets: the most of ``ZOOM_BINS``, half as many, ... down to
-    ``MIN_BINS`` over which the rows, gathered in ``GATHERED`` of them, clear the range's bar
-    at noise ``std`` (public: the released row count and the std). None: not even ``MIN_BINS``.
-    On a few hundred rows at epsilon 1 a closer bin of 32 holds too few rows to show, so such
-    tables kept the whole grid bin (test scores of 658-740 released as 631-1,000); a few wider
-    closer bins still say where in the grid bin the rows are."""
-    bins = ZOOM_BINS
-    while bins >= MIN_BINS:
-        if rows > SUPPORT_Z * std * math.sqrt(GATHERED * bins):
-            return bins
-        bins //= 2
-    return None
 
 def _inner(plan: Plan) -> np.ndarray:
     """A closer grid's edges without its two outer bins: the window and its bins."""
