@@ -78,6 +78,8 @@ def test_dates_with_two_digit_years_months_and_spreadsheet_stamps_are_dates(firs
     """Read as text ("1/3/11": openintro's pm25 readings, a row or two a day) each day was a label
     of its own, and the DP release suppressed them all."""
     day = pd.to_datetime(first, format=fmt)
+    if "%y" in fmt:  # the pivot the README states: 00-68 are 2000s, 69-99 1900s
+        assert 1969 <= day.year <= 2068 and (day.year == 2063) == (first == "25/11/63")
     step = pd.DateOffset(months=1) if fmt == "%Y %b" else pd.Timedelta(days=3)
     series = pd.Series([first, *((day + i * step).strftime(fmt) for i in range(1, 200))])
     assert infer_kind(series) == ("datetime", fmt)
